@@ -1,0 +1,143 @@
+/**
+ * Audio formats spoken by realtime speech models, and the arithmetic that turns audio bytes into
+ * playback time.
+ *
+ * @since 0.1.0
+ */
+import { Option, ParseResult, Schema } from "effect"
+
+/**
+ * The canonical name of an audio format:
+ * - `pcm16`: 16-bit little-endian signed PCM, mono, 24 kHz;
+ * - `g711_ulaw` / `g711_alaw`: 8-bit G.711 companded audio, mono, 8 kHz.
+ *
+ * @since 0.1.0
+ */
+export const AudioFormat = Schema.Literal("pcm16", "g711_ulaw", "g711_alaw")
+
+/**
+ * @since 0.1.0
+ */
+export type AudioFormat = typeof AudioFormat.Type
+
+/**
+ * The object form the GA Realtime protocol uses on the wire for an audio format.
+ *
+ * @since 0.1.0
+ */
+export type WireAudioFormat =
+  | { readonly type: "audio/pcm"; readonly rate: 24000 }
+  | { readonly type: "audio/pcmu" }
+  | { readonly type: "audio/pcma" }
+
+/**
+ * Sample rate in Hz of each format.
+ *
+ * @since 0.1.0
+ */
+export const sampleRate = (format: AudioFormat): number => format === "pcm16" ? 24_000 : 8_000
+
+/**
+ * Bytes one sample occupies in each format.
+ *
+ * @since 0.1.0
+ */
+export const bytesPerSample = (format: AudioFormat): number => format === "pcm16" ? 2 : 1
+
+/**
+ * Playback duration in milliseconds of `byteLength` bytes of audio. An unknown or absent format
+ * is treated as `pcm16` (the protocol's default); zero bytes last zero milliseconds.
+ *
+ * @since 0.1.0
+ */
+export const durationMs = (format: AudioFormat | null | undefined, byteLength: number): number => {
+  const resolved = format ?? "pcm16"
+  return (byteLength / bytesPerSample(resolved) / sampleRate(resolved)) * 1000
+}
+
+/**
+ * Number of bytes that `ms` milliseconds of audio occupy in `format` (rounded down to whole samples).
+ *
+ * @since 0.1.0
+ */
+export const bytesForMs = (format: AudioFormat, ms: number): number =>
+  Math.floor((ms * sampleRate(format)) / 1000) * bytesPerSample(format)
+
+const byName: Readonly<Record<string, AudioFormat>> = {
+  "pcm16": "pcm16",
+  "pcm": "pcm16",
+  "audio/pcm": "pcm16",
+  "g711_ulaw": "g711_ulaw",
+  "ulaw": "g711_ulaw",
+  "pcmu": "g711_ulaw",
+  "audio/pcmu": "g711_ulaw",
+  "g711_alaw": "g711_alaw",
+  "alaw": "g711_alaw",
+  "pcma": "g711_alaw",
+  "audio/pcma": "g711_alaw"
+}
+
+/**
+ * Reads any spelling of an audio format that the wire or a user may give: `"pcm16"`, `"pcm"`,
+ * `"audio/pcm"`, `{ type: "audio/pcm", rate: 24000 }`, `"g711_ulaw"`, `"audio/pcmu"`,
+ * `{ type: "audio/pcmu" }`, and the same for A-law. A PCM object with a rate other than 24 kHz is
+ * not a format the protocol can speak, so it is not recognised.
+ *
+ * @since 0.1.0
+ */
+export const normalize = (input: unknown): Option.Option<AudioFormat> => {
+  if (typeof input === "string") {
+    return Option.fromNullable(byName[input.trim().toLowerCase()])
+  }
+  if (typeof input === "object" && input !== null && "type" in input && typeof input.type === "string") {
+    const format = byName[input.type.trim().toLowerCase()]
+    if (format === "pcm16" && "rate" in input && input.rate !== undefined && input.rate !== 24_000) {
+      return Option.none()
+    }
+    return Option.fromNullable(format)
+  }
+  return Option.none()
+}
+
+/**
+ * The GA wire object for a format.
+ *
+ * @since 0.1.0
+ */
+export const toWire = (format: AudioFormat): WireAudioFormat => {
+  switch (format) {
+    case "pcm16":
+      return { type: "audio/pcm", rate: 24000 }
+    case "g711_ulaw":
+      return { type: "audio/pcmu" }
+    case "g711_alaw":
+      return { type: "audio/pcma" }
+  }
+}
+
+/**
+ * A Schema that accepts every spelling {@link normalize} understands and decodes it to the
+ * canonical {@link AudioFormat}; it encodes back to the canonical name.
+ *
+ * @since 0.1.0
+ */
+export const AudioFormatInput: Schema.Schema<AudioFormat, unknown> = Schema.transformOrFail(
+  Schema.Unknown,
+  AudioFormat,
+  {
+    strict: true,
+    decode: (input, _, ast) =>
+      Option.match(normalize(input), {
+        onNone: () =>
+          ParseResult.fail(
+            new ParseResult.Type(
+              ast,
+              input,
+              `unsupported audio format ${JSON.stringify(input)}: expected pcm16, g711_ulaw or g711_alaw`
+            )
+          ),
+        onSome: ParseResult.succeed
+      }),
+    encode: ParseResult.succeed
+  }
+)
