@@ -1,0 +1,92 @@
+/**
+ * The typed errors of effect-realtime. Each carries a message a user can act on; none ever holds
+ * the API key.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+
+/**
+ * Why a connection attempt failed.
+ *
+ * @since 0.1.0
+ */
+export const ConnectFailure = Schema.Literal(
+  "AlreadyConnected",
+  "MissingApiKey",
+  "InvalidConfig",
+  "InsecureTransport",
+  "Refused",
+  "Unauthorized",
+  "Timeout",
+  "Handshake",
+  "Closed"
+)
+
+/**
+ * Opening a realtime connection failed. `reason` says which way; `status` is the HTTP status of a
+ * refused WebSocket upgrade when there was one.
+ *
+ * @since 0.1.0
+ */
+export class RealtimeConnectError extends Schema.TaggedError<RealtimeConnectError>()("RealtimeConnectError", {
+  reason: ConnectFailure,
+  message: Schema.String,
+  url: Schema.optional(Schema.String),
+  status: Schema.optional(Schema.Number),
+  cause: Schema.optional(Schema.Defect)
+}) {}
+
+/**
+ * Why an event could not be sent.
+ *
+ * @since 0.1.0
+ */
+export const SendFailure = Schema.Literal("NotConnected", "Closed", "InvalidEvent", "Transport")
+
+/**
+ * Sending an event to the model failed: there is no open connection, the connection is closed,
+ * the event itself is invalid, or the transport refused the write.
+ *
+ * @since 0.1.0
+ */
+export class RealtimeSendError extends Schema.TaggedError<RealtimeSendError>()("RealtimeSendError", {
+  reason: SendFailure,
+  message: Schema.String,
+  eventTag: Schema.optional(Schema.String),
+  cause: Schema.optional(Schema.Defect)
+}) {}
+
+/**
+ * A frame from the server could not be understood: it is not JSON, or it violates the schema of
+ * its event type. It is reported as an `Exception` model event; the connection keeps running.
+ *
+ * @since 0.1.0
+ */
+export class RealtimeProtocolError extends Schema.TaggedError<RealtimeProtocolError>()("RealtimeProtocolError", {
+  eventType: Schema.optional(Schema.String),
+  message: Schema.String
+}) {}
+
+/**
+ * The server closed the connection on its own. Reported as an `Error` model event before the
+ * connection status turns `disconnected`.
+ *
+ * @since 0.1.0
+ */
+export class RealtimeConnectionLost extends Schema.TaggedError<RealtimeConnectionLost>()("RealtimeConnectionLost", {
+  code: Schema.optional(Schema.Number),
+  reason: Schema.optional(Schema.String),
+  message: Schema.String
+}) {}
+
+/**
+ * An argument was outside what the operation accepts (a negative playback duration, an interrupt
+ * with contradictory options, …). Nothing was changed.
+ *
+ * @since 0.1.0
+ */
+export class InvalidArgumentError extends Schema.TaggedError<InvalidArgumentError>()("InvalidArgumentError", {
+  argument: Schema.String,
+  message: Schema.String
+}) {}

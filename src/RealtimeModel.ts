@@ -1,0 +1,129 @@
+/**
+ * The realtime model contract: a live, bidirectional connection to a speech model. Listeners are
+ * Streams, the connection lives as long as its Scope.
+ *
+ * @since 0.1.0
+ */
+import { Cause, Config, Context, Effect, Option, Redacted, Stream } from "effect"
+import type { Fiber, Scope } from "effect"
+import type { PlaybackTrackerService } from "./PlaybackTracker.js"
+import { RealtimeConnectError } from "./RealtimeError.js"
+import type { RealtimeSendError } from "./RealtimeError.js"
+import type { ConnectionStatus, RealtimeModelEvent } from "./RealtimeModelEvent.js"
+import type { RealtimeModelSendEvent } from "./RealtimeModelSendEvent.js"
+import type { RealtimeSessionSettingsInput } from "./RealtimeSessionSettings.js"
+
+/**
+ * Where the API key comes from: a plain string, a `Redacted` string, or an Effect producing either
+ * (read from a vault, minted as an ephemeral client secret, …). When absent, models read
+ * `OPENAI_API_KEY` through `Config`.
+ *
+ * @since 0.1.0
+ */
+export type ApiKeySource =
+  | string
+  | Redacted.Redacted<string>
+  | Effect.Effect<string | Redacted.Redacted<string>, unknown>
+
+/**
+ * Options for one connection.
+ *
+ * @since 0.1.0
+ */
+export interface RealtimeModelConfig {
+  /** The API key; defaults to `OPENAI_API_KEY` from the environment (through `Config`). */
+  readonly apiKey?: ApiKeySource
+  /** The WebSocket URL; defaults to the provider's endpoint for the configured model. */
+  readonly url?: string
+  /** Extra (or replacement) handshake headers; values may be `Redacted`. */
+  readonly headers?: Readonly<Record<string, string | Redacted.Redacted<string>>>
+  /** The settings sent when the connection opens. */
+  readonly initialSettings?: RealtimeSessionSettingsInput
+  /**
+   * Your own playback tracker, when audio is not played as it arrives at realtime speed. Without
+   * one the model assumes playback starts with the first audio chunk of an item.
+   */
+  readonly playbackTracker?: PlaybackTrackerService
+  /** Attach to an existing call (e.g. a SIP call) instead of starting a session for a model. */
+  readonly callId?: string
+}
+
+/**
+ * The operations of a realtime model.
+ *
+ * @since 0.1.0
+ */
+export interface RealtimeModelService {
+  /**
+   * Opens the connection; it stays open until the surrounding Scope closes or `close` is called.
+   * Fails with `AlreadyConnected` while a connection is open.
+   */
+  readonly connect: (config?: RealtimeModelConfig) => Effect.Effect<void, RealtimeConnectError, Scope.Scope>
+  /**
+   * Adds a listener: subscribes now (for as long as the Scope lives) and yields every later event
+   * in order. The stream ends after `EndOfStream`, when the connection closes.
+   */
+  readonly subscribe: Effect.Effect<Stream.Stream<RealtimeModelEvent>, never, Scope.Scope>
+  /** Sends an event; fails (never hangs) when not connected, closed, or the event is invalid. */
+  readonly sendEvent: (event: RealtimeModelSendEvent) => Effect.Effect<void, RealtimeSendError>
+  /** Closes the connection; listeners get `disconnected` then `EndOfStream`. Idempotent. */
+  readonly close: Effect.Effect<void>
+  /** The connection's current state. */
+  readonly status: Effect.Effect<ConnectionStatus>
+}
+
+/**
+ * The realtime model service.
+ *
+ * @since 0.1.0
+ */
+export class RealtimeModel extends Context.Tag("effect-realtime/RealtimeModel")<
+  RealtimeModel,
+  RealtimeModelService
+>() {}
+
+/**
+ * Runs `handler` for every event from now on, in a fiber that lives as long as the Scope (the
+ * `add_listener` of other SDKs; closing the scope removes it). A failing handler is logged and the
+ * listener goes on with the next event.
+ *
+ * @since 0.1.0
+ */
+export const listen = <E, R>(
+  model: RealtimeModelService,
+  handler: (event: RealtimeModelEvent) => Effect.Effect<void, E, R>
+): Effect.Effect<Fiber.RuntimeFiber<void>, never, Scope.Scope | R> =>
+  Effect.flatMap(model.subscribe, (events) =>
+    Effect.forkScoped(
+      Stream.runForEach(events, (event) =>
+        Effect.catchAllCause(handler(event), (cause) =>
+          Cause.isInterruptedOnly(cause)
+            ? Effect.interrupt
+            : Effect.logError(`listener failed on ${event._tag}`, cause)))
+    ))
+
+/**
+ * The API key of a config as a `Redacted`, or `None` when there is none anywhere (no config value
+ * and no `OPENAI_API_KEY`). Fails with `MissingApiKey` when a given source fails.
+ *
+ * @since 0.1.0
+ */
+export const resolveApiKey = (
+  source: ApiKeySource | undefined
+): Effect.Effect<Option.Option<Redacted.Redacted<string>>, RealtimeConnectError> => {
+  if (source === undefined) {
+    return Config.option(Config.redacted("OPENAI_API_KEY")).pipe(
+      Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
+    )
+  }
+  if (typeof source === "string") return Effect.succeed(Option.some(Redacted.make(source)))
+  if (Redacted.isRedacted(source)) return Effect.succeed(Option.some(source))
+  return Effect.matchEffect(source, {
+    onFailure: () =>
+      new RealtimeConnectError({
+        reason: "MissingApiKey",
+        message: "the effect given as apiKey failed, so there is no API key to connect with"
+      }),
+    onSuccess: (key) => Effect.succeed(Option.some(typeof key === "string" ? Redacted.make(key) : key))
+  })
+}

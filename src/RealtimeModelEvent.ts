@@ -1,0 +1,188 @@
+/**
+ * Everything a realtime model emits to its listeners, as one tagged union. Match on `_tag`.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+import { RealtimeItem } from "./RealtimeItem.js"
+
+/** An error reported by the server (its `error` payload) or by the connection. @since 0.1.0 */
+export const ErrorEvent = Schema.TaggedStruct("Error", {
+  error: Schema.Unknown
+})
+
+/** The model asked for a function call; answer with a `ToolOutput` send event. @since 0.1.0 */
+export const FunctionCall = Schema.TaggedStruct("FunctionCall", {
+  name: Schema.String,
+  callId: Schema.String,
+  arguments: Schema.String,
+  itemId: Schema.NullOr(Schema.String),
+  previousItemId: Schema.NullOr(Schema.String)
+})
+/** @since 0.1.0 */
+export type FunctionCall = typeof FunctionCall.Type
+
+/** A chunk of the model's audio, decoded from base64, in the session's output format. @since 0.1.0 */
+export const Audio = Schema.TaggedStruct("Audio", {
+  data: Schema.Uint8ArrayFromBase64,
+  responseId: Schema.String,
+  itemId: Schema.String,
+  contentIndex: Schema.Number
+})
+
+/** Playback of an item was interrupted (barge-in): stop playing its audio. @since 0.1.0 */
+export const AudioInterrupted = Schema.TaggedStruct("AudioInterrupted", {
+  itemId: Schema.String,
+  contentIndex: Schema.Number
+})
+
+/** The model finished producing audio for an item content. @since 0.1.0 */
+export const AudioDone = Schema.TaggedStruct("AudioDone", {
+  itemId: Schema.String,
+  contentIndex: Schema.Number
+})
+
+/** The user's audio of an item was transcribed. @since 0.1.0 */
+export const InputAudioTranscriptionCompleted = Schema.TaggedStruct("InputAudioTranscriptionCompleted", {
+  itemId: Schema.String,
+  transcript: Schema.String
+})
+
+/** The server's idle timeout fired: the user said nothing for too long. @since 0.1.0 */
+export const InputAudioTimeoutTriggered = Schema.TaggedStruct("InputAudioTimeoutTriggered", {
+  itemId: Schema.String,
+  audioStartMs: Schema.Number,
+  audioEndMs: Schema.Number
+})
+
+/** A piece of the transcript of the model's audio. @since 0.1.0 */
+export const TranscriptDelta = Schema.TaggedStruct("TranscriptDelta", {
+  itemId: Schema.String,
+  delta: Schema.String,
+  responseId: Schema.String
+})
+
+/** A piece of the model's text output. @since 0.1.0 */
+export const OutputTextDelta = Schema.TaggedStruct("OutputTextDelta", {
+  itemId: Schema.String,
+  delta: Schema.String,
+  responseId: Schema.String
+})
+
+/** An item was added or changed. @since 0.1.0 */
+export const ItemUpdated = Schema.TaggedStruct("ItemUpdated", {
+  item: RealtimeItem
+})
+
+/** An item was deleted from the conversation. @since 0.1.0 */
+export const ItemDeleted = Schema.TaggedStruct("ItemDeleted", {
+  itemId: Schema.String
+})
+
+/** The state of the connection. @since 0.1.0 */
+export const ConnectionStatus = Schema.Literal("connecting", "connected", "disconnected")
+/** @since 0.1.0 */
+export type ConnectionStatus = typeof ConnectionStatus.Type
+
+/** The connection changed state. @since 0.1.0 */
+export const ConnectionStatusChanged = Schema.TaggedStruct("ConnectionStatus", {
+  status: ConnectionStatus
+})
+
+/** The last event a listener sees: the connection is closed and no event follows. @since 0.1.0 */
+export const EndOfStream = Schema.TaggedStruct("EndOfStream", {})
+
+/** The model started a response. @since 0.1.0 */
+export const TurnStarted = Schema.TaggedStruct("TurnStarted", {
+  responseId: Schema.NullOr(Schema.String)
+})
+
+/** The model finished (or cancelled) a response. @since 0.1.0 */
+export const TurnEnded = Schema.TaggedStruct("TurnEnded", {
+  responseId: Schema.NullOr(Schema.String)
+})
+
+const TokenCount = Schema.NullOr(Schema.Number)
+
+/** Token counts of one response, with their modality breakdown. @since 0.1.0 */
+export const Usage = Schema.Struct({
+  inputTokens: Schema.Number,
+  outputTokens: Schema.Number,
+  totalTokens: Schema.Number,
+  inputTokenDetails: Schema.NullOr(Schema.Struct({
+    textTokens: TokenCount,
+    audioTokens: TokenCount,
+    imageTokens: TokenCount,
+    cachedTokens: TokenCount,
+    cachedTokenDetails: Schema.NullOr(Schema.Struct({
+      textTokens: TokenCount,
+      audioTokens: TokenCount,
+      imageTokens: TokenCount
+    }))
+  })),
+  outputTokenDetails: Schema.NullOr(Schema.Struct({
+    textTokens: TokenCount,
+    audioTokens: TokenCount
+  }))
+})
+/** @since 0.1.0 */
+export type Usage = typeof Usage.Type
+
+/** The token usage of a finished response. @since 0.1.0 */
+export const UsageUpdated = Schema.TaggedStruct("Usage", {
+  usage: Usage
+})
+
+/** A server event the model does not map to anything more specific. @since 0.1.0 */
+export const Other = Schema.TaggedStruct("Other", {
+  data: Schema.Unknown
+})
+
+/**
+ * Something went wrong inside the model (a malformed frame, an event that violates its schema);
+ * `context` says where. The connection keeps running.
+ *
+ * @since 0.1.0
+ */
+export const Exception = Schema.TaggedStruct("Exception", {
+  cause: Schema.Defect,
+  context: Schema.NullOr(Schema.String)
+})
+
+/** Every server frame as it arrived (parsed JSON), before any mapping. @since 0.1.0 */
+export const RawServerEvent = Schema.TaggedStruct("RawServerEvent", {
+  data: Schema.Unknown
+})
+
+/**
+ * Any event a realtime model emits.
+ *
+ * @since 0.1.0
+ */
+export const RealtimeModelEvent = Schema.Union(
+  ErrorEvent,
+  FunctionCall,
+  Audio,
+  AudioInterrupted,
+  AudioDone,
+  InputAudioTranscriptionCompleted,
+  InputAudioTimeoutTriggered,
+  TranscriptDelta,
+  OutputTextDelta,
+  ItemUpdated,
+  ItemDeleted,
+  ConnectionStatusChanged,
+  EndOfStream,
+  TurnStarted,
+  TurnEnded,
+  UsageUpdated,
+  Other,
+  Exception,
+  RawServerEvent
+)
+
+/** @since 0.1.0 */
+export type RealtimeModelEvent = typeof RealtimeModelEvent.Type
+
+/** The `_tag` of every model event. @since 0.1.0 */
+export type RealtimeModelEventTag = RealtimeModelEvent["_tag"]

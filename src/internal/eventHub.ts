@@ -1,0 +1,45 @@
+import { Effect, PubSub, Queue, Stream } from "effect"
+import type { Scope } from "effect"
+import type { RealtimeModelEvent } from "../RealtimeModelEvent.js"
+
+/**
+ * How events are buffered for each listener.
+ * - `"unbounded"` (default): a listener never loses an event and never slows the others; a listener
+ *   that stops draining grows memory until it is removed.
+ * - `{ capacity }`: at most `capacity` undelivered events per listener; when one is full, the
+ *   connection waits for it (backpressure) and a warning is logged, so nothing is lost silently.
+ */
+export type ListenerBuffer = "unbounded" | { readonly capacity: number }
+
+/** Fan-out of model events to every listener subscribed at the time each event is published. */
+export interface EventHub {
+  readonly publish: (event: RealtimeModelEvent) => Effect.Effect<void>
+  readonly publishAll: (events: Iterable<RealtimeModelEvent>) => Effect.Effect<void>
+  /** Subscribes now; the stream ends after the next `EndOfStream`. */
+  readonly subscribe: Effect.Effect<Stream.Stream<RealtimeModelEvent>, never, Scope.Scope>
+}
+
+const isEnd = (event: RealtimeModelEvent): boolean => event._tag === "EndOfStream"
+
+export const make = (buffer: ListenerBuffer = "unbounded"): Effect.Effect<EventHub> =>
+  Effect.gen(function*() {
+    const pubsub = buffer === "unbounded"
+      ? yield* PubSub.unbounded<RealtimeModelEvent>()
+      : yield* PubSub.bounded<RealtimeModelEvent>(buffer.capacity)
+    const warnWhenFull = buffer === "unbounded"
+      ? Effect.void
+      : Effect.flatMap(PubSub.isFull(pubsub), (full) =>
+        full
+          ? Effect.logWarning(
+            `a listener is ${buffer.capacity} events behind; the connection waits until it catches up`
+          )
+          : Effect.void)
+    return {
+      publish: (event) => Effect.zipRight(warnWhenFull, PubSub.publish(pubsub, event)),
+      publishAll: (events) => Effect.zipRight(warnWhenFull, PubSub.publishAll(pubsub, events)),
+      subscribe: Effect.map(
+        PubSub.subscribe(pubsub),
+        (queue: Queue.Dequeue<RealtimeModelEvent>) => Stream.takeUntil(Stream.fromQueue(queue), isEnd)
+      )
+    }
+  })
