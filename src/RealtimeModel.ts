@@ -26,6 +26,17 @@ export type ApiKeySource =
   | Effect.Effect<string | Redacted.Redacted<string>, unknown>
 
 /**
+ * How events are buffered for each listener.
+ * - `"unbounded"` (default): a listener never loses an event and never slows the others; a listener
+ *   that stops draining holds memory until it is removed (its scope closes).
+ * - `{ capacity }`: at most `capacity` undelivered events per listener; when one is full, the
+ *   connection waits for it (backpressure) and a warning is logged, so nothing is lost silently.
+ *
+ * @since 0.1.0
+ */
+export type ListenerBuffer = "unbounded" | { readonly capacity: number }
+
+/**
  * Options for one connection.
  *
  * @since 0.1.0

@@ -1,15 +1,7 @@
 import { Effect, PubSub, Queue, Stream } from "effect"
 import type { Scope } from "effect"
+import type { ListenerBuffer } from "../RealtimeModel.js"
 import type { RealtimeModelEvent } from "../RealtimeModelEvent.js"
-
-/**
- * How events are buffered for each listener.
- * - `"unbounded"` (default): a listener never loses an event and never slows the others; a listener
- *   that stops draining grows memory until it is removed.
- * - `{ capacity }`: at most `capacity` undelivered events per listener; when one is full, the
- *   connection waits for it (backpressure) and a warning is logged, so nothing is lost silently.
- */
-export type ListenerBuffer = "unbounded" | { readonly capacity: number }
 
 /** Fan-out of model events to every listener subscribed at the time each event is published. */
 export interface EventHub {
@@ -25,7 +17,7 @@ export const make = (buffer: ListenerBuffer = "unbounded"): Effect.Effect<EventH
   Effect.gen(function*() {
     const pubsub = buffer === "unbounded"
       ? yield* PubSub.unbounded<RealtimeModelEvent>()
-      : yield* PubSub.bounded<RealtimeModelEvent>(buffer.capacity)
+      : yield* PubSub.bounded<RealtimeModelEvent>(Math.max(1, Math.floor(buffer.capacity)))
     const warnWhenFull = buffer === "unbounded"
       ? Effect.void
       : Effect.flatMap(PubSub.isFull(pubsub), (full) =>

@@ -1,0 +1,290 @@
+/**
+ * Test doubles for code that uses a `RealtimeModel`: a scripted in-memory model, with no network.
+ * Provide `layerScripted(...)` in place of the production layer; every send is checked against the
+ * script and answered with the events the script names.
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Layer, Option, Ref, Schema } from "effect"
+import type { Scope } from "effect"
+import * as EventHub from "./internal/eventHub.js"
+import { RealtimeModel, resolveApiKey } from "./RealtimeModel.js"
+import type { ListenerBuffer, RealtimeModelConfig, RealtimeModelService } from "./RealtimeModel.js"
+import { RealtimeConnectError, RealtimeSendError } from "./RealtimeError.js"
+import { ConnectionStatusChanged, EndOfStream } from "./RealtimeModelEvent.js"
+import type { ConnectionStatus, RealtimeModelEvent } from "./RealtimeModelEvent.js"
+import * as SendEvent from "./RealtimeModelSendEvent.js"
+import type { RealtimeSessionSettingsInput } from "./RealtimeSessionSettings.js"
+
+/**
+ * What a script step expects the application to send: an exact event (compared structurally), the
+ * `_tag` of an event, or a predicate.
+ *
+ * @since 0.1.0
+ */
+export type SendMatcher =
+  | SendEvent.RealtimeModelSendEvent
+  | SendEvent.RealtimeModelSendEvent["_tag"]
+  | ((event: SendEvent.RealtimeModelSendEvent) => boolean)
+
+/**
+ * One step of a script: when the application sends what `expect` matches, the model emits `emit`
+ * to its listeners, or the send fails with `fail`.
+ *
+ * @since 0.1.0
+ */
+export interface ScriptStep {
+  readonly expect: SendMatcher
+  readonly emit?: ReadonlyArray<RealtimeModelEvent>
+  readonly fail?: RealtimeSendError
+}
+
+/**
+ * How the scripted model behaves.
+ *
+ * @since 0.1.0
+ */
+export interface ScriptedModelOptions {
+  /** The expected sends, in order, with what each makes the model emit. */
+  readonly steps?: ReadonlyArray<ScriptStep>
+  /** Events emitted right after `connected`. */
+  readonly onConnect?: ReadonlyArray<RealtimeModelEvent>
+  /** When set, `connect` fails with this error (after `connecting`, then `disconnected`). */
+  readonly connectError?: RealtimeConnectError
+  /**
+   * Strict mode: a send that does not match the next step fails with `InvalidEvent`, and steps left
+   * unconsumed when the model's scope closes are a defect ({@link ScriptIncomplete}). Otherwise such
+   * sends are recorded and ignored.
+   */
+  readonly strict?: boolean
+  /** Listener buffering, as for the production model. */
+  readonly listenerBuffer?: ListenerBuffer
+}
+
+/**
+ * A `connect` call as the scripted model saw it, without any secret: whether a key was available,
+ * and header names but not their values.
+ *
+ * @since 0.1.0
+ */
+export interface RecordedConnect {
+  readonly url: string | null
+  readonly headerNames: ReadonlyArray<string>
+  readonly initialSettings: RealtimeSessionSettingsInput | null
+  readonly callId: string | null
+  readonly apiKeyAvailable: boolean
+  readonly customPlaybackTracker: boolean
+}
+
+/**
+ * The scripted model: a `RealtimeModelService` plus what a test wants to inspect or drive.
+ *
+ * @since 0.1.0
+ */
+export interface ScriptedModel extends RealtimeModelService {
+  /** Every `connect` call so far. */
+  readonly connects: Effect.Effect<ReadonlyArray<RecordedConnect>>
+  /** Every event the application sent so far (valid ones, in order). */
+  readonly sent: Effect.Effect<ReadonlyArray<SendEvent.RealtimeModelSendEvent>>
+  /** How many script steps are still waiting for their send. */
+  readonly remainingSteps: Effect.Effect<number>
+  /** Emits an event to the listeners now, as if the model had produced it. */
+  readonly emit: (event: RealtimeModelEvent) => Effect.Effect<void>
+}
+
+/**
+ * The scripted model as a service, for tests that want to inspect it after providing the layer.
+ *
+ * @since 0.1.0
+ */
+export class ScriptedRealtimeModel extends Context.Tag("effect-realtime/ScriptedRealtimeModel")<
+  ScriptedRealtimeModel,
+  ScriptedModel
+>() {}
+
+/**
+ * A strict script ended with steps that never got their send.
+ *
+ * @since 0.1.0
+ */
+export class ScriptIncomplete extends Schema.TaggedError<ScriptIncomplete>()("ScriptIncomplete", {
+  remaining: Schema.Number,
+  message: Schema.String
+}) {}
+
+const equivalentSend = Schema.equivalence(SendEvent.RealtimeModelSendEvent)
+
+const matches = (matcher: SendMatcher, event: SendEvent.RealtimeModelSendEvent): boolean =>
+  typeof matcher === "string"
+    ? event._tag === matcher
+    : typeof matcher === "function"
+    ? matcher(event)
+    : equivalentSend(matcher, event)
+
+const describeMatcher = (matcher: SendMatcher): string =>
+  typeof matcher === "string" ? matcher : typeof matcher === "function" ? "an event matching a predicate" : matcher._tag
+
+type Lifecycle = "idle" | "connected" | "closed"
+
+interface ScriptState {
+  readonly lifecycle: Lifecycle
+  readonly steps: ReadonlyArray<ScriptStep>
+  readonly sent: ReadonlyArray<SendEvent.RealtimeModelSendEvent>
+  readonly connects: ReadonlyArray<RecordedConnect>
+}
+
+type SendOutcome =
+  | { readonly _tag: "Refused"; readonly error: RealtimeSendError }
+  | { readonly _tag: "Step"; readonly step: ScriptStep }
+  | { readonly _tag: "Ignored" }
+
+const record = (config: RealtimeModelConfig, apiKeyAvailable: boolean): RecordedConnect => ({
+  url: config.url ?? null,
+  headerNames: Object.keys(config.headers ?? {}),
+  initialSettings: config.initialSettings ?? null,
+  callId: config.callId ?? null,
+  apiKeyAvailable,
+  customPlaybackTracker: config.playbackTracker !== undefined
+})
+
+const status = (value: ConnectionStatus) => ConnectionStatusChanged.make({ status: value })
+
+/**
+ * Builds a scripted model that lives as long as the Scope. In strict mode, closing the scope with
+ * steps left over is a defect, so a test fails when its script was not played to the end.
+ *
+ * @since 0.1.0
+ */
+export const makeScripted = (options: ScriptedModelOptions = {}): Effect.Effect<ScriptedModel, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const hub = yield* EventHub.make(options.listenerBuffer)
+    const strict = options.strict ?? false
+    const state = yield* Ref.make<ScriptState>({
+      lifecycle: "idle",
+      steps: options.steps ?? [],
+      sent: [],
+      connects: []
+    })
+
+    const close: Effect.Effect<void> = Effect.flatMap(
+      Ref.modify(state, (s): [boolean, ScriptState] =>
+        s.lifecycle === "connected" ? [true, { ...s, lifecycle: "closed" }] : [false, s]),
+      (wasConnected) => wasConnected ? hub.publishAll([status("disconnected"), EndOfStream.make({})]) : Effect.void
+    )
+
+    const connect = (config: RealtimeModelConfig = {}) =>
+      Effect.gen(function*() {
+        const apiKey = yield* resolveApiKey(config.apiKey)
+        const alreadyConnected = yield* Ref.modify(state, (s): [boolean, ScriptState] => [
+          s.lifecycle === "connected",
+          { ...s, connects: [...s.connects, record(config, Option.isSome(apiKey))] }
+        ])
+        if (alreadyConnected) {
+          return yield* new RealtimeConnectError({
+            reason: "AlreadyConnected",
+            message: "the model is already connected; close it (or its scope) before connecting again"
+          })
+        }
+        yield* hub.publish(status("connecting"))
+        if (options.connectError !== undefined) {
+          yield* hub.publish(status("disconnected"))
+          return yield* options.connectError
+        }
+        yield* Ref.update(state, (s) => ({ ...s, lifecycle: "connected" as const }))
+        yield* Effect.addFinalizer(() => close)
+        yield* hub.publishAll([status("connected"), ...(options.onConnect ?? [])])
+      })
+
+    const decide = (event: SendEvent.RealtimeModelSendEvent) =>
+      Ref.modify(state, (s): [SendOutcome, ScriptState] => {
+        if (s.lifecycle !== "connected") {
+          const reason = s.lifecycle === "idle" ? "NotConnected" : "Closed"
+          return [{
+            _tag: "Refused",
+            error: new RealtimeSendError({
+              reason,
+              eventTag: event._tag,
+              message: s.lifecycle === "idle"
+                ? "the model is not connected: call connect first"
+                : "the connection is closed"
+            })
+          }, s]
+        }
+        const [next, ...rest] = s.steps
+        if (next !== undefined && matches(next.expect, event)) {
+          return [{ _tag: "Step", step: next }, { ...s, steps: rest, sent: [...s.sent, event] }]
+        }
+        if (strict) {
+          return [{
+            _tag: "Refused",
+            error: new RealtimeSendError({
+              reason: "InvalidEvent",
+              eventTag: event._tag,
+              message: next === undefined
+                ? `unexpected ${event._tag}: the script has no steps left`
+                : `unexpected ${event._tag}: the script expects ${describeMatcher(next.expect)} next`
+            })
+          }, s]
+        }
+        return [{ _tag: "Ignored" }, { ...s, sent: [...s.sent, event] }]
+      })
+
+    const sendEvent = (event: SendEvent.RealtimeModelSendEvent) =>
+      Effect.gen(function*() {
+        const valid = yield* SendEvent.validate(event)
+        const outcome = yield* decide(valid)
+        switch (outcome._tag) {
+          case "Refused":
+            return yield* outcome.error
+          case "Ignored":
+            return
+          case "Step":
+            if (outcome.step.fail !== undefined) return yield* outcome.step.fail
+            yield* hub.publishAll(outcome.step.emit ?? [])
+        }
+      })
+
+    yield* Effect.addFinalizer(() =>
+      Effect.zipRight(
+        close,
+        Effect.flatMap(Ref.get(state), (s) =>
+          strict && s.steps.length > 0
+            ? Effect.die(
+              new ScriptIncomplete({
+                remaining: s.steps.length,
+                message: `the script ended with ${s.steps.length} step(s) never sent, the next expecting ${
+                  describeMatcher(s.steps[0]!.expect)
+                }`
+              })
+            )
+            : Effect.void)
+      )
+    )
+
+    const model: ScriptedModel = {
+      connect,
+      subscribe: hub.subscribe,
+      sendEvent,
+      close,
+      status: Effect.map(Ref.get(state), (s): ConnectionStatus => s.lifecycle === "connected" ? "connected" : "disconnected"),
+      connects: Effect.map(Ref.get(state), (s) => s.connects),
+      sent: Effect.map(Ref.get(state), (s) => s.sent),
+      remainingSteps: Effect.map(Ref.get(state), (s) => s.steps.length),
+      emit: hub.publish
+    }
+    return model
+  })
+
+/**
+ * A layer providing a scripted `RealtimeModel` (and the same instance as
+ * {@link ScriptedRealtimeModel} for inspection), in place of a production layer.
+ *
+ * @since 0.1.0
+ */
+export const layerScripted = (
+  options: ScriptedModelOptions = {}
+): Layer.Layer<RealtimeModel | ScriptedRealtimeModel> =>
+  Layer.scopedContext(
+    Effect.map(makeScripted(options), (model) =>
+      Context.make(ScriptedRealtimeModel, model).pipe(Context.add(RealtimeModel, model)))
+  )

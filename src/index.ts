@@ -1,0 +1,25 @@
+/**
+ * effect-realtime: realtime speech models (OpenAI's Realtime API and servers that speak its
+ * protocol) as Effect services. Each module is exported as a namespace.
+ *
+ * @since 0.1.0
+ */
+
+/** Audio formats and durations. @since 0.1.0 */
+export * as AudioFormat from "./AudioFormat.js"
+/** How much of the model's audio the user has heard. @since 0.1.0 */
+export * as PlaybackTracker from "./PlaybackTracker.js"
+/** Conversation items. @since 0.1.0 */
+export * as RealtimeItem from "./RealtimeItem.js"
+/** Session settings. @since 0.1.0 */
+export * as RealtimeSessionSettings from "./RealtimeSessionSettings.js"
+/** Events a model emits. @since 0.1.0 */
+export * as RealtimeModelEvent from "./RealtimeModelEvent.js"
+/** Events an application sends. @since 0.1.0 */
+export * as RealtimeModelSendEvent from "./RealtimeModelSendEvent.js"
+/** Typed errors. @since 0.1.0 */
+export * as RealtimeError from "./RealtimeError.js"
+/** The RealtimeModel service contract. @since 0.1.0 */
+export * as RealtimeModel from "./RealtimeModel.js"
+/** Scripted models for tests. @since 0.1.0 */
+export * as RealtimeTesting from "./RealtimeTesting.js"
