@@ -1,0 +1,105 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Exit } from "effect"
+import * as PlaybackTracker from "../src/PlaybackTracker.js"
+
+describe("PlaybackTracker", () => {
+  it.effect("starts idle with all fields null", () =>
+    Effect.gen(function*() {
+      const tracker = yield* PlaybackTracker.make
+      expect(yield* tracker.getState).toEqual({ currentItemId: null, currentItemContentIndex: null, elapsedMs: null })
+    }))
+
+  it.effect("adds up milliseconds of the same item content", () =>
+    Effect.gen(function*() {
+      const tracker = yield* PlaybackTracker.make
+      yield* tracker.onPlayMs("item_1", 0, 100)
+      yield* tracker.onPlayMs("item_1", 0, 250.5)
+      expect(yield* tracker.getState).toEqual({ currentItemId: "item_1", currentItemContentIndex: 0, elapsedMs: 350.5 })
+    }))
+
+  it.effect("restarts the count for a new item or a new content index", () =>
+    Effect.gen(function*() {
+      const tracker = yield* PlaybackTracker.make
+      yield* tracker.onPlayMs("item_1", 0, 400)
+      yield* tracker.onPlayMs("item_2", 0, 50)
+      expect(yield* tracker.getState).toEqual({ currentItemId: "item_2", currentItemContentIndex: 0, elapsedMs: 50 })
+      yield* tracker.onPlayMs("item_2", 1, 20)
+      expect(yield* tracker.getState).toEqual({ currentItemId: "item_2", currentItemContentIndex: 1, elapsedMs: 20 })
+      // going back to an earlier item restarts too: the tracker only knows the current one
+      yield* tracker.onPlayMs("item_1", 0, 5)
+      expect((yield* tracker.getState).elapsedMs).toBe(5)
+    }))
+
+  it.effect("converts bytes as pcm16 24 kHz until a format is set", () =>
+    Effect.gen(function*() {
+      const tracker = yield* PlaybackTracker.make
+      yield* tracker.onPlayBytes("item_1", 0, new Uint8Array(4_800))
+      expect((yield* tracker.getState).elapsedMs).toBe(100)
+      yield* tracker.setAudioFormat("g711_ulaw")
+      yield* tracker.onPlayBytes("item_1", 0, new Uint8Array(800))
+      expect((yield* tracker.getState).elapsedMs).toBe(200)
+      yield* tracker.onPlayBytes("item_1", 0, 1_600)
+      expect((yield* tracker.getState).elapsedMs).toBe(400)
+    }))
+
+  it.effect("becomes idle when interrupted, and counts afresh afterwards", () =>
+    Effect.gen(function*() {
+      const tracker = yield* PlaybackTracker.make
+      yield* tracker.onPlayMs("item_1", 0, 300)
+      yield* tracker.onInterrupted
+      expect(yield* tracker.getState).toEqual(PlaybackTracker.idle)
+      yield* tracker.onPlayMs("item_1", 0, 10)
+      expect(yield* tracker.getState).toEqual({ currentItemId: "item_1", currentItemContentIndex: 0, elapsedMs: 10 })
+    }))
+
+  it.effect("keeps the format across an interrupt", () =>
+    Effect.gen(function*() {
+      const tracker = yield* PlaybackTracker.make
+      yield* tracker.setAudioFormat("g711_alaw")
+      yield* tracker.onInterrupted
+      yield* tracker.onPlayBytes("item_1", 0, 8_000)
+      expect((yield* tracker.getState).elapsedMs).toBe(1000)
+    }))
+
+  it.effect.each([-1, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])(
+    "rejects %d ms without touching the state",
+    (ms) =>
+      Effect.gen(function*() {
+        const tracker = yield* PlaybackTracker.make
+        yield* tracker.onPlayMs("item_1", 0, 100)
+        const error = yield* Effect.flip(tracker.onPlayMs("item_1", 0, ms))
+        expect(error._tag).toBe("InvalidArgumentError")
+        expect(error.argument).toBe("ms")
+        expect(yield* tracker.getState).toEqual({ currentItemId: "item_1", currentItemContentIndex: 0, elapsedMs: 100 })
+      })
+  )
+
+  it.effect("rejects a bad content index, an empty item id and a negative byte count", () =>
+    Effect.gen(function*() {
+      const tracker = yield* PlaybackTracker.make
+      expect((yield* Effect.flip(tracker.onPlayMs("item_1", -1, 10))).argument).toBe("contentIndex")
+      expect((yield* Effect.flip(tracker.onPlayMs("item_1", 0.5, 10))).argument).toBe("contentIndex")
+      expect((yield* Effect.flip(tracker.onPlayMs("", 0, 10))).argument).toBe("itemId")
+      expect((yield* Effect.flip(tracker.onPlayBytes("item_1", 0, -2))).argument).toBe("bytes")
+      expect(yield* tracker.getState).toEqual(PlaybackTracker.idle)
+    }))
+
+  it.effect("counts every update made concurrently by many fibers", () =>
+    Effect.gen(function*() {
+      const tracker = yield* PlaybackTracker.make
+      yield* Effect.forEach(
+        Array.from({ length: 1000 }, (_, i) => i),
+        () => Effect.zipRight(Effect.yieldNow(), tracker.onPlayMs("item_1", 0, 1)),
+        { concurrency: "unbounded", discard: true }
+      )
+      expect((yield* tracker.getState).elapsedMs).toBe(1000)
+    }))
+
+  it.effect("is available as a service through its layer", () =>
+    Effect.gen(function*() {
+      const tracker = yield* PlaybackTracker.PlaybackTracker
+      yield* tracker.onPlayMs("item_9", 2, 42)
+      const exit = yield* Effect.exit(tracker.getState)
+      expect(exit).toEqual(Exit.succeed({ currentItemId: "item_9", currentItemContentIndex: 2, elapsedMs: 42 }))
+    }).pipe(Effect.provide(PlaybackTracker.layer)))
+})

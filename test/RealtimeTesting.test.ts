@@ -1,0 +1,162 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Cause, Chunk, Effect, Exit, Fiber, Redacted, Scope, Stream } from "effect"
+import { RealtimeConnectError, RealtimeSendError } from "../src/RealtimeError.js"
+import { RealtimeModel } from "../src/RealtimeModel.js"
+import * as Event from "../src/RealtimeModelEvent.js"
+import * as Send from "../src/RealtimeModelSendEvent.js"
+import * as RealtimeTesting from "../src/RealtimeTesting.js"
+
+const status = (value: Event.ConnectionStatus) => Event.ConnectionStatusChanged.make({ status: value })
+const turn = (id: string) => [Event.TurnStarted.make({ responseId: id }), Event.TurnEnded.make({ responseId: id })]
+
+const collect = (stream: Stream.Stream<Event.RealtimeModelEvent>) =>
+  Effect.fork(Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray))
+
+describe("scripted model", () => {
+  it.scoped("answers each expected send with its events: by value, by tag and by predicate", () =>
+    Effect.gen(function*() {
+      const model = yield* RealtimeTesting.makeScripted({
+        strict: true,
+        onConnect: [Event.Other.make({ data: "ready" })],
+        steps: [
+          { expect: Send.UserInput.make({ userInput: "hi" }), emit: turn("r1") },
+          { expect: "SendAudio", emit: turn("r2") },
+          { expect: (event) => event._tag === "Interrupt" && event.forceResponseCancel, emit: turn("r3") }
+        ]
+      })
+      const events = yield* collect(yield* model.subscribe)
+      yield* model.connect()
+      yield* model.sendEvent(Send.UserInput.make({ userInput: "hi" }))
+      yield* model.sendEvent(Send.SendAudio.make({ audio: new Uint8Array([1, 2]) }))
+      yield* model.sendEvent(Send.Interrupt.make({ forceResponseCancel: true }))
+      expect(yield* model.remainingSteps).toBe(0)
+      expect((yield* model.sent).map((event) => event._tag)).toEqual(["UserInput", "SendAudio", "Interrupt"])
+      yield* model.close
+      expect(yield* Fiber.join(events)).toEqual([
+        status("connecting"),
+        status("connected"),
+        Event.Other.make({ data: "ready" }),
+        ...turn("r1"),
+        ...turn("r2"),
+        ...turn("r3"),
+        status("disconnected"),
+        Event.EndOfStream.make({})
+      ])
+    }))
+
+  it.scoped("a step can make the send fail", () =>
+    Effect.gen(function*() {
+      const failure = new RealtimeSendError({ reason: "Transport", message: "socket write failed" })
+      const model = yield* RealtimeTesting.makeScripted({ steps: [{ expect: "UserInput", fail: failure }] })
+      yield* model.connect()
+      expect(yield* Effect.flip(model.sendEvent(Send.UserInput.make({ userInput: "x" })))).toEqual(failure)
+    }))
+
+  it.scoped("strict mode refuses an unexpected send and keeps the step", () =>
+    Effect.gen(function*() {
+      const model = yield* RealtimeTesting.makeScripted({ strict: true, steps: [{ expect: "UserInput" }] })
+      yield* model.connect()
+      const error = yield* Effect.flip(model.sendEvent(Send.Interrupt.make({})))
+      expect(error.reason).toBe("InvalidEvent")
+      expect(error.message).toContain("expects UserInput next")
+      expect(yield* model.remainingSteps).toBe(1)
+      yield* model.sendEvent(Send.UserInput.make({ userInput: "x" }))
+      expect(yield* model.remainingSteps).toBe(0)
+    }))
+
+  it.effect("strict mode makes a scope that ends with unconsumed steps a defect", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(Effect.scoped(
+        Effect.flatMap(
+          RealtimeTesting.makeScripted({ strict: true, steps: [{ expect: "UserInput" }, { expect: "SendAudio" }] }),
+          (model) => model.connect()
+        )
+      ))
+      expect(Exit.isFailure(exit)).toBe(true)
+      if (Exit.isFailure(exit)) {
+        const defect = Cause.squash(exit.cause)
+        expect(defect).toBeInstanceOf(RealtimeTesting.ScriptIncomplete)
+        expect(defect).toMatchObject({ remaining: 2 })
+        expect(String(defect)).toContain("expecting UserInput")
+      }
+    }))
+
+  it.scoped("lenient mode records and ignores unexpected sends", () =>
+    Effect.gen(function*() {
+      const model = yield* RealtimeTesting.makeScripted({ steps: [{ expect: "SendAudio" }] })
+      yield* model.connect()
+      yield* model.sendEvent(Send.UserInput.make({ userInput: "unplanned" }))
+      expect(yield* model.remainingSteps).toBe(1)
+      expect((yield* model.sent).map((event) => event._tag)).toEqual(["UserInput"])
+    }))
+
+  it.scoped("a connect error fails connect after connecting, then disconnected", () =>
+    Effect.gen(function*() {
+      const failure = new RealtimeConnectError({ reason: "Unauthorized", status: 401, message: "bad key" })
+      const model = yield* RealtimeTesting.makeScripted({ connectError: failure })
+      const listenerScope = yield* Scope.make()
+      const events = yield* Effect.fork(
+        Stream.runCollect(Stream.take(yield* Scope.extend(model.subscribe, listenerScope), 2))
+      )
+      expect(yield* Effect.flip(model.connect())).toEqual(failure)
+      expect(Chunk.toReadonlyArray(yield* Fiber.join(events))).toEqual([status("connecting"), status("disconnected")])
+      expect(yield* model.status).toBe("disconnected")
+    }))
+
+  it.scoped("records every connect without the secret", () =>
+    Effect.gen(function*() {
+      const model = yield* RealtimeTesting.makeScripted()
+      yield* model.connect({
+        apiKey: Redacted.make("sk-very-secret"),
+        url: "ws://127.0.0.1:1/v1/realtime",
+        headers: { "X-Api-Key": Redacted.make("sk-header-secret") },
+        initialSettings: { voice: "marin" },
+        callId: "call_9"
+      })
+      const connects = yield* model.connects
+      expect(connects).toEqual([{
+        url: "ws://127.0.0.1:1/v1/realtime",
+        headerNames: ["X-Api-Key"],
+        initialSettings: { voice: "marin" },
+        callId: "call_9",
+        apiKeyAvailable: true,
+        customPlaybackTracker: false
+      }])
+      expect(JSON.stringify(connects)).not.toContain("secret")
+    }))
+
+  it.scoped("connect twice fails, close is idempotent, sends before connect and after close fail typed", () =>
+    Effect.gen(function*() {
+      const model = yield* RealtimeTesting.makeScripted()
+      const before = yield* Effect.flip(model.sendEvent(Send.UserInput.make({ userInput: "x" })))
+      expect(before.reason).toBe("NotConnected")
+      yield* model.connect({ apiKey: "k" })
+      expect((yield* Effect.flip(model.connect({ apiKey: "k" }))).reason).toBe("AlreadyConnected")
+      expect(yield* model.status).toBe("connected")
+      yield* model.close
+      yield* model.close
+      const after = yield* Effect.flip(model.sendEvent(Send.UserInput.make({ userInput: "x" })))
+      expect(after.reason).toBe("Closed")
+      expect(after.eventTag).toBe("UserInput")
+    }))
+
+  it.scoped("an invalid send fails typed before it reaches the script", () =>
+    Effect.gen(function*() {
+      const model = yield* RealtimeTesting.makeScripted({ strict: true, steps: [{ expect: "Interrupt" }] })
+      yield* model.connect()
+      const error = yield* Effect.flip(model.sendEvent(Send.Interrupt.make({ cancelResponseOnly: true })))
+      expect(error.reason).toBe("InvalidEvent")
+      expect(yield* model.remainingSteps).toBe(1)
+      yield* model.sendEvent(Send.Interrupt.make({}))
+      expect(yield* model.remainingSteps).toBe(0)
+    }))
+
+  it.effect("the layer provides the same instance as RealtimeModel and ScriptedRealtimeModel", () =>
+    Effect.gen(function*() {
+      const model = yield* RealtimeModel
+      const scripted = yield* RealtimeTesting.ScriptedRealtimeModel
+      yield* model.connect()
+      yield* model.sendEvent(Send.UserInput.make({ userInput: "hello" }))
+      expect(yield* scripted.sent).toEqual([Send.UserInput.make({ userInput: "hello" })])
+    }).pipe(Effect.scoped, Effect.provide(RealtimeTesting.layerScripted({ steps: [{ expect: "UserInput" }] }))))
+})

@@ -1,0 +1,150 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Chunk, Deferred, Effect, Exit, Fiber, Logger, LogLevel, Ref, Scope, Stream } from "effect"
+import * as Event from "../src/RealtimeModelEvent.js"
+import { listen } from "../src/RealtimeModel.js"
+import * as RealtimeTesting from "../src/RealtimeTesting.js"
+
+const delta = (n: number) => Event.TranscriptDelta.make({ itemId: "item_1", delta: String(n), responseId: "resp_1" })
+const deltas = (count: number) => Array.from({ length: count }, (_, n) => delta(n))
+const status = (value: Event.ConnectionStatus) => Event.ConnectionStatusChanged.make({ status: value })
+const end = Event.EndOfStream.make({})
+
+const collect = (stream: Stream.Stream<Event.RealtimeModelEvent>) =>
+  Effect.fork(Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray))
+
+describe("listeners", () => {
+  it.scoped("every listener gets every event after it subscribed, in order, ending with EndOfStream", () =>
+    Effect.gen(function*() {
+      const model = yield* RealtimeTesting.makeScripted()
+      const first = yield* collect(yield* model.subscribe)
+      const second = yield* collect(yield* model.subscribe)
+      yield* model.connect()
+      yield* Effect.forEach(deltas(2000), model.emit, { discard: true })
+      yield* model.close
+      const expected = [status("connecting"), status("connected"), ...deltas(2000), status("disconnected"), end]
+      expect(yield* Fiber.join(first)).toEqual(expected)
+      expect(yield* Fiber.join(second)).toEqual(expected)
+    }))
+
+  it.scoped("a listener subscribed later sees only later events", () =>
+    Effect.gen(function*() {
+      const model = yield* RealtimeTesting.makeScripted()
+      yield* model.connect()
+      yield* model.emit(delta(1))
+      const late = yield* collect(yield* model.subscribe)
+      yield* model.emit(delta(2))
+      yield* model.close
+      expect(yield* Fiber.join(late)).toEqual([delta(2), status("disconnected"), end])
+    }))
+
+  it.scoped("a slow listener loses nothing and does not hold back a fast one", () =>
+    Effect.gen(function*() {
+      const model = yield* RealtimeTesting.makeScripted()
+      const release = yield* Deferred.make<void>()
+      const slowSeen = yield* Ref.make<Array<Event.RealtimeModelEvent>>([])
+      const slow = yield* Effect.fork(
+        Stream.runForEach(yield* model.subscribe, (event) =>
+          Effect.zipRight(Deferred.await(release), Ref.update(slowSeen, (seen) => [...seen, event])))
+      )
+      const fast = yield* collect(yield* model.subscribe)
+      yield* model.connect()
+      yield* Effect.forEach(deltas(500), model.emit, { discard: true })
+      yield* model.close
+      // the fast listener finishes while the slow one has not processed a single event
+      const fastEvents = yield* Fiber.join(fast)
+      expect(fastEvents).toHaveLength(504)
+      expect(yield* Ref.get(slowSeen)).toEqual([])
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(slow)
+      expect(yield* Ref.get(slowSeen)).toEqual(fastEvents)
+    }))
+
+  it.scoped("removing one listener leaves the others untouched", () =>
+    Effect.gen(function*() {
+      const model = yield* RealtimeTesting.makeScripted()
+      const keeper = yield* collect(yield* model.subscribe)
+      const leaverScope = yield* Scope.make()
+      const leaver = yield* collect(yield* Scope.extend(model.subscribe, leaverScope))
+      yield* model.connect()
+      yield* model.emit(delta(1))
+      yield* Scope.close(leaverScope, Exit.void)
+      yield* model.emit(delta(2))
+      yield* model.close
+      expect(yield* Fiber.join(keeper)).toEqual([status("connecting"), status("connected"), delta(1), delta(2), status("disconnected"), end])
+      // the removed listener's stream simply stops; it got what was published before its removal
+      const leaverEvents = yield* Fiber.join(leaver)
+      expect(leaverEvents.some((event) => event._tag === "TranscriptDelta" && event.delta === "2")).toBe(false)
+    }))
+
+  it.scoped("closing the model's scope ends every listener after disconnected and EndOfStream", () =>
+    Effect.gen(function*() {
+      const outer = yield* Scope.make()
+      const model = yield* Scope.extend(RealtimeTesting.makeScripted(), outer)
+      const listener = yield* collect(yield* model.subscribe)
+      yield* Scope.extend(model.connect(), outer)
+      yield* Scope.close(outer, Exit.void)
+      expect(yield* Fiber.join(listener)).toEqual([status("connecting"), status("connected"), status("disconnected"), end])
+      expect(yield* model.status).toBe("disconnected")
+    }))
+
+  it.scoped("a bounded buffer applies backpressure, warns, and loses nothing", () =>
+    Effect.gen(function*() {
+      const logs = yield* Ref.make<Array<string>>([])
+      const logger = Logger.make(({ message }) => {
+        Effect.runSync(Ref.update(logs, (all) => [...all, String(message)]))
+      })
+      const model = yield* RealtimeTesting.makeScripted({ listenerBuffer: { capacity: 4 } })
+      const release = yield* Deferred.make<void>()
+      const seen = yield* Ref.make(0)
+      const slow = yield* Effect.fork(
+        Stream.runForEach(yield* model.subscribe, () => Effect.zipRight(Deferred.await(release), Ref.update(seen, (n) => n + 1)))
+      )
+      yield* model.connect()
+      const publisher = yield* Effect.fork(
+        Effect.forEach(deltas(50), model.emit, { discard: true }).pipe(
+          Effect.zipRight(model.close),
+          Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+          Logger.withMinimumLogLevel(LogLevel.Warning)
+        )
+      )
+      // the publisher cannot finish while the listener holds its buffer full
+      yield* Effect.repeat(Effect.yieldNow(), { times: 200 })
+      expect(publisher.unsafePoll()).toBeNull()
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(publisher)
+      yield* Fiber.join(slow)
+      expect(yield* Ref.get(seen)).toBe(2 + 50 + 2)
+      expect((yield* Ref.get(logs)).some((line) => line.includes("events behind"))).toBe(true)
+    }))
+})
+
+describe("listen", () => {
+  it.scoped("runs the handler for every event, logs a failing one and goes on", () =>
+    Effect.gen(function*() {
+      const model = yield* RealtimeTesting.makeScripted()
+      const handled = yield* Ref.make<Array<string>>([])
+      const fiber = yield* listen(model, (event) =>
+        event._tag === "TranscriptDelta" && event.delta === "1"
+          ? Effect.fail("boom")
+          : Ref.update(handled, (all) => [...all, event._tag === "TranscriptDelta" ? event.delta : event._tag]))
+      yield* model.connect()
+      yield* Effect.forEach(deltas(3), model.emit, { discard: true })
+      yield* model.close
+      yield* Fiber.join(fiber)
+      expect(yield* Ref.get(handled)).toEqual(["ConnectionStatus", "ConnectionStatus", "0", "2", "ConnectionStatus", "EndOfStream"])
+    }))
+
+  it.scoped("stops when its scope closes", () =>
+    Effect.gen(function*() {
+      const model = yield* RealtimeTesting.makeScripted()
+      const count = yield* Ref.make(0)
+      const scope = yield* Scope.make()
+      const fiber = yield* Scope.extend(listen(model, () => Ref.update(count, (n) => n + 1)), scope)
+      yield* model.connect()
+      yield* Scope.close(scope, Exit.void)
+      expect(fiber.unsafePoll()).not.toBeNull()
+      const before = yield* Ref.get(count)
+      yield* model.emit(delta(1))
+      expect(yield* Ref.get(count)).toBe(before)
+    }))
+})
