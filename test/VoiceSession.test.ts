@@ -1,0 +1,121 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber, Ref, TestClock } from "effect"
+import * as Event from "../src/RealtimeModelEvent.js"
+import * as Item from "../src/RealtimeItem.js"
+import * as RealtimeTesting from "../src/RealtimeTesting.js"
+import * as VoiceSession from "../src/VoiceSession.js"
+
+const chunk = (fill: number) => new Uint8Array(4_800).fill(fill) // 100 ms of pcm16 at 24 kHz
+const reply = (responseId: string, itemId: string, chunks: number): ReadonlyArray<Event.RealtimeModelEvent> => [
+  Event.TurnStarted.make({ responseId }),
+  Event.TranscriptDelta.make({ itemId, delta: "Hello ", responseId }),
+  ...Array.from({ length: chunks }, (_, i) => Event.Audio.make({ data: chunk(i), responseId, itemId, contentIndex: 0 })),
+  Event.TranscriptDelta.make({ itemId, delta: "there", responseId }),
+  Event.UsageUpdated.make({
+    usage: { inputTokens: 7, outputTokens: 11, totalTokens: 18, inputTokenDetails: null, outputTokenDetails: null }
+  }),
+  Event.TurnEnded.make({ responseId })
+]
+
+/** Runs the session in a fiber and moves the test clock until it is done. */
+const runToEnd = <A, E>(session: Effect.Effect<A, E>) =>
+  Effect.gen(function*() {
+    const fiber = yield* Effect.fork(session)
+    for (let step = 0; step < 100 && fiber.unsafePoll() === null; step++) {
+      yield* TestClock.adjust("10 millis")
+    }
+    return yield* Fiber.join(fiber)
+  })
+
+describe("VoiceSession", () => {
+  it.scoped("plays the whole reply at realtime speed and sums it up", () =>
+    Effect.gen(function*() {
+      const model = yield* RealtimeTesting.makeScripted({
+        strict: true,
+        steps: [{ expect: "UserInput", emit: reply("resp_1", "item_a", 5) }]
+      })
+      const progress = yield* Ref.make<Array<VoiceSession.PlaybackProgress>>([])
+      const played = yield* Ref.make(0)
+      const summary = yield* runToEnd(Effect.scoped(VoiceSession.run(model, {}, {
+        text: "hi",
+        onProgress: (p) => Ref.update(progress, (all) => [...all, p]),
+        onPlayed: (data) => Ref.update(played, (n) => n + data.byteLength)
+      })))
+      expect(summary).toEqual({
+        turns: 1,
+        audioReceivedMs: 500,
+        audioPlayedMs: 500,
+        inputTokens: 7,
+        outputTokens: 11,
+        totalTokens: 18,
+        firstAudioLatencyMs: 0,
+        transcript: "Hello there",
+        bargeIn: null,
+        errors: []
+      })
+      expect((yield* Ref.get(progress)).map((p) => p.playedMs)).toEqual([100, 200, 300, 400, 500])
+      expect(yield* Ref.get(played)).toBe(5 * 4_800)
+      // the clock had to move 500 ms for the reply to be played
+      expect(yield* TestClock.currentTimeMillis).toBeGreaterThanOrEqual(500)
+      expect(yield* model.status).toBe("disconnected")
+    }))
+
+  it.scoped("barges in at the exact playback position and reports what the server kept", () =>
+    Effect.gen(function*() {
+      const truncated = Item.AssistantMessage.make({
+        itemId: "item_a",
+        previousItemId: null,
+        status: "incomplete",
+        content: [Item.OutputAudio.make({ audio: null, transcript: "Hel" })]
+      })
+      const model = yield* RealtimeTesting.makeScripted({
+        strict: true,
+        steps: [
+          { expect: "UserInput", emit: reply("resp_1", "item_a", 10).slice(0, -1) },
+          {
+            expect: "Interrupt",
+            emit: [
+              Event.AudioInterrupted.make({ itemId: "item_a", contentIndex: 0 }),
+              Event.TurnEnded.make({ responseId: "resp_1" })
+            ]
+          },
+          {
+            expect: (event) =>
+              event._tag === "RawMessage" && event.type === "conversation.item.retrieve" &&
+              event.otherData?.["item_id"] === "item_a",
+            emit: [Event.ItemUpdated.make({ item: truncated })]
+          }
+        ]
+      })
+      const summary = yield* runToEnd(Effect.scoped(VoiceSession.run(model, {}, { text: "hi", bargeInMs: 250 })))
+      expect(summary.audioReceivedMs).toBe(1000)
+      expect(summary.audioPlayedMs).toBe(250)
+      expect(summary.bargeIn).toEqual({ itemId: "item_a", contentIndex: 0, truncatedAtMs: 250, heardTranscript: "Hel" })
+    }))
+
+  it.scoped("sends audio, committed, then asks for a response when there is no text", () =>
+    Effect.gen(function*() {
+      const model = yield* RealtimeTesting.makeScripted({
+        strict: true,
+        steps: [
+          { expect: (event) => event._tag === "SendAudio" && event.commit && event.audio.byteLength === 960 },
+          {
+            expect: (event) => event._tag === "RawMessage" && event.type === "response.create",
+            emit: reply("resp_1", "item_b", 1)
+          }
+        ]
+      })
+      const summary = yield* runToEnd(Effect.scoped(VoiceSession.run(model, {}, { audio: new Uint8Array(960) })))
+      expect(summary.audioPlayedMs).toBe(100)
+    }))
+
+  it.scoped("rejects a session with nothing to say or a negative barge-in", () =>
+    Effect.gen(function*() {
+      const model = yield* RealtimeTesting.makeScripted()
+      const nothing = yield* Effect.flip(Effect.scoped(VoiceSession.run(model, {}, {})))
+      expect(nothing._tag).toBe("InvalidArgumentError")
+      const negative = yield* Effect.flip(Effect.scoped(VoiceSession.run(model, {}, { text: "x", bargeInMs: -5 })))
+      expect(negative).toMatchObject({ _tag: "InvalidArgumentError", argument: "bargeInMs" })
+      expect(yield* model.connects).toEqual([])
+    }))
+})
