@@ -17,6 +17,7 @@ export const ConnectFailure = Schema.Literal(
   "InvalidConfig",
   "InsecureTransport",
   "Refused",
+  "HostNotFound",
   "Unauthorized",
   "Timeout",
   "Handshake",

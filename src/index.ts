@@ -21,5 +21,9 @@ export * as RealtimeModelSendEvent from "./RealtimeModelSendEvent.js"
 export * as RealtimeError from "./RealtimeError.js"
 /** The RealtimeModel service contract. @since 0.1.0 */
 export * as RealtimeModel from "./RealtimeModel.js"
+/** The production model: OpenAI's Realtime API over WebSocket. @since 0.1.0 */
+export * as OpenAIRealtime from "./OpenAIRealtime.js"
+/** One spoken exchange played back at realtime speed, with barge-in. @since 0.1.0 */
+export * as VoiceSession from "./VoiceSession.js"
 /** Scripted models for tests. @since 0.1.0 */
 export * as RealtimeTesting from "./RealtimeTesting.js"

@@ -1,0 +1,132 @@
+/**
+ * Server events: the ones the client reads, each a Schema, and a decoder that dispatches a frame
+ * to its schema by `type`. Event types without a schema here are passed on as unknown, never fatal.
+ */
+import { Either, ParseResult, Schema } from "effect"
+import { Item, opt, Response, ServerError, Session } from "./wire.js"
+
+const event = <Type extends string, Fields extends Schema.Struct.Fields>(type: Type, fields: Fields) =>
+  Schema.Struct({ type: Schema.Literal(type), event_id: opt(Schema.String), ...fields })
+
+const delta = {
+  response_id: Schema.String,
+  item_id: Schema.String,
+  output_index: opt(Schema.Number),
+  content_index: Schema.Number,
+  delta: Schema.String
+}
+const done = {
+  response_id: Schema.String,
+  item_id: Schema.String,
+  output_index: opt(Schema.Number),
+  content_index: Schema.Number
+}
+const itemEvent = { previous_item_id: opt(Schema.String), item: Item }
+const outputItemEvent = { response_id: Schema.String, output_index: opt(Schema.Number), item: Item }
+
+export const ServerEvent = Schema.Union(
+  event("error", { error: ServerError }),
+  event("session.created", { session: Session }),
+  event("session.updated", { session: Session }),
+  event("response.created", { response: Response }),
+  event("response.done", { response: Response }),
+  event("response.output_audio.delta", delta),
+  event("response.output_audio.done", done),
+  event("response.output_audio_transcript.delta", delta),
+  event("response.output_audio_transcript.done", { ...done, transcript: opt(Schema.String) }),
+  event("response.output_text.delta", delta),
+  event("response.output_text.done", { ...done, text: opt(Schema.String) }),
+  event("response.output_item.added", outputItemEvent),
+  event("response.output_item.done", outputItemEvent),
+  event("response.function_call_arguments.delta", {
+    response_id: Schema.String,
+    item_id: Schema.String,
+    call_id: opt(Schema.String),
+    delta: Schema.String
+  }),
+  event("response.function_call_arguments.done", {
+    response_id: Schema.String,
+    item_id: Schema.String,
+    call_id: opt(Schema.String),
+    name: opt(Schema.String),
+    arguments: Schema.String
+  }),
+  event("conversation.item.added", itemEvent),
+  event("conversation.item.created", itemEvent),
+  event("conversation.item.done", itemEvent),
+  event("conversation.item.retrieved", { item: Item }),
+  event("conversation.item.deleted", { item_id: Schema.String }),
+  event("conversation.item.truncated", { item_id: Schema.String, content_index: Schema.Number, audio_end_ms: Schema.Number }),
+  event("conversation.item.input_audio_transcription.completed", {
+    item_id: Schema.String,
+    content_index: opt(Schema.Number),
+    transcript: Schema.String
+  }),
+  event("input_audio_buffer.speech_started", { audio_start_ms: Schema.Number, item_id: Schema.String }),
+  event("input_audio_buffer.speech_stopped", { audio_end_ms: Schema.Number, item_id: Schema.String }),
+  event("input_audio_buffer.committed", { previous_item_id: opt(Schema.String), item_id: Schema.String }),
+  event("input_audio_buffer.cleared", {}),
+  event("input_audio_buffer.timeout_triggered", {
+    audio_start_ms: Schema.Number,
+    audio_end_ms: Schema.Number,
+    item_id: Schema.String
+  })
+)
+export type ServerEvent = typeof ServerEvent.Type
+export type ServerEventType = ServerEvent["type"]
+/** The event of one type. */
+export type ServerEventOf<T extends ServerEventType> = Extract<ServerEvent, { readonly type: T }>
+
+/** A server frame after decoding. */
+export type ServerFrame =
+  | { readonly _tag: "Known"; readonly event: ServerEvent; readonly json: Record<string, unknown> }
+  | { readonly _tag: "Unknown"; readonly type: string; readonly json: Record<string, unknown> }
+  | { readonly _tag: "Malformed"; readonly type: string | undefined; readonly json: unknown; readonly message: string }
+
+type Decoder = (json: unknown) => Either.Either<ServerEvent, ParseResult.ParseError>
+
+const decoders: ReadonlyMap<string, Decoder> = new Map(
+  ServerEvent.members.map((member) => {
+    const decode = Schema.decodeUnknownEither(member as Schema.Schema<ServerEvent, unknown>)
+    const type = member.fields.type.literals[0]
+    return [type, decode] as const
+  })
+)
+
+/** The event types this module decodes. */
+export const knownTypes: ReadonlySet<string> = new Set(decoders.keys())
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/** Parses and decodes one text frame. Never throws. */
+export const decodeServerFrame = (text: string): ServerFrame => {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (error) {
+    return {
+      _tag: "Malformed",
+      type: undefined,
+      json: text,
+      message: `the server sent a frame that is not JSON (${error instanceof Error ? error.message : String(error)})`
+    }
+  }
+  if (!isRecord(json) || typeof json["type"] !== "string") {
+    return { _tag: "Malformed", type: undefined, json, message: "the server sent a JSON frame without a string `type`" }
+  }
+  const type = json["type"]
+  const decode = decoders.get(type)
+  if (decode === undefined) return { _tag: "Unknown", type, json }
+  const decoded = decode(json)
+  return Either.isRight(decoded)
+    ? { _tag: "Known", event: decoded.right, json }
+    : {
+      _tag: "Malformed",
+      type,
+      json,
+      message: `the server sent a ${type} event that does not match its schema: ${
+        ParseResult.TreeFormatter.formatErrorSync(decoded.left)
+      }`
+    }
+}

@@ -1,0 +1,220 @@
+/**
+ * Conversions between the library's domain values and the GA wire format.
+ */
+import { Option, Schema } from "effect"
+import * as AudioFormat from "../../AudioFormat.js"
+import * as RealtimeItem from "../../RealtimeItem.js"
+import type { FunctionCall, Usage } from "../../RealtimeModelEvent.js"
+import type { UserInputMessage } from "../../RealtimeModelSendEvent.js"
+import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
+import { defaultModelName } from "../../RealtimeSessionSettings.js"
+import * as Wire from "../protocol/wire.js"
+
+/** The defaults the library uses where the user's settings say nothing. */
+export const defaults = {
+  voice: "marin",
+  transcriptionModel: "gpt-4o-mini-transcribe",
+  turnDetection: { type: "semantic_vad", create_response: true, interrupt_response: true }
+} as const
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+
+const turnDetectionToWire = (turn: NonNullable<RealtimeSessionSettings["turnDetection"]>): Record<string, unknown> =>
+  turn.type === "server_vad"
+    ? {
+      type: "server_vad",
+      ...(turn.threshold !== undefined ? { threshold: turn.threshold } : {}),
+      ...(turn.prefixPaddingMs !== undefined ? { prefix_padding_ms: turn.prefixPaddingMs } : {}),
+      ...(turn.silenceDurationMs !== undefined ? { silence_duration_ms: turn.silenceDurationMs } : {}),
+      ...(turn.idleTimeoutMs !== undefined ? { idle_timeout_ms: turn.idleTimeoutMs } : {}),
+      ...(turn.createResponse !== undefined ? { create_response: turn.createResponse } : {}),
+      ...(turn.interruptResponse !== undefined ? { interrupt_response: turn.interruptResponse } : {})
+    }
+    : {
+      type: "semantic_vad",
+      ...(turn.eagerness !== undefined ? { eagerness: turn.eagerness } : {}),
+      ...(turn.createResponse !== undefined ? { create_response: turn.createResponse } : {}),
+      ...(turn.interruptResponse !== undefined ? { interrupt_response: turn.interruptResponse } : {})
+    }
+
+/**
+ * The GA `session` object for `session.update`. With `withDefaults` (the initial update) every
+ * audio field the user left out gets the library's default; a later update sends only what is given.
+ */
+export const sessionToWire = (settings: RealtimeSessionSettings, withDefaults: boolean): Record<string, unknown> => {
+  const input: Mutable<Record<string, unknown>> = {}
+  const output: Mutable<Record<string, unknown>> = {}
+  const inputFormat = settings.inputAudioFormat ?? (withDefaults ? "pcm16" : undefined)
+  const outputFormat = settings.outputAudioFormat ?? (withDefaults ? "pcm16" : undefined)
+  if (inputFormat !== undefined) input["format"] = AudioFormat.toWire(inputFormat)
+  if (settings.inputAudioTranscription !== undefined) {
+    input["transcription"] = settings.inputAudioTranscription === null ? null : {
+      model: settings.inputAudioTranscription.model ?? defaults.transcriptionModel,
+      ...(settings.inputAudioTranscription.language !== undefined ? { language: settings.inputAudioTranscription.language } : {}),
+      ...(settings.inputAudioTranscription.prompt !== undefined ? { prompt: settings.inputAudioTranscription.prompt } : {})
+    }
+  } else if (withDefaults) {
+    input["transcription"] = { model: defaults.transcriptionModel }
+  }
+  if (settings.inputAudioNoiseReduction !== undefined) input["noise_reduction"] = settings.inputAudioNoiseReduction
+  if (settings.turnDetection !== undefined) {
+    input["turn_detection"] = settings.turnDetection === null ? null : turnDetectionToWire(settings.turnDetection)
+  } else if (withDefaults) {
+    input["turn_detection"] = defaults.turnDetection
+  }
+  if (outputFormat !== undefined) output["format"] = AudioFormat.toWire(outputFormat)
+  const voice = settings.voice ?? (withDefaults ? defaults.voice : undefined)
+  if (voice !== undefined) output["voice"] = voice
+  if (settings.speed !== undefined) output["speed"] = settings.speed
+  const audio = {
+    ...(Object.keys(input).length > 0 ? { input } : {}),
+    ...(Object.keys(output).length > 0 ? { output } : {})
+  }
+  return {
+    type: "realtime",
+    ...(withDefaults || settings.modelName !== undefined ? { model: settings.modelName ?? defaultModelName } : {}),
+    ...(settings.outputModalities !== undefined
+      ? { output_modalities: settings.outputModalities }
+      : withDefaults
+      ? { output_modalities: ["audio"] }
+      : {}),
+    ...(settings.instructions !== undefined ? { instructions: settings.instructions } : {}),
+    ...(Object.keys(audio).length > 0 ? { audio } : {}),
+    ...(settings.tools !== undefined
+      ? {
+        tools: settings.tools.map((tool) => ({
+          type: "function",
+          name: tool.name,
+          ...(tool.description !== undefined ? { description: tool.description } : {}),
+          parameters: tool.parameters ?? { type: "object", properties: {} }
+        }))
+      }
+      : {}),
+    ...(settings.toolChoice !== undefined ? { tool_choice: settings.toolChoice } : {}),
+    ...(settings.tracing !== undefined
+      ? {
+        tracing: settings.tracing === null || settings.tracing === "auto" ? settings.tracing : {
+          ...(settings.tracing.workflowName !== undefined ? { workflow_name: settings.tracing.workflowName } : {}),
+          ...(settings.tracing.groupId !== undefined ? { group_id: settings.tracing.groupId } : {}),
+          ...(settings.tracing.metadata !== undefined ? { metadata: settings.tracing.metadata } : {})
+        }
+      }
+      : {}),
+    ...(settings.maxOutputTokens !== undefined ? { max_output_tokens: settings.maxOutputTokens } : {}),
+    ...(settings.prompt !== undefined ? { prompt: settings.prompt } : {}),
+    ...(settings.reasoning !== undefined ? { reasoning: settings.reasoning } : {})
+  }
+}
+
+/** The output format a server session says it uses, if it says. */
+export const outputFormatOf = (session: Wire.Session): Option.Option<AudioFormat.AudioFormat> =>
+  session.audio?.output?.format == null ? Option.none() : AudioFormat.normalize(session.audio.output.format)
+
+/** Whether the session's turn detection cancels responses by itself when the user speaks. */
+export const autoCancels = (session: Wire.Session | null): boolean =>
+  session?.audio?.input?.turn_detection?.interrupt_response === true
+
+const nullable = <A>(value: A | null | undefined): A | null => value ?? null
+
+const isMessage = Schema.is(Wire.MessageItem)
+const isFunctionCall = Schema.is(Wire.FunctionCallItem)
+
+const messageFromWire = (
+  item: typeof Wire.MessageItem.Type,
+  previousItemId: string | null
+): RealtimeItem.RealtimeItem => {
+  const itemId = item.id ?? ""
+  const status = nullable(item.status)
+  switch (item.role) {
+    case "assistant":
+      return RealtimeItem.AssistantMessage.make({
+        itemId,
+        previousItemId,
+        status,
+        content: item.content.map((part) =>
+          part.type === "output_audio" || part.type === "audio"
+            ? RealtimeItem.OutputAudio.make({ audio: nullable(part.audio), transcript: nullable(part.transcript) })
+            : RealtimeItem.OutputText.make({ text: nullable(part.text) })
+        )
+      })
+    case "system":
+      return RealtimeItem.SystemMessage.make({
+        itemId,
+        previousItemId,
+        status,
+        content: item.content.map((part) => RealtimeItem.InputText.make({ text: nullable(part.text) }))
+      })
+    case "user":
+      return RealtimeItem.UserMessage.make({
+        itemId,
+        previousItemId,
+        status,
+        content: item.content.map((part) =>
+          part.type === "input_audio"
+            ? RealtimeItem.InputAudio.make({ audio: nullable(part.audio), transcript: nullable(part.transcript) })
+            : part.type === "input_image"
+            ? RealtimeItem.InputImage.make({ imageUrl: nullable(part.image_url), detail: nullable(part.detail) })
+            : RealtimeItem.InputText.make({ text: nullable(part.text) })
+        )
+      })
+  }
+}
+
+/** A wire conversation item as a `RealtimeItem`; `None` for item kinds the library does not model. */
+export const itemFromWire = (item: Wire.Item, previousItemId: string | null): Option.Option<RealtimeItem.RealtimeItem> => {
+  if (isMessage(item)) return Option.some(messageFromWire(item, previousItemId))
+  if (isFunctionCall(item)) {
+    return Option.some(RealtimeItem.ToolCall.make({
+      itemId: item.id ?? "",
+      previousItemId,
+      callId: nullable(item.call_id),
+      name: item.name,
+      arguments: item.arguments,
+      status: item.status === "completed" ? "completed" : "in_progress",
+      output: null
+    }))
+  }
+  return Option.none()
+}
+
+/** Token usage from a `response.done`. */
+export const usageFromWire = (usage: Wire.Usage): Usage => ({
+  inputTokens: usage.input_tokens ?? 0,
+  outputTokens: usage.output_tokens ?? 0,
+  totalTokens: usage.total_tokens ?? (usage.input_tokens ?? 0) + (usage.output_tokens ?? 0),
+  inputTokenDetails: usage.input_token_details == null ? null : {
+    textTokens: nullable(usage.input_token_details.text_tokens),
+    audioTokens: nullable(usage.input_token_details.audio_tokens),
+    imageTokens: nullable(usage.input_token_details.image_tokens),
+    cachedTokens: nullable(usage.input_token_details.cached_tokens),
+    cachedTokenDetails: usage.input_token_details.cached_tokens_details == null ? null : {
+      textTokens: nullable(usage.input_token_details.cached_tokens_details.text_tokens),
+      audioTokens: nullable(usage.input_token_details.cached_tokens_details.audio_tokens),
+      imageTokens: nullable(usage.input_token_details.cached_tokens_details.image_tokens)
+    }
+  },
+  outputTokenDetails: usage.output_token_details == null ? null : {
+    textTokens: nullable(usage.output_token_details.text_tokens),
+    audioTokens: nullable(usage.output_token_details.audio_tokens)
+  }
+})
+
+/** A user message on the wire. */
+export const userMessageToWire = (input: string | UserInputMessage): Record<string, unknown> => ({
+  type: "message",
+  role: "user",
+  content: typeof input === "string"
+    ? [{ type: "input_text", text: input }]
+    : input.content.map((part) =>
+      part.type === "input_text"
+        ? { type: "input_text", text: part.text }
+        : { type: "input_image", image_url: part.imageUrl, ...(part.detail !== undefined ? { detail: part.detail } : {}) }
+    )
+})
+
+/** The `function_call_output` item answering a tool call. */
+export const toolOutputToWire = (call: FunctionCall, output: string): Record<string, unknown> => ({
+  type: "function_call_output",
+  call_id: call.callId,
+  output
+})

@@ -1,0 +1,51 @@
+/**
+ * Connects an `OpenAIRealtime` model to a scripted loopback server and records what each side sees.
+ */
+import { Effect, Queue, Redacted, Stream } from "effect"
+import type { Scope } from "effect"
+import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
+import type { RealtimeModelConfig, RealtimeModelService } from "../../src/RealtimeModel.js"
+import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
+import * as Loopback from "../support/loopbackServer.js"
+
+export interface Harness {
+  readonly model: RealtimeModelService
+  readonly server: Loopback.ServerConnection
+  readonly events: Queue.Queue<RealtimeModelEvent>
+  /** Takes model events until one with the tag arrives; returns it. */
+  readonly next: <Tag extends RealtimeModelEvent["_tag"]>(tag: Tag) => Effect.Effect<Extract<RealtimeModelEvent, { _tag: Tag }>>
+  /** Every model event received so far that is still queued, without waiting. */
+  readonly drain: Effect.Effect<ReadonlyArray<RealtimeModelEvent>>
+}
+
+export const session = (extra: Record<string, unknown> = {}) => ({
+  type: "realtime",
+  id: "sess_1",
+  object: "realtime.session",
+  model: "gpt-realtime",
+  audio: {
+    input: { format: { type: "audio/pcm", rate: 24000 }, turn_detection: null },
+    output: { format: { type: "audio/pcm", rate: 24000 }, voice: "marin" }
+  },
+  ...extra
+})
+
+export const connectHarness = (
+  config: Omit<RealtimeModelConfig, "url"> = {},
+  options: OpenAIRealtime.OpenAIRealtimeOptions = {}
+): Effect.Effect<Harness, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const loopback = yield* Loopback.make()
+    const model = yield* OpenAIRealtime.make(options)
+    const events = yield* Queue.unbounded<RealtimeModelEvent>()
+    const stream = yield* model.subscribe
+    yield* Effect.forkScoped(Stream.runForEach(stream, (event) => Queue.offer(events, event)))
+    yield* Effect.orDie(model.connect({ apiKey: Redacted.make("sk-test-key"), ...config, url: loopback.url }))
+    const server = yield* Queue.take(loopback.connections)
+    const next = <Tag extends RealtimeModelEvent["_tag"]>(tag: Tag) =>
+      Effect.iterate(undefined as RealtimeModelEvent | undefined, {
+        while: (event) => event === undefined || event._tag !== tag,
+        body: () => Queue.take(events)
+      }).pipe(Effect.map((event) => event as Extract<RealtimeModelEvent, { _tag: Tag }>))
+    return { model, server, events, next, drain: Queue.takeAll(events).pipe(Effect.map((chunk) => [...chunk])) }
+  })
