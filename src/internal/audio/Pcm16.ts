@@ -1,0 +1,30 @@
+/**
+ * 16-bit little-endian PCM bytes to and from `Int16Array` samples, and float samples in [-1, 1].
+ */
+
+/** Reads little-endian 16-bit samples; a trailing odd byte is ignored. */
+export const fromBytes = (bytes: Uint8Array): Int16Array => {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const samples = new Int16Array(Math.floor(bytes.byteLength / 2))
+  for (let index = 0; index < samples.length; index++) {
+    samples[index] = view.getInt16(index * 2, true)
+  }
+  return samples
+}
+
+/** Writes samples as little-endian 16-bit bytes. */
+export const toBytes = (samples: Int16Array): Uint8Array => {
+  const bytes = new Uint8Array(samples.length * 2)
+  const view = new DataView(bytes.buffer)
+  samples.forEach((sample, index) => view.setInt16(index * 2, sample, true))
+  return bytes
+}
+
+/** Converts a float sample in [-1, 1] to a 16-bit sample, clipping what lies outside. */
+export const floatToSample = (value: number): number => {
+  const clipped = Math.max(-1, Math.min(1, value))
+  return Math.round(clipped < 0 ? clipped * 32768 : clipped * 32767)
+}
+
+/** Converts float samples in [-1, 1] to 16-bit samples. */
+export const fromFloat = (samples: Float32Array): Int16Array => Int16Array.from(samples, floatToSample)
