@@ -53,6 +53,8 @@ interface ConversationItem {
   /** For assistant audio: the full reply text, and how much audio went out. */
   text: string
   audioSentMs: number
+  /** The transcript the client heard, once it truncated the item. */
+  heard?: string
 }
 
 interface ActiveResponse {
@@ -73,35 +75,34 @@ const defaultSession = (id: string, model: string): Json => ({
   tools: [],
   tool_choice: "auto",
   max_output_tokens: "inf",
-  tracing: null,
-  prompt: null,
   expires_at: 0,
   audio: {
     input: {
       format: { type: "audio/pcm", rate: 24000 },
-      transcription: null,
-      noise_reduction: null,
       turn_detection: { type: "server_vad", idle_timeout_ms: null, ...vadDefaults }
     },
     output: { format: { type: "audio/pcm", rate: 24000 }, voice: "marin", speed: 1 }
   },
-  include: null
 })
 
 const record = (value: unknown): Json => (typeof value === "object" && value !== null && !Array.isArray(value) ? value as Json : {})
 
+/** Drops the keys set to null: the session reports a disabled feature by leaving it out. */
+const withoutNulls = (value: Json): Json =>
+  Object.fromEntries(Object.entries(value).filter(([name, field]) => field !== null || name === "turn_detection"))
+
 const mergeSession = (current: Json, update: Json): Json => {
   const audio = record(current["audio"])
   const updateAudio = record(update["audio"])
-  return {
+  return withoutNulls({
     ...current,
     ...update,
     type: "realtime",
     audio: {
-      input: { ...record(audio["input"]), ...record(updateAudio["input"]) },
-      output: { ...record(audio["output"]), ...record(updateAudio["output"]) }
+      input: withoutNulls({ ...record(audio["input"]), ...record(updateAudio["input"]) }),
+      output: withoutNulls({ ...record(audio["output"]), ...record(updateAudio["output"]) })
     }
-  }
+  })
 }
 
 const formatOf = (session: Json, side: "input" | "output"): AudioFormat.AudioFormat =>
@@ -199,14 +200,13 @@ export const run = (inbound: Queue.Dequeue<string | null>, options: SessionOptio
       object: "realtime.response",
       id,
       status,
-      status_details: status === "cancelled" ? { type: "cancelled", reason: "client_cancelled" } : null,
+      ...(status === "cancelled" ? { status_details: { type: "cancelled", reason: "client_cancelled" } } : {}),
       output,
       conversation_id: "conv_0001",
       output_modalities: session["output_modalities"] ?? ["audio"],
       max_output_tokens: "inf",
       audio: { output: { format: record(record(session["audio"])["output"])["format"] ?? { type: "audio/pcm", rate: 24000 }, voice: "marin" } },
-      usage: usageValue,
-      metadata: null
+      ...(usageValue !== null ? { usage: usageValue } : {})
     })
 
     /** Streams one reply; it is a fiber so that a cancel or barge-in can interrupt it. */
@@ -250,7 +250,7 @@ export const run = (inbound: Queue.Dequeue<string | null>, options: SessionOptio
         items.push(entry)
         yield* emit({ type: "response.output_item.added", response_id: responseId, output_index: 0, item: entry.item })
         yield* emit({ type: "conversation.item.added", previous_item_id: previous, item: entry.item })
-        const part = withAudio ? { type: "output_audio", transcript: "" } : { type: "output_text", text: "" }
+        const part = withAudio ? { type: "audio", transcript: "" } : { type: "text", text: "" }
         yield* emit({ type: "response.content_part.added", response_id: responseId, item_id: itemId, output_index: 0, content_index: 0, part })
         const where = { response_id: responseId, item_id: itemId, output_index: 0, content_index: 0 }
         const words = text.split(/(?<= )/)
@@ -277,9 +277,17 @@ export const run = (inbound: Queue.Dequeue<string | null>, options: SessionOptio
           for (const word of words) yield* emit({ type: "response.output_text.delta", ...where, delta: word })
           yield* emit({ type: "response.output_text.done", ...where, text })
         }
-        const donePart = withAudio ? { type: "output_audio", transcript: text } : { type: "output_text", text }
-        yield* emit({ type: "response.content_part.done", ...where, part: donePart })
-        const completed = { ...entry.item, status: "completed", content: [donePart] }
+        const heard = entry.heard ?? text
+        yield* emit({
+          type: "response.content_part.done",
+          ...where,
+          part: withAudio ? { type: "audio", transcript: heard } : { type: "text", text }
+        })
+        const completed = {
+          ...entry.item,
+          status: "completed",
+          content: [withAudio ? { type: "output_audio", transcript: heard } : { type: "output_text", text }]
+        }
         entry.item["status"] = "completed"
         Object.assign(entry.item, completed)
         output.push(completed)
@@ -342,7 +350,7 @@ export const run = (inbound: Queue.Dequeue<string | null>, options: SessionOptio
         const itemId = viaVad ? vad.itemId : nextId("item")
         vad.itemId = nextId("item")
         yield* emit({ type: "input_audio_buffer.committed", previous_item_id: lastItemId(), item_id: itemId })
-        yield* addItem({ id: itemId, type: "message", role: "user", content: [{ type: "input_audio", transcript: null }] }, null)
+        yield* addItem({ id: itemId, type: "message", role: "user", content: [{ type: "input_audio" }] }, null)
         const transcription = record(record(session["audio"])["input"])["transcription"]
         if (transcription !== null && transcription !== undefined) {
           const transcript = options.transcribe(samples, ms)
@@ -355,36 +363,50 @@ export const run = (inbound: Queue.Dequeue<string | null>, options: SessionOptio
 
     const onAudio = (samples: Int16Array, rate: number) =>
       Effect.gen(function*() {
-        const ms = (samples.length * 1000) / rate
-        buffer.push(samples)
-        bufferMs += ms
         const startOfChunk = totalInputMs
-        totalInputMs += ms
+        totalInputMs += (samples.length * 1000) / rate
+        // samples [buffered, cut) go into the buffer before a VAD commit; the rest after it
+        let buffered = 0
+        const bufferUpTo = (cut: number) => {
+          if (cut > buffered) {
+            buffer.push(samples.subarray(buffered, cut))
+            bufferMs += ((cut - buffered) * 1000) / rate
+            buffered = cut
+          }
+        }
         const turn = turnDetectionOf(session)
-        if (turn === null || turn["type"] !== "server_vad") return
-        const settings = { ...vadDefaults, ...turn }
-        const frame = Math.max(1, Math.round(rate / 50)) // 20 ms
-        const energies = Energy.frameRms(samples, frame)
-        for (let index = 0; index < energies.length; index++) {
-          const frameMs = startOfChunk + (index * frame * 1000) / rate
-          const speech = (energies[index] ?? 0) >= Number(settings.threshold) * 0.2
-          if (speech && !vad.speaking) {
-            vad.speaking = true
-            vad.silenceMs = 0
-            vad.startMs = Math.max(0, Math.round(frameMs - Number(settings.prefix_padding_ms)))
-            yield* emit({ type: "input_audio_buffer.speech_started", audio_start_ms: vad.startMs, item_id: vad.itemId })
-            if (responses.active !== null && settings.interrupt_response === true) yield* cancelResponse(undefined, false)
-          } else if (vad.speaking) {
-            vad.silenceMs = speech ? 0 : vad.silenceMs + 20
-            if (vad.silenceMs >= Number(settings.silence_duration_ms)) {
-              vad.speaking = false
-              const itemId = vad.itemId
-              yield* emit({ type: "input_audio_buffer.speech_stopped", audio_end_ms: Math.round(frameMs), item_id: itemId })
-              const committed = yield* commitBuffer(undefined, true)
-              if (committed && settings.create_response === true) yield* startResponse(undefined)
+        if (turn !== null && turn["type"] === "server_vad") {
+          const settings = { ...vadDefaults, ...turn }
+          const frame = Math.max(1, Math.round(rate / 50)) // 20 ms
+          const energies = Energy.frameRms(samples, frame)
+          for (let index = 0; index < energies.length; index++) {
+            const frameMs = startOfChunk + (index * frame * 1000) / rate
+            const speech = (energies[index] ?? 0) >= Number(settings.threshold) * 0.2
+            if (speech && !vad.speaking) {
+              vad.speaking = true
+              vad.silenceMs = 0
+              vad.startMs = Math.max(0, Math.round(frameMs - Number(settings.prefix_padding_ms)))
+              yield* emit({ type: "input_audio_buffer.speech_started", audio_start_ms: vad.startMs, item_id: vad.itemId })
+              if (responses.active !== null && settings.interrupt_response === true) yield* cancelResponse(undefined, false)
+            } else if (vad.speaking) {
+              vad.silenceMs = speech ? 0 : vad.silenceMs + 20
+              if (vad.silenceMs >= Number(settings.silence_duration_ms)) {
+                vad.speaking = false
+                const itemId = vad.itemId
+                const cut = Math.min(samples.length, (index + 1) * frame)
+                yield* emit({
+                  type: "input_audio_buffer.speech_stopped",
+                  audio_end_ms: Math.round(startOfChunk + (cut * 1000) / rate),
+                  item_id: itemId
+                })
+                bufferUpTo(cut)
+                const committed = yield* commitBuffer(undefined, true)
+                if (committed && settings.create_response === true) yield* startResponse(undefined)
+              }
             }
           }
         }
+        bufferUpTo(samples.length)
       })
 
     const truncate = (itemId: string, contentIndex: number, audioEndMs: number, eventId: string | undefined) =>
@@ -403,6 +425,7 @@ export const run = (inbound: Queue.Dequeue<string | null>, options: SessionOptio
           )
         }
         const heard = Array.from(entry.text).slice(0, Math.floor(audioEndMs / options.msPerChar)).join("")
+        entry.heard = heard
         entry.item["content"] = [{ type: "output_audio", transcript: heard }]
         yield* emit({ type: "conversation.item.truncated", item_id: itemId, content_index: contentIndex, audio_end_ms: audioEndMs })
       })
