@@ -195,8 +195,9 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection> =>
           }
         }
         // audio of the interrupted response still on its way is not played
-        const interrupted = event.responseId ?? (inFlightAtStart !== null && inFlightAtStart !== pending ? inFlightAtStart : null)
-        if (interrupted !== null) {
+        // (only a response still in flight: a finished one sends no more audio, and remembering it would leak)
+        const interrupted = event.responseId ?? inFlightAtStart
+        if (interrupted !== null && interrupted !== pending && interrupted === state.inFlight) {
           state.interruptedResponses = HashSet.add(state.interruptedResponses, interrupted)
         }
         if (!event.playbackOnly && (event.forceResponseCancel || !Convert.autoCancels(state.session))) {
