@@ -20,11 +20,8 @@ export const toBytes = (samples: Int16Array): Uint8Array => {
   return bytes
 }
 
-/** Converts a float sample in [-1, 1] to a 16-bit sample, clipping what lies outside. */
-export const floatToSample = (value: number): number => {
-  const clipped = Math.max(-1, Math.min(1, value))
-  return Math.round(clipped < 0 ? clipped * 32768 : clipped * 32767)
-}
+/** Converts a float sample in [-1, 1] to a 16-bit sample (scaled by 32768, so 16-bit input round-trips exactly), clipping what lies outside. */
+export const floatToSample = (value: number): number => Math.max(-32768, Math.min(32767, Math.round(value * 32768)))
 
 /** Converts float samples in [-1, 1] to 16-bit samples. */
 export const fromFloat = (samples: Float32Array): Int16Array => Int16Array.from(samples, floatToSample)
