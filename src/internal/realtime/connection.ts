@@ -3,6 +3,9 @@
  * published to listeners), send events out (converted to client frames), barge-in, response
  * sequencing. Everything here lives in the connection's Scope.
  *
+ * Model events are built with validation off (`make(…, true)`): their fields come from frames the
+ * schemas already checked, and validating them again on every audio chunk was a measured cost.
+ *
  * Per-connection bookkeeping is a plain object owned by this connection and only read or written
  * inside `Effect.sync` blocks, which run without interleaving; this keeps the per-audio-chunk path
  * free of extra effects. It is bounded: per-response entries go at `response.done`, audio entries
@@ -174,12 +177,14 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection> =>
         const scoped = event.responseId !== null
         const inFlightAtStart = state.inFlight
         const position = yield* playing
+        let playingResponse: string | null = null
         if (Option.isSome(position)) {
           const { contentIndex, elapsedMs, itemId } = position.value
           const audio = state.audioItems.get(keyOf(itemId, contentIndex))
+          playingResponse = audio?.responseId ?? null
           const belongs = !scoped || (audio !== undefined && audio.responseId === event.responseId)
           if (belongs) {
-            yield* hub.publish(Event.AudioInterrupted.make({ itemId, contentIndex }))
+            yield* hub.publish(Event.AudioInterrupted.make({ itemId, contentIndex }, true))
             const receivedMs = audio === undefined ? undefined : Math.ceil(audio.receivedMs)
             const heardMs = Math.max(0, Math.floor(elapsedMs))
             const responseInFlight = inFlightAtStart !== null && !event.playbackOnly
@@ -196,7 +201,8 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection> =>
         }
         // audio of the interrupted response still on its way is not played
         // (only a response still in flight: a finished one sends no more audio, and remembering it would leak)
-        const interrupted = event.responseId ?? inFlightAtStart
+        // the response whose audio is playing, else the one in flight
+        const interrupted = event.responseId ?? playingResponse ?? inFlightAtStart
         if (interrupted !== null && interrupted !== pending && interrupted === state.inFlight) {
           state.interruptedResponses = HashSet.add(state.interruptedResponses, interrupted)
         }
@@ -270,7 +276,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection> =>
         responseId: event.response_id,
         itemId: event.item_id,
         contentIndex: event.content_index
-      }))
+      }, true))
     }
 
     const onResponseCreated = (responseId: string | null) =>
@@ -328,24 +334,24 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection> =>
         }
         case "response.output_audio_transcript.delta":
           if (!HashSet.has(state.interruptedResponses, event.response_id)) {
-            out.push(Event.TranscriptDelta.make({ itemId: event.item_id, delta: event.delta, responseId: event.response_id }))
+            out.push(Event.TranscriptDelta.make({ itemId: event.item_id, delta: event.delta, responseId: event.response_id }, true))
           }
           return undefined
         case "response.output_text.delta":
-          out.push(Event.OutputTextDelta.make({ itemId: event.item_id, delta: event.delta, responseId: event.response_id }))
+          out.push(Event.OutputTextDelta.make({ itemId: event.item_id, delta: event.delta, responseId: event.response_id }, true))
           return undefined
         case "response.output_audio.done":
-          out.push(Event.AudioDone.make({ itemId: event.item_id, contentIndex: event.content_index }))
+          out.push(Event.AudioDone.make({ itemId: event.item_id, contentIndex: event.content_index }, true))
           return undefined
         case "response.created": {
           const id = event.response.id ?? null
-          out.push(Event.TurnStarted.make({ responseId: id }))
+          out.push(Event.TurnStarted.make({ responseId: id }, true))
           return onResponseCreated(id)
         }
         case "response.done": {
           const id = event.response.id ?? null
-          out.push(Event.TurnEnded.make({ responseId: id }))
-          if (event.response.usage != null) out.push(Event.UsageUpdated.make({ usage: Convert.usageFromWire(event.response.usage) }))
+          out.push(Event.TurnEnded.make({ responseId: id }, true))
+          if (event.response.usage != null) out.push(Event.UsageUpdated.make({ usage: Convert.usageFromWire(event.response.usage) }, true))
           return onResponseDone(id)
         }
         case "conversation.item.added":
@@ -356,7 +362,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection> =>
         case "response.output_item.done": {
           const previous = "previous_item_id" in event ? event.previous_item_id ?? null : null
           const item = Convert.itemFromWire(event.item, previous)
-          if (Option.isSome(item)) out.push(Event.ItemUpdated.make({ item: item.value }))
+          if (Option.isSome(item)) out.push(Event.ItemUpdated.make({ item: item.value }, true))
           if (
             event.type === "response.output_item.done" && Option.isSome(item) && item.value._tag === "ToolCall" &&
             item.value.status === "completed"
@@ -367,36 +373,36 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection> =>
               arguments: item.value.arguments,
               itemId: item.value.itemId,
               previousItemId: item.value.previousItemId
-            }))
+            }, true))
           }
           return undefined
         }
         case "conversation.item.deleted":
-          out.push(Event.ItemDeleted.make({ itemId: event.item_id }))
+          out.push(Event.ItemDeleted.make({ itemId: event.item_id }, true))
           return undefined
         case "conversation.item.input_audio_transcription.completed":
-          out.push(Event.InputAudioTranscriptionCompleted.make({ itemId: event.item_id, transcript: event.transcript }))
+          out.push(Event.InputAudioTranscriptionCompleted.make({ itemId: event.item_id, transcript: event.transcript }, true))
           return undefined
         case "input_audio_buffer.timeout_triggered":
           out.push(Event.InputAudioTimeoutTriggered.make({
             itemId: event.item_id,
             audioStartMs: event.audio_start_ms,
             audioEndMs: event.audio_end_ms
-          }))
+          }, true))
           return undefined
         case "input_audio_buffer.speech_started":
-          out.push(Event.Other.make({ data: json }))
+          out.push(Event.Other.make({ data: json }, true))
           return interrupt({ _tag: "Interrupt", forceResponseCancel: false, responseId: null, cancelResponseOnly: false, playbackOnly: false })
             .pipe(Effect.catchAll((error) => Effect.logWarning("barge-in could not be completed", error)))
         case "session.created":
         case "session.updated":
-          out.push(Event.Other.make({ data: json }))
+          out.push(Event.Other.make({ data: json }, true))
           return onSession(event.session)
         case "error":
-          out.push(Event.ErrorEvent.make({ error: json["error"] }))
+          out.push(Event.ErrorEvent.make({ error: json["error"] }, true))
           return onError(event.error.code, event.error.event_id)
         default:
-          out.push(Event.Other.make({ data: json }))
+          out.push(Event.Other.make({ data: json }, true))
           return undefined
       }
     }
@@ -408,7 +414,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection> =>
       out: Array<Event.RealtimeModelEvent>
     ): Effect.Effect<void> | undefined => {
       const frame = decodeServerFrame(text)
-      out.push(Event.RawServerEvent.make({ data: frame.json }))
+      out.push(Event.RawServerEvent.make({ data: frame.json }, true))
       switch (frame._tag) {
         case "Known": {
           const effect = mapEvent(frame.event, frame.json, now, out)
@@ -421,13 +427,13 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection> =>
           return effect === undefined ? log : Effect.zipRight(log, effect)
         }
         case "Unknown":
-          out.push(Event.Other.make({ data: frame.json }))
+          out.push(Event.Other.make({ data: frame.json }, true))
           return debug ? Effect.logDebug(`unknown server event ${frame.type}`) : undefined
         case "Malformed":
           out.push(Event.Exception.make({
             cause: new RealtimeProtocolError({ ...(frame.type !== undefined ? { eventType: frame.type } : {}), message: frame.message }),
             context: frame.type === undefined ? "decoding a server frame" : `decoding a ${frame.type} event`
-          }))
+          }, true))
           return Effect.logWarning(frame.message)
       }
     }
