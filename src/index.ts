@@ -25,5 +25,7 @@ export * as RealtimeModel from "./RealtimeModel.js"
 export * as OpenAIRealtime from "./OpenAIRealtime.js"
 /** One spoken exchange played back at realtime speed, with barge-in. @since 0.1.0 */
 export * as VoiceSession from "./VoiceSession.js"
+/** An embedded server speaking the Realtime GA protocol on loopback, for tests and demos. @since 0.1.0 */
+export * as RealtimeServer from "./RealtimeServer.js"
 /** Scripted models for tests. @since 0.1.0 */
 export * as RealtimeTesting from "./RealtimeTesting.js"
