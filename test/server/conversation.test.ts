@@ -251,3 +251,47 @@ describe("embedded server faults", () => {
       expect(again.port).toBe(port)
     }))
 })
+
+describe("embedded server protocol rules", () => {
+  it.scopedLive("speech during a response cancels it when interrupt_response is on", () =>
+    Effect.gen(function*() {
+      const { model, until, untilServer } = yield* session({ speed: 1 }, {
+        initialSettings: { turnDetection: { type: "server_vad", prefixPaddingMs: 0, silenceDurationMs: 200, interruptResponse: true, createResponse: false } }
+      })
+      yield* untilServer("session.updated")
+      yield* model.sendEvent(Send.UserInput.make({ userInput: "tell me everything" }))
+      yield* until((event) => event._tag === "Audio")
+      yield* model.sendEvent(Send.SendAudio.make({ audio: Pcm16.toBytes(Tone.sine(300, 300, 24_000, 0.5)) }))
+      const done = (yield* untilServer("response.done")).at(-1) as { data: { response: { status: string } } }
+      expect(done.data.response.status).toBe("cancelled")
+    }))
+
+  it.scopedLive("an invalid session.update is an error and the connection stays open", () =>
+    Effect.gen(function*() {
+      const { model, until } = yield* session({})
+      yield* model.sendEvent(Send.RawMessage.make({ type: "session.update", otherData: { event_id: "evt_s", session: { type: "realtime", audio: { input: { turn_detection: { type: "push_to_talk" } } } } } }))
+      expect((yield* until((event) => event._tag === "Error")).at(-1)).toMatchObject({ error: { type: "invalid_request_error", event_id: "evt_s" } })
+      expect(yield* model.status).toBe("connected")
+    }))
+
+  it.scopedLive("conversation rules: unknown previous item, delete, truncating beyond the audio sent", () =>
+    Effect.gen(function*() {
+      const { model, until, untilServer } = yield* session({ rules: [{ match: "short", reply: "Ok." }] })
+      const item = { type: "message", role: "user", content: [{ type: "input_text", text: "x" }] }
+      yield* model.sendEvent(Send.RawMessage.make({ type: "conversation.item.create", otherData: { previous_item_id: "item_missing", item } }))
+      expect((yield* until((event) => event._tag === "Error")).at(-1)).toMatchObject({ error: { param: "previous_item_id" } })
+      yield* model.sendEvent(Send.RawMessage.make({ type: "conversation.item.create", otherData: { item: { ...item, id: "item_mine" } } }))
+      yield* untilServer("conversation.item.done")
+      yield* model.sendEvent(Send.RawMessage.make({ type: "conversation.item.delete", otherData: { item_id: "item_mine" } }))
+      expect((yield* until((event) => event._tag === "ItemDeleted")).at(-1)).toMatchObject({ itemId: "item_mine" })
+      yield* model.sendEvent(Send.UserInput.make({ userInput: "short" }))
+      const audio = (yield* until((event) => event._tag === "Audio")).at(-1)
+      if (audio?._tag !== "Audio") throw new Error("no audio")
+      yield* until((event) => event._tag === "TurnEnded")
+      // "Ok." is 3 characters at 65 ms: 195 ms of audio went out
+      yield* model.sendEvent(Send.RawMessage.make({ type: "conversation.item.truncate", otherData: { item_id: audio.itemId, content_index: 0, audio_end_ms: 500 } }))
+      expect((yield* until((event) => event._tag === "Error")).at(-1)).toMatchObject({ error: { param: "audio_end_ms" } })
+      yield* model.sendEvent(Send.RawMessage.make({ type: "conversation.item.truncate", otherData: { item_id: audio.itemId, content_index: 0, audio_end_ms: 130 } }))
+      expect(((yield* untilServer("conversation.item.truncated")).at(-1) as { data: unknown }).data).toMatchObject({ audio_end_ms: 130 })
+    }))
+})
