@@ -288,3 +288,12 @@ export const layerScripted = (
     Effect.map(makeScripted(options), (model) =>
       Context.make(ScriptedRealtimeModel, model).pipe(Context.add(RealtimeModel, model)))
   )
+
+/**
+ * The embedded protocol server, for tests that run the real `OpenAIRealtime` over a loopback
+ * socket (see the `RealtimeServer` module).
+ *
+ * @since 0.1.0
+ */
+export { layer as layerServer, make as makeServer } from "./RealtimeServer.js"
+export type { RealtimeServerOptions, ReplyRule, Faults } from "./RealtimeServer.js"
