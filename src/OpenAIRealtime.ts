@@ -203,18 +203,22 @@ export const make = (options: OpenAIRealtimeOptions = {}): Effect.Effect<Realtim
             ? Effect.void
             : Effect.gen(function*() {
               yield* previous.connection.release
-              if (lost !== undefined) {
-                yield* Effect.logWarning(lost.message)
-                // the reader fiber is inside the scope: close it from outside that fiber
-                yield* Effect.forkDaemon(Scope.close(previous.scope, Exit.void))
-              } else {
-                yield* Scope.close(previous.scope, Exit.void)
-              }
-              yield* hub.publishAll([
+              const farewell = [
                 ...(lost !== undefined ? [Event.ErrorEvent.make({ error: lost })] : []),
                 status("disconnected"),
                 Event.EndOfStream.make({})
-              ])
+              ]
+              if (lost === undefined) {
+                // closed by the application: the socket is closed before listeners hear of it
+                yield* Scope.close(previous.scope, Exit.void)
+                yield* hub.publishAll(farewell)
+              } else {
+                // dropped by the server, noticed by the frame processor, which lives in the scope:
+                // tell the listeners first, then close the scope from outside that fiber
+                yield* Effect.logWarning(lost.message)
+                yield* hub.publishAll(farewell)
+                yield* Effect.forkDaemon(Scope.close(previous.scope, Exit.void))
+              }
             })
       )
 
