@@ -199,9 +199,9 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection> =>
             yield* resetTrackers
           }
         }
-        // audio of the interrupted response still on its way is not played
-        // (only a response still in flight: a finished one sends no more audio, and remembering it would leak)
-        // the response whose audio is playing, else the one in flight
+        // Audio of the interrupted response (the one named, else the one playing, else the one in
+        // flight) still on its way is dropped until its response.done. Only a response still in
+        // flight is remembered: a finished one sends no more audio, and remembering it would leak.
         const interrupted = event.responseId ?? playingResponse ?? inFlightAtStart
         if (interrupted !== null && interrupted !== pending && interrupted === state.inFlight) {
           state.interruptedResponses = HashSet.add(state.interruptedResponses, interrupted)
