@@ -6,6 +6,7 @@ import * as Event from "../../src/RealtimeModelEvent.js"
 import * as Send from "../../src/RealtimeModelSendEvent.js"
 import type { ServerConnection } from "../support/loopbackServer.js"
 import { clientFrameErrors, corpus } from "../support/protocolCorpus.js"
+import { takeUntil } from "../support/queues.js"
 import { connectHarness, session } from "./harness.js"
 
 const pcm = (ms: number) => Buffer.alloc(ms * 48).toString("base64") // pcm16 24 kHz: 48 bytes a millisecond
@@ -31,26 +32,11 @@ const done = (id: string) => ({
 })
 
 /** Model events up to and including the first with the tag. */
-const takeUntil = (events: Queue.Queue<RealtimeModelEvent>, tag: RealtimeModelEvent["_tag"]) =>
-  Effect.gen(function*() {
-    const seen: Array<RealtimeModelEvent> = []
-    for (;;) {
-      const event = yield* Queue.take(events)
-      seen.push(event)
-      if (event._tag === tag) return seen
-    }
-  })
+const untilTag = (events: Queue.Queue<RealtimeModelEvent>, tag: RealtimeModelEvent["_tag"]) =>
+  takeUntil(events, (event) => event._tag === tag)
 
-/** Client frames of the given types received so far, after a round trip that proves earlier frames arrived. */
-const framesUntil = (server: ServerConnection, type: string) =>
-  Effect.gen(function*() {
-    const seen: Array<Record<string, unknown>> = []
-    for (;;) {
-      const frame = yield* Queue.take(server.frames)
-      seen.push(frame)
-      if (frame["type"] === type) return seen
-    }
-  })
+/** Client frames received up to and including the first of the type. */
+const framesUntil = (server: ServerConnection, type: string) => takeUntil(server.frames, (frame) => frame["type"] === type)
 
 /** A marker round trip: the client sends a raw frame of an unusual type; everything sent before it has arrived once it does. */
 const barrier = (send: (event: Send.RealtimeModelSendEvent) => Effect.Effect<void, unknown>, server: ServerConnection) =>
@@ -261,7 +247,7 @@ describe("interruption", () => {
       // audio of the interrupted response still arriving is dropped until its response.done
       yield* server.send(audioDelta("resp_1", "item_1", 100))
       yield* server.send(done("resp_1"))
-      const untilDone = yield* takeUntil(events, "TurnEnded")
+      const untilDone = yield* untilTag(events, "TurnEnded")
       expect(untilDone.filter((event) => event._tag === "Audio")).toEqual([])
     }))
 

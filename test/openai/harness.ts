@@ -7,6 +7,7 @@ import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
 import type { RealtimeModelConfig, RealtimeModelService } from "../../src/RealtimeModel.js"
 import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
 import * as Loopback from "../support/loopbackServer.js"
+import { takeFirst } from "../support/queues.js"
 
 export interface Harness {
   readonly model: RealtimeModelService
@@ -43,9 +44,6 @@ export const connectHarness = (
     yield* Effect.orDie(model.connect({ apiKey: Redacted.make("sk-test-key"), ...config, url: loopback.url }))
     const server = yield* Queue.take(loopback.connections)
     const next = <Tag extends RealtimeModelEvent["_tag"]>(tag: Tag) =>
-      Effect.iterate(undefined as RealtimeModelEvent | undefined, {
-        while: (event) => event === undefined || event._tag !== tag,
-        body: () => Queue.take(events)
-      }).pipe(Effect.map((event) => event as Extract<RealtimeModelEvent, { _tag: Tag }>))
+      takeFirst(events, (event): event is Extract<RealtimeModelEvent, { _tag: Tag }> => event._tag === tag)
     return { model, server, events, next, drain: Queue.takeAll(events).pipe(Effect.map((chunk) => [...chunk])) }
   })

@@ -9,6 +9,7 @@ import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
 import * as Send from "../../src/RealtimeModelSendEvent.js"
 import * as RealtimeServer from "../../src/RealtimeServer.js"
 import { clientFrameErrors, serverFrameErrors } from "../support/protocolCorpus.js"
+import { takeUntil } from "../support/queues.js"
 
 const key = "sk-embedded-test"
 
@@ -23,15 +24,7 @@ const session = (serverOptions: RealtimeServer.RealtimeServerOptions, config: Om
     const seen: Array<RealtimeModelEvent> = []
     /** Takes events until one matches; returns everything taken. */
     const until = (predicate: (event: RealtimeModelEvent) => boolean) =>
-      Effect.gen(function*() {
-        const taken: Array<RealtimeModelEvent> = []
-        for (;;) {
-          const event = yield* Queue.take(events)
-          taken.push(event)
-          seen.push(event)
-          if (predicate(event)) return taken
-        }
-      })
+      Effect.tap(takeUntil(events, predicate), (taken) => Effect.sync(() => seen.push(...taken)))
     const untilServer = (type: string) =>
       until((event) => event._tag === "RawServerEvent" && (event.data as { type?: string }).type === type)
     /** Every frame both sides sent so far is valid against the corpus schemas. */
@@ -240,12 +233,8 @@ describe("embedded server faults", () => {
         expect(yield* server.connections).toBe(1)
         return server.port
       }))
-      const all: Array<RealtimeModelEvent> = []
-      for (;;) {
-        const event = yield* Queue.take(events)
-        all.push(event)
-        if (event._tag === "EndOfStream") break
-      }
+      const all = yield* takeUntil(events, (event) => event._tag === "EndOfStream")
+      expect(all.map((event) => event._tag)).toContain("EndOfStream")
       // the same port can be bound again
       const again = yield* RealtimeServer.make({ port })
       expect(again.port).toBe(port)

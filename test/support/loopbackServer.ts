@@ -9,6 +9,7 @@ import { createServer } from "node:http"
 import type { IncomingMessage } from "node:http"
 import type { AddressInfo } from "node:net"
 import { WebSocket, WebSocketServer } from "ws"
+import { takeFirst } from "./queues.js"
 
 export interface ServerConnection {
   /** Client frames of this connection, parsed. */
@@ -66,11 +67,7 @@ export const make = (options: LoopbackOptions = {}): Effect.Effect<LoopbackServe
           send: (frame) => Effect.sync(() => ws.send(JSON.stringify(frame))),
           sendRaw: (text) => Effect.sync(() => ws.send(text)),
           close: (code, reason) => Effect.sync(() => ws.close(code, reason)),
-          next: (type) =>
-            Effect.iterate(undefined as Record<string, unknown> | undefined, {
-              while: (frame) => frame === undefined || frame["type"] !== type,
-              body: () => Queue.take(frames)
-            }).pipe(Effect.map((frame) => frame!))
+          next: (type) => takeFirst(frames, (frame): frame is Record<string, unknown> => frame["type"] === type)
         }
         Queue.unsafeOffer(connections, connection)
       })
