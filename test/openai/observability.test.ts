@@ -1,0 +1,76 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Option, Redacted, Tracer } from "effect"
+import type { Exit } from "effect"
+import { connectHarness } from "./harness.js"
+
+interface RecordedSpan {
+  readonly name: string
+  readonly attributes: Map<string, unknown>
+  readonly parent: string | null
+  ended: boolean
+}
+
+/** A tracer that records every span it is asked for. */
+const recordingTracer = (spans: Array<RecordedSpan>): Tracer.Tracer => {
+  let ids = 0
+  return Tracer.make({
+    span: (name, parent, context, links, startTime, kind) => {
+      const attributes = new Map<string, unknown>()
+      const recorded: RecordedSpan = {
+        name,
+        attributes,
+        parent: Option.match(parent, { onNone: () => null, onSome: (span) => span.spanId }),
+        ended: false
+      }
+      spans.push(recorded)
+      const span: Tracer.Span = {
+        _tag: "Span",
+        name,
+        spanId: `span_${++ids}`,
+        traceId: "trace_1",
+        parent,
+        context,
+        status: { _tag: "Started", startTime },
+        attributes,
+        links,
+        sampled: true,
+        kind,
+        end: (_endTime: bigint, _exit: Exit.Exit<unknown, unknown>) => {
+          recorded.ended = true
+        },
+        attribute: (key, value) => {
+          attributes.set(key, value)
+        },
+        event: () => undefined,
+        addLinks: () => undefined
+      }
+      return span
+    },
+    context: (f) => f()
+  })
+}
+
+describe("OpenAIRealtime observability", () => {
+  it.scoped("a span per connection and per response, with model and ids, never the key", () =>
+    Effect.gen(function*() {
+      const spans: Array<RecordedSpan> = []
+      yield* Effect.gen(function*() {
+        const { model, next, server } = yield* connectHarness({ apiKey: Redacted.make("sk-span-secret") })
+        yield* server.send({ type: "session.created", event_id: "e", session: { type: "realtime", id: "sess_42", model: "gpt-realtime" } })
+        yield* server.send({ type: "response.created", event_id: "e", response: { id: "resp_7" } })
+        yield* server.send({ type: "response.done", event_id: "e", response: { id: "resp_7", status: "completed" } })
+        yield* next("TurnEnded")
+        yield* model.close
+      }).pipe(Effect.withTracer(recordingTracer(spans)))
+      const connection = spans.find((span) => span.name === "OpenAIRealtime.connection")
+      expect(connection?.attributes.get("realtime.model")).toBe("gpt-realtime")
+      expect(String(connection?.attributes.get("realtime.url"))).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/v1\/realtime$/)
+      expect(connection?.ended).toBe(true)
+      const response = spans.find((span) => span.name === "OpenAIRealtime.response")
+      expect(response?.attributes.get("realtime.response_id")).toBe("resp_7")
+      expect(response?.attributes.get("realtime.session_id")).toBe("sess_42")
+      expect(response?.ended).toBe(true)
+      const everything = JSON.stringify(spans.map((span) => ({ name: span.name, attributes: [...span.attributes] })))
+      expect(everything).not.toContain("sk-span-secret")
+    }))
+})
