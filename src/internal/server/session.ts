@@ -327,7 +327,7 @@ export const run = (inbound: Queue.Dequeue<string | null>, options: SessionOptio
         }
         responses.active = null
         yield* Fiber.interrupt(current.fiber)
-        yield* emit({ type: "response.done", response: responseObject(current.id, "cancelled", current.output, null) })
+        yield* emit({ type: "response.done", response: responseObject(current.id, "cancelled", current.output, usage(lastUserText().length, 0, 0)) })
       })
 
     const commitBuffer = (eventId: string | undefined, viaVad: boolean) =>
