@@ -13,6 +13,7 @@ export interface EventHub {
 
 const isEnd = (event: RealtimeModelEvent): boolean => event._tag === "EndOfStream"
 
+/** A hub with the given per-listener buffering. */
 export const make = (buffer: ListenerBuffer = "unbounded"): Effect.Effect<EventHub> =>
   Effect.gen(function*() {
     const pubsub = buffer === "unbounded"

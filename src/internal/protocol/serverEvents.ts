@@ -24,6 +24,7 @@ const done = {
 const itemEvent = { previous_item_id: opt(Schema.String), item: Item }
 const outputItemEvent = { response_id: Schema.String, output_index: opt(Schema.Number), item: Item }
 
+/** Every server event the client reads, discriminated by `type`. */
 export const ServerEvent = Schema.Union(
   event("error", { error: ServerError }),
   event("session.created", { session: Session }),
@@ -72,7 +73,9 @@ export const ServerEvent = Schema.Union(
     item_id: Schema.String
   })
 )
+/** A decoded server event. */
 export type ServerEvent = typeof ServerEvent.Type
+/** The `type` of a server event this module decodes. */
 export type ServerEventType = ServerEvent["type"]
 /** The event of one type. */
 export type ServerEventOf<T extends ServerEventType> = Extract<ServerEvent, { readonly type: T }>

@@ -62,6 +62,7 @@ export type Inbound =
   | { readonly _tag: "Frame"; readonly text: string }
   | { readonly _tag: "Closed"; readonly code: number | undefined; readonly reason: string | undefined }
 
+/** What a connection is built from: the listener hub, the socket's writer and reader queue, the settings. */
 export interface ConnectionOptions {
   readonly hub: EventHub
   readonly write: (text: string) => Effect.Effect<void>
@@ -73,6 +74,7 @@ export interface ConnectionOptions {
   readonly onLost: (error: RealtimeConnectionLost) => Effect.Effect<void>
 }
 
+/** A live connection: sends, the frame processor to run, and its clean-up. */
 export interface Connection {
   readonly send: (event: RealtimeModelSendEvent) => Effect.Effect<void, RealtimeSendError>
   /** Processes inbound frames until the socket closes; run it in a fiber. */
@@ -90,6 +92,7 @@ export interface Bookkeeping {
   readonly responseSpans: number
 }
 
+/** Builds the connection's state and behaviour; nothing runs until `process` is forked. */
 export const make = (options: ConnectionOptions): Effect.Effect<Connection> =>
   Effect.gen(function*() {
     const { customTracker, hub } = options

@@ -31,6 +31,7 @@ export interface Faults {
   readonly delayMs?: number
 }
 
+/** What one server connection needs: its server's configuration, an id counter, and its socket. */
 export interface SessionOptions {
   readonly model: string
   readonly ids: () => number
