@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Option, ParseResult, Schema } from "effect"
+import { Effect, Option, Schema, SchemaIssue, SchemaTransformation } from "effect"
 
 /**
  * The canonical name of an audio format:
@@ -12,11 +12,13 @@ import { Option, ParseResult, Schema } from "effect"
  * - `g711_ulaw` / `g711_alaw`: 8-bit G.711 companded audio, mono, 8 kHz.
  *
  * @since 0.1.0
+ * @category schemas
  */
-export const AudioFormat = Schema.Literal("pcm16", "g711_ulaw", "g711_alaw")
+export const AudioFormat = Schema.Literals(["pcm16", "g711_ulaw", "g711_alaw"])
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export type AudioFormat = typeof AudioFormat.Type
 
@@ -24,6 +26,7 @@ export type AudioFormat = typeof AudioFormat.Type
  * The object form the GA Realtime protocol uses on the wire for an audio format.
  *
  * @since 0.1.0
+ * @category models
  */
 export type WireAudioFormat =
   | { readonly type: "audio/pcm"; readonly rate: 24000 }
@@ -34,6 +37,7 @@ export type WireAudioFormat =
  * Sample rate in Hz of each format.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const sampleRate = (format: AudioFormat): number => format === "pcm16" ? 24_000 : 8_000
 
@@ -41,6 +45,7 @@ export const sampleRate = (format: AudioFormat): number => format === "pcm16" ? 
  * Bytes one sample occupies in each format.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const bytesPerSample = (format: AudioFormat): number => format === "pcm16" ? 2 : 1
 
@@ -49,6 +54,7 @@ export const bytesPerSample = (format: AudioFormat): number => format === "pcm16
  * is treated as `pcm16` (the protocol's default); zero bytes last zero milliseconds.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const durationMs = (format: AudioFormat | null | undefined, byteLength: number): number => {
   const resolved = format ?? "pcm16"
@@ -59,6 +65,7 @@ export const durationMs = (format: AudioFormat | null | undefined, byteLength: n
  * Number of bytes that `ms` milliseconds of audio occupy in `format` (rounded down to whole samples).
  *
  * @since 0.1.0
+ * @category utils
  */
 export const bytesForMs = (format: AudioFormat, ms: number): number =>
   Math.floor((ms * sampleRate(format)) / 1000) * bytesPerSample(format)
@@ -84,17 +91,18 @@ const byName: Readonly<Record<string, AudioFormat>> = {
  * not a format the protocol can speak, so it is not recognised.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const normalize = (input: unknown): Option.Option<AudioFormat> => {
   if (typeof input === "string") {
-    return Option.fromNullable(byName[input.trim().toLowerCase()])
+    return Option.fromNullishOr(byName[input.trim().toLowerCase()])
   }
   if (typeof input === "object" && input !== null && "type" in input && typeof input.type === "string") {
     const format = byName[input.type.trim().toLowerCase()]
     if (format === "pcm16" && "rate" in input && input.rate !== undefined && input.rate !== 24_000) {
       return Option.none()
     }
-    return Option.fromNullable(format)
+    return Option.fromNullishOr(format)
   }
   return Option.none()
 }
@@ -103,6 +111,7 @@ export const normalize = (input: unknown): Option.Option<AudioFormat> => {
  * The GA wire object for a format.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const toWire = (format: AudioFormat): WireAudioFormat => {
   switch (format) {
@@ -120,24 +129,29 @@ export const toWire = (format: AudioFormat): WireAudioFormat => {
  * canonical {@link AudioFormat}; it encodes back to the canonical name.
  *
  * @since 0.1.0
+ * @category schemas
  */
-export const AudioFormatInput: Schema.Schema<AudioFormat, unknown> = Schema.transformOrFail(
-  Schema.Unknown,
-  AudioFormat,
-  {
-    strict: true,
-    decode: (input, _, ast) =>
-      Option.match(normalize(input), {
-        onNone: () =>
-          ParseResult.fail(
-            new ParseResult.Type(
-              ast,
-              input,
-              `unsupported audio format ${JSON.stringify(input)}: expected pcm16, g711_ulaw or g711_alaw`
-            )
-          ),
-        onSome: ParseResult.succeed
-      }),
-    encode: ParseResult.succeed
-  }
+export const AudioFormatInput: Schema.Codec<AudioFormat, unknown> = Schema.Unknown.pipe(
+  Schema.decodeTo(
+    AudioFormat,
+    SchemaTransformation.transformEffect({
+      decode: (input, options) =>
+        Option.match(normalize(input), {
+          onNone: () =>
+            Effect.fail(
+              new SchemaIssue.InvalidValue(
+                {
+                  message: `unsupported audio format ${
+                    JSON.stringify(input)
+                  }: expected pcm16, g711_ulaw or g711_alaw`
+                },
+                input,
+                options
+              )
+            ),
+          onSome: (format) => Effect.succeed(format)
+        }),
+      encode: (format: AudioFormat) => Effect.succeed<unknown>(format)
+    })
+  )
 )

@@ -13,6 +13,7 @@ import { InvalidArgumentError } from "./RealtimeError.js"
  * so far. All three are `null` when nothing is playing.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface PlaybackState {
   readonly currentItemId: string | null
@@ -24,6 +25,7 @@ export interface PlaybackState {
  * The idle playback state.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const idle: PlaybackState = { currentItemId: null, currentItemContentIndex: null, elapsedMs: null }
 
@@ -33,6 +35,7 @@ export const idle: PlaybackState = { currentItemId: null, currentItemContentInde
  * played with `onPlayBytes` / `onPlayMs`.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface PlaybackTrackerService {
   /** Reports that `bytes` of audio of the given item content were played (converted with the tracker's format). */
@@ -55,11 +58,11 @@ export interface PlaybackTrackerService {
  * The tracker as a service, so an application can provide its own to the model.
  *
  * @since 0.1.0
+ * @category services
  */
-export class PlaybackTracker extends Context.Tag("effect-realtime/PlaybackTracker")<
-  PlaybackTracker,
-  PlaybackTrackerService
->() {}
+export class PlaybackTracker extends Context.Service<PlaybackTracker, PlaybackTrackerService>()(
+  "effect-realtime/PlaybackTracker"
+) {}
 
 interface TrackerState {
   readonly format: AudioFormat.AudioFormat | null
@@ -102,18 +105,19 @@ const advance = (state: TrackerState, itemId: string, contentIndex: number, ms: 
  * Its state lives in a `Ref`, so concurrent updates from several fibers are safe.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make: Effect.Effect<PlaybackTrackerService> = Effect.map(
   Ref.make<TrackerState>({ format: null, itemId: null, contentIndex: null, elapsedMs: 0 }),
   (ref): PlaybackTrackerService => ({
     onPlayMs: (itemId, contentIndex, ms) =>
-      Effect.zipRight(
+      Effect.andThen(
         validate(itemId, contentIndex, "ms", ms),
         Ref.update(ref, (state) => advance(state, itemId, contentIndex, ms))
       ),
     onPlayBytes: (itemId, contentIndex, bytes) => {
       const byteLength = typeof bytes === "number" ? bytes : bytes.byteLength
-      return Effect.zipRight(
+      return Effect.andThen(
         validate(itemId, contentIndex, "bytes", byteLength),
         Ref.update(ref, (state) =>
           advance(state, itemId, contentIndex, AudioFormat.durationMs(state.format, byteLength)))
@@ -132,5 +136,6 @@ export const make: Effect.Effect<PlaybackTrackerService> = Effect.map(
  * A layer providing a fresh {@link PlaybackTracker}.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer: Layer.Layer<PlaybackTracker> = Layer.effect(PlaybackTracker, make)

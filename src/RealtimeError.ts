@@ -10,8 +10,9 @@ import { Schema } from "effect"
  * Why a connection attempt failed.
  *
  * @since 0.1.0
+ * @category models
  */
-export const ConnectFailure = Schema.Literal(
+export const ConnectFailure = Schema.Literals([
   "AlreadyConnected",
   "MissingApiKey",
   "InvalidConfig",
@@ -22,40 +23,55 @@ export const ConnectFailure = Schema.Literal(
   "Timeout",
   "Handshake",
   "Closed"
-)
+])
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ConnectFailure = typeof ConnectFailure.Type
 
 /**
  * Opening a realtime connection failed. `reason` says which way; `status` is the HTTP status of a
  * refused WebSocket upgrade when there was one.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class RealtimeConnectError extends Schema.TaggedError<RealtimeConnectError>()("RealtimeConnectError", {
   reason: ConnectFailure,
   message: Schema.String,
   url: Schema.optional(Schema.String),
   status: Schema.optional(Schema.Number),
-  cause: Schema.optional(Schema.Defect)
+  cause: Schema.optional(Schema.Defect())
 }) {}
 
 /**
  * Why an event could not be sent.
  *
  * @since 0.1.0
+ * @category models
  */
-export const SendFailure = Schema.Literal("NotConnected", "Closed", "InvalidEvent", "Transport")
+export const SendFailure = Schema.Literals(["NotConnected", "Closed", "InvalidEvent", "Transport"])
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type SendFailure = typeof SendFailure.Type
 
 /**
  * Sending an event to the model failed: there is no open connection, the connection is closed,
  * the event itself is invalid, or the transport refused the write.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class RealtimeSendError extends Schema.TaggedError<RealtimeSendError>()("RealtimeSendError", {
   reason: SendFailure,
   message: Schema.String,
   eventTag: Schema.optional(Schema.String),
-  cause: Schema.optional(Schema.Defect)
+  cause: Schema.optional(Schema.Defect())
 }) {}
 
 /**
@@ -63,6 +79,7 @@ export class RealtimeSendError extends Schema.TaggedError<RealtimeSendError>()("
  * its event type. It is reported as an `Exception` model event; the connection keeps running.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class RealtimeProtocolError extends Schema.TaggedError<RealtimeProtocolError>()("RealtimeProtocolError", {
   eventType: Schema.optional(Schema.String),
@@ -74,6 +91,7 @@ export class RealtimeProtocolError extends Schema.TaggedError<RealtimeProtocolEr
  * connection status turns `disconnected`.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class RealtimeConnectionLost extends Schema.TaggedError<RealtimeConnectionLost>()("RealtimeConnectionLost", {
   code: Schema.optional(Schema.Number),
@@ -86,6 +104,7 @@ export class RealtimeConnectionLost extends Schema.TaggedError<RealtimeConnectio
  * with contradictory options, …). Nothing was changed.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class InvalidArgumentError extends Schema.TaggedError<InvalidArgumentError>()("InvalidArgumentError", {
   argument: Schema.String,

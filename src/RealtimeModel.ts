@@ -19,6 +19,7 @@ import type { RealtimeSessionSettingsInput } from "./RealtimeSessionSettings.js"
  * `OPENAI_API_KEY` through `Config`.
  *
  * @since 0.1.0
+ * @category models
  */
 export type ApiKeySource =
   | string
@@ -33,6 +34,7 @@ export type ApiKeySource =
  *   connection waits for it (backpressure) and a warning is logged, so nothing is lost silently.
  *
  * @since 0.1.0
+ * @category models
  */
 export type ListenerBuffer = "unbounded" | { readonly capacity: number }
 
@@ -40,6 +42,7 @@ export type ListenerBuffer = "unbounded" | { readonly capacity: number }
  * Options for one connection.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface RealtimeModelConfig {
   /** The API key; defaults to `OPENAI_API_KEY` from the environment (through `Config`). */
@@ -63,6 +66,7 @@ export interface RealtimeModelConfig {
  * The operations of a realtime model.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface RealtimeModelService {
   /**
@@ -87,11 +91,11 @@ export interface RealtimeModelService {
  * The realtime model service.
  *
  * @since 0.1.0
+ * @category services
  */
-export class RealtimeModel extends Context.Tag("effect-realtime/RealtimeModel")<
-  RealtimeModel,
-  RealtimeModelService
->() {}
+export class RealtimeModel extends Context.Service<RealtimeModel, RealtimeModelService>()(
+  "effect-realtime/RealtimeModel"
+) {}
 
 /**
  * Runs `handler` for every event from now on, in a fiber that lives as long as the Scope (the
@@ -99,16 +103,17 @@ export class RealtimeModel extends Context.Tag("effect-realtime/RealtimeModel")<
  * listener goes on with the next event.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const listen = <E, R>(
   model: RealtimeModelService,
   handler: (event: RealtimeModelEvent) => Effect.Effect<void, E, R>
-): Effect.Effect<Fiber.RuntimeFiber<void>, never, Scope.Scope | R> =>
+): Effect.Effect<Fiber.Fiber<void>, never, Scope.Scope | R> =>
   Effect.flatMap(model.subscribe, (events) =>
     Effect.forkScoped(
       Stream.runForEach(events, (event) =>
-        Effect.catchAllCause(handler(event), (cause) =>
-          Cause.isInterruptedOnly(cause)
+        Effect.catchCause(handler(event), (cause) =>
+          Cause.hasInterruptsOnly(cause)
             ? Effect.interrupt
             : Effect.logError(`listener failed on ${event._tag}`, cause)))
     ))
@@ -118,12 +123,13 @@ export const listen = <E, R>(
  * and no `OPENAI_API_KEY`). Fails with `MissingApiKey` when a given source fails.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const resolveApiKey = (
   source: ApiKeySource | undefined
 ): Effect.Effect<Option.Option<Redacted.Redacted<string>>, RealtimeConnectError> => {
   if (source === undefined) {
-    return Config.option(Config.redacted("OPENAI_API_KEY")).pipe(
+    return Config.option(Config.Redacted("OPENAI_API_KEY")).pipe(
       Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
     )
   }

@@ -6,12 +6,22 @@
 import { Schema } from "effect"
 import { RealtimeItem } from "./RealtimeItem.js"
 
-/** An error reported by the server (its `error` payload) or by the connection. @since 0.1.0 */
+/**
+ * An error reported by the server (its `error` payload) or by the connection.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const ErrorEvent = Schema.TaggedStruct("Error", {
   error: Schema.Unknown
 })
 
-/** The model asked for a function call; answer with a `ToolOutput` send event. @since 0.1.0 */
+/**
+ * The model asked for a function call; answer with a `ToolOutput` send event.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const FunctionCall = Schema.TaggedStruct("FunctionCall", {
   name: Schema.String,
   callId: Schema.String,
@@ -19,10 +29,18 @@ export const FunctionCall = Schema.TaggedStruct("FunctionCall", {
   itemId: Schema.NullOr(Schema.String),
   previousItemId: Schema.NullOr(Schema.String)
 })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type FunctionCall = typeof FunctionCall.Type
 
-/** A chunk of the model's audio, decoded from base64, in the session's output format. @since 0.1.0 */
+/**
+ * A chunk of the model's audio, decoded from base64, in the session's output format.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const Audio = Schema.TaggedStruct("Audio", {
   data: Schema.Uint8ArrayFromBase64,
   responseId: Schema.String,
@@ -30,81 +48,154 @@ export const Audio = Schema.TaggedStruct("Audio", {
   contentIndex: Schema.Number
 })
 
-/** Playback of an item was interrupted (barge-in): stop playing its audio. @since 0.1.0 */
+/**
+ * Playback of an item was interrupted (barge-in): stop playing its audio.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const AudioInterrupted = Schema.TaggedStruct("AudioInterrupted", {
   itemId: Schema.String,
   contentIndex: Schema.Number
 })
 
-/** The model finished producing audio for an item content. @since 0.1.0 */
+/**
+ * The model finished producing audio for an item content.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const AudioDone = Schema.TaggedStruct("AudioDone", {
   itemId: Schema.String,
   contentIndex: Schema.Number
 })
 
-/** The user's audio of an item was transcribed. @since 0.1.0 */
+/**
+ * The user's audio of an item was transcribed.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const InputAudioTranscriptionCompleted = Schema.TaggedStruct("InputAudioTranscriptionCompleted", {
   itemId: Schema.String,
   transcript: Schema.String
 })
 
-/** The server's idle timeout fired: the user said nothing for too long. @since 0.1.0 */
+/**
+ * The server's idle timeout fired: the user said nothing for too long.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const InputAudioTimeoutTriggered = Schema.TaggedStruct("InputAudioTimeoutTriggered", {
   itemId: Schema.String,
   audioStartMs: Schema.Number,
   audioEndMs: Schema.Number
 })
 
-/** A piece of the transcript of the model's audio. @since 0.1.0 */
+/**
+ * A piece of the transcript of the model's audio.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const TranscriptDelta = Schema.TaggedStruct("TranscriptDelta", {
   itemId: Schema.String,
   delta: Schema.String,
   responseId: Schema.String
 })
 
-/** A piece of the model's text output. @since 0.1.0 */
+/**
+ * A piece of the model's text output.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const OutputTextDelta = Schema.TaggedStruct("OutputTextDelta", {
   itemId: Schema.String,
   delta: Schema.String,
   responseId: Schema.String
 })
 
-/** An item was added or changed. @since 0.1.0 */
+/**
+ * An item was added or changed.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const ItemUpdated = Schema.TaggedStruct("ItemUpdated", {
   item: RealtimeItem
 })
 
-/** An item was deleted from the conversation. @since 0.1.0 */
+/**
+ * An item was deleted from the conversation.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const ItemDeleted = Schema.TaggedStruct("ItemDeleted", {
   itemId: Schema.String
 })
 
-/** The state of the connection. @since 0.1.0 */
-export const ConnectionStatus = Schema.Literal("connecting", "connected", "disconnected")
-/** @since 0.1.0 */
+/**
+ * The state of the connection.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ConnectionStatus = Schema.Literals(["connecting", "connected", "disconnected"])
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type ConnectionStatus = typeof ConnectionStatus.Type
 
-/** The connection changed state. @since 0.1.0 */
+/**
+ * The connection changed state.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const ConnectionStatusChanged = Schema.TaggedStruct("ConnectionStatus", {
   status: ConnectionStatus
 })
 
-/** The last event a listener sees: the connection is closed and no event follows. @since 0.1.0 */
+/**
+ * The last event a listener sees: the connection is closed and no event follows.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const EndOfStream = Schema.TaggedStruct("EndOfStream", {})
 
-/** The model started a response. @since 0.1.0 */
+/**
+ * The model started a response.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const TurnStarted = Schema.TaggedStruct("TurnStarted", {
   responseId: Schema.NullOr(Schema.String)
 })
 
-/** The model finished (or cancelled) a response. @since 0.1.0 */
+/**
+ * The model finished (or cancelled) a response.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const TurnEnded = Schema.TaggedStruct("TurnEnded", {
   responseId: Schema.NullOr(Schema.String)
 })
 
 const TokenCount = Schema.NullOr(Schema.Number)
 
-/** Token counts of one response, with their modality breakdown. @since 0.1.0 */
+/**
+ * Token counts of one response, with their modality breakdown.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const Usage = Schema.Struct({
   inputTokens: Schema.Number,
   outputTokens: Schema.Number,
@@ -125,15 +216,28 @@ export const Usage = Schema.Struct({
     audioTokens: TokenCount
   }))
 })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Usage = typeof Usage.Type
 
-/** The token usage of a finished response. @since 0.1.0 */
+/**
+ * The token usage of a finished response.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const UsageUpdated = Schema.TaggedStruct("Usage", {
   usage: Usage
 })
 
-/** A server event the model does not map to anything more specific. @since 0.1.0 */
+/**
+ * A server event the model does not map to anything more specific.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const Other = Schema.TaggedStruct("Other", {
   data: Schema.Unknown
 })
@@ -143,13 +247,19 @@ export const Other = Schema.TaggedStruct("Other", {
  * `context` says where. The connection keeps running.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Exception = Schema.TaggedStruct("Exception", {
-  cause: Schema.Defect,
+  cause: Schema.Defect(),
   context: Schema.NullOr(Schema.String)
 })
 
-/** Every server frame as it arrived (parsed JSON), before any mapping. @since 0.1.0 */
+/**
+ * Every server frame as it arrived (parsed JSON), before any mapping.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const RawServerEvent = Schema.TaggedStruct("RawServerEvent", {
   data: Schema.Unknown
 })
@@ -158,8 +268,9 @@ export const RawServerEvent = Schema.TaggedStruct("RawServerEvent", {
  * Any event a realtime model emits.
  *
  * @since 0.1.0
+ * @category schemas
  */
-export const RealtimeModelEvent = Schema.Union(
+export const RealtimeModelEvent = Schema.Union([
   ErrorEvent,
   FunctionCall,
   Audio,
@@ -179,10 +290,18 @@ export const RealtimeModelEvent = Schema.Union(
   Other,
   Exception,
   RawServerEvent
-)
+])
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type RealtimeModelEvent = typeof RealtimeModelEvent.Type
 
-/** The `_tag` of every model event. @since 0.1.0 */
+/**
+ * The `_tag` of every model event.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type RealtimeModelEventTag = RealtimeModelEvent["_tag"]

@@ -3,60 +3,103 @@
  *
  * @since 0.1.0
  */
-import { Effect, Either, ParseResult, Schema } from "effect"
+import { Effect, Result, Schema } from "effect"
 import { FunctionCall } from "./RealtimeModelEvent.js"
 import { RealtimeSendError } from "./RealtimeError.js"
 import { RealtimeSessionSettings } from "./RealtimeSessionSettings.js"
+
+/**
+ * A boolean field that may be left out, both when decoding and when constructing with `make`.
+ */
+const booleanWithDefault = (value: boolean) =>
+  Schema.Boolean.pipe(
+    Schema.withDecodingDefaultType(Effect.succeed(value)),
+    Schema.withConstructorDefault(Effect.succeed(value))
+  )
 
 /**
  * A raw client event: `type` plus `otherData` merged into the frame's body. Use it for protocol
  * features the library has no dedicated event for.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const RawMessage = Schema.TaggedStruct("RawMessage", {
   type: Schema.NonEmptyString,
-  otherData: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+  otherData: Schema.optional(Schema.Record(Schema.String, Schema.Unknown))
 })
 
-/** Text in a user message. @since 0.1.0 */
+/**
+ * Text in a user message.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const UserInputText = Schema.Struct({
   type: Schema.Literal("input_text"),
   text: Schema.String
 })
 
-/** An image in a user message, as a `data:` or `https:` URL. @since 0.1.0 */
+/**
+ * An image in a user message, as a `data:` or `https:` URL.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const UserInputImage = Schema.Struct({
   type: Schema.Literal("input_image"),
   imageUrl: Schema.String,
-  detail: Schema.optional(Schema.Literal("auto", "low", "high"))
+  detail: Schema.optional(Schema.Literals(["auto", "low", "high"]))
 })
 
-/** A user message made of text and image parts. @since 0.1.0 */
+/**
+ * A user message made of text and image parts.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const UserInputMessage = Schema.Struct({
   type: Schema.Literal("message"),
   role: Schema.Literal("user"),
-  content: Schema.Array(Schema.Union(UserInputText, UserInputImage))
+  content: Schema.Array(Schema.Union([UserInputText, UserInputImage]))
 })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type UserInputMessage = typeof UserInputMessage.Type
 
-/** The user says something: plain text, or a message of text and image parts. A response follows. @since 0.1.0 */
+/**
+ * The user says something: plain text, or a message of text and image parts. A response follows.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const UserInput = Schema.TaggedStruct("UserInput", {
-  userInput: Schema.Union(Schema.String, UserInputMessage)
+  userInput: Schema.Union([Schema.String, UserInputMessage])
 })
 
-/** Audio from the user in the session's input format; `commit` ends the user's turn. @since 0.1.0 */
+/**
+ * Audio from the user in the session's input format; `commit` ends the user's turn.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const SendAudio = Schema.TaggedStruct("SendAudio", {
   audio: Schema.Uint8ArrayFromBase64,
-  commit: Schema.optionalWith(Schema.Boolean, { default: () => false })
+  commit: booleanWithDefault(false)
 })
 
-/** The result of a function call; `startResponse` asks the model to go on speaking. @since 0.1.0 */
+/**
+ * The result of a function call; `startResponse` asks the model to go on speaking.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const ToolOutput = Schema.TaggedStruct("ToolOutput", {
   toolCall: FunctionCall,
   output: Schema.String,
-  startResponse: Schema.optionalWith(Schema.Boolean, { default: () => true })
+  startResponse: booleanWithDefault(true)
 })
 
 /**
@@ -67,17 +110,29 @@ export const ToolOutput = Schema.TaggedStruct("ToolOutput", {
  * `playbackOnly` cannot be combined with `cancelResponseOnly` or `forceResponseCancel`.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Interrupt = Schema.TaggedStruct("Interrupt", {
-  forceResponseCancel: Schema.optionalWith(Schema.Boolean, { default: () => false }),
-  responseId: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
-  cancelResponseOnly: Schema.optionalWith(Schema.Boolean, { default: () => false }),
-  playbackOnly: Schema.optionalWith(Schema.Boolean, { default: () => false })
+  forceResponseCancel: booleanWithDefault(false),
+  responseId: Schema.NullOr(Schema.String).pipe(
+    Schema.withDecodingDefaultType(Effect.succeed(null)),
+    Schema.withConstructorDefault(Effect.succeed(null))
+  ),
+  cancelResponseOnly: booleanWithDefault(false),
+  playbackOnly: booleanWithDefault(false)
 })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Interrupt = typeof Interrupt.Type
 
-/** Change the session's settings; fields left out keep their current value. @since 0.1.0 */
+/**
+ * Change the session's settings; fields left out keep their current value.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const SessionUpdate = Schema.TaggedStruct("SessionUpdate", {
   sessionSettings: RealtimeSessionSettings
 })
@@ -86,17 +141,21 @@ export const SessionUpdate = Schema.TaggedStruct("SessionUpdate", {
  * Any event an application sends.
  *
  * @since 0.1.0
+ * @category schemas
  */
-export const RealtimeModelSendEvent = Schema.Union(
+export const RealtimeModelSendEvent = Schema.Union([
   RawMessage,
   UserInput,
   SendAudio,
   ToolOutput,
   Interrupt,
   SessionUpdate
-)
+])
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type RealtimeModelSendEvent = typeof RealtimeModelSendEvent.Type
 
 const interruptProblem = (event: Interrupt): string | undefined => {
@@ -109,25 +168,26 @@ const interruptProblem = (event: Interrupt): string | undefined => {
   return undefined
 }
 
-const validateSchema = Schema.validateEither(RealtimeModelSendEvent)
+const validateSchema = Schema.decodeUnknownResult(Schema.toType(RealtimeModelSendEvent))
 
 /**
  * Checks a send event before it goes out: its shape (for events built without their schema) and
  * the rules between its fields. Fails with `RealtimeSendError` (reason `InvalidEvent`).
  *
  * @since 0.1.0
+ * @category validation
  */
 export const validate = (event: RealtimeModelSendEvent): Effect.Effect<RealtimeModelSendEvent, RealtimeSendError> => {
   const checked = validateSchema(event)
-  if (Either.isLeft(checked)) {
+  if (Result.isFailure(checked)) {
     return new RealtimeSendError({
       reason: "InvalidEvent",
       eventTag: typeof event === "object" && event !== null && "_tag" in event ? String(event._tag) : undefined,
-      message: `invalid send event: ${ParseResult.TreeFormatter.formatErrorSync(checked.left)}`
+      message: `invalid send event: ${checked.failure.message}`
     })
   }
-  const problem = checked.right._tag === "Interrupt" ? interruptProblem(checked.right) : undefined
+  const problem = checked.success._tag === "Interrupt" ? interruptProblem(checked.success) : undefined
   return problem === undefined
-    ? Effect.succeed(checked.right)
+    ? Effect.succeed(checked.success)
     : new RealtimeSendError({ reason: "InvalidEvent", eventTag: "Interrupt", message: `invalid interrupt: ${problem}` })
 }

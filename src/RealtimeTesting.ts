@@ -21,6 +21,7 @@ import type { RealtimeSessionSettingsInput } from "./RealtimeSessionSettings.js"
  * `_tag` of an event, or a predicate.
  *
  * @since 0.1.0
+ * @category models
  */
 export type SendMatcher =
   | SendEvent.RealtimeModelSendEvent
@@ -32,6 +33,7 @@ export type SendMatcher =
  * to its listeners, or the send fails with `fail`.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface ScriptStep {
   readonly expect: SendMatcher
@@ -43,6 +45,7 @@ export interface ScriptStep {
  * How the scripted model behaves.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface ScriptedModelOptions {
   /** The expected sends, in order, with what each makes the model emit. */
@@ -66,6 +69,7 @@ export interface ScriptedModelOptions {
  * and header names but not their values.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface RecordedConnect {
   readonly url: string | null
@@ -80,6 +84,7 @@ export interface RecordedConnect {
  * The scripted model: a `RealtimeModelService` plus what a test wants to inspect or drive.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface ScriptedModel extends RealtimeModelService {
   /** Every `connect` call so far. */
@@ -96,23 +101,24 @@ export interface ScriptedModel extends RealtimeModelService {
  * The scripted model as a service, for tests that want to inspect it after providing the layer.
  *
  * @since 0.1.0
+ * @category services
  */
-export class ScriptedRealtimeModel extends Context.Tag("effect-realtime/ScriptedRealtimeModel")<
-  ScriptedRealtimeModel,
-  ScriptedModel
->() {}
+export class ScriptedRealtimeModel extends Context.Service<ScriptedRealtimeModel, ScriptedModel>()(
+  "effect-realtime/ScriptedRealtimeModel"
+) {}
 
 /**
  * A strict script ended with steps that never got their send.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class ScriptIncomplete extends Schema.TaggedError<ScriptIncomplete>()("ScriptIncomplete", {
   remaining: Schema.Number,
   message: Schema.String
 }) {}
 
-const equivalentSend = Schema.equivalence(SendEvent.RealtimeModelSendEvent)
+const equivalentSend = Schema.toEquivalence(SendEvent.RealtimeModelSendEvent)
 
 const matches = (matcher: SendMatcher, event: SendEvent.RealtimeModelSendEvent): boolean =>
   typeof matcher === "string"
@@ -154,6 +160,7 @@ const status = (value: ConnectionStatus) => ConnectionStatusChanged.make({ statu
  * steps left over is a defect, so a test fails when its script was not played to the end.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const makeScripted = (options: ScriptedModelOptions = {}): Effect.Effect<ScriptedModel, never, Scope.Scope> =>
   Effect.gen(function*() {
@@ -245,7 +252,7 @@ export const makeScripted = (options: ScriptedModelOptions = {}): Effect.Effect<
       })
 
     yield* Effect.addFinalizer(() =>
-      Effect.zipRight(
+      Effect.andThen(
         close,
         Effect.flatMap(Ref.get(state), (s) =>
           strict && s.steps.length > 0
@@ -280,11 +287,12 @@ export const makeScripted = (options: ScriptedModelOptions = {}): Effect.Effect<
  * {@link ScriptedRealtimeModel} for inspection), in place of a production layer.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layerScripted = (
   options: ScriptedModelOptions = {}
 ): Layer.Layer<RealtimeModel | ScriptedRealtimeModel> =>
-  Layer.scopedContext(
+  Layer.effectContext(
     Effect.map(makeScripted(options), (model) =>
       Context.make(ScriptedRealtimeModel, model).pipe(Context.add(RealtimeModel, model)))
   )
@@ -294,6 +302,7 @@ export const layerScripted = (
  * socket (see the `RealtimeServer` module).
  *
  * @since 0.1.0
+ * @category testing
  */
 export { layer as layerServer, make as makeServer } from "./RealtimeServer.js"
 export type { RealtimeServerOptions, ReplyRule, Faults } from "./RealtimeServer.js"

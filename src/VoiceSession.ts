@@ -20,6 +20,7 @@ import { Interrupt, RawMessage, SendAudio, UserInput } from "./RealtimeModelSend
  * What to say and how to listen.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface VoiceSessionOptions {
   /** Text the user types. */
@@ -37,13 +38,14 @@ export interface VoiceSessionOptions {
   /** Called with each chunk of audio once it has been played. */
   readonly onPlayed?: (chunk: Uint8Array) => Effect.Effect<void>
   /** How long to wait for the server's truncated item after a barge-in (default 2 s). */
-  readonly truncatedItemTimeout?: Duration.DurationInput
+  readonly truncatedItemTimeout?: Duration.Input
 }
 
 /**
  * Audio played so far against audio received so far, in milliseconds.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface PlaybackProgress {
   readonly playedMs: number
@@ -54,6 +56,7 @@ export interface PlaybackProgress {
  * Where the user barged in, and what the model now remembers having said.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface BargeIn {
   readonly itemId: string
@@ -68,6 +71,7 @@ export interface BargeIn {
  * What happened in the session.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface VoiceSessionSummary {
   readonly turns: number
@@ -142,6 +146,7 @@ const transcriptOf = (event: RealtimeModelEvent, itemId: string): Option.Option<
  * a playback tracker given to the model, barges in when asked, and closes. Returns what happened.
  *
  * @since 0.1.0
+ * @category running
  */
 export const run = Effect.fn("VoiceSession.run")(function*(
   model: RealtimeModelService,
@@ -178,7 +183,7 @@ export const run = Effect.fn("VoiceSession.run")(function*(
         })
       case "TranscriptDelta":
       case "OutputTextDelta":
-        return Effect.zipRight(
+        return Effect.andThen(
           Ref.update(tally, (t) => ({ ...t, transcript: t.transcript + event.delta })),
           options.onTranscript?.(event.delta) ?? Effect.void
         )
@@ -245,7 +250,7 @@ export const run = Effect.fn("VoiceSession.run")(function*(
     Effect.forever(
       Effect.flatMap(Queue.take(player), (input) =>
         input._tag === "TurnEnded" ? Deferred.succeed(finished, undefined) : play(input))
-    ).pipe(Effect.catchAll((error) => Deferred.die(finished, error)))
+    ).pipe(Effect.catch((error) => Deferred.die(finished, error)))
   )
 
   yield* model.connect({ ...config, playbackTracker: tracker })
@@ -264,7 +269,7 @@ export const run = Effect.fn("VoiceSession.run")(function*(
   const heardTranscript = final.bargeIn === null
     ? null
     : Option.getOrNull(
-      yield* Effect.option(Effect.timeout(Deferred.await(heard), options.truncatedItemTimeout ?? Duration.seconds(2)))
+      yield* Effect.timeoutOption(Deferred.await(heard), options.truncatedItemTimeout ?? Duration.seconds(2))
     )
   yield* model.close
   const start = yield* Ref.get(sentAt)

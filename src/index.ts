@@ -5,27 +5,87 @@
  * @since 0.1.0
  */
 
-/** Audio formats and durations. @since 0.1.0 */
+/**
+ * Audio formats and durations.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as AudioFormat from "./AudioFormat.js"
-/** How much of the model's audio the user has heard. @since 0.1.0 */
+/**
+ * How much of the model's audio the user has heard.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as PlaybackTracker from "./PlaybackTracker.js"
-/** Conversation items. @since 0.1.0 */
+/**
+ * Conversation items.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as RealtimeItem from "./RealtimeItem.js"
-/** Session settings. @since 0.1.0 */
+/**
+ * Session settings.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as RealtimeSessionSettings from "./RealtimeSessionSettings.js"
-/** Events a model emits. @since 0.1.0 */
+/**
+ * Events a model emits.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as RealtimeModelEvent from "./RealtimeModelEvent.js"
-/** Events an application sends. @since 0.1.0 */
+/**
+ * Events an application sends.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as RealtimeModelSendEvent from "./RealtimeModelSendEvent.js"
-/** Typed errors. @since 0.1.0 */
+/**
+ * Typed errors.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as RealtimeError from "./RealtimeError.js"
-/** The RealtimeModel service contract. @since 0.1.0 */
+/**
+ * The RealtimeModel service contract.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as RealtimeModel from "./RealtimeModel.js"
-/** The production model: OpenAI's Realtime API over WebSocket. @since 0.1.0 */
+/**
+ * The production model: OpenAI's Realtime API over WebSocket.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as OpenAIRealtime from "./OpenAIRealtime.js"
-/** One spoken exchange played back at realtime speed, with barge-in. @since 0.1.0 */
+/**
+ * One spoken exchange played back at realtime speed, with barge-in.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as VoiceSession from "./VoiceSession.js"
-/** An embedded server speaking the Realtime GA protocol on loopback, for tests and demos. @since 0.1.0 */
+/**
+ * An embedded server speaking the Realtime GA protocol on loopback, for tests and demos.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as RealtimeServer from "./RealtimeServer.js"
-/** Scripted models for tests. @since 0.1.0 */
+/**
+ * Scripted models for tests.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as RealtimeTesting from "./RealtimeTesting.js"

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Either, Option, Schema } from "effect"
+import { Option, Result, Schema } from "effect"
 import * as AudioFormat from "../src/AudioFormat.js"
 
 describe("AudioFormat", () => {
@@ -28,8 +28,8 @@ describe("AudioFormat", () => {
     [{ rate: 24000 }]
   ] as const)("rejects %j", (input) => {
     expect(AudioFormat.normalize(input)).toEqual(Option.none())
-    const decoded = Schema.decodeUnknownEither(AudioFormat.AudioFormatInput)(input)
-    expect(Either.isLeft(decoded)).toBe(true)
+    const decoded = Schema.decodeUnknownResult(AudioFormat.AudioFormatInput)(input)
+    expect(Result.isFailure(decoded)).toBe(true)
   })
 
   it("decodes spellings through the schema and encodes the canonical name", () => {

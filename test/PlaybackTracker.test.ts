@@ -89,7 +89,7 @@ describe("PlaybackTracker", () => {
       const tracker = yield* PlaybackTracker.make
       yield* Effect.forEach(
         Array.from({ length: 1000 }, (_, i) => i),
-        () => Effect.zipRight(Effect.yieldNow(), tracker.onPlayMs("item_1", 0, 1)),
+        () => Effect.andThen(Effect.yieldNow, tracker.onPlayMs("item_1", 0, 1)),
         { concurrency: "unbounded", discard: true }
       )
       expect((yield* tracker.getState).elapsedMs).toBe(1000)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Chunk, Effect, Exit, Fiber, Redacted, Scope, Stream } from "effect"
+import { Cause, Effect, Exit, Fiber, Redacted, Scope, Stream } from "effect"
 import { RealtimeConnectError, RealtimeSendError } from "../src/RealtimeError.js"
 import { RealtimeModel } from "../src/RealtimeModel.js"
 import * as Event from "../src/RealtimeModelEvent.js"
@@ -10,10 +10,10 @@ const status = (value: Event.ConnectionStatus) => Event.ConnectionStatusChanged.
 const turn = (id: string) => [Event.TurnStarted.make({ responseId: id }), Event.TurnEnded.make({ responseId: id })]
 
 const collect = (stream: Stream.Stream<Event.RealtimeModelEvent>) =>
-  Effect.fork(Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray))
+  Effect.forkChild(Stream.runCollect(stream))
 
 describe("scripted model", () => {
-  it.scoped("answers each expected send with its events: by value, by tag and by predicate", () =>
+  it.effect("answers each expected send with its events: by value, by tag and by predicate", () =>
     Effect.gen(function*() {
       const model = yield* RealtimeTesting.makeScripted({
         strict: true,
@@ -44,7 +44,7 @@ describe("scripted model", () => {
       ])
     }))
 
-  it.scoped("a step can make the send fail", () =>
+  it.effect("a step can make the send fail", () =>
     Effect.gen(function*() {
       const failure = new RealtimeSendError({ reason: "Transport", message: "socket write failed" })
       const model = yield* RealtimeTesting.makeScripted({ steps: [{ expect: "UserInput", fail: failure }] })
@@ -52,7 +52,7 @@ describe("scripted model", () => {
       expect(yield* Effect.flip(model.sendEvent(Send.UserInput.make({ userInput: "x" })))).toEqual(failure)
     }))
 
-  it.scoped("strict mode refuses an unexpected send and keeps the step", () =>
+  it.effect("strict mode refuses an unexpected send and keeps the step", () =>
     Effect.gen(function*() {
       const model = yield* RealtimeTesting.makeScripted({ strict: true, steps: [{ expect: "UserInput" }] })
       yield* model.connect()
@@ -81,7 +81,7 @@ describe("scripted model", () => {
       }
     }))
 
-  it.scoped("lenient mode records and ignores unexpected sends", () =>
+  it.effect("lenient mode records and ignores unexpected sends", () =>
     Effect.gen(function*() {
       const model = yield* RealtimeTesting.makeScripted({ steps: [{ expect: "SendAudio" }] })
       yield* model.connect()
@@ -90,20 +90,20 @@ describe("scripted model", () => {
       expect((yield* model.sent).map((event) => event._tag)).toEqual(["UserInput"])
     }))
 
-  it.scoped("a connect error fails connect after connecting, then disconnected", () =>
+  it.effect("a connect error fails connect after connecting, then disconnected", () =>
     Effect.gen(function*() {
       const failure = new RealtimeConnectError({ reason: "Unauthorized", status: 401, message: "bad key" })
       const model = yield* RealtimeTesting.makeScripted({ connectError: failure })
       const listenerScope = yield* Scope.make()
-      const events = yield* Effect.fork(
-        Stream.runCollect(Stream.take(yield* Scope.extend(model.subscribe, listenerScope), 2))
+      const events = yield* Effect.forkChild(
+        Stream.runCollect(Stream.take(yield* Scope.provide(model.subscribe, listenerScope), 2))
       )
       expect(yield* Effect.flip(model.connect())).toEqual(failure)
-      expect(Chunk.toReadonlyArray(yield* Fiber.join(events))).toEqual([status("connecting"), status("disconnected")])
+      expect(yield* Fiber.join(events)).toEqual([status("connecting"), status("disconnected")])
       expect(yield* model.status).toBe("disconnected")
     }))
 
-  it.scoped("records every connect without the secret", () =>
+  it.effect("records every connect without the secret", () =>
     Effect.gen(function*() {
       const model = yield* RealtimeTesting.makeScripted()
       yield* model.connect({
@@ -125,7 +125,7 @@ describe("scripted model", () => {
       expect(JSON.stringify(connects)).not.toContain("secret")
     }))
 
-  it.scoped("connect twice fails, close is idempotent, sends before connect and after close fail typed", () =>
+  it.effect("connect twice fails, close is idempotent, sends before connect and after close fail typed", () =>
     Effect.gen(function*() {
       const model = yield* RealtimeTesting.makeScripted()
       const before = yield* Effect.flip(model.sendEvent(Send.UserInput.make({ userInput: "x" })))
@@ -140,7 +140,7 @@ describe("scripted model", () => {
       expect(after.eventTag).toBe("UserInput")
     }))
 
-  it.scoped("an invalid send fails typed before it reaches the script", () =>
+  it.effect("an invalid send fails typed before it reaches the script", () =>
     Effect.gen(function*() {
       const model = yield* RealtimeTesting.makeScripted({ strict: true, steps: [{ expect: "Interrupt" }] })
       yield* model.connect()

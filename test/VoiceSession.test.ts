@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Ref, TestClock } from "effect"
+import { Clock, Effect, Fiber, Ref } from "effect"
+import { TestClock } from "effect/testing"
 import * as Event from "../src/RealtimeModelEvent.js"
 import * as Item from "../src/RealtimeItem.js"
 import * as RealtimeTesting from "../src/RealtimeTesting.js"
@@ -20,15 +21,15 @@ const reply = (responseId: string, itemId: string, chunks: number): ReadonlyArra
 /** Runs the session in a fiber and moves the test clock until it is done. */
 const runToEnd = <A, E>(session: Effect.Effect<A, E>) =>
   Effect.gen(function*() {
-    const fiber = yield* Effect.fork(session)
-    for (let step = 0; step < 100 && fiber.unsafePoll() === null; step++) {
+    const fiber = yield* Effect.forkChild(session)
+    for (let step = 0; step < 100 && fiber.pollUnsafe() === undefined; step++) {
       yield* TestClock.adjust("10 millis")
     }
     return yield* Fiber.join(fiber)
   })
 
 describe("VoiceSession", () => {
-  it.scoped("plays the whole reply at realtime speed and sums it up", () =>
+  it.effect("plays the whole reply at realtime speed and sums it up", () =>
     Effect.gen(function*() {
       const model = yield* RealtimeTesting.makeScripted({
         strict: true,
@@ -56,11 +57,11 @@ describe("VoiceSession", () => {
       expect((yield* Ref.get(progress)).map((p) => p.playedMs)).toEqual([100, 200, 300, 400, 500])
       expect(yield* Ref.get(played)).toBe(5 * 4_800)
       // the clock had to move 500 ms for the reply to be played
-      expect(yield* TestClock.currentTimeMillis).toBeGreaterThanOrEqual(500)
+      expect(yield* Clock.currentTimeMillis).toBeGreaterThanOrEqual(500)
       expect(yield* model.status).toBe("disconnected")
     }))
 
-  it.scoped("barges in at the exact playback position and reports what the server kept", () =>
+  it.effect("barges in at the exact playback position and reports what the server kept", () =>
     Effect.gen(function*() {
       const truncated = Item.AssistantMessage.make({
         itemId: "item_a",
@@ -93,7 +94,7 @@ describe("VoiceSession", () => {
       expect(summary.bargeIn).toEqual({ itemId: "item_a", contentIndex: 0, truncatedAtMs: 250, heardTranscript: "Hel" })
     }))
 
-  it.scoped("sends audio, committed, then asks for a response when there is no text", () =>
+  it.effect("sends audio, committed, then asks for a response when there is no text", () =>
     Effect.gen(function*() {
       const model = yield* RealtimeTesting.makeScripted({
         strict: true,
@@ -109,7 +110,7 @@ describe("VoiceSession", () => {
       expect(summary.audioPlayedMs).toBe(100)
     }))
 
-  it.scoped("rejects a session with nothing to say or a negative barge-in", () =>
+  it.effect("rejects a session with nothing to say or a negative barge-in", () =>
     Effect.gen(function*() {
       const model = yield* RealtimeTesting.makeScripted()
       const nothing = yield* Effect.flip(Effect.scoped(VoiceSession.run(model, {}, {})))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Deferred, Effect, Exit, Fiber, Logger, LogLevel, Ref, Scope, Stream } from "effect"
+import { Deferred, Effect, Exit, Fiber, Logger, Ref, References, Scope, Stream } from "effect"
 import * as Event from "../src/RealtimeModelEvent.js"
 import { listen } from "../src/RealtimeModel.js"
 import * as RealtimeTesting from "../src/RealtimeTesting.js"
@@ -10,10 +10,10 @@ const status = (value: Event.ConnectionStatus) => Event.ConnectionStatusChanged.
 const end = Event.EndOfStream.make({})
 
 const collect = (stream: Stream.Stream<Event.RealtimeModelEvent>) =>
-  Effect.fork(Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray))
+  Effect.forkChild(Stream.runCollect(stream))
 
 describe("listeners", () => {
-  it.scoped("every listener gets every event after it subscribed, in order, ending with EndOfStream", () =>
+  it.effect("every listener gets every event after it subscribed, in order, ending with EndOfStream", () =>
     Effect.gen(function*() {
       const model = yield* RealtimeTesting.makeScripted()
       const first = yield* collect(yield* model.subscribe)
@@ -26,7 +26,7 @@ describe("listeners", () => {
       expect(yield* Fiber.join(second)).toEqual(expected)
     }))
 
-  it.scoped("a listener subscribed later sees only later events", () =>
+  it.effect("a listener subscribed later sees only later events", () =>
     Effect.gen(function*() {
       const model = yield* RealtimeTesting.makeScripted()
       yield* model.connect()
@@ -37,14 +37,14 @@ describe("listeners", () => {
       expect(yield* Fiber.join(late)).toEqual([delta(2), status("disconnected"), end])
     }))
 
-  it.scoped("a slow listener loses nothing and does not hold back a fast one", () =>
+  it.effect("a slow listener loses nothing and does not hold back a fast one", () =>
     Effect.gen(function*() {
       const model = yield* RealtimeTesting.makeScripted()
       const release = yield* Deferred.make<void>()
       const slowSeen = yield* Ref.make<Array<Event.RealtimeModelEvent>>([])
-      const slow = yield* Effect.fork(
+      const slow = yield* Effect.forkChild(
         Stream.runForEach(yield* model.subscribe, (event) =>
-          Effect.zipRight(Deferred.await(release), Ref.update(slowSeen, (seen) => [...seen, event])))
+          Effect.andThen(Deferred.await(release), Ref.update(slowSeen, (seen) => [...seen, event])))
       )
       const fast = yield* collect(yield* model.subscribe)
       yield* model.connect()
@@ -59,12 +59,12 @@ describe("listeners", () => {
       expect(yield* Ref.get(slowSeen)).toEqual(fastEvents)
     }))
 
-  it.scoped("removing one listener leaves the others untouched", () =>
+  it.effect("removing one listener leaves the others untouched", () =>
     Effect.gen(function*() {
       const model = yield* RealtimeTesting.makeScripted()
       const keeper = yield* collect(yield* model.subscribe)
       const leaverScope = yield* Scope.make()
-      const leaver = yield* collect(yield* Scope.extend(model.subscribe, leaverScope))
+      const leaver = yield* collect(yield* Scope.provide(model.subscribe, leaverScope))
       yield* model.connect()
       yield* model.emit(delta(1))
       yield* Scope.close(leaverScope, Exit.void)
@@ -76,18 +76,18 @@ describe("listeners", () => {
       expect(leaverEvents.some((event) => event._tag === "TranscriptDelta" && event.delta === "2")).toBe(false)
     }))
 
-  it.scoped("closing the model's scope ends every listener after disconnected and EndOfStream", () =>
+  it.effect("closing the model's scope ends every listener after disconnected and EndOfStream", () =>
     Effect.gen(function*() {
       const outer = yield* Scope.make()
-      const model = yield* Scope.extend(RealtimeTesting.makeScripted(), outer)
+      const model = yield* Scope.provide(RealtimeTesting.makeScripted(), outer)
       const listener = yield* collect(yield* model.subscribe)
-      yield* Scope.extend(model.connect(), outer)
+      yield* Scope.provide(model.connect(), outer)
       yield* Scope.close(outer, Exit.void)
       expect(yield* Fiber.join(listener)).toEqual([status("connecting"), status("connected"), status("disconnected"), end])
       expect(yield* model.status).toBe("disconnected")
     }))
 
-  it.scoped("a bounded buffer applies backpressure, warns, and loses nothing", () =>
+  it.effect("a bounded buffer applies backpressure, warns, and loses nothing", () =>
     Effect.gen(function*() {
       const logs = yield* Ref.make<Array<string>>([])
       const logger = Logger.make(({ message }) => {
@@ -96,20 +96,20 @@ describe("listeners", () => {
       const model = yield* RealtimeTesting.makeScripted({ listenerBuffer: { capacity: 4 } })
       const release = yield* Deferred.make<void>()
       const seen = yield* Ref.make(0)
-      const slow = yield* Effect.fork(
-        Stream.runForEach(yield* model.subscribe, () => Effect.zipRight(Deferred.await(release), Ref.update(seen, (n) => n + 1)))
+      const slow = yield* Effect.forkChild(
+        Stream.runForEach(yield* model.subscribe, () => Effect.andThen(Deferred.await(release), Ref.update(seen, (n) => n + 1)))
       )
       yield* model.connect()
-      const publisher = yield* Effect.fork(
+      const publisher = yield* Effect.forkChild(
         Effect.forEach(deltas(50), model.emit, { discard: true }).pipe(
-          Effect.zipRight(model.close),
-          Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
-          Logger.withMinimumLogLevel(LogLevel.Warning)
+          Effect.andThen(model.close),
+          Effect.provide(Logger.layer([logger])),
+          Effect.provideService(References.MinimumLogLevel, "Warn")
         )
       )
       // the publisher cannot finish while the listener holds its buffer full
-      yield* Effect.repeat(Effect.yieldNow(), { times: 200 })
-      expect(publisher.unsafePoll()).toBeNull()
+      yield* Effect.repeat(Effect.yieldNow, { times: 200 })
+      expect(publisher.pollUnsafe()).toBeUndefined()
       yield* Deferred.succeed(release, undefined)
       yield* Fiber.join(publisher)
       yield* Fiber.join(slow)
@@ -119,7 +119,7 @@ describe("listeners", () => {
 })
 
 describe("listen", () => {
-  it.scoped("runs the handler for every event, logs a failing one and goes on", () =>
+  it.effect("runs the handler for every event, logs a failing one and goes on", () =>
     Effect.gen(function*() {
       const model = yield* RealtimeTesting.makeScripted()
       const handled = yield* Ref.make<Array<string>>([])
@@ -134,15 +134,15 @@ describe("listen", () => {
       expect(yield* Ref.get(handled)).toEqual(["ConnectionStatus", "ConnectionStatus", "0", "2", "ConnectionStatus", "EndOfStream"])
     }))
 
-  it.scoped("stops when its scope closes", () =>
+  it.effect("stops when its scope closes", () =>
     Effect.gen(function*() {
       const model = yield* RealtimeTesting.makeScripted()
       const count = yield* Ref.make(0)
       const scope = yield* Scope.make()
-      const fiber = yield* Scope.extend(listen(model, () => Ref.update(count, (n) => n + 1)), scope)
+      const fiber = yield* Scope.provide(listen(model, () => Ref.update(count, (n) => n + 1)), scope)
       yield* model.connect()
       yield* Scope.close(scope, Exit.void)
-      expect(fiber.unsafePoll()).not.toBeNull()
+      expect(fiber.pollUnsafe()).not.toBeUndefined()
       const before = yield* Ref.get(count)
       yield* model.emit(delta(1))
       expect(yield* Ref.get(count)).toBe(before)

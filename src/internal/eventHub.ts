@@ -1,9 +1,19 @@
-import { Effect, PubSub, Queue, Stream } from "effect"
+/**
+ * The fan-out of model events to listeners.
+ *
+ * @since 0.1.0
+ */
+import { Effect, PubSub, Stream } from "effect"
 import type { Scope } from "effect"
 import type { ListenerBuffer } from "../RealtimeModel.js"
 import type { RealtimeModelEvent } from "../RealtimeModelEvent.js"
 
-/** Fan-out of model events to every listener subscribed at the time each event is published. */
+/**
+ * Fan-out of model events to every listener subscribed at the time each event is published.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface EventHub {
   readonly publish: (event: RealtimeModelEvent) => Effect.Effect<void>
   readonly publishAll: (events: Iterable<RealtimeModelEvent>) => Effect.Effect<void>
@@ -13,7 +23,13 @@ export interface EventHub {
 
 const isEnd = (event: RealtimeModelEvent): boolean => event._tag === "EndOfStream"
 
-/** A hub with the given per-listener buffering. */
+/**
+ * A hub with the given per-listener buffering: unbounded, or bounded with backpressure (and a
+ * warning logged whenever a publish finds a listener's buffer full).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (buffer: ListenerBuffer = "unbounded"): Effect.Effect<EventHub> =>
   Effect.gen(function*() {
     const pubsub = buffer === "unbounded"
@@ -28,11 +44,11 @@ export const make = (buffer: ListenerBuffer = "unbounded"): Effect.Effect<EventH
           )
           : Effect.void)
     return {
-      publish: (event) => Effect.zipRight(warnWhenFull, PubSub.publish(pubsub, event)),
-      publishAll: (events) => Effect.zipRight(warnWhenFull, PubSub.publishAll(pubsub, events)),
+      publish: (event) => Effect.andThen(warnWhenFull, PubSub.publish(pubsub, event)),
+      publishAll: (events) => Effect.andThen(warnWhenFull, PubSub.publishAll(pubsub, events)),
       subscribe: Effect.map(
         PubSub.subscribe(pubsub),
-        (queue: Queue.Dequeue<RealtimeModelEvent>) => Stream.takeUntil(Stream.fromQueue(queue), isEnd)
+        (subscription) => Stream.takeUntil(Stream.fromSubscription(subscription), isEnd)
       )
     }
   })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Either } from "effect"
+import { Result } from "effect"
 import * as Codec from "../../src/internal/audio/Codec.js"
 import * as Energy from "../../src/internal/audio/Energy.js"
 import * as G711 from "../../src/internal/audio/G711.js"
@@ -36,18 +36,18 @@ describe("audio helpers", () => {
 
   it("WAV write then read gives the same samples and rate", () => {
     const decoded = Wav.decode(Wav.encode(ramp, 16_000))
-    expect(Either.isRight(decoded)).toBe(true)
-    if (Either.isRight(decoded)) {
-      expect(decoded.right.sampleRate).toBe(16_000)
-      expect(decoded.right.channels).toBe(1)
-      expect(decoded.right.samples).toEqual(ramp)
+    expect(Result.isSuccess(decoded)).toBe(true)
+    if (Result.isSuccess(decoded)) {
+      expect(decoded.success.sampleRate).toBe(16_000)
+      expect(decoded.success.channels).toBe(1)
+      expect(decoded.success.samples).toEqual(ramp)
     }
   })
 
   it("WAV read refuses what is not WAV, with a message", () => {
     const decoded = Wav.decode(new TextEncoder().encode("definitely not a RIFF file"))
-    expect(Either.isLeft(decoded)).toBe(true)
-    if (Either.isLeft(decoded)) expect(decoded.left.message).toContain("RIFF")
+    expect(Result.isFailure(decoded)).toBe(true)
+    if (Result.isFailure(decoded)) expect(decoded.failure.message).toContain("RIFF")
   })
 
   it("resampling scales the length by the rate ratio", () => {

@@ -5,7 +5,7 @@
  * (also inside WAVE_FORMAT_EXTENSIBLE), at any sample rate, with any number of channels; the
  * channels are mixed down to mono 16-bit samples, which is what a speech model takes.
  */
-import { Either, Schema } from "effect"
+import { Result, Schema } from "effect"
 import * as G711 from "./G711.js"
 import * as Pcm16 from "./Pcm16.js"
 
@@ -37,13 +37,13 @@ interface FormatChunk {
 const ascii = (view: DataView, offset: number): string =>
   String.fromCharCode(view.getUint8(offset), view.getUint8(offset + 1), view.getUint8(offset + 2), view.getUint8(offset + 3))
 
-const fail = (message: string) => Either.left(new WavDecodeError({ message }))
+const fail = (message: string) => Result.fail(new WavDecodeError({ message }))
 
-const readFormat = (view: DataView, offset: number, size: number): Either.Either<FormatChunk, WavDecodeError> => {
+const readFormat = (view: DataView, offset: number, size: number): Result.Result<FormatChunk, WavDecodeError> => {
   if (size < 16) return fail(`the fmt chunk is ${size} bytes long; at least 16 are needed`)
   const declared = view.getUint16(offset, true)
   const formatTag = declared === FORMAT_EXTENSIBLE && size >= 26 ? view.getUint16(offset + 24, true) : declared
-  return Either.right({
+  return Result.succeed({
     formatTag,
     channels: view.getUint16(offset + 2, true),
     sampleRate: view.getUint32(offset + 4, true),
@@ -52,30 +52,30 @@ const readFormat = (view: DataView, offset: number, size: number): Either.Either
 }
 
 /** One sample decoder per supported encoding: reads the sample at a byte offset as a float in [-1, 1]. */
-const sampleReader = (format: FormatChunk): Either.Either<(view: DataView, offset: number) => number, WavDecodeError> => {
+const sampleReader = (format: FormatChunk): Result.Result<(view: DataView, offset: number) => number, WavDecodeError> => {
   const { bitsPerSample, formatTag } = format
   if (formatTag === FORMAT_PCM) {
     switch (bitsPerSample) {
       case 8:
-        return Either.right((view, offset) => (view.getUint8(offset) - 128) / 128)
+        return Result.succeed((view, offset) => (view.getUint8(offset) - 128) / 128)
       case 16:
-        return Either.right((view, offset) => view.getInt16(offset, true) / 32768)
+        return Result.succeed((view, offset) => view.getInt16(offset, true) / 32768)
       case 24:
-        return Either.right((view, offset) =>
+        return Result.succeed((view, offset) =>
           ((view.getInt8(offset + 2) << 16) | (view.getUint8(offset + 1) << 8) | view.getUint8(offset)) / 8388608
         )
       case 32:
-        return Either.right((view, offset) => view.getInt32(offset, true) / 2147483648)
+        return Result.succeed((view, offset) => view.getInt32(offset, true) / 2147483648)
     }
   }
   if (formatTag === FORMAT_FLOAT && bitsPerSample === 32) {
-    return Either.right((view, offset) => view.getFloat32(offset, true))
+    return Result.succeed((view, offset) => view.getFloat32(offset, true))
   }
   if (formatTag === FORMAT_MULAW && bitsPerSample === 8) {
-    return Either.right((view, offset) => G711.decodeMuLawSample(view.getUint8(offset)) / 32768)
+    return Result.succeed((view, offset) => G711.decodeMuLawSample(view.getUint8(offset)) / 32768)
   }
   if (formatTag === FORMAT_ALAW && bitsPerSample === 8) {
-    return Either.right((view, offset) => G711.decodeALawSample(view.getUint8(offset)) / 32768)
+    return Result.succeed((view, offset) => G711.decodeALawSample(view.getUint8(offset)) / 32768)
   }
   return fail(
     `unsupported WAV encoding (format tag ${formatTag}, ${bitsPerSample} bits): expected integer PCM of 8/16/24/32 bits, ` +
@@ -84,7 +84,7 @@ const sampleReader = (format: FormatChunk): Either.Either<(view: DataView, offse
 }
 
 /** Reads a WAV file into mono 16-bit samples. */
-export const decode = (bytes: Uint8Array): Either.Either<WavAudio, WavDecodeError> => {
+export const decode = (bytes: Uint8Array): Result.Result<WavAudio, WavDecodeError> => {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   if (bytes.byteLength < 12 || ascii(view, 0) !== "RIFF" || ascii(view, 8) !== "WAVE") {
     return fail("not a WAV file: it does not start with a RIFF/WAVE header")
@@ -97,8 +97,8 @@ export const decode = (bytes: Uint8Array): Either.Either<WavAudio, WavDecodeErro
     const body = offset + 8
     if (id === "fmt ") {
       const parsed = readFormat(view, body, Math.min(size, bytes.byteLength - body))
-      if (Either.isLeft(parsed)) return Either.left(parsed.left)
-      format = parsed.right
+      if (Result.isFailure(parsed)) return Result.fail(parsed.failure)
+      format = parsed.success
     } else if (id === "data") {
       if (format === undefined) return fail("the data chunk comes before any fmt chunk")
       return decodeData(view, format, body, Math.min(size, bytes.byteLength - body))
@@ -113,10 +113,10 @@ const decodeData = (
   format: FormatChunk,
   offset: number,
   size: number
-): Either.Either<WavAudio, WavDecodeError> => {
+): Result.Result<WavAudio, WavDecodeError> => {
   if (format.channels < 1) return fail("the WAV file declares zero channels")
   if (format.sampleRate < 1) return fail("the WAV file declares a sample rate of zero")
-  return Either.map(sampleReader(format), (read) => {
+  return Result.map(sampleReader(format), (read) => {
     const bytesPerSample = format.bitsPerSample / 8
     const frameBytes = bytesPerSample * format.channels
     const frames = Math.floor(size / frameBytes)
