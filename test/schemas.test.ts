@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Schema, SchemaAST } from "effect"
+import { Effect, Result, Schema, SchemaAST } from "effect"
 import * as Event from "../src/RealtimeModelEvent.js"
 import * as Item from "../src/RealtimeItem.js"
 import * as Send from "../src/RealtimeModelSendEvent.js"
@@ -7,9 +7,10 @@ import * as Settings from "../src/RealtimeSessionSettings.js"
 import { RealtimeProtocolError } from "../src/RealtimeError.js"
 
 /** The `_tag` literal of every member of a union of tagged structs. */
-const tagsOf = (union: { readonly members: ReadonlyArray<Schema.Schema.AnyNoContext> }): Array<string> =>
+const tagsOf = (union: { readonly members: ReadonlyArray<Schema.Top> }): Array<string> =>
   union.members.map((member) => {
-    const tag = SchemaAST.getPropertySignatures(member.ast).find((signature) => signature.name === "_tag")
+    const ast = member.ast
+    const tag = SchemaAST.isObjects(ast) ? ast.propertySignatures.find((signature) => signature.name === "_tag") : undefined
     return tag !== undefined && SchemaAST.isLiteral(tag.type) ? String(tag.type.literal) : "?"
   }).sort()
 
@@ -206,12 +207,12 @@ describe("RealtimeSessionSettings", () => {
   })
 
   it("rejects out-of-range values with a message naming the field", () => {
-    const result = Schema.decodeUnknownEither(Settings.RealtimeSessionSettings)({ speed: 3 })
-    expect(Either.isLeft(result)).toBe(true)
-    if (Either.isLeft(result)) expect(String(result.left)).toContain("speed")
-    expect(Either.isLeft(Schema.decodeUnknownEither(Settings.RealtimeSessionSettings)({ tools: [{ name: "" }] }))).toBe(true)
+    const result = Schema.decodeUnknownResult(Settings.RealtimeSessionSettings)({ speed: 3 })
+    expect(Result.isFailure(result)).toBe(true)
+    if (Result.isFailure(result)) expect(String(result.failure)).toContain("speed")
+    expect(Result.isFailure(Schema.decodeUnknownResult(Settings.RealtimeSessionSettings)({ tools: [{ name: "" }] }))).toBe(true)
     expect(
-      Either.isLeft(Schema.decodeUnknownEither(Settings.RealtimeSessionSettings)({ turnDetection: { type: "push" } }))
+      Result.isFailure(Schema.decodeUnknownResult(Settings.RealtimeSessionSettings)({ turnDetection: { type: "push" } }))
     ).toBe(true)
   })
 

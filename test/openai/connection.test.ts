@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Exit, Fiber, Logger, LogLevel, Queue, Redacted, Ref, Stream, TestClock } from "effect"
+import { Cause, Effect, Exit, Fiber, Logger, Queue, Redacted, Ref, References, Stream } from "effect"
+import { TestClock } from "effect/testing"
 import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
 import * as Send from "../../src/RealtimeModelSendEvent.js"
 import * as Loopback from "../support/loopbackServer.js"
@@ -7,7 +8,7 @@ import { clientFrameErrors } from "../support/protocolCorpus.js"
 import { connectHarness } from "./harness.js"
 
 describe("OpenAIRealtime connection", () => {
-  it.scoped("connects: connecting → connected, Bearer key, GA session.update with defaults", () =>
+  it.effect("connects: connecting → connected, Bearer key, GA session.update with defaults", () =>
     Effect.gen(function*() {
       const { events, model, server } = yield* connectHarness({ initialSettings: { instructions: "be brief", voice: "cedar" } })
       expect(server.request.headers["authorization"]).toBe("Bearer sk-test-key")
@@ -23,44 +24,43 @@ describe("OpenAIRealtime connection", () => {
           output: { format: { type: "audio/pcm", rate: 24000 }, voice: "cedar" }
         }
       })
-      const statuses = (yield* Queue.takeAll(events)).pipe(Chunk.toReadonlyArray)
-        .filter((event) => event._tag === "ConnectionStatus")
+      const statuses = (yield* Queue.clear(events)).filter((event) => event._tag === "ConnectionStatus")
       expect(statuses.map((event) => event._tag === "ConnectionStatus" ? event.status : "")).toEqual(["connecting", "connected"])
       expect(yield* model.status).toBe("connected")
     }))
 
-  it.scoped("close: disconnected then EndOfStream to every listener, idempotent, later sends fail typed", () =>
+  it.effect("close: disconnected then EndOfStream to every listener, idempotent, later sends fail typed", () =>
     Effect.gen(function*() {
       const { drain, model, next } = yield* connectHarness()
       yield* next("ConnectionStatus") // connecting
       yield* next("ConnectionStatus") // connected
       yield* drain
-      const second = yield* Effect.fork(Stream.runCollect(yield* model.subscribe))
+      const second = yield* Effect.forkChild(Stream.runCollect(yield* model.subscribe))
       yield* model.close
       yield* model.close
       expect((yield* next("ConnectionStatus")).status).toBe("disconnected")
       yield* next("EndOfStream")
-      expect(Chunk.toReadonlyArray(yield* Fiber.join(second)).map((event) => event._tag)).toEqual(["ConnectionStatus", "EndOfStream"])
+      expect((yield* Fiber.join(second)).map((event) => event._tag)).toEqual(["ConnectionStatus", "EndOfStream"])
       const error = yield* Effect.flip(model.sendEvent(Send.UserInput.make({ userInput: "hi" })))
       expect(error.reason).toBe("Closed")
       expect(yield* model.status).toBe("disconnected")
     }))
 
-  it.scoped("connect twice fails with AlreadyConnected", () =>
+  it.effect("connect twice fails with AlreadyConnected", () =>
     Effect.gen(function*() {
       const { model } = yield* connectHarness()
       const error = yield* Effect.flip(model.connect({ apiKey: "k", url: "ws://127.0.0.1:1/x" }))
       expect(error.reason).toBe("AlreadyConnected")
     }))
 
-  it.scoped("a send before connect fails with NotConnected, never hangs", () =>
+  it.effect("a send before connect fails with NotConnected, never hangs", () =>
     Effect.gen(function*() {
       const model = yield* OpenAIRealtime.make()
       const error = yield* Effect.flip(model.sendEvent(Send.SendAudio.make({ audio: new Uint8Array(4) })))
       expect(error.reason).toBe("NotConnected")
     }))
 
-  it.scoped("a server that drops the connection: Error with the close code, disconnected, EndOfStream; sends then fail", () =>
+  it.effect("a server that drops the connection: Error with the close code, disconnected, EndOfStream; sends then fail", () =>
     Effect.gen(function*() {
       const { model, next, server } = yield* connectHarness()
       yield* server.send({ type: "response.created", event_id: "e1", response: { id: "resp_1", object: "realtime.response", status: "in_progress" } })
@@ -74,7 +74,7 @@ describe("OpenAIRealtime connection", () => {
       expect(sendError.reason).toBe("Closed")
     }))
 
-  it.scoped("the connection can be opened again after a close", () =>
+  it.effect("the connection can be opened again after a close", () =>
     Effect.gen(function*() {
       const loopback = yield* Loopback.make()
       const model = yield* OpenAIRealtime.make()
@@ -86,27 +86,27 @@ describe("OpenAIRealtime connection", () => {
 })
 
 describe("OpenAIRealtime connect failures", () => {
-  it.scoped("a refused port fails with Refused and leaves the model disconnected", () =>
+  it.effect("a refused port fails with Refused and leaves the model disconnected", () =>
     Effect.gen(function*() {
       const port = yield* Effect.scoped(Effect.map(Loopback.make(), (server) => server.port))
       const model = yield* OpenAIRealtime.make()
-      const statuses = yield* Effect.fork(Stream.runCollect(Stream.take(yield* model.subscribe, 2)))
+      const statuses = yield* Effect.forkChild(Stream.runCollect(Stream.take(yield* model.subscribe, 2)))
       const error = yield* Effect.flip(model.connect({ apiKey: "sk-secret-1", url: `ws://127.0.0.1:${port}/v1/realtime` }))
       expect(error.reason).toBe("Refused")
       expect(error.message).toContain(String(port))
       expect(JSON.stringify(error) + error.message).not.toContain("sk-secret-1")
-      expect(Chunk.toReadonlyArray(yield* Fiber.join(statuses))).toMatchObject([{ status: "connecting" }, { status: "disconnected" }])
+      expect(yield* Fiber.join(statuses)).toMatchObject([{ status: "connecting" }, { status: "disconnected" }])
       expect(yield* model.status).toBe("disconnected")
     }))
 
-  it.scoped("an unknown host fails with HostNotFound", () =>
+  it.effect("an unknown host fails with HostNotFound", () =>
     Effect.gen(function*() {
       const model = yield* OpenAIRealtime.make()
       const error = yield* Effect.flip(model.connect({ apiKey: "k", url: "wss://nonexistent.invalid/v1/realtime" }))
       expect(error.reason).toBe("HostNotFound")
     }))
 
-  it.scoped.each([401, 403])("an upgrade refused with %d fails with Unauthorized and the status", (status) =>
+  it.effect.each([401, 403])("an upgrade refused with %d fails with Unauthorized and the status", (status) =>
     Effect.gen(function*() {
       const loopback = yield* Loopback.make({ refuseWith: status })
       const model = yield* OpenAIRealtime.make()
@@ -115,50 +115,51 @@ describe("OpenAIRealtime connect failures", () => {
       expect(error.message).not.toContain("sk-secret-2")
     }))
 
-  it.scoped("an upgrade refused with 500 fails with Handshake", () =>
+  it.effect("an upgrade refused with 500 fails with Handshake", () =>
     Effect.gen(function*() {
       const loopback = yield* Loopback.make({ refuseWith: 500 })
       const model = yield* OpenAIRealtime.make()
       expect(yield* Effect.flip(model.connect({ apiKey: "k", url: loopback.url }))).toMatchObject({ reason: "Handshake", status: 500 })
     }))
 
-  it.scoped("a handshake that never completes times out on the Clock", () =>
+  it.effect("a handshake that never completes times out on the Clock", () =>
     Effect.gen(function*() {
       const loopback = yield* Loopback.make({ neverAnswer: true })
       const model = yield* OpenAIRealtime.make({ connectTimeout: "5 seconds" })
-      const attempt = yield* Effect.fork(Effect.flip(model.connect({ apiKey: "k", url: loopback.url })))
+      const attempt = yield* Effect.forkChild(Effect.flip(model.connect({ apiKey: "k", url: loopback.url })))
       yield* Queue.take(loopback.upgrades)
       yield* TestClock.adjust("4 seconds")
-      expect(attempt.unsafePoll()).toBeNull()
+      expect(attempt.pollUnsafe()).toBeUndefined()
       yield* TestClock.adjust("2 seconds")
       expect((yield* Fiber.join(attempt)).reason).toBe("Timeout")
       expect(yield* model.status).toBe("disconnected")
     }))
 
-  it.scoped("a scope interrupted while connecting leaves nothing running", () =>
+  it.effect("a scope interrupted while connecting leaves nothing running", () =>
     Effect.gen(function*() {
       const loopback = yield* Loopback.make({ neverAnswer: true })
       const model = yield* OpenAIRealtime.make()
-      const events = yield* Effect.fork(Stream.runCollect(Stream.take(yield* model.subscribe, 2)))
-      const attempt = yield* Effect.fork(Effect.scoped(model.connect({ apiKey: "k", url: loopback.url })))
+      const events = yield* Effect.forkChild(Stream.runCollect(Stream.take(yield* model.subscribe, 2)))
+      const attempt = yield* Effect.forkChild(Effect.scoped(model.connect({ apiKey: "k", url: loopback.url })))
       yield* Queue.take(loopback.upgrades)
-      const exit = yield* Fiber.interrupt(attempt)
-      expect(Exit.isInterrupted(exit)).toBe(true)
-      expect(Chunk.toReadonlyArray(yield* Fiber.join(events))).toMatchObject([{ status: "connecting" }, { status: "disconnected" }])
+      yield* Fiber.interrupt(attempt)
+      const exit = yield* Fiber.await(attempt)
+      expect(Exit.hasInterrupts(exit)).toBe(true)
+      expect(yield* Fiber.join(events)).toMatchObject([{ status: "connecting" }, { status: "disconnected" }])
       expect(yield* model.status).toBe("disconnected")
       // nothing is left holding the model: a new connection attempt is accepted (and fails for its own reason)
       const port = yield* Effect.scoped(Effect.map(Loopback.make(), (server) => server.port))
       expect((yield* Effect.flip(model.connect({ apiKey: "k", url: `ws://127.0.0.1:${port}/` }))).reason).toBe("Refused")
     }))
 
-  it.scoped("refuses credentials over plain ws:// to a non-loopback host", () =>
+  it.effect("refuses credentials over plain ws:// to a non-loopback host", () =>
     Effect.gen(function*() {
       const model = yield* OpenAIRealtime.make()
       const error = yield* Effect.flip(model.connect({ apiKey: "k", url: "ws://example.com/v1/realtime" }))
       expect(error.reason).toBe("InsecureTransport")
     }))
 
-  it.scoped("asks for a key when there is none", () =>
+  it.effect("asks for a key when there is none", () =>
     Effect.gen(function*() {
       const model = yield* OpenAIRealtime.make()
       const error = yield* Effect.flip(
@@ -167,7 +168,7 @@ describe("OpenAIRealtime connect failures", () => {
       expect(error.reason).toBe("MissingApiKey")
     }))
 
-  it.scoped("rejects a model name together with a call id, and invalid settings", () =>
+  it.effect("rejects a model name together with a call id, and invalid settings", () =>
     Effect.gen(function*() {
       const model = yield* OpenAIRealtime.make()
       const both = yield* Effect.flip(model.connect({ apiKey: "k", callId: "rtc_1", initialSettings: { modelName: "gpt-realtime" } }))
@@ -177,7 +178,7 @@ describe("OpenAIRealtime connect failures", () => {
       expect(invalid.message).toContain("speed")
     }))
 
-  it.scoped("refuses a plain API key in the browser flavour unless allowed", () =>
+  it.effect("refuses a plain API key in the browser flavour unless allowed", () =>
     Effect.gen(function*() {
       const model = yield* OpenAIRealtime.make({ webSocket: "browser" })
       const error = yield* Effect.flip(model.connect({ apiKey: "sk-plain", url: "wss://api.example.com/v1/realtime" }))
@@ -185,11 +186,12 @@ describe("OpenAIRealtime connect failures", () => {
       expect(error.message).not.toContain("sk-plain")
     }))
 
-  it.scoped("never writes the key into a log line", () =>
+  it.effect("never writes the key into a log line", () =>
     Effect.gen(function*() {
       const lines = yield* Ref.make<Array<string>>([])
-      const logger = Logger.make(({ annotations, message }) => {
-        Effect.runSync(Ref.update(lines, (all) => [...all, JSON.stringify({ message, annotations: [...annotations] })]))
+      const logger = Logger.make(({ cause, fiber, message }) => {
+        const annotations = fiber.getRef(References.CurrentLogAnnotations)
+        Effect.runSync(Ref.update(lines, (all) => [...all, JSON.stringify({ message, annotations, cause: Cause.pretty(cause) })]))
       })
       const port = yield* Effect.scoped(Effect.map(Loopback.make(), (server) => server.port))
       yield* Effect.gen(function*() {
@@ -199,7 +201,7 @@ describe("OpenAIRealtime connect failures", () => {
         yield* model.close
         const failing = yield* OpenAIRealtime.make()
         yield* Effect.flip(failing.connect({ apiKey: "sk-log-secret", url: `ws://127.0.0.1:${port}/` }))
-      }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)), Logger.withMinimumLogLevel(LogLevel.All))
+      }).pipe(Effect.provide(Logger.layer([logger])), Effect.provideService(References.MinimumLogLevel, "All"))
       const all = (yield* Ref.get(lines)).join("\n")
       expect(all.length).toBeGreaterThan(0)
       expect(all).not.toContain("sk-log-secret")

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Queue, TestClock } from "effect"
+import { Effect, Queue } from "effect"
+import { TestClock } from "effect/testing"
 import * as PlaybackTracker from "../../src/PlaybackTracker.js"
 import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
 import * as Event from "../../src/RealtimeModelEvent.js"
@@ -47,7 +48,7 @@ const barrier = (send: (event: Send.RealtimeModelSendEvent) => Effect.Effect<voi
   })
 
 describe("server events → model events", () => {
-  it.scoped("maps audio, transcript, text, turns, usage, items and function calls", () =>
+  it.effect("maps audio, transcript, text, turns, usage, items and function calls", () =>
     Effect.gen(function*() {
       const { next, server } = yield* connectHarness()
       yield* server.send(created("resp_1"))
@@ -102,7 +103,7 @@ describe("server events → model events", () => {
       expect((yield* next("Usage")).usage).toMatchObject({ inputTokens: 10, outputTokens: 20, totalTokens: 30, outputTokenDetails: { textTokens: 5, audioTokens: 15 } })
     }))
 
-  it.scoped("emits every frame raw first, passes unknown events on, and survives malformed frames", () =>
+  it.effect("emits every frame raw first, passes unknown events on, and survives malformed frames", () =>
     Effect.gen(function*() {
       const { model, next, server } = yield* connectHarness()
       yield* server.send({ type: "brand_new.event", event_id: "e", payload: 1 })
@@ -122,7 +123,7 @@ describe("server events → model events", () => {
       expect(yield* model.status).toBe("connected")
     }))
 
-  it.scoped("maps server errors to Error events and keeps going", () =>
+  it.effect("maps server errors to Error events and keeps going", () =>
     Effect.gen(function*() {
       const { next, server } = yield* connectHarness()
       const error = { type: "invalid_request_error", code: "invalid_value", message: "bad", param: null, event_id: "evt_x" }
@@ -130,7 +131,7 @@ describe("server events → model events", () => {
       expect((yield* next("Error")).error).toEqual(error)
     }))
 
-  it.scoped("every documented server example decodes without an Exception event", () =>
+  it.effect("every documented server example decodes without an Exception event", () =>
     Effect.gen(function*() {
       const { events, server } = yield* connectHarness()
       let sent = 0
@@ -154,7 +155,7 @@ describe("server events → model events", () => {
 })
 
 describe("send events → client frames", () => {
-  it.scoped("converts every send kind to frames that validate against the corpus schemas", () =>
+  it.effect("converts every send kind to frames that validate against the corpus schemas", () =>
     Effect.gen(function*() {
       const { model, next, server } = yield* connectHarness()
       yield* server.next("session.update")
@@ -196,7 +197,7 @@ describe("send events → client frames", () => {
       expect(frames[7]).toMatchObject({ session: { type: "realtime", instructions: "new", audio: { input: { turn_detection: { type: "server_vad", threshold: 0.6, interrupt_response: false } } } } })
     }))
 
-  it.scoped("holds a response.create while a response is in flight, then sends it", () =>
+  it.effect("holds a response.create while a response is in flight, then sends it", () =>
     Effect.gen(function*() {
       const { model, server } = yield* connectHarness()
       yield* model.sendEvent(Send.UserInput.make({ userInput: "one" }))
@@ -209,7 +210,7 @@ describe("send events → client frames", () => {
       expect(after.at(-1)?.["type"]).toBe("response.create")
     }))
 
-  it.scoped("a response.create the server rejects releases the sequence", () =>
+  it.effect("a response.create the server rejects releases the sequence", () =>
     Effect.gen(function*() {
       const { model, next, server } = yield* connectHarness()
       yield* model.sendEvent(Send.UserInput.make({ userInput: "one" }))
@@ -226,7 +227,7 @@ describe("interruption", () => {
   const interruptFrames = (frames: ReadonlyArray<Record<string, unknown>>) =>
     frames.filter((frame) => frame["type"] === "conversation.item.truncate" || frame["type"] === "response.cancel")
 
-  it.scoped("custom tracker: 500 ms heard of a 1000 ms item → truncate at 500, AudioInterrupted, cancel", () =>
+  it.effect("custom tracker: 500 ms heard of a 1000 ms item → truncate at 500, AudioInterrupted, cancel", () =>
     Effect.gen(function*() {
       const tracker = yield* PlaybackTracker.make
       const { events, model, next, server } = yield* connectHarness({ playbackTracker: tracker })
@@ -251,7 +252,7 @@ describe("interruption", () => {
       expect(untilDone.filter((event) => event._tag === "Audio")).toEqual([])
     }))
 
-  it.scoped("played past the end with no response in flight → no truncate, no cancel", () =>
+  it.effect("played past the end with no response in flight → no truncate, no cancel", () =>
     Effect.gen(function*() {
       const tracker = yield* PlaybackTracker.make
       const { model, next, server } = yield* connectHarness({ playbackTracker: tracker })
@@ -265,7 +266,7 @@ describe("interruption", () => {
       expect(interruptFrames(yield* barrier(model.sendEvent, server))).toEqual([])
     }))
 
-  it.scoped("unknown playback position → no truncate", () =>
+  it.effect("unknown playback position → no truncate", () =>
     Effect.gen(function*() {
       const tracker = yield* PlaybackTracker.make
       const { model, next, server } = yield* connectHarness({ playbackTracker: tracker })
@@ -282,7 +283,7 @@ describe("interruption", () => {
     [false, false, ["response.cancel"]],
     [true, true, ["response.cancel"]]
   ]
-  it.scoped.each(cancelCases)("server auto-cancel %s, forced %s → cancel frames %j", ([autoCancel, force, expected]) =>
+  it.effect.each(cancelCases)("server auto-cancel %s, forced %s → cancel frames %j", ([autoCancel, force, expected]) =>
     Effect.gen(function*() {
       const tracker = yield* PlaybackTracker.make
       const { model, next, server } = yield* connectHarness({ playbackTracker: tracker })
@@ -299,7 +300,7 @@ describe("interruption", () => {
       expect(frames.filter((frame) => frame["type"] === "response.cancel").map((frame) => frame["type"])).toEqual(expected)
     }))
 
-  it.scoped("default tracker: elapsed is Clock time since the item's first audio, bounded by audio received", () =>
+  it.effect("default tracker: elapsed is Clock time since the item's first audio, bounded by audio received", () =>
     Effect.gen(function*() {
       const { model, next, server } = yield* connectHarness()
       yield* server.send(created("resp_1"))
@@ -312,7 +313,7 @@ describe("interruption", () => {
       expect(frames[0]).toEqual({ type: "conversation.item.truncate", item_id: "item_1", content_index: 0, audio_end_ms: 320 })
     }))
 
-  it.scoped("server speech_started barges in like the application's interrupt", () =>
+  it.effect("server speech_started barges in like the application's interrupt", () =>
     Effect.gen(function*() {
       const { next, server, model } = yield* connectHarness()
       yield* server.send(created("resp_1"))
@@ -326,7 +327,7 @@ describe("interruption", () => {
       expect(frames[0]).toEqual({ type: "conversation.item.truncate", item_id: "item_1", content_index: 0, audio_end_ms: 2000 })
     }))
 
-  it.scoped("response-scoped modes: cancelResponseOnly cancels only; playbackOnly cancels nothing", () =>
+  it.effect("response-scoped modes: cancelResponseOnly cancels only; playbackOnly cancels nothing", () =>
     Effect.gen(function*() {
       const tracker = yield* PlaybackTracker.make
       const { model, next, server } = yield* connectHarness({ playbackTracker: tracker })

@@ -45,5 +45,5 @@ export const connectHarness = (
     const server = yield* Queue.take(loopback.connections)
     const next = <Tag extends RealtimeModelEvent["_tag"]>(tag: Tag) =>
       takeFirst(events, (event): event is Extract<RealtimeModelEvent, { _tag: Tag }> => event._tag === tag)
-    return { model, server, events, next, drain: Queue.takeAll(events).pipe(Effect.map((chunk) => [...chunk])) }
+    return { model, server, events, next, drain: Queue.clear(events) }
   })

@@ -11,47 +11,28 @@ interface RecordedSpan {
 }
 
 /** A tracer that records every span it is asked for. */
-const recordingTracer = (spans: Array<RecordedSpan>): Tracer.Tracer => {
-  let ids = 0
-  return Tracer.make({
-    span: (name, parent, context, links, startTime, kind) => {
-      const attributes = new Map<string, unknown>()
+const recordingTracer = (spans: Array<RecordedSpan>): Tracer.Tracer =>
+  Tracer.make({
+    span: (options) => {
+      const span = new Tracer.NativeSpan(options)
       const recorded: RecordedSpan = {
-        name,
-        attributes,
-        parent: Option.match(parent, { onNone: () => null, onSome: (span) => span.spanId }),
+        name: options.name,
+        attributes: span.attributes,
+        parent: Option.match(options.parent, { onNone: () => null, onSome: (parent) => parent.spanId }),
         ended: false
       }
       spans.push(recorded)
-      const span: Tracer.Span = {
-        _tag: "Span",
-        name,
-        spanId: `span_${++ids}`,
-        traceId: "trace_1",
-        parent,
-        context,
-        status: { _tag: "Started", startTime },
-        attributes,
-        links,
-        sampled: true,
-        kind,
-        end: (_endTime: bigint, _exit: Exit.Exit<unknown, unknown>) => {
-          recorded.ended = true
-        },
-        attribute: (key, value) => {
-          attributes.set(key, value)
-        },
-        event: () => undefined,
-        addLinks: () => undefined
+      const end = span.end.bind(span)
+      span.end = (endTime: bigint, exit: Exit.Exit<unknown, unknown>) => {
+        recorded.ended = true
+        end(endTime, exit)
       }
       return span
-    },
-    context: (f) => f()
+    }
   })
-}
 
 describe("OpenAIRealtime observability", () => {
-  it.scoped("a span per connection and per response, with model and ids, never the key", () =>
+  it.effect("a span per connection and per response, with model and ids, never the key", () =>
     Effect.gen(function*() {
       const spans: Array<RecordedSpan> = []
       yield* Effect.gen(function*() {

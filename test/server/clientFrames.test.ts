@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Either } from "effect"
+import { Result } from "effect"
 import { decodeClientFrame } from "../../src/internal/protocol/clientEvents.js"
 import { corpus } from "../support/protocolCorpus.js"
 
@@ -8,7 +8,7 @@ describe("the embedded server's check of client frames", () => {
 
   it.each(examples)("accepts the documented %s example", (_, example) => {
     const decoded = decodeClientFrame(JSON.stringify(example))
-    expect(Either.isRight(decoded) ? "accepted" : decoded.left.message).toBe("accepted")
+    expect(Result.isSuccess(decoded) ? "accepted" : decoded.failure.message).toBe("accepted")
   })
 
   it.each([
@@ -19,10 +19,10 @@ describe("the embedded server's check of client frames", () => {
     ["truncate with a string audio_end_ms", "{\"type\":\"conversation.item.truncate\",\"event_id\":\"e4\",\"item_id\":\"i\",\"content_index\":0,\"audio_end_ms\":\"5\"}", "e4"]
   ])("refuses %s, keeping the event id", (_, text, eventId) => {
     const decoded = decodeClientFrame(text)
-    expect(Either.isLeft(decoded)).toBe(true)
-    if (Either.isLeft(decoded)) {
-      expect(decoded.left.eventId).toBe(eventId)
-      expect(decoded.left.message.length).toBeGreaterThan(10)
+    expect(Result.isFailure(decoded)).toBe(true)
+    if (Result.isFailure(decoded)) {
+      expect(decoded.failure.eventId).toBe(eventId)
+      expect(decoded.failure.message.length).toBeGreaterThan(10)
     }
   })
 })

@@ -46,7 +46,7 @@ export const make = (options: LoopbackOptions = {}): Effect.Effect<LoopbackServe
     const pendingSockets = new Set<{ destroy: () => void }>()
     const upgrades = yield* Queue.unbounded<IncomingMessage>()
     http.on("upgrade", (request, socket, head) => {
-      Queue.unsafeOffer(upgrades, request)
+      Queue.offerUnsafe(upgrades, request)
       if (options.neverAnswer === true) {
         pendingSockets.add(socket)
         return
@@ -59,7 +59,7 @@ export const make = (options: LoopbackOptions = {}): Effect.Effect<LoopbackServe
         sockets.add(ws)
         const frames = Effect.runSync(Queue.unbounded<Record<string, unknown>>())
         ws.on("message", (data) => {
-          Queue.unsafeOffer(frames, JSON.parse(String(data)) as Record<string, unknown>)
+          Queue.offerUnsafe(frames, JSON.parse(String(data)) as Record<string, unknown>)
         })
         const connection: ServerConnection = {
           frames,
@@ -69,15 +69,15 @@ export const make = (options: LoopbackOptions = {}): Effect.Effect<LoopbackServe
           close: (code, reason) => Effect.sync(() => ws.close(code, reason)),
           next: (type) => takeFirst(frames, (frame): frame is Record<string, unknown> => frame["type"] === type)
         }
-        Queue.unsafeOffer(connections, connection)
+        Queue.offerUnsafe(connections, connection)
       })
     })
     const port = yield* Effect.acquireRelease(
-      Effect.async<number>((resume) => {
+      Effect.callback<number>((resume) => {
         http.listen(0, "127.0.0.1", () => resume(Effect.succeed((http.address() as AddressInfo).port)))
       }),
       () =>
-        Effect.async<void>((resume) => {
+        Effect.callback<void>((resume) => {
           for (const ws of sockets) ws.terminate()
           for (const socket of pendingSockets) socket.destroy()
           wss.close()

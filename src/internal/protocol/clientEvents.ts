@@ -1,35 +1,109 @@
 /**
  * Client events: what a client sends, each a Schema. The client builds them as typed values and
  * sends them as JSON; a server decodes them with {@link decodeClientFrame} to check them.
+ *
+ * @since 0.1.0
  */
-import { Either, ParseResult, Schema } from "effect"
+import { Result, Schema } from "effect"
 import { Item, opt, Session } from "./wire.js"
 
 const event = <Type extends string, Fields extends Schema.Struct.Fields>(type: Type, fields: Fields) =>
   Schema.Struct({ type: Schema.Literal(type), event_id: Schema.optional(Schema.String), ...fields })
 
+/**
+ * `session.update`: change the session.
+ *
+ * @since 0.1.0
+ * @category client events
+ */
 export const SessionUpdate = event("session.update", { session: Session })
+/**
+ * `input_audio_buffer.append`: base64 audio for the input buffer.
+ *
+ * @since 0.1.0
+ * @category client events
+ */
 export const InputAudioBufferAppend = event("input_audio_buffer.append", { audio: Schema.String })
+/**
+ * `input_audio_buffer.commit`: the input buffer becomes a user message.
+ *
+ * @since 0.1.0
+ * @category client events
+ */
 export const InputAudioBufferCommit = event("input_audio_buffer.commit", {})
+/**
+ * `input_audio_buffer.clear`: drop the input buffer.
+ *
+ * @since 0.1.0
+ * @category client events
+ */
 export const InputAudioBufferClear = event("input_audio_buffer.clear", {})
+/**
+ * `output_audio_buffer.clear`: stop the output audio (WebRTC/SIP).
+ *
+ * @since 0.1.0
+ * @category client events
+ */
 export const OutputAudioBufferClear = event("output_audio_buffer.clear", {})
+/**
+ * `conversation.item.create`: add an item to the conversation.
+ *
+ * @since 0.1.0
+ * @category client events
+ */
 export const ConversationItemCreate = event("conversation.item.create", {
   previous_item_id: opt(Schema.String),
   item: Item
 })
+/**
+ * `conversation.item.delete`: remove an item.
+ *
+ * @since 0.1.0
+ * @category client events
+ */
 export const ConversationItemDelete = event("conversation.item.delete", { item_id: Schema.String })
+/**
+ * `conversation.item.retrieve`: ask for an item as the server has it.
+ *
+ * @since 0.1.0
+ * @category client events
+ */
 export const ConversationItemRetrieve = event("conversation.item.retrieve", { item_id: Schema.String })
+/**
+ * `conversation.item.truncate`: cut an assistant audio item at what was heard.
+ *
+ * @since 0.1.0
+ * @category client events
+ */
 export const ConversationItemTruncate = event("conversation.item.truncate", {
   item_id: Schema.String,
-  content_index: Schema.NonNegativeInt,
-  audio_end_ms: Schema.NonNegativeInt
+  content_index: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  audio_end_ms: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 })
+/**
+ * `response.create`: ask for a response.
+ *
+ * @since 0.1.0
+ * @category client events
+ */
 export const ResponseCreate = event("response.create", {
-  response: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+  response: Schema.optional(Schema.Record(Schema.String, Schema.Unknown))
 })
+/**
+ * `response.cancel`: cancel a response in flight.
+ *
+ * @since 0.1.0
+ * @category client events
+ */
 export const ResponseCancel = event("response.cancel", { response_id: Schema.optional(Schema.String) })
 
-export const ClientEvent = Schema.Union(
+/**
+ * Every client event, discriminated by `type`.
+ *
+ * @since 0.1.0
+ * @category client events
+ */
+export const ClientEvent = Schema.Union([
   SessionUpdate,
   InputAudioBufferAppend,
   InputAudioBufferCommit,
@@ -41,38 +115,59 @@ export const ClientEvent = Schema.Union(
   ConversationItemTruncate,
   ResponseCreate,
   ResponseCancel
-)
+])
+/**
+ * A client event as JSON.
+ *
+ * @since 0.1.0
+ * @category client events
+ */
 export type ClientEvent = typeof ClientEvent.Encoded
 
-/** Why a client frame was refused: what an `invalid_request_error` answer needs. */
+/**
+ * Why a client frame was refused: what an `invalid_request_error` answer needs.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
 export interface ClientFrameError {
   readonly type: string | undefined
   readonly eventId: string | undefined
   readonly message: string
 }
 
-const decodeEvent = Schema.decodeUnknownEither(ClientEvent)
-const knownTypes: ReadonlySet<string> = new Set(ClientEvent.members.map((member) => member.fields.type.literals[0]))
+const decodeEvent = Schema.decodeUnknownResult(ClientEvent)
+const knownTypes: ReadonlySet<string> = new Set(ClientEvent.members.map((member) => member.fields.type.literal))
 
-/** Parses and checks one client frame. Never throws. */
-export const decodeClientFrame = (text: string): Either.Either<typeof ClientEvent.Type, ClientFrameError> => {
+/**
+ * Parses and checks one client frame. Never throws.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeClientFrame = (text: string): Result.Result<typeof ClientEvent.Type, ClientFrameError> => {
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch {
-    return Either.left({ type: undefined, eventId: undefined, message: "The frame is not valid JSON." })
+    return Result.fail({ type: undefined, eventId: undefined, message: "The frame is not valid JSON." })
   }
   const record = typeof json === "object" && json !== null && !Array.isArray(json) ? json as Record<string, unknown> : {}
   const type = typeof record["type"] === "string" ? record["type"] : undefined
   const eventId = typeof record["event_id"] === "string" ? record["event_id"] : undefined
-  if (type === undefined) return Either.left({ type, eventId, message: "Missing required parameter: 'type'." })
-  if (!knownTypes.has(type)) return Either.left({ type, eventId, message: `Invalid value: '${type}'. Unknown event type.` })
-  return Either.mapLeft(decodeEvent(json), (error) => ({
+  if (type === undefined) return Result.fail({ type, eventId, message: "Missing required parameter: 'type'." })
+  if (!knownTypes.has(type)) return Result.fail({ type, eventId, message: `Invalid value: '${type}'. Unknown event type.` })
+  return Result.mapError(decodeEvent(json), (error) => ({
     type,
     eventId,
-    message: `Invalid '${type}' event: ${ParseResult.TreeFormatter.formatErrorSync(error)}`
+    message: `Invalid '${type}' event: ${error.message}`
   }))
 }
 
-/** The JSON text of a client event. */
+/**
+ * The JSON text of a client event.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
 export const encodeClientEvent = (event: ClientEvent): string => JSON.stringify(event)

@@ -1,8 +1,11 @@
 /**
  * Server events: the ones the client reads, each a Schema, and a decoder that dispatches a frame
  * to its schema by `type`. Event types without a schema here are passed on as unknown, never fatal.
+ *
+ * @since 0.1.0
  */
-import { Either, ParseResult, Schema } from "effect"
+import { Result, Schema } from "effect"
+import type { SchemaError } from "effect/Schema"
 import { Item, opt, Response, ServerError, Session } from "./wire.js"
 
 const event = <Type extends string, Fields extends Schema.Struct.Fields>(type: Type, fields: Fields) =>
@@ -24,8 +27,13 @@ const done = {
 const itemEvent = { previous_item_id: opt(Schema.String), item: Item }
 const outputItemEvent = { response_id: Schema.String, output_index: opt(Schema.Number), item: Item }
 
-/** Every server event the client reads, discriminated by `type`. */
-export const ServerEvent = Schema.Union(
+/**
+ * Every server event the client reads, discriminated by `type`.
+ *
+ * @since 0.1.0
+ * @category server events
+ */
+export const ServerEvent = Schema.Union([
   event("error", { error: ServerError }),
   event("session.created", { session: Session }),
   event("session.updated", { session: Session }),
@@ -72,15 +80,35 @@ export const ServerEvent = Schema.Union(
     audio_end_ms: Schema.Number,
     item_id: Schema.String
   })
-)
-/** A decoded server event. */
+])
+/**
+ * A decoded server event.
+ *
+ * @since 0.1.0
+ * @category server events
+ */
 export type ServerEvent = typeof ServerEvent.Type
-/** The `type` of a server event this module decodes. */
+/**
+ * The `type` of a server event this module decodes.
+ *
+ * @since 0.1.0
+ * @category server events
+ */
 export type ServerEventType = ServerEvent["type"]
-/** The event of one type. */
+/**
+ * The event of one type.
+ *
+ * @since 0.1.0
+ * @category server events
+ */
 export type ServerEventOf<T extends ServerEventType> = Extract<ServerEvent, { readonly type: T }>
 
-/** A server frame after decoding. */
+/**
+ * A server frame after decoding.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
 export type ServerFrame =
   | { readonly _tag: "Known"; readonly event: ServerEvent; readonly json: Record<string, unknown> }
   | { readonly _tag: "Unknown"; readonly type: string; readonly json: Record<string, unknown> }
@@ -93,24 +121,34 @@ export type ServerFrame =
  */
 interface Checker {
   readonly is: (json: unknown) => json is ServerEvent
-  readonly explain: (json: unknown) => Either.Either<ServerEvent, ParseResult.ParseError>
+  readonly explain: (json: unknown) => Result.Result<ServerEvent, SchemaError>
 }
 
 const decoders: ReadonlyMap<string, Checker> = new Map(
   ServerEvent.members.map((member) => {
-    const schema = member as Schema.Schema<ServerEvent, unknown>
-    const checker: Checker = { is: Schema.is(schema), explain: Schema.decodeUnknownEither(schema) }
-    return [member.fields.type.literals[0], checker] as const
+    const schema: Schema.Codec<ServerEvent, unknown> = member
+    const checker: Checker = { is: Schema.is(schema), explain: Schema.decodeUnknownResult(schema) }
+    return [member.fields.type.literal, checker] as const
   })
 )
 
-/** The event types this module decodes. */
+/**
+ * The event types this module decodes.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
 export const knownTypes: ReadonlySet<string> = new Set(decoders.keys())
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
-/** Parses and decodes one text frame. Never throws. */
+/**
+ * Parses and decodes one text frame. Never throws.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
 export const decodeServerFrame = (text: string): ServerFrame => {
   let json: unknown
   try {
@@ -131,14 +169,12 @@ export const decodeServerFrame = (text: string): ServerFrame => {
   if (checker === undefined) return { _tag: "Unknown", type, json }
   if (checker.is(json)) return { _tag: "Known", event: json, json }
   const explained = checker.explain(json)
-  return Either.isRight(explained)
-    ? { _tag: "Known", event: explained.right, json }
+  return Result.isSuccess(explained)
+    ? { _tag: "Known", event: explained.success, json }
     : {
       _tag: "Malformed",
       type,
       json,
-      message: `the server sent a ${type} event that does not match its schema: ${
-        ParseResult.TreeFormatter.formatErrorSync(explained.left)
-      }`
+      message: `the server sent a ${type} event that does not match its schema: ${explained.failure.message}`
     }
 }

@@ -1,19 +1,36 @@
-import { Either, Encoding } from "effect"
+/**
+ * Base64 for audio frames: Node's Buffer where present (much faster on the audio hot path), else
+ * Effect's portable codec.
+ *
+ * @since 0.1.0
+ */
+import { Result } from "effect"
+import * as Base64 from "effect/encoding/Base64"
 
-/** Node's Buffer when present (much faster on the audio hot path), else Effect's portable codec. */
 const NodeBuffer: typeof Buffer | undefined = typeof globalThis.Buffer === "function" ? globalThis.Buffer : undefined
 
-/** Decodes base64 audio. Invalid characters are skipped, as servers' base64 is trusted to be well formed. */
+/**
+ * Decodes base64 audio. Invalid characters are skipped, as servers' base64 is trusted to be well
+ * formed (the portable codec gives an empty chunk for invalid input).
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
 export const decode = (text: string): Uint8Array => {
   if (NodeBuffer !== undefined) {
     const buffer = NodeBuffer.from(text, "base64")
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
   }
-  return Either.getOrElse(Encoding.decodeBase64(text), () => new Uint8Array())
+  return Result.getOrElse(Base64.decode(text), () => new Uint8Array())
 }
 
-/** Encodes bytes as base64. */
+/**
+ * Encodes bytes as base64.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
 export const encode = (bytes: Uint8Array): string =>
   NodeBuffer !== undefined
     ? NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64")
-    : Encoding.encodeBase64(bytes)
+    : Base64.encode(bytes)

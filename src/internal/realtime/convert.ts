@@ -1,5 +1,7 @@
 /**
  * Conversions between the library's domain values and the GA wire format.
+ *
+ * @since 0.1.0
  */
 import { Option, Schema } from "effect"
 import * as AudioFormat from "../../AudioFormat.js"
@@ -10,7 +12,12 @@ import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
 import { defaultModelName } from "../../RealtimeSessionSettings.js"
 import * as Wire from "../protocol/wire.js"
 
-/** The defaults the library uses where the user's settings say nothing. */
+/**
+ * The defaults the library uses where the user's settings say nothing.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const defaults = {
   voice: "marin",
   transcriptionModel: "gpt-4o-mini-transcribe",
@@ -40,6 +47,9 @@ const turnDetectionToWire = (turn: NonNullable<RealtimeSessionSettings["turnDete
 /**
  * The GA `session` object for `session.update`. With `withDefaults` (the initial update) every
  * audio field the user left out gets the library's default; a later update sends only what is given.
+ *
+ * @since 0.1.0
+ * @category to the wire
  */
 export const sessionToWire = (settings: RealtimeSessionSettings, withDefaults: boolean): Record<string, unknown> => {
   const input: Mutable<Record<string, unknown>> = {}
@@ -106,11 +116,21 @@ export const sessionToWire = (settings: RealtimeSessionSettings, withDefaults: b
   }
 }
 
-/** The output format a server session says it uses, if it says. */
+/**
+ * The output format a server session says it uses, if it says.
+ *
+ * @since 0.1.0
+ * @category from the wire
+ */
 export const outputFormatOf = (session: Wire.Session): Option.Option<AudioFormat.AudioFormat> =>
   session.audio?.output?.format == null ? Option.none() : AudioFormat.normalize(session.audio.output.format)
 
-/** Whether the session's turn detection cancels responses by itself when the user speaks. */
+/**
+ * Whether the session's turn detection cancels responses by itself when the user speaks.
+ *
+ * @since 0.1.0
+ * @category from the wire
+ */
 export const autoCancels = (session: Wire.Session | null): boolean =>
   session?.audio?.input?.turn_detection?.interrupt_response === true
 
@@ -160,7 +180,12 @@ const messageFromWire = (
   }
 }
 
-/** A wire conversation item as a `RealtimeItem`; `None` for item kinds the library does not model. */
+/**
+ * A wire conversation item as a `RealtimeItem`; `None` for item kinds the library does not model.
+ *
+ * @since 0.1.0
+ * @category from the wire
+ */
 export const itemFromWire = (item: Wire.Item, previousItemId: string | null): Option.Option<RealtimeItem.RealtimeItem> => {
   if (isMessage(item)) return Option.some(messageFromWire(item, previousItemId))
   if (isFunctionCall(item)) {
@@ -177,7 +202,12 @@ export const itemFromWire = (item: Wire.Item, previousItemId: string | null): Op
   return Option.none()
 }
 
-/** Token usage from a `response.done`. */
+/**
+ * Token usage from a `response.done`.
+ *
+ * @since 0.1.0
+ * @category from the wire
+ */
 export const usageFromWire = (usage: Wire.Usage): Usage => ({
   inputTokens: usage.input_tokens ?? 0,
   outputTokens: usage.output_tokens ?? 0,
@@ -199,7 +229,12 @@ export const usageFromWire = (usage: Wire.Usage): Usage => ({
   }
 })
 
-/** A user message on the wire. */
+/**
+ * A user message on the wire.
+ *
+ * @since 0.1.0
+ * @category to the wire
+ */
 export const userMessageToWire = (input: string | UserInputMessage): Record<string, unknown> => ({
   type: "message",
   role: "user",
@@ -212,7 +247,12 @@ export const userMessageToWire = (input: string | UserInputMessage): Record<stri
     )
 })
 
-/** The `function_call_output` item answering a tool call. */
+/**
+ * The `function_call_output` item answering a tool call.
+ *
+ * @since 0.1.0
+ * @category to the wire
+ */
 export const toolOutputToWire = (call: FunctionCall, output: string): Record<string, unknown> => ({
   type: "function_call_output",
   call_id: call.callId,

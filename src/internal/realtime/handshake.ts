@@ -1,0 +1,244 @@
+/**
+ * Before a connection: where to connect and with which credentials, the WebSocket to dial (the
+ * `ws` package in Node, which can send the `Authorization` header; the global `WebSocket` in
+ * browsers, with sub-protocol auth), and why a dial failed, as a typed error.
+ *
+ * The API key stays `Redacted` until the moment it is handed to the WebSocket; no error, log line
+ * or span built here contains it.
+ *
+ * @since 0.1.0
+ */
+import { Duration, Effect, Redacted, Result, Schema } from "effect"
+import * as Socket from "effect/socket/Socket"
+import WebSocket from "ws"
+import { RealtimeConnectError } from "../../RealtimeError.js"
+import type { ConnectFailure } from "../../RealtimeError.js"
+import { resolveApiKey } from "../../RealtimeModel.js"
+import type { RealtimeModelConfig } from "../../RealtimeModel.js"
+import { defaultModelName, RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
+
+/**
+ * The endpoint used when the config gives no `url`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultUrl = "wss://api.openai.com/v1/realtime"
+
+/**
+ * Which WebSocket implementation dials: `ws` (headers) or the global `WebSocket` (sub-protocols).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Flavour = "node" | "browser"
+
+/**
+ * The flavour asked for, else `node` where `process.versions.node` exists.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const flavourOf = (requested: Flavour | undefined): Flavour =>
+  requested ?? (typeof process !== "undefined" && process.versions?.node !== undefined ? "node" : "browser")
+
+/**
+ * Builds a connect error.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const connectError = (
+  reason: ConnectFailure,
+  message: string,
+  extra: { readonly url?: string; readonly status?: number; readonly cause?: unknown } = {}
+): RealtimeConnectError =>
+  new RealtimeConnectError({
+    reason,
+    message,
+    ...(extra.url !== undefined ? { url: extra.url } : {}),
+    ...(extra.status !== undefined ? { status: extra.status } : {}),
+    ...(extra.cause !== undefined ? { cause: extra.cause } : {})
+  })
+
+const isLoopback = (hostname: string): boolean =>
+  hostname === "localhost" || hostname === "[::1]" || hostname === "::1" || /^127(\.\d{1,3}){3}$/.test(hostname)
+
+/**
+ * The URL without its query string, for messages and spans.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const displayUrl = (url: URL): string => `${url.protocol}//${url.host}${url.pathname}`
+
+const decodeSettingsInput = Schema.decodeUnknownResult(RealtimeSessionSettings)
+
+/**
+ * The connection's initial settings, decoded (every audio format spelling accepted).
+ *
+ * @since 0.1.0
+ * @category handshake
+ */
+export const decodeSettings = (input: unknown): Effect.Effect<RealtimeSessionSettings, RealtimeConnectError> => {
+  if (input === undefined) return Effect.succeed({})
+  const decoded = decodeSettingsInput(input)
+  return Result.isSuccess(decoded)
+    ? Effect.succeed(decoded.success)
+    : Effect.fail(connectError("InvalidConfig", `invalid initial settings: ${decoded.failure.message}`, { cause: decoded.failure }))
+}
+
+/**
+ * Where and how to connect, with the credentials ready to hand to the WebSocket.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Target {
+  readonly url: URL
+  readonly model: string
+  readonly flavour: Flavour
+  readonly protocols: Array<string> | undefined
+  readonly headers: Record<string, string> | undefined
+}
+
+/**
+ * Works out where to connect and with which credentials; nothing is opened yet.
+ *
+ * @since 0.1.0
+ * @category handshake
+ */
+export const resolveTarget = (
+  config: RealtimeModelConfig,
+  settings: RealtimeSessionSettings,
+  requested: { readonly webSocket?: Flavour; readonly dangerouslyAllowApiKeyInBrowser?: boolean }
+): Effect.Effect<Target, RealtimeConnectError> =>
+  Effect.gen(function*() {
+    if (config.callId !== undefined && settings.modelName !== undefined) {
+      return yield* connectError("InvalidConfig", "give either a callId (to attach to a call) or a modelName, not both")
+    }
+    const model = settings.modelName ?? defaultModelName
+    const raw = config.url ??
+      `${defaultUrl}?${config.callId !== undefined ? `call_id=${encodeURIComponent(config.callId)}` : `model=${encodeURIComponent(model)}`}`
+    const url = URL.canParse(raw) ? new URL(raw) : undefined
+    if (url === undefined) return yield* connectError("InvalidConfig", `${JSON.stringify(raw)} is not a valid URL`)
+    if (url.protocol !== "ws:" && url.protocol !== "wss:") {
+      return yield* connectError("InvalidConfig", `the URL must use ws:// or wss://, got ${url.protocol}//`, { url: displayUrl(url) })
+    }
+    const apiKey = yield* resolveApiKey(config.apiKey)
+    const userHeaders = Object.entries(config.headers ?? {})
+    const hasAuthorization = userHeaders.some(([name]) => name.toLowerCase() === "authorization")
+    if (apiKey._tag === "None" && !hasAuthorization && userHeaders.length === 0) {
+      return yield* connectError(
+        "MissingApiKey",
+        "no API key: set OPENAI_API_KEY, or pass apiKey (or an Authorization header) in the config"
+      )
+    }
+    if (url.protocol === "ws:" && !isLoopback(url.hostname) && (apiKey._tag === "Some" || userHeaders.length > 0)) {
+      return yield* connectError(
+        "InsecureTransport",
+        `refusing to send credentials over unencrypted ws:// to ${url.host}: use wss:// (plain ws:// is only allowed to loopback addresses)`,
+        { url: displayUrl(url) }
+      )
+    }
+    const flavour = flavourOf(requested.webSocket)
+    if (flavour === "browser") {
+      if (apiKey._tag === "None") {
+        return yield* connectError("MissingApiKey", "the browser WebSocket authenticates with a key or client secret: pass apiKey")
+      }
+      const key = Redacted.value(apiKey.value)
+      if (!key.startsWith("ek_") && requested.dangerouslyAllowApiKeyInBrowser !== true) {
+        return yield* connectError(
+          "InvalidConfig",
+          "refusing to put a plain API key in a browser WebSocket, where the page can read it: mint an ephemeral client secret on your server, or set dangerouslyAllowApiKeyInBrowser"
+        )
+      }
+      return { url, model, flavour, protocols: ["realtime", `openai-insecure-api-key.${key}`], headers: undefined }
+    }
+    const headers: Record<string, string> = {}
+    if (apiKey._tag === "Some" && !hasAuthorization) headers["Authorization"] = `Bearer ${Redacted.value(apiKey.value)}`
+    for (const [name, value] of userHeaders) headers[name] = Redacted.isRedacted(value) ? Redacted.value(value) : value
+    return { url, model, flavour, protocols: undefined, headers }
+  })
+
+const construct = (target: Target): Socket.WebSocketLike =>
+  target.flavour === "browser"
+    ? new globalThis.WebSocket(target.url.toString(), target.protocols)
+    : new WebSocket(target.url.toString(), target.protocols, target.headers !== undefined ? { headers: target.headers } : {})
+
+/**
+ * The socket of a target. Acquiring its reader dials and waits for the handshake (at most
+ * `openTimeout`, on the Clock); releasing it closes the WebSocket.
+ *
+ * @since 0.1.0
+ * @category handshake
+ */
+export const socket = (target: Target, openTimeout: Duration.Input = Duration.seconds(10)): Effect.Effect<Socket.Socket> =>
+  Socket.fromWebSocket(
+    Effect.acquireRelease(
+      Effect.try({
+        try: () => construct(target),
+        catch: (cause) => new Socket.SocketError({ reason: new Socket.SocketOpenError({ kind: "Unknown", cause: errorOf(cause) }) })
+      }),
+      (ws) => Effect.sync(() => ws.close(1000))
+    ),
+    { openTimeout }
+  )
+
+/** The `Error` inside a socket failure (a ws `ErrorEvent` carries one), never the event itself. */
+const errorOf = (cause: unknown): Error | undefined => {
+  if (cause instanceof Error) return cause
+  if (typeof cause === "object" && cause !== null && "error" in cause && cause.error instanceof Error) return cause.error
+  return undefined
+}
+
+/**
+ * A readable detail of a socket failure's cause.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const detailOf = (cause: unknown): string => {
+  if (typeof cause === "object" && cause !== null) {
+    if ("message" in cause && typeof cause.message === "string" && cause.message.length > 0) return cause.message
+    if ("error" in cause) return detailOf(cause.error)
+  }
+  return String(cause)
+}
+
+/**
+ * Why the WebSocket did not open, as a typed error.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const openFailure = (error: Socket.SocketError, url: string): RealtimeConnectError => {
+  const reason = error.reason
+  switch (reason._tag) {
+    case "SocketOpenError":
+      if (reason.kind === "Timeout") {
+        return connectError("Timeout", `the WebSocket handshake with ${url} timed out`, { url })
+      }
+      break
+    case "SocketCloseError":
+      return connectError("Handshake", `${url} closed the connection during the handshake (code ${reason.code})`, { url })
+    default:
+      break
+  }
+  const cause = "cause" in reason ? errorOf(reason.cause) : undefined
+  const detail = "cause" in reason ? detailOf(reason.cause) : reason.message
+  const status = /Unexpected server response: (\d+)/.exec(detail)
+  if (status !== null) {
+    const code = Number(status[1])
+    return code === 401 || code === 403
+      ? connectError("Unauthorized", `${url} refused the credentials (HTTP ${code}): check the API key`, { url, status: code, cause })
+      : connectError("Handshake", `${url} refused the WebSocket upgrade with HTTP ${code}`, { url, status: code, cause })
+  }
+  if (/ENOTFOUND|EAI_AGAIN/.test(detail)) {
+    return connectError("HostNotFound", `the host of ${url} could not be resolved (${detail})`, { url, cause })
+  }
+  if (/ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH/.test(detail)) {
+    return connectError("Refused", `could not connect to ${url}: ${detail}`, { url, cause })
+  }
+  return connectError("Handshake", `could not open a WebSocket to ${url}: ${detail}`, { url, cause })
+}
