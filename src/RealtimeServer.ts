@@ -3,15 +3,20 @@
  * without an API key, and test voice agents without the network. Replies are deterministic
  * (rules, a default reply, tones whose length follows the text).
  *
+ * Node only: it listens with `node:http` and upgrades with `ws`.
+ *
  * @since 0.1.0
  */
-import { Context, Effect, FiberSet, Layer, Queue, Redacted, Ref, Runtime, Schema } from "effect"
+import { Chunk, Context, Effect, Exit, FiberSet, Layer, Redacted, Ref, Schema } from "effect"
 import type { Scope } from "effect"
-import { createServer } from "node:http"
+import * as Socket from "effect/socket/Socket"
+import { createServer, STATUS_CODES } from "node:http"
 import type { IncomingMessage } from "node:http"
 import type { AddressInfo } from "node:net"
+import type { Duplex } from "node:stream"
 import { WebSocketServer } from "ws"
 import type { WebSocket } from "ws"
+import type { ReplyRule as ReplyRuleShape } from "./internal/server/conversation.js"
 import * as Session from "./internal/server/session.js"
 import { defaultModelName } from "./RealtimeSessionSettings.js"
 
@@ -20,13 +25,15 @@ import { defaultModelName } from "./RealtimeSessionSettings.js"
  * matches the RegExp, the model answers with `reply`, or calls the function.
  *
  * @since 0.1.0
+ * @category models
  */
-export type ReplyRule = Session.ReplyRule
+export type ReplyRule = ReplyRuleShape
 
 /**
  * Fault injection for tests of error handling.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Faults extends Session.Faults {
   /** Refuse every WebSocket upgrade with this HTTP status. */
@@ -37,6 +44,7 @@ export interface Faults extends Session.Faults {
  * How the server behaves.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface RealtimeServerOptions {
   /** The port; default: one the OS picks. The server always listens on 127.0.0.1. */
@@ -63,6 +71,7 @@ export interface RealtimeServerOptions {
  * A running embedded server.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface RealtimeServer {
   /** The WebSocket URL to connect to, e.g. `ws://127.0.0.1:PORT/v1/realtime`. */
@@ -78,118 +87,149 @@ export interface RealtimeServer {
  * The server could not start (for example, the port is taken).
  *
  * @since 0.1.0
+ * @category errors
  */
 export class RealtimeServerError extends Schema.TaggedError<RealtimeServerError>()("RealtimeServerError", {
-  message: Schema.String
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect())
 }) {}
 
 /**
  * The running server as a service.
  *
  * @since 0.1.0
+ * @category services
  */
-export class EmbeddedRealtimeServer extends Context.Tag("effect-realtime/EmbeddedRealtimeServer")<
-  EmbeddedRealtimeServer,
-  RealtimeServer
->() {}
+export class EmbeddedRealtimeServer extends Context.Service<EmbeddedRealtimeServer, RealtimeServer>()(
+  "effect-realtime/EmbeddedRealtimeServer"
+) {}
 
-/** The reply when no rule matches and none is configured. */
+/**
+ * The reply when no rule matches and none is configured.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const defaultReply =
   "The northern lights appear when charged particles from the sun meet the upper atmosphere, and they glow green, pink and violet above the polar regions."
 
-const authorized = (request: IncomingMessage, key: string): boolean => {
-  if (request.headers.authorization === `Bearer ${key}`) return true
+/** Whether an upgrade request carries the key, as a Bearer header or an `openai-insecure-api-key.` sub-protocol. */
+const authorized = (request: IncomingMessage, key: Redacted.Redacted<string>): boolean => {
+  const value = Redacted.value(key)
+  if (request.headers.authorization === `Bearer ${value}`) return true
   const protocols = String(request.headers["sec-websocket-protocol"] ?? "").split(",").map((part) => part.trim())
-  return protocols.includes(`openai-insecure-api-key.${key}`)
+  return protocols.includes(`openai-insecure-api-key.${value}`)
+}
+
+/** Answers an upgrade request with an HTTP status and closes the socket. */
+const refuse = (socket: Duplex, status: number): void => {
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Refused"}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`)
 }
 
 /**
- * Starts the server on 127.0.0.1; it stops when the Scope closes (clients disconnected, port released).
+ * Starts the server on 127.0.0.1; it stops when the Scope closes: connections dropped, their
+ * fibers interrupted, the port released.
  *
  * @since 0.1.0
+ * @category constructors
  */
-export const make = (options: RealtimeServerOptions = {}): Effect.Effect<RealtimeServer, RealtimeServerError, Scope.Scope> =>
-  Effect.gen(function*() {
-    const runtime = yield* Effect.runtime<never>()
-    const fibers = yield* FiberSet.make()
-    const received = yield* Ref.make<ReadonlyArray<string>>([])
+export const make: (options?: RealtimeServerOptions) => Effect.Effect<RealtimeServer, RealtimeServerError, Scope.Scope> =
+  Effect.fn("RealtimeServer.make")(function*(options: RealtimeServerOptions = {}) {
+    const received = yield* Ref.make(Chunk.empty<string>())
     const open = yield* Ref.make(0)
+    const ids = yield* Ref.make(0)
+    const nextId = (prefix: string) =>
+      Ref.modify(ids, (last): [string, number] => [`${prefix}_${String(last + 1).padStart(4, "0")}`, last + 1])
     const key = options.apiKey === undefined
       ? undefined
       : Redacted.isRedacted(options.apiKey)
-      ? Redacted.value(options.apiKey)
-      : options.apiKey
-    const counter = { value: 0 }
-    const ids = () => ++counter.value
-    const sockets = new Set<WebSocket>()
-    const wss = new WebSocketServer({
-      noServer: true,
-      handleProtocols: (protocols) => (protocols.has("realtime") ? "realtime" : false)
-    })
-    const http = createServer((_, response) => {
-      response.writeHead(426, { "content-type": "text/plain" }).end("this is a WebSocket endpoint")
-    })
+      ? options.apiKey
+      : Redacted.make(options.apiKey)
 
-    const serve = (ws: WebSocket, request: IncomingMessage) =>
-      Effect.gen(function*() {
-        const inbound = yield* Queue.unbounded<string | null>()
-        ws.on("message", (data) => {
-          const text = String(data)
-          Runtime.runSync(runtime)(Ref.update(received, (all) => [...all, text]))
-          Queue.unsafeOffer(inbound, text)
+    // released last: drops every client socket, then closes the listening socket
+    const { http, wss } = yield* Effect.acquireRelease(
+      Effect.sync(() => ({
+        http: createServer((_, response) => {
+          response.writeHead(426, { "content-type": "text/plain" }).end("this is a WebSocket endpoint")
+        }),
+        wss: new WebSocketServer({
+          noServer: true,
+          handleProtocols: (protocols) => (protocols.has("realtime") ? "realtime" : false)
         })
-        ws.on("close", () => Queue.unsafeOffer(inbound, null))
-        const model = new URL(request.url ?? "/", "http://127.0.0.1").searchParams.get("model") ?? defaultModelName
-        yield* Ref.update(open, (n) => n + 1)
-        yield* Session.run(inbound, {
-          model,
-          ids,
-          speed: options.speed ?? 1,
-          chunkMs: options.chunkMs ?? 100,
-          msPerChar: options.msPerChar ?? 65,
-          rules: options.rules ?? [],
-          defaultReply: options.defaultReply ?? defaultReply,
-          transcribe: options.transcribe ?? ((_, ms) => `(${Math.round(ms)} ms of speech)`),
-          faults: options.faults ?? {},
-          send: (text) =>
-            Effect.sync(() => {
-              if (ws.readyState === ws.OPEN) ws.send(text)
-            }),
-          terminate: Effect.sync(() => ws.terminate())
-        }).pipe(Effect.ensuring(Effect.zipRight(Ref.update(open, (n) => n - 1), Effect.sync(() => ws.close()))))
-      })
-
-    http.on("upgrade", (request, socket, head) => {
-      const refuse = options.faults?.refuseUpgrade
-      const status = refuse ?? (key !== undefined && !authorized(request, key) ? 401 : undefined)
-      if (status !== undefined) {
-        socket.end(`HTTP/1.1 ${status} ${status === 401 ? "Unauthorized" : "Refused"}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`)
-        return
-      }
-      wss.handleUpgrade(request, socket, head, (ws) => {
-        sockets.add(ws)
-        ws.on("close", () => sockets.delete(ws))
-        FiberSet.unsafeAdd(fibers, Runtime.runFork(runtime)(serve(ws, request)))
-      })
-    })
-
-    const port = yield* Effect.acquireRelease(
-      Effect.async<number, RealtimeServerError>((resume) => {
-        http.once("error", (error) => resume(Effect.fail(new RealtimeServerError({ message: `could not listen: ${error.message}` }))))
-        http.listen(options.port ?? 0, "127.0.0.1", () => resume(Effect.succeed((http.address() as AddressInfo).port)))
-      }),
-      () =>
-        Effect.async<void>((resume) => {
-          for (const ws of sockets) ws.terminate()
+      })),
+      ({ http, wss }) =>
+        Effect.callback<void>((resume) => {
+          for (const client of wss.clients) client.terminate()
           wss.close()
           http.closeAllConnections()
           http.close(() => resume(Effect.void))
         })
     )
+
+    /** Serves one upgraded connection until either side closes it. */
+    const serve = (ws: WebSocket, request: IncomingMessage) =>
+      Effect.gen(function*() {
+        // closing: normal once the client is gone, "going away" when the server stops, else an internal error
+        const socket = yield* Socket.fromWebSocket(
+          Effect.acquireRelease(Effect.succeed(ws), (ws, exit) =>
+            Effect.sync(() => ws.close(Exit.hasDies(exit) ? 1011 : Exit.hasInterrupts(exit) ? 1001 : 1000)))
+        )
+        const pull = yield* Socket.readerString(socket)
+        const writer = yield* socket.writer
+        yield* Effect.acquireRelease(Ref.update(open, (n) => n + 1), () => Ref.update(open, (n) => n - 1))
+        const model = new URL(request.url ?? "/", "http://127.0.0.1").searchParams.get("model") ?? defaultModelName
+        yield* Effect.logDebug("client connected").pipe(Effect.annotateLogs({ model }))
+        return yield* Session.run(
+          Effect.tap(pull, (frames) => Ref.update(received, Chunk.appendAll(Chunk.fromIterable(frames)))),
+          {
+            model,
+            nextId,
+            pacing: { speed: options.speed ?? 1, chunkMs: options.chunkMs ?? 100, msPerChar: options.msPerChar ?? 65 },
+            rules: options.rules ?? [],
+            defaultReply: options.defaultReply ?? defaultReply,
+            transcribe: options.transcribe ?? ((_, ms) => `(${Math.round(ms)} ms of speech)`),
+            faults: options.faults ?? {},
+            // a failed write means the socket is gone; the reader reports its end
+            send: (text) => Effect.ignore(writer.write(text)),
+            terminate: Effect.sync(() => ws.terminate())
+          }
+        )
+      }).pipe(
+        Effect.catchTag("SocketError", (error) =>
+          error.reason._tag === "SocketCloseError"
+            ? Effect.logDebug("client disconnected", error.reason.code)
+            : Effect.logWarning("connection failed", error)),
+        Effect.scoped,
+        Effect.withSpan("RealtimeServer.connection")
+      )
+
+    // released first: interrupts every connection's fibers
+    const runFork = yield* FiberSet.makeRuntime<never, void, never>()
+
+    http.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const status = options.faults?.refuseUpgrade ?? (key !== undefined && !authorized(request, key) ? 401 : undefined)
+      if (status !== undefined) return refuse(socket, status)
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        // nothing is read until the session pulls, so no early frame is lost
+        ws.pause()
+        runFork(serve(ws, request))
+      })
+    })
+
+    const port = yield* Effect.callback<number, RealtimeServerError>((resume) => {
+      const onError = (cause: Error) =>
+        resume(Effect.fail(new RealtimeServerError({ message: `could not listen on 127.0.0.1: ${cause.message}`, cause })))
+      http.once("error", onError)
+      http.listen(options.port ?? 0, "127.0.0.1", () => {
+        http.off("error", onError)
+        resume(Effect.succeed((http.address() as AddressInfo).port))
+      })
+    })
+    yield* Effect.logDebug("embedded realtime server listening").pipe(Effect.annotateLogs({ port }))
     return {
       url: `ws://127.0.0.1:${port}/v1/realtime`,
       port,
-      received: Ref.get(received),
+      received: Effect.map(Ref.get(received), Chunk.toReadonlyArray),
       connections: Ref.get(open)
     }
   })
@@ -198,6 +238,7 @@ export const make = (options: RealtimeServerOptions = {}): Effect.Effect<Realtim
  * A layer running the server for the layer's lifetime.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (options: RealtimeServerOptions = {}): Layer.Layer<EmbeddedRealtimeServer, RealtimeServerError> =>
-  Layer.scoped(EmbeddedRealtimeServer, make(options))
+  Layer.effect(EmbeddedRealtimeServer, make(options))

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Queue, Redacted, Stream } from "effect"
+import { Clock, Effect, Queue, Redacted, Stream } from "effect"
+import { request as httpRequest } from "node:http"
+import { WebSocket } from "ws"
 import * as Tone from "../../src/internal/audio/Tone.js"
 import * as Pcm16 from "../../src/internal/audio/Pcm16.js"
 import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
@@ -46,7 +48,7 @@ const raw = (events: ReadonlyArray<RealtimeModelEvent>) =>
   events.flatMap((event) => event._tag === "RawServerEvent" ? [(event.data as { type: string }).type] : [])
 
 describe("OpenAIRealtime against the embedded server", () => {
-  it.scopedLive("a text turn: streamed audio and transcript, the full lifecycle, usage", () =>
+  it.live("a text turn: streamed audio and transcript, the full lifecycle, usage", () =>
     Effect.gen(function*() {
       const { checkFrames, model, until } = yield* session({ rules: [{ match: "hello", reply: "Hi there, friend." }] })
       yield* model.sendEvent(Send.UserInput.make({ userInput: "hello!" }))
@@ -71,7 +73,7 @@ describe("OpenAIRealtime against the embedded server", () => {
       yield* checkFrames
     }))
 
-  it.scopedLive("an audio turn with server VAD: speech started/stopped at the right ms, transcription, a response", () =>
+  it.live("an audio turn with server VAD: speech started/stopped at the right ms, transcription, a response", () =>
     Effect.gen(function*() {
       const { checkFrames, model, until, untilServer } = yield* session(
         { transcribe: (_, ms) => `about ${Math.round(ms / 100) * 100} ms of speech` },
@@ -98,7 +100,7 @@ describe("OpenAIRealtime against the embedded server", () => {
       yield* checkFrames
     }))
 
-  it.scopedLive("barge-in with a custom tracker truncates at exactly what was heard, and the transcript follows", () =>
+  it.live("barge-in with a custom tracker truncates at exactly what was heard, and the transcript follows", () =>
     Effect.gen(function*() {
       const tracker = yield* PlaybackTracker.make
       const reply = "One two three four five six seven eight nine ten."
@@ -123,7 +125,7 @@ describe("OpenAIRealtime against the embedded server", () => {
       yield* checkFrames
     }))
 
-  it.scopedLive("a function call round trip continues the conversation with the tool's output", () =>
+  it.live("a function call round trip continues the conversation with the tool's output", () =>
     Effect.gen(function*() {
       const { checkFrames, model, until } = yield* session({
         rules: [{ match: "weather", functionCall: { name: "get_weather", arguments: "{\"city\":\"Oslo\"}" } }]
@@ -141,7 +143,7 @@ describe("OpenAIRealtime against the embedded server", () => {
       yield* checkFrames
     }))
 
-  it.scopedLive("server-side errors come back as Error events and the session recovers", () =>
+  it.live("server-side errors come back as Error events and the session recovers", () =>
     Effect.gen(function*() {
       const { checkFrames, model, until } = yield* session({ rules: [{ match: "again", reply: "Fine." }] })
       yield* model.sendEvent(Send.RawMessage.make({ type: "conversation.item.truncate", otherData: { item_id: "nope", content_index: 0, audio_end_ms: 10 } }))
@@ -156,7 +158,7 @@ describe("OpenAIRealtime against the embedded server", () => {
       yield* checkFrames
     }))
 
-  it.scopedLive("an invalid client frame is answered with invalid_request_error naming its event_id", () =>
+  it.live("an invalid client frame is answered with invalid_request_error naming its event_id", () =>
     Effect.gen(function*() {
       const { model, until } = yield* session({})
       yield* model.sendEvent(Send.RawMessage.make({ type: "conversation.item.truncate", otherData: { event_id: "evt_bad", item_id: "x", content_index: 0, audio_end_ms: "soon" } }))
@@ -164,7 +166,7 @@ describe("OpenAIRealtime against the embedded server", () => {
       expect(error).toMatchObject({ error: { type: "invalid_request_error", event_id: "evt_bad" } })
     }))
 
-  it.scopedLive("a second response.create during a response gets the real conversation_already_has_active_response", () =>
+  it.live("a second response.create during a response gets the real conversation_already_has_active_response", () =>
     Effect.gen(function*() {
       const { model, until } = yield* session({ speed: 5 })
       yield* model.sendEvent(Send.RawMessage.make({ type: "input_audio_buffer.clear" }))
@@ -178,7 +180,7 @@ describe("OpenAIRealtime against the embedded server", () => {
 })
 
 describe("embedded server faults", () => {
-  it.scopedLive("closes abruptly after N events: the client reports the lost connection", () =>
+  it.live("closes abruptly after N events: the client reports the lost connection", () =>
     Effect.gen(function*() {
       const { model, until } = yield* session({ faults: { closeAfterEvents: 4 } })
       yield* model.sendEvent(Send.UserInput.make({ userInput: "hi" }))
@@ -187,7 +189,7 @@ describe("embedded server faults", () => {
       expect((yield* Effect.flip(model.sendEvent(Send.UserInput.make({ userInput: "?" })))).reason).toBe("Closed")
     }))
 
-  it.scopedLive("a non-JSON frame becomes an Exception and the session goes on", () =>
+  it.live("a non-JSON frame becomes an Exception and the session goes on", () =>
     Effect.gen(function*() {
       const { model, until } = yield* session({ faults: { nonJsonAfterEvents: 1 } })
       const exception = (yield* until((event) => event._tag === "Exception")).at(-1)
@@ -196,24 +198,24 @@ describe("embedded server faults", () => {
       yield* until((event) => event._tag === "TurnEnded")
     }))
 
-  it.scopedLive("an event of unknown type passes through as Other", () =>
+  it.live("an event of unknown type passes through as Other", () =>
     Effect.gen(function*() {
       const { until } = yield* session({ faults: { unknownEventAfterEvents: 1 } })
       const other = (yield* until((event) => event._tag === "Other" && (event.data as { type?: string }).type === "server.future_feature")).at(-1)
       expect(other).toMatchObject({ data: { detail: "unknown to clients" } })
     }))
 
-  it.scopedLive("delays every frame", () =>
+  it.live("delays every frame", () =>
     Effect.gen(function*() {
-      const started = Date.now()
+      const started = yield* Clock.currentTimeMillis
       const { model, until } = yield* session({ faults: { delayMs: 30 }, rules: [{ match: "x", reply: "Ok." }] })
       yield* model.sendEvent(Send.UserInput.make({ userInput: "x" }))
       const turn = yield* until((event) => event._tag === "TurnEnded")
       const frames = turn.filter((event) => event._tag === "RawServerEvent").length
-      expect(Date.now() - started).toBeGreaterThanOrEqual(frames * 30)
+      expect((yield* Clock.currentTimeMillis) - started).toBeGreaterThanOrEqual(frames * 30)
     }))
 
-  it.scopedLive("refuses the upgrade with the configured status; a wrong key gets 401", () =>
+  it.live("refuses the upgrade with the configured status; a wrong key gets 401", () =>
     Effect.gen(function*() {
       const refusing = yield* RealtimeServer.make({ faults: { refuseUpgrade: 503 } })
       const model = yield* OpenAIRealtime.make()
@@ -222,7 +224,38 @@ describe("embedded server faults", () => {
       expect(yield* Effect.flip(model.connect({ url: guarded.url, apiKey: "wrong" }))).toMatchObject({ reason: "Unauthorized", status: 401 })
     }))
 
-  it.scopedLive("closing the server's scope disconnects clients and releases the port", () =>
+  it.live("takes the key as a Bearer header or a sub-protocol; plain HTTP gets 426", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make({ apiKey: Redacted.make(key) })
+      /** Opens a raw client and returns the type of the first server event, or the refusing status. */
+      const firstEvent = (protocols: Array<string>, headers: Record<string, string>) =>
+        Effect.acquireRelease(
+          Effect.sync(() => new WebSocket(server.url, protocols, { headers }).on("error", () => {})),
+          (ws) => Effect.sync(() => ws.terminate())
+        ).pipe(
+          Effect.flatMap((ws) =>
+            Effect.callback<string>((resume) => {
+              ws.once("unexpected-response", (_, response) => resume(Effect.succeed(`HTTP ${response.statusCode}`)))
+              ws.once("message", (data) => resume(Effect.succeed((JSON.parse(String(data)) as { type: string }).type)))
+            })
+          ),
+          Effect.scoped
+        )
+      expect(yield* firstEvent(["realtime", `openai-insecure-api-key.${key}`], {})).toBe("session.created")
+      expect(yield* firstEvent([], { authorization: `Bearer ${key}` })).toBe("session.created")
+      expect(yield* firstEvent(["realtime", "openai-insecure-api-key.wrong"], {})).toBe("HTTP 401")
+      expect(yield* firstEvent([], {})).toBe("HTTP 401")
+      const plain = yield* Effect.callback<number>((resume) => {
+        const request = httpRequest(server.url.replace("ws:", "http:"), (response) => {
+          response.resume()
+          resume(Effect.succeed(response.statusCode ?? 0))
+        })
+        request.end()
+      })
+      expect(plain).toBe(426)
+    }))
+
+  it.live("closing the server's scope disconnects clients and releases the port", () =>
     Effect.gen(function*() {
       const model = yield* OpenAIRealtime.make()
       const events = yield* Queue.unbounded<RealtimeModelEvent>()
@@ -242,7 +275,7 @@ describe("embedded server faults", () => {
 })
 
 describe("embedded server protocol rules", () => {
-  it.scopedLive("speech during a response cancels it when interrupt_response is on", () =>
+  it.live("speech during a response cancels it when interrupt_response is on", () =>
     Effect.gen(function*() {
       const { model, until, untilServer } = yield* session({ speed: 1 }, {
         initialSettings: { turnDetection: { type: "server_vad", prefixPaddingMs: 0, silenceDurationMs: 200, interruptResponse: true, createResponse: false } }
@@ -255,7 +288,7 @@ describe("embedded server protocol rules", () => {
       expect(done.data.response.status).toBe("cancelled")
     }))
 
-  it.scopedLive("an invalid session.update is an error and the connection stays open", () =>
+  it.live("an invalid session.update is an error and the connection stays open", () =>
     Effect.gen(function*() {
       const { model, until } = yield* session({})
       yield* model.sendEvent(Send.RawMessage.make({ type: "session.update", otherData: { event_id: "evt_s", session: { type: "realtime", audio: { input: { turn_detection: { type: "push_to_talk" } } } } } }))
@@ -263,7 +296,7 @@ describe("embedded server protocol rules", () => {
       expect(yield* model.status).toBe("connected")
     }))
 
-  it.scopedLive("conversation rules: unknown previous item, delete, truncating beyond the audio sent", () =>
+  it.live("conversation rules: unknown previous item, delete, truncating beyond the audio sent", () =>
     Effect.gen(function*() {
       const { model, until, untilServer } = yield* session({ rules: [{ match: "short", reply: "Ok." }] })
       const item = { type: "message", role: "user", content: [{ type: "input_text", text: "x" }] }

@@ -1,23 +1,22 @@
 /**
  * One client connection of the embedded server: the GA protocol's session, input audio buffer with
  * energy-based voice activity detection, conversation and responses, as the real service behaves
- * for this subset. Its state is a plain object owned by this connection and only touched by its
- * own fibers inside `Effect.sync`/generator steps, which do not interleave.
+ * for this subset, with the real error codes.
+ *
+ * The connection's state is owned by its fibers (the one reading client frames and the one
+ * streaming the current response). JavaScript runs one of them at a time and each state change is
+ * a synchronous step between two effects, so no change is ever seen half made.
  */
-import { Effect, Either, Fiber, Option, Queue } from "effect"
+import { Effect, Fiber, Result, Semaphore } from "effect"
+import type { Scope } from "effect"
 import * as AudioFormat from "../../AudioFormat.js"
 import * as Codec from "../audio/Codec.js"
-import * as Energy from "../audio/Energy.js"
-import * as Tone from "../audio/Tone.js"
 import { decodeClientFrame } from "../protocol/clientEvents.js"
 import * as Base64 from "../realtime/base64.js"
-
-/** A reply rule: when the last user text matches, answer with `reply` or call a function. */
-export interface ReplyRule {
-  readonly match: string | RegExp
-  readonly reply?: string
-  readonly functionCall?: { readonly name: string; readonly arguments: string }
-}
+import { Conversation, entry, type ReplyRule } from "./conversation.js"
+import { defaultSession, formatOf, type Json, mergeSession, record, responseObject, transcribes, turnDetectionOf, usage } from "./objects.js"
+import * as Response from "./response.js"
+import * as Vad from "./vad.js"
 
 /** Fault injection: what the server does wrong on purpose. */
 export interface Faults {
@@ -31,312 +30,141 @@ export interface Faults {
   readonly delayMs?: number
 }
 
-/** What one server connection needs: its server's configuration, an id counter, and its socket. */
+/** What one connection needs: its server's configuration, the server's ids, and its socket. */
 export interface SessionOptions {
   readonly model: string
-  readonly ids: () => number
-  readonly speed: number
-  readonly chunkMs: number
-  readonly msPerChar: number
+  /** A server-wide unique id with the given prefix. */
+  readonly nextId: (prefix: string) => Effect.Effect<string>
+  readonly pacing: Response.Pacing
   readonly rules: ReadonlyArray<ReplyRule>
   readonly defaultReply: string
   readonly transcribe: (samples: Int16Array, ms: number) => string
   readonly faults: Faults
+  /** Sends one text frame. */
   readonly send: (text: string) => Effect.Effect<void>
+  /** Drops the connection without a close handshake. */
   readonly terminate: Effect.Effect<void>
-}
-
-type Json = Record<string, unknown>
-
-interface ConversationItem {
-  readonly id: string
-  readonly item: Json
-  /** For assistant audio: the full reply text, and how much audio went out. */
-  text: string
-  audioSentMs: number
-  /** The transcript the client heard, once it truncated the item. */
-  heard?: string
 }
 
 interface ActiveResponse {
   readonly id: string
-  readonly fiber: Fiber.RuntimeFiber<void>
+  readonly fiber: Fiber.Fiber<void>
   readonly output: Array<Json>
 }
 
-const vadDefaults = { threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500, create_response: true, interrupt_response: true }
+/** Audio shorter than this cannot be committed. */
+const minimumCommitMs = 100
 
-const defaultSession = (id: string, model: string): Json => ({
-  type: "realtime",
-  object: "realtime.session",
-  id,
-  model,
-  output_modalities: ["audio"],
-  instructions: "You are a helpful assistant.",
-  tools: [],
-  tool_choice: "auto",
-  max_output_tokens: "inf",
-  expires_at: 0,
-  audio: {
-    input: {
-      format: { type: "audio/pcm", rate: 24000 },
-      turn_detection: { type: "server_vad", idle_timeout_ms: null, ...vadDefaults }
-    },
-    output: { format: { type: "audio/pcm", rate: 24000 }, voice: "marin", speed: 1 }
-  },
-})
-
-const record = (value: unknown): Json => (typeof value === "object" && value !== null && !Array.isArray(value) ? value as Json : {})
-
-/** Drops the keys set to null: the session reports a disabled feature by leaving it out. */
-const withoutNulls = (value: Json): Json =>
-  Object.fromEntries(Object.entries(value).filter(([name, field]) => field !== null || name === "turn_detection"))
-
-const mergeSession = (current: Json, update: Json): Json => {
-  const audio = record(current["audio"])
-  const updateAudio = record(update["audio"])
-  return withoutNulls({
-    ...current,
-    ...update,
-    type: "realtime",
-    audio: {
-      input: withoutNulls({ ...record(audio["input"]), ...record(updateAudio["input"]) }),
-      output: withoutNulls({ ...record(audio["output"]), ...record(updateAudio["output"]) })
-    }
-  })
-}
-
-const formatOf = (session: Json, side: "input" | "output"): AudioFormat.AudioFormat =>
-  Option.getOrElse(AudioFormat.normalize(record(record(record(session["audio"])[side])["format"])), () => "pcm16" as const)
-
-const turnDetectionOf = (session: Json): Json | null => {
-  const turn = record(record(session["audio"])["input"])["turn_detection"]
-  return turn === null || turn === undefined ? null : record(turn)
-}
-
-/** Runs one connection: reads client frames from `inbound` until it ends. */
-export const run = (inbound: Queue.Dequeue<string | null>, options: SessionOptions) =>
+/**
+ * Runs one connection: announces the session, then handles each batch of client frames that
+ * `receive` yields, until it fails (the socket closed). Responses run in fibers of the scope.
+ */
+export const run = <E>(
+  receive: Effect.Effect<ReadonlyArray<string>, E>,
+  options: SessionOptions
+): Effect.Effect<never, E, Scope.Scope> =>
   Effect.gen(function*() {
-    const nextId = (prefix: string) => `${prefix}_${String(options.ids()).padStart(4, "0")}`
+    const { faults, nextId } = options
+    const sending = yield* Semaphore.make(1)
     let sentEvents = 0
     let dropped = false
+    /** Sends one server event, stamped with an event id; faults fire after the Nth event. */
     const emit = (event: Json): Effect.Effect<void> =>
       Effect.gen(function*() {
         if (dropped) return
-        if (options.faults.delayMs !== undefined && options.faults.delayMs > 0) yield* Effect.sleep(options.faults.delayMs)
-        yield* options.send(JSON.stringify({ event_id: nextId("event"), ...event }))
+        if (faults.delayMs !== undefined && faults.delayMs > 0) yield* Effect.sleep(faults.delayMs)
+        yield* options.send(JSON.stringify({ event_id: yield* nextId("event"), ...event }))
         sentEvents++
-        const faults = options.faults
         if (faults.nonJsonAfterEvents === sentEvents) yield* options.send("this frame is not JSON {")
         if (faults.unknownEventAfterEvents === sentEvents) {
-          yield* options.send(JSON.stringify({ type: "server.future_feature", event_id: nextId("event"), detail: "unknown to clients" }))
+          const eventId = yield* nextId("event")
+          yield* options.send(JSON.stringify({ type: "server.future_feature", event_id: eventId, detail: "unknown to clients" }))
         }
         if (faults.closeAfterEvents === sentEvents) {
           dropped = true
+          yield* Effect.logDebug("dropping the connection (fault injection)")
           yield* options.terminate
         }
-      })
+      }).pipe(Semaphore.withPermit(sending))
 
     const error = (message: string, code: string, eventId: string | undefined, param: string | null = null) =>
       emit({ type: "error", error: { type: "invalid_request_error", code, message, param, event_id: eventId ?? null } })
 
-    let session = defaultSession(nextId("sess"), options.model)
-    const items: Array<ConversationItem> = []
-    const responses: { active: ActiveResponse | null } = { active: null }
-    // input audio buffer, as 16-bit samples at the input format's rate
+    let session = defaultSession(yield* nextId("sess"), options.model)
+    const conversation = new Conversation()
+    let active: ActiveResponse | null = null
+    // the input audio buffer, as 16-bit samples at the input format's rate
     let buffer: Array<Int16Array> = []
     let bufferMs = 0
-    let totalInputMs = 0
-    const vad = { speaking: false, silenceMs: 0, startMs: 0, itemId: nextId("item") }
+    let vad = Vad.initial
+    // the item a VAD commit will create, announced when speech starts
+    let vadItemId = yield* nextId("item")
 
-    const lastItemId = () => items.at(-1)?.id ?? null
-    const findItem = (id: string) => items.find((entry) => entry.id === id)
-
-    const addItem = (item: Json, previous: string | null, text = "") =>
+    const addItem = (item: Json, previousId: string | null) =>
       Effect.gen(function*() {
-        const id = typeof item["id"] === "string" ? item["id"] : nextId("item")
-        const stored: Json = { ...item, id, object: "realtime.item", status: item["status"] ?? "completed" }
-        const index = previous === null ? items.length : items.findIndex((entry) => entry.id === previous) + 1
-        items.splice(index, 0, { id, item: stored, text, audioSentMs: 0 })
-        yield* emit({ type: "conversation.item.added", previous_item_id: index === 0 ? null : items[index - 1]?.id ?? null, item: stored })
-        yield* emit({ type: "conversation.item.done", previous_item_id: index === 0 ? null : items[index - 1]?.id ?? null, item: stored })
-        return id
-      })
-
-    const lastUserText = (): string => {
-      for (let index = items.length - 1; index >= 0; index--) {
-        const item = items[index]!.item
-        if (item["type"] === "function_call_output") return `tool output: ${String(item["output"])}`
-        if (item["type"] === "message" && item["role"] === "user") {
-          const content = Array.isArray(item["content"]) ? item["content"].map(record) : []
-          return content.map((part) => String(part["text"] ?? part["transcript"] ?? "")).join(" ").trim()
-        }
-      }
-      return ""
-    }
-
-    const chooseReply = (): ReplyRule => {
-      const text = lastUserText()
-      if (text.startsWith("tool output: ")) return { match: "", reply: `Here is what I found: ${text.slice(13)}.` }
-      const rule = options.rules.find((candidate) =>
-        typeof candidate.match === "string" ? text.toLowerCase().includes(candidate.match.toLowerCase()) : candidate.match.test(text)
-      )
-      return rule ?? { match: "", reply: options.defaultReply }
-    }
-
-    const usage = (inputChars: number, outputChars: number, audioMs: number) => {
-      const input = Math.max(1, Math.ceil(inputChars / 4))
-      const text = Math.ceil(outputChars / 4)
-      const audio = Math.ceil(audioMs / 50)
-      return {
-        total_tokens: input + text + audio,
-        input_tokens: input,
-        output_tokens: text + audio,
-        input_token_details: { text_tokens: input, audio_tokens: 0, image_tokens: 0, cached_tokens: 0, cached_tokens_details: { text_tokens: 0, audio_tokens: 0, image_tokens: 0 } },
-        output_token_details: { text_tokens: text, audio_tokens: audio }
-      }
-    }
-
-    const responseObject = (id: string, status: string, output: ReadonlyArray<Json>, usageValue: Json | null) => ({
-      object: "realtime.response",
-      id,
-      status,
-      ...(status === "cancelled" ? { status_details: { type: "cancelled", reason: "client_cancelled" } } : {}),
-      output,
-      conversation_id: "conv_0001",
-      output_modalities: session["output_modalities"] ?? ["audio"],
-      max_output_tokens: "inf",
-      audio: { output: { format: record(record(session["audio"])["output"])["format"] ?? { type: "audio/pcm", rate: 24000 }, voice: "marin" } },
-      ...(usageValue !== null ? { usage: usageValue } : {})
-    })
-
-    /** Streams one reply; it is a fiber so that a cancel or barge-in can interrupt it. */
-    const generate = (responseId: string, output: Array<Json>) =>
-      Effect.gen(function*() {
-        const rule = chooseReply()
-        const previous = lastItemId()
-        if (rule.functionCall !== undefined) {
-          const callId = nextId("call")
-          const itemId = nextId("item")
-          const base = { id: itemId, object: "realtime.item", type: "function_call", call_id: callId, name: rule.functionCall.name }
-          yield* emit({ type: "response.output_item.added", response_id: responseId, output_index: 0, item: { ...base, status: "in_progress", arguments: "" } })
-          items.push({ id: itemId, item: { ...base, status: "in_progress", arguments: "" }, text: "", audioSentMs: 0 })
-          yield* emit({ type: "conversation.item.added", previous_item_id: previous, item: { ...base, status: "in_progress", arguments: "" } })
-          yield* emit({ type: "response.function_call_arguments.delta", response_id: responseId, item_id: itemId, output_index: 0, call_id: callId, delta: rule.functionCall.arguments })
-          yield* emit({
-            type: "response.function_call_arguments.done",
-            response_id: responseId,
-            item_id: itemId,
-            output_index: 0,
-            call_id: callId,
-            name: rule.functionCall.name,
-            arguments: rule.functionCall.arguments
-          })
-          const completed = { ...base, status: "completed", arguments: rule.functionCall.arguments }
-          items[items.length - 1] = { id: itemId, item: completed, text: "", audioSentMs: 0 }
-          output.push(completed)
-          yield* emit({ type: "response.output_item.done", response_id: responseId, output_index: 0, item: completed })
-          yield* emit({ type: "conversation.item.done", previous_item_id: previous, item: completed })
-          return usage(lastUserText().length, rule.functionCall.arguments.length, 0)
-        }
-        const text = rule.reply ?? options.defaultReply
-        const withAudio = Array.isArray(session["output_modalities"]) ? session["output_modalities"].includes("audio") : true
-        const itemId = nextId("item")
-        const entry: ConversationItem = {
-          id: itemId,
-          item: { id: itemId, object: "realtime.item", type: "message", status: "in_progress", role: "assistant", content: [] },
-          text,
-          audioSentMs: 0
-        }
-        items.push(entry)
-        yield* emit({ type: "response.output_item.added", response_id: responseId, output_index: 0, item: entry.item })
-        yield* emit({ type: "conversation.item.added", previous_item_id: previous, item: entry.item })
-        const part = withAudio ? { type: "audio", transcript: "" } : { type: "text", text: "" }
-        yield* emit({ type: "response.content_part.added", response_id: responseId, item_id: itemId, output_index: 0, content_index: 0, part })
-        const where = { response_id: responseId, item_id: itemId, output_index: 0, content_index: 0 }
-        const words = text.split(/(?<= )/)
-        if (withAudio) {
-          const format = formatOf(session, "output")
-          const samples = Tone.synthesize(text, { sampleRate: AudioFormat.sampleRate(format), msPerChar: options.msPerChar })
-          const perChunk = Math.max(1, Math.round((options.chunkMs * AudioFormat.sampleRate(format)) / 1000))
-          const chunks = Math.max(1, Math.ceil(samples.length / perChunk))
-          for (let chunk = 0; chunk < chunks; chunk++) {
-            const slice = samples.subarray(chunk * perChunk, (chunk + 1) * perChunk)
-            const bytes = Codec.encode(format, slice)
-            yield* emit({ type: "response.output_audio.delta", ...where, delta: Base64.encode(bytes) })
-            entry.audioSentMs += AudioFormat.durationMs(format, bytes.byteLength)
-            const from = Math.floor((chunk * words.length) / chunks)
-            const to = Math.floor(((chunk + 1) * words.length) / chunks)
-            for (const word of words.slice(from, to)) {
-              yield* emit({ type: "response.output_audio_transcript.delta", ...where, delta: word })
-            }
-            yield* Effect.sleep(AudioFormat.durationMs(format, bytes.byteLength) / options.speed)
-          }
-          yield* emit({ type: "response.output_audio.done", ...where })
-          yield* emit({ type: "response.output_audio_transcript.done", ...where, transcript: text })
-        } else {
-          for (const word of words) yield* emit({ type: "response.output_text.delta", ...where, delta: word })
-          yield* emit({ type: "response.output_text.done", ...where, text })
-        }
-        const heard = entry.heard ?? text
-        yield* emit({
-          type: "response.content_part.done",
-          ...where,
-          part: withAudio ? { type: "audio", transcript: heard } : { type: "text", text }
-        })
-        const completed = {
-          ...entry.item,
-          status: "completed",
-          content: [withAudio ? { type: "output_audio", transcript: heard } : { type: "output_text", text }]
-        }
-        entry.item["status"] = "completed"
-        Object.assign(entry.item, completed)
-        output.push(completed)
-        yield* emit({ type: "response.output_item.done", response_id: responseId, output_index: 0, item: completed })
-        yield* emit({ type: "conversation.item.done", previous_item_id: previous, item: completed })
-        return usage(lastUserText().length, text.length, entry.audioSentMs)
+        const id = typeof item["id"] === "string" ? item["id"] : yield* nextId("item")
+        const stored = { ...item, id, object: "realtime.item", status: item["status"] ?? "completed" }
+        const previous = conversation.insert(entry(stored), previousId)
+        yield* emit({ type: "conversation.item.added", previous_item_id: previous, item: stored })
+        yield* emit({ type: "conversation.item.done", previous_item_id: previous, item: stored })
       })
 
     const startResponse = (eventId: string | undefined) =>
       Effect.gen(function*() {
-        if (responses.active !== null) {
+        if (active !== null) {
           return yield* error(
-            `Conversation already has an active response in progress: ${responses.active.id}. Wait until the response is finished before creating a new one.`,
+            `Conversation already has an active response in progress: ${active.id}. Wait until the response is finished before creating a new one.`,
             "conversation_already_has_active_response",
             eventId
           )
         }
-        const id = nextId("resp")
+        const id = yield* nextId("resp")
         const output: Array<Json> = []
-        yield* emit({ type: "response.created", response: responseObject(id, "in_progress", [], null) })
-        const fiber = yield* Effect.fork(
-          Effect.flatMap(generate(id, output), (usageValue) =>
+        const created = session
+        yield* emit({ type: "response.created", response: responseObject(created, id, "in_progress", [], null) })
+        const context: Response.ResponseContext = {
+          emit,
+          nextId,
+          conversation,
+          session: created,
+          pacing: options.pacing,
+          rules: options.rules,
+          defaultReply: options.defaultReply
+        }
+        const fiber = yield* Response.stream(context, id, output).pipe(
+          Effect.flatMap((usageValue) =>
             Effect.suspend(() => {
-              responses.active = null
-              return emit({ type: "response.done", response: responseObject(id, "completed", output, usageValue) })
-            }))
+              active = null
+              return emit({ type: "response.done", response: responseObject(created, id, "completed", output, usageValue) })
+            })
+          ),
+          Effect.withSpan("RealtimeServer.response", { attributes: { "realtime.response_id": id } }),
+          Effect.forkScoped
         )
-        responses.active = { id, fiber, output }
+        active = { id, fiber, output }
       })
 
+    /** Cancels the active response; the cancelled `response.done` still reports usage. */
     const cancelResponse = (eventId: string | undefined, reportMissing: boolean) =>
       Effect.gen(function*() {
-        const current = responses.active
+        const current = active
         if (current === null) {
           if (reportMissing) yield* error("Cancellation failed: no active response found", "response_cancel_not_active", eventId)
           return
         }
-        responses.active = null
+        active = null
         yield* Fiber.interrupt(current.fiber)
-        yield* emit({ type: "response.done", response: responseObject(current.id, "cancelled", current.output, usage(lastUserText().length, 0, 0)) })
+        const cancelled = responseObject(session, current.id, "cancelled", current.output, usage(conversation.lastUserText().length, 0, 0))
+        yield* emit({ type: "response.done", response: cancelled })
       })
 
+    /** Commits the buffer as a user audio item; false when it held too little audio. */
     const commitBuffer = (eventId: string | undefined, viaVad: boolean) =>
       Effect.gen(function*() {
-        if (bufferMs < 100) {
+        if (bufferMs < minimumCommitMs) {
           if (!viaVad) {
             yield* error(
-              `Error committing input audio buffer: buffer too small. Expected at least 100ms of audio, but buffer only has ${bufferMs.toFixed(2)}ms of audio.`,
+              `Error committing input audio buffer: buffer too small. Expected at least ${minimumCommitMs}ms of audio, but buffer only has ${bufferMs.toFixed(2)}ms of audio.`,
               "input_audio_buffer_commit_empty",
               eventId
             )
@@ -348,94 +176,86 @@ export const run = (inbound: Queue.Dequeue<string | null>, options: SessionOptio
         const ms = bufferMs
         buffer = []
         bufferMs = 0
-        const itemId = viaVad ? vad.itemId : nextId("item")
-        vad.itemId = nextId("item")
-        yield* emit({ type: "input_audio_buffer.committed", previous_item_id: lastItemId(), item_id: itemId })
+        const itemId = viaVad ? vadItemId : yield* nextId("item")
+        vadItemId = yield* nextId("item")
+        yield* emit({ type: "input_audio_buffer.committed", previous_item_id: conversation.lastId(), item_id: itemId })
         yield* addItem({ id: itemId, type: "message", role: "user", content: [{ type: "input_audio" }] }, null)
-        const transcription = record(record(session["audio"])["input"])["transcription"]
-        if (transcription !== null && transcription !== undefined) {
+        if (transcribes(session)) {
           const transcript = options.transcribe(samples, ms)
-          const item = findItem(itemId)
-          if (item !== undefined) item.item["content"] = [{ type: "input_audio", transcript }]
-          yield* emit({ type: "conversation.item.input_audio_transcription.completed", item_id: itemId, content_index: 0, transcript, usage: { type: "duration", seconds: Math.round(ms / 100) / 10 } })
+          const item = conversation.find(itemId)
+          if (item !== undefined) conversation.update(itemId, { ...item.item, content: [{ type: "input_audio", transcript }] })
+          yield* emit({
+            type: "conversation.item.input_audio_transcription.completed",
+            item_id: itemId,
+            content_index: 0,
+            transcript,
+            usage: { type: "duration", seconds: Math.round(ms / 100) / 10 }
+          })
         }
         return true
       })
 
+    /** Buffers appended audio, running server VAD over it when the session uses it. */
     const onAudio = (samples: Int16Array, rate: number) =>
       Effect.gen(function*() {
-        const startOfChunk = totalInputMs
-        totalInputMs += (samples.length * 1000) / rate
-        // samples [buffered, cut) go into the buffer before a VAD commit; the rest after it
+        const settings = Vad.settingsOf(turnDetectionOf(session))
+        const [next, transitions] = Vad.advance(vad, samples, rate, settings)
+        vad = next
+        // samples before `buffered` are in the buffer; a VAD commit takes those before its cut
         let buffered = 0
         const bufferUpTo = (cut: number) => {
-          if (cut > buffered) {
-            buffer.push(samples.subarray(buffered, cut))
-            bufferMs += ((cut - buffered) * 1000) / rate
-            buffered = cut
-          }
+          if (cut <= buffered) return
+          buffer.push(samples.subarray(buffered, cut))
+          bufferMs += ((cut - buffered) * 1000) / rate
+          buffered = cut
         }
-        const turn = turnDetectionOf(session)
-        if (turn !== null && turn["type"] === "server_vad") {
-          const settings = { ...vadDefaults, ...turn }
-          const frame = Math.max(1, Math.round(rate / 50)) // 20 ms
-          const energies = Energy.frameRms(samples, frame)
-          for (let index = 0; index < energies.length; index++) {
-            const frameMs = startOfChunk + (index * frame * 1000) / rate
-            const speech = (energies[index] ?? 0) >= Number(settings.threshold) * 0.2
-            if (speech && !vad.speaking) {
-              vad.speaking = true
-              vad.silenceMs = 0
-              vad.startMs = Math.max(0, Math.round(frameMs - Number(settings.prefix_padding_ms)))
-              yield* emit({ type: "input_audio_buffer.speech_started", audio_start_ms: vad.startMs, item_id: vad.itemId })
-              if (responses.active !== null && settings.interrupt_response === true) yield* cancelResponse(undefined, false)
-            } else if (vad.speaking) {
-              vad.silenceMs = speech ? 0 : vad.silenceMs + 20
-              if (vad.silenceMs >= Number(settings.silence_duration_ms)) {
-                vad.speaking = false
-                const itemId = vad.itemId
-                const cut = Math.min(samples.length, (index + 1) * frame)
-                yield* emit({
-                  type: "input_audio_buffer.speech_stopped",
-                  audio_end_ms: Math.round(startOfChunk + (cut * 1000) / rate),
-                  item_id: itemId
-                })
-                bufferUpTo(cut)
-                const committed = yield* commitBuffer(undefined, true)
-                if (committed && settings.create_response === true) yield* startResponse(undefined)
-              }
-            }
+        for (const transition of transitions) {
+          if (transition._tag === "SpeechStarted") {
+            yield* emit({ type: "input_audio_buffer.speech_started", audio_start_ms: transition.audioStartMs, item_id: vadItemId })
+            if (active !== null && settings?.interruptResponse === true) yield* cancelResponse(undefined, false)
+          } else {
+            yield* emit({ type: "input_audio_buffer.speech_stopped", audio_end_ms: transition.audioEndMs, item_id: vadItemId })
+            bufferUpTo(transition.cut)
+            const committed = yield* commitBuffer(undefined, true)
+            if (committed && settings?.createResponse === true) yield* startResponse(undefined)
           }
         }
         bufferUpTo(samples.length)
       })
 
+    /** Cuts an assistant item's audio at what the client played; the transcript keeps what was heard. */
     const truncate = (itemId: string, contentIndex: number, audioEndMs: number, eventId: string | undefined) =>
       Effect.gen(function*() {
-        const entry = findItem(itemId)
-        if (entry === undefined || entry.item["role"] !== "assistant") {
-          return yield* error(`Item with item_id not found or not an assistant message: ${itemId}`, "item_truncate_invalid_item_id", eventId, "item_id")
+        const found = conversation.find(itemId)
+        if (found === undefined || found.item["role"] !== "assistant") {
+          return yield* error(
+            `Item with item_id not found or not an assistant message: ${itemId}`,
+            "item_truncate_invalid_item_id",
+            eventId,
+            "item_id"
+          )
         }
         if (contentIndex !== 0) return yield* error("Only content_index 0 holds audio", "invalid_value", eventId, "content_index")
-        if (audioEndMs > Math.ceil(entry.audioSentMs)) {
+        if (audioEndMs > Math.ceil(found.audioSentMs)) {
           return yield* error(
-            `Audio content of ${Math.round(entry.audioSentMs)}ms is shorter than ${audioEndMs}ms`,
+            `Audio content of ${Math.round(found.audioSentMs)}ms is shorter than ${audioEndMs}ms`,
             "invalid_value",
             eventId,
             "audio_end_ms"
           )
         }
-        const heard = Array.from(entry.text).slice(0, Math.floor(audioEndMs / options.msPerChar)).join("")
-        entry.heard = heard
-        entry.item["content"] = [{ type: "output_audio", transcript: heard }]
+        const heard = Array.from(found.text).slice(0, Math.floor(audioEndMs / options.pacing.msPerChar)).join("")
+        found.heard = heard
+        conversation.update(itemId, { ...found.item, content: [{ type: "output_audio", transcript: heard }] })
         yield* emit({ type: "conversation.item.truncated", item_id: itemId, content_index: contentIndex, audio_end_ms: audioEndMs })
       })
 
+    /** Handles one client frame; a frame that fails its schema is answered with `invalid_request_error`. */
     const handle = (text: string) =>
       Effect.gen(function*() {
         const decoded = decodeClientFrame(text)
-        if (Either.isLeft(decoded)) return yield* error(decoded.left.message, "invalid_value", decoded.left.eventId)
-        const event = decoded.right
+        if (Result.isFailure(decoded)) return yield* error(decoded.failure.message, "invalid_value", decoded.failure.eventId)
+        const event = decoded.success
         const eventId = event.event_id
         switch (event.type) {
           case "session.update":
@@ -453,25 +273,25 @@ export const run = (inbound: Queue.Dequeue<string | null>, options: SessionOptio
             bufferMs = 0
             return yield* emit({ type: "input_audio_buffer.cleared" })
           case "output_audio_buffer.clear":
-            return yield* emit({ type: "output_audio_buffer.cleared", response_id: responses.active?.id ?? null })
+            return yield* emit({ type: "output_audio_buffer.cleared", response_id: active?.id ?? null })
           case "conversation.item.create": {
             const previous = event.previous_item_id ?? null
-            if (previous !== null && findItem(previous) === undefined) {
+            if (previous !== null && conversation.find(previous) === undefined) {
               return yield* error(`Previous item with id ${previous} not found`, "invalid_value", eventId, "previous_item_id")
             }
-            yield* addItem(record(event.item), previous)
-            return
+            return yield* addItem(record(event.item), previous)
           }
-          case "conversation.item.delete": {
-            const index = items.findIndex((entry) => entry.id === event.item_id)
-            if (index < 0) return yield* error(`Item with item_id not found: ${event.item_id}`, "item_delete_invalid_item_id", eventId, "item_id")
-            items.splice(index, 1)
+          case "conversation.item.delete":
+            if (!conversation.remove(event.item_id)) {
+              return yield* error(`Item with item_id not found: ${event.item_id}`, "item_delete_invalid_item_id", eventId, "item_id")
+            }
             return yield* emit({ type: "conversation.item.deleted", item_id: event.item_id })
-          }
           case "conversation.item.retrieve": {
-            const entry = findItem(event.item_id)
-            if (entry === undefined) return yield* error(`Item with item_id not found: ${event.item_id}`, "item_retrieve_invalid_item_id", eventId, "item_id")
-            return yield* emit({ type: "conversation.item.retrieved", item: entry.item })
+            const found = conversation.find(event.item_id)
+            if (found === undefined) {
+              return yield* error(`Item with item_id not found: ${event.item_id}`, "item_retrieve_invalid_item_id", eventId, "item_id")
+            }
+            return yield* emit({ type: "conversation.item.retrieved", item: found.item })
           }
           case "conversation.item.truncate":
             return yield* truncate(event.item_id, event.content_index, event.audio_end_ms, eventId)
@@ -483,10 +303,7 @@ export const run = (inbound: Queue.Dequeue<string | null>, options: SessionOptio
       })
 
     yield* emit({ type: "session.created", session })
-    for (;;) {
-      const text = yield* Queue.take(inbound)
-      if (text === null) break
-      yield* handle(text)
-    }
-    if (responses.active !== null) yield* Fiber.interrupt(responses.active.fiber)
-  })
+    return yield* Effect.forever(
+      Effect.flatMap(receive, (frames) => Effect.forEach(frames, handle, { discard: true }))
+    )
+  }).pipe(Effect.annotateLogs({ service: "RealtimeServer" }))
