@@ -16,7 +16,7 @@ const reply = (responseId: string, text: string): ReadonlyArray<RealtimeModelEve
 const program = Effect.gen(function*() {
   const model = yield* RealtimeModel.RealtimeModel
   const events = yield* model.subscribe
-  const printer = yield* Effect.fork(Stream.runForEach(events, (event) =>
+  const printer = yield* Effect.forkChild(Stream.runForEach(events, (event) =>
     Console.log(event._tag === "TranscriptDelta" ? `  transcript: ${event.delta}` : `event: ${event._tag}`)))
   yield* model.connect()
   yield* model.sendEvent(RealtimeModelSendEvent.UserInput.make({ userInput: "What's the weather in Oslo?" }))

@@ -7,5 +7,5 @@ import { Schema } from "effect"
 /** A benchmark trial could not produce a figure. */
 export class BenchError extends Schema.TaggedError<BenchError>()("BenchError", {
   message: Schema.String,
-  cause: Schema.optional(Schema.Defect)
+  cause: Schema.optional(Schema.Defect())
 }) {}

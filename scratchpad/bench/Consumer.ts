@@ -3,7 +3,7 @@
  * a peer SDK, or effect-realtime. Each opens one connection per call and feeds the harness's
  * receivers (one per listener).
  */
-import { Effect, Runtime } from "effect"
+import { Effect } from "effect"
 import type { Scope } from "effect"
 import type WebSocket from "ws"
 import type { BenchError } from "./BenchError.js"
@@ -33,12 +33,15 @@ export interface Consumer {
 
 /**
  * A logger for SDK callbacks (which run outside any fiber): each call forks an `Effect.logError`
- * in the caller's runtime.
+ * with the caller's services (its logger, its log level).
  */
 export const callbackLogger: Effect.Effect<(message: string, cause: unknown) => void> = Effect.map(
-  Effect.runtime<never>(),
-  (runtime) => (message, cause) => {
-    Runtime.runFork(runtime)(Effect.logError(message, cause))
+  Effect.context<never>(),
+  (services) => {
+    const runFork = Effect.runForkWith(services)
+    return (message, cause) => {
+      runFork(Effect.logError(message, cause))
+    }
   }
 )
 

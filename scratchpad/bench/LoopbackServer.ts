@@ -61,14 +61,14 @@ interface SessionState {
 }
 
 const listen: Effect.Effect<WebSocketServer, BenchError, Scope.Scope> = Effect.acquireRelease(
-  Effect.async<WebSocketServer, BenchError>((resume) => {
+  Effect.callback<WebSocketServer, BenchError>((resume) => {
     const server = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false })
     server.once("listening", () => resume(Effect.succeed(server)))
     server.once("error", (cause) =>
       resume(Effect.fail(new BenchError({ message: `the loopback server could not listen: ${cause.message}`, cause }))))
   }),
   (server) =>
-    Effect.async<void>((resume) => {
+    Effect.callback<void>((resume) => {
       for (const client of server.clients) client.terminate()
       server.close(() => resume(Effect.void))
     })
@@ -76,7 +76,7 @@ const listen: Effect.Effect<WebSocketServer, BenchError, Scope.Scope> = Effect.a
 
 /** Sends the script's frames in order, paced or as fast as the socket drains. */
 const replay = (socket: WebSocket, session: SessionState): Effect.Effect<void, BenchError> =>
-  Effect.async<void, BenchError>((resume) => {
+  Effect.callback<void, BenchError>((resume) => {
     const frames = session.script.frames()[Symbol.iterator]()
     const speed = session.pace.speed
     const origin = performance.now()
@@ -144,10 +144,10 @@ export const make: Effect.Effect<LoopbackServer, BenchError, Scope.Scope> = Effe
     if (session === undefined) return socket.close(4004, `no session ${id}`)
     socket.on("message", (data) => countClientFrame(session, data))
     socket.send(sessionCreated())
-    Deferred.unsafeDone(session.accepted, Effect.void)
+    Deferred.doneUnsafe(session.accepted, Effect.void)
     run(
       Deferred.await(session.start).pipe(
-        Effect.zipRight(replay(socket, session)),
+        Effect.andThen(replay(socket, session)),
         Effect.exit,
         Effect.flatMap((exit) => Deferred.done(session.replayed, exit))
       )

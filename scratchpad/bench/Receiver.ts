@@ -40,11 +40,11 @@ export const makeReceiver = (options: ReceiverOptions): Effect.Effect<Receiver> 
     const interrupts = options.drivesInterrupts ? options.interruptAfterAudio : []
     let count = 0
     let nextInterrupt = 0
-    if (options.expectedAudio === 0) Deferred.unsafeDone(finished, Effect.void)
+    if (options.expectedAudio === 0) Deferred.doneUnsafe(finished, Effect.void)
     const onAudio = (byteLength: number): boolean => {
       const now = performance.now()
       if (byteLength !== AUDIO_DELTA_BYTES) {
-        Deferred.unsafeDone(finished, Effect.fail(`audio chunk ${count + 1} has ${byteLength} bytes, expected ${AUDIO_DELTA_BYTES}`))
+        Deferred.doneUnsafe(finished, Effect.fail(`audio chunk ${count + 1} has ${byteLength} bytes, expected ${AUDIO_DELTA_BYTES}`))
         return false
       }
       if (count < latencies.length) latencies[count] = now - (options.sendTimes[count] ?? now)
@@ -52,7 +52,7 @@ export const makeReceiver = (options: ReceiverOptions): Effect.Effect<Receiver> 
       if (options.heap !== null && count % 500 === 0) {
         options.heap.peak = Math.max(options.heap.peak, process.memoryUsage().heapUsed)
       }
-      if (count === options.expectedAudio) Deferred.unsafeDone(finished, Effect.void)
+      if (count === options.expectedAudio) Deferred.doneUnsafe(finished, Effect.void)
       if (interrupts[nextInterrupt] === count) {
         nextInterrupt++
         return true

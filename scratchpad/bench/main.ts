@@ -7,7 +7,7 @@
  *
  * Run under `node --expose-gc` (the npm script does) so that retained heap is measured after a GC.
  */
-import { Console, Effect, Exit, Scope } from "effect"
+import { Console, Effect, Exit, Result, Scope } from "effect"
 import * as Os from "node:os"
 import { BenchError } from "./BenchError.js"
 import type { Consumer } from "./Consumer.js"
@@ -64,7 +64,7 @@ export const trial = (
     const sessions = []
     const receivers: Array<Receiver> = []
     for (let c = 0; c < connections; c++) {
-      const session = yield* Scope.extend(server.session(script, pace), scope)
+      const session = yield* Scope.provide(server.session(script, pace), scope)
       const mine: Array<Receiver> = []
       for (let l = 0; l < consumer.listeners; l++) {
         mine.push(yield* makeReceiver({
@@ -76,7 +76,7 @@ export const trial = (
         }))
       }
       receivers.push(...mine)
-      yield* Scope.extend(consumer.connect(session.endpoint, mine), scope)
+      yield* Scope.provide(consumer.connect(session.endpoint, mine), scope)
       yield* session.accepted
       sessions.push(session)
     }
@@ -85,12 +85,14 @@ export const trial = (
     yield* Effect.forEach(sessions, (session) => session.start, { discard: true })
     yield* Effect.forEach(receivers, (receiver) => receiver.done, { concurrency: "unbounded", discard: true }).pipe(
       Effect.mapError((message) => new BenchError({ message: `${consumer.name} on ${script.name}: ${message}` })),
-      Effect.timeoutFail({
+      Effect.timeoutOrElse({
         duration: "180 seconds",
-        onTimeout: () =>
-          new BenchError({
-            message: `${consumer.name} on ${script.name}: timed out with ${receivers[0]?.received()} of ${script.audioCount} chunks`
-          })
+        orElse: () =>
+          Effect.fail(
+            new BenchError({
+              message: `${consumer.name} on ${script.name}: timed out with ${receivers[0]?.received()} of ${script.audioCount} chunks`
+            })
+          )
       })
     )
     const wallMs = performance.now() - started
@@ -154,7 +156,7 @@ const measure = (
       error: null
     }
   }).pipe(
-    Effect.catchAll((error) =>
+    Effect.catch((error) =>
       Effect.succeed({ consumer: consumer.name, eventsPerSecond: Number.NaN, cpuUsPerEvent: Number.NaN, p50Ms: Number.NaN, p99Ms: Number.NaN, error: error.message })
     )
   )
@@ -208,17 +210,17 @@ export const run = (sizes: Sizes) =>
     const long = Script.conversation({ name: "two-hour session", audioDeltas: sizes.longSession, interruptEvery: 4 })
     const short = Script.conversation({ name: "one-minute session", audioDeltas: sizes.shortSession, interruptEvery: 4 })
     for (const consumer of [floor, effectRealtime(1)]) {
-      const outcome = yield* Effect.either(Effect.gen(function*() {
+      const outcome = yield* Effect.result(Effect.gen(function*() {
         const one = yield* trial(server, consumer, short, { speed: null })
         const two = yield* trial(server, consumer, long, { speed: null })
         return { one, two }
       }))
       const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1)
       heapLines.push(
-        outcome._tag === "Left"
-          ? `| ${consumer.name} | failed: ${outcome.left.message} | | | |`
-          : `| ${consumer.name} | ${mb(outcome.right.one.heapRetained)} | ${mb(outcome.right.two.heapPeak)} | ${mb(outcome.right.two.heapRetained)} | ${
-            mb(outcome.right.two.heapRetained - outcome.right.one.heapRetained)
+        Result.isFailure(outcome)
+          ? `| ${consumer.name} | failed: ${outcome.failure.message} | | | |`
+          : `| ${consumer.name} | ${mb(outcome.success.one.heapRetained)} | ${mb(outcome.success.two.heapPeak)} | ${mb(outcome.success.two.heapRetained)} | ${
+            mb(outcome.success.two.heapRetained - outcome.success.one.heapRetained)
           } |`
       )
     }

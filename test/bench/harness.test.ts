@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
 
-const runSmoke = Effect.async<{ code: number | null; stdout: string; stderr: string }>((resume) => {
+const runSmoke = Effect.callback<{ code: number | null; stdout: string; stderr: string }>((resume) => {
   const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", "scratchpad/bench/main.ts", "--smoke"], { cwd: root })
   let stdout = ""
   let stderr = ""

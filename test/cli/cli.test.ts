@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either } from "effect"
+import { Effect, Result } from "effect"
 import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
@@ -22,7 +22,7 @@ interface Run {
  * Runs the real command line as a subprocess. `interruptWhen` sends SIGINT once stdout matches it.
  */
 const runCli = (args: ReadonlyArray<string>, options: { env?: Record<string, string>; interruptWhen?: RegExp } = {}) =>
-  Effect.async<Run>((resume) => {
+  Effect.callback<Run>((resume) => {
     const env: Record<string, string | undefined> = { ...process.env, ...options.env }
     delete env["OPENAI_API_KEY"]
     if (options.env?.["OPENAI_API_KEY"] !== undefined) env["OPENAI_API_KEY"] = options.env["OPENAI_API_KEY"]
@@ -45,7 +45,7 @@ const runCli = (args: ReadonlyArray<string>, options: { env?: Record<string, str
   })
 
 /** A port with nothing listening on it: bound by the OS, then released. */
-const closedPort = Effect.async<number>((resume) => {
+const closedPort = Effect.callback<number>((resume) => {
   const server = createServer()
   server.listen(0, "127.0.0.1", () => {
     const address = server.address()
@@ -61,8 +61,8 @@ const playedMs = (stdout: string): number => {
 
 const readWav = (path: string) => {
   const decoded = Wav.decode(new Uint8Array(readFileSync(path)))
-  if (Either.isLeft(decoded)) throw new Error(decoded.left.message)
-  return decoded.right
+  if (Result.isFailure(decoded)) throw new Error(decoded.failure.message)
+  return decoded.success
 }
 
 describe("command line", () => {
@@ -110,6 +110,15 @@ describe("command line", () => {
       const run = yield* runCli(["--input", input])
       expect(run.code).toBe(2)
       expect(run.stderr).toContain(`cannot read ${input} as WAV audio`)
+    }), 60_000)
+
+  it.live("refuses bad arguments with one error line and exit code 2", () =>
+    Effect.gen(function*() {
+      const run = yield* runCli(["--speed", "fast"])
+      expect(run.code).toBe(2)
+      expect(run.stderr.trim().split("\n")).toHaveLength(1)
+      expect(run.stderr).toMatch(/^error: .*--speed/)
+      expect(run.stdout).toBe("")
     }), 60_000)
 
   it.live("refuses a missing input file with exit code 2", () =>

@@ -19,7 +19,7 @@ interface AudioDeltaFrame {
 /** Opens a `ws` client socket, closed when the Scope closes. */
 export const openSocket = (url: string): Effect.Effect<WebSocket, BenchError, Scope.Scope> =>
   Effect.acquireRelease(
-    Effect.async<WebSocket, BenchError>((resume) => {
+    Effect.callback<WebSocket, BenchError>((resume) => {
       const socket = new WebSocket(url, { headers: { Authorization: "Bearer bench" }, perMessageDeflate: false })
       socket.once("open", () => resume(Effect.succeed(socket)))
       socket.once("error", (cause) =>

@@ -20,7 +20,7 @@ export const openaiSdk: Consumer = {
   connect: (endpoint, receivers) =>
     Effect.flatMap(callbackLogger, (logError) =>
       Effect.acquireRelease(
-      Effect.async<OpenAIRealtimeWS, BenchError>((resume) => {
+      Effect.callback<OpenAIRealtimeWS, BenchError>((resume) => {
         const client = new OpenAI({ apiKey: "bench", baseURL: `http://127.0.0.1:${endpoint.port}${endpoint.path}` })
         const realtime = new OpenAIRealtimeWS(
           { model: "gpt-realtime", options: { createConnection: () => Net.connect(endpoint.port, "127.0.0.1") } },
