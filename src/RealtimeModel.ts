@@ -118,9 +118,16 @@ export const listen = <E, R>(
             : Effect.logError(`listener failed on ${event._tag}`, cause)))
     ))
 
+/** A key that is empty (or only blanks) is no key. */
+const nonEmpty = (key: string | Redacted.Redacted<string>): Option.Option<Redacted.Redacted<string>> => {
+  const redacted = typeof key === "string" ? Redacted.make(key) : key
+  return Redacted.value(redacted).trim().length === 0 ? Option.none() : Option.some(redacted)
+}
+
 /**
  * The API key of a config as a `Redacted`, or `None` when there is none anywhere (no config value
- * and no `OPENAI_API_KEY`). Fails with `MissingApiKey` when a given source fails.
+ * and no `OPENAI_API_KEY`). An empty key (`OPENAI_API_KEY=`, `apiKey: ""`) is no key. Fails with
+ * `MissingApiKey` when a given source fails.
  *
  * @since 0.1.0
  * @category utils
@@ -130,17 +137,17 @@ export const resolveApiKey = (
 ): Effect.Effect<Option.Option<Redacted.Redacted<string>>, RealtimeConnectError> => {
   if (source === undefined) {
     return Config.option(Config.Redacted("OPENAI_API_KEY")).pipe(
+      Effect.map(Option.flatMap(nonEmpty)),
       Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
     )
   }
-  if (typeof source === "string") return Effect.succeed(Option.some(Redacted.make(source)))
-  if (Redacted.isRedacted(source)) return Effect.succeed(Option.some(source))
+  if (typeof source === "string" || Redacted.isRedacted(source)) return Effect.succeed(nonEmpty(source))
   return Effect.matchEffect(source, {
     onFailure: () =>
       new RealtimeConnectError({
         reason: "MissingApiKey",
         message: "the effect given as apiKey failed, so there is no API key to connect with"
       }),
-    onSuccess: (key) => Effect.succeed(Option.some(typeof key === "string" ? Redacted.make(key) : key))
+    onSuccess: (key) => Effect.succeed(nonEmpty(key))
   })
 }

@@ -1,7 +1,8 @@
 /**
  * An embedded server that speaks OpenAI's Realtime GA protocol on loopback: see the library work
  * without an API key, and test voice agents without the network. Replies are deterministic
- * (rules, a default reply, tones whose length follows the text).
+ * (rules, else an answer that follows the question; tones whose length follows the text) and the
+ * usage of each response counts what it sent, a cancelled one included.
  *
  * Node only: it listens with `node:http` and upgrades with `ws`.
  *
@@ -16,6 +17,7 @@ import type { AddressInfo } from "node:net"
 import type { Duplex } from "node:stream"
 import { WebSocketServer } from "ws"
 import type { WebSocket } from "ws"
+import * as Answers from "./internal/server/answers.js"
 import type { ReplyRule as ReplyRuleShape } from "./internal/server/conversation.js"
 import * as Session from "./internal/server/session.js"
 import { defaultModelName } from "./RealtimeSessionSettings.js"
@@ -59,7 +61,7 @@ export interface RealtimeServerOptions {
   readonly msPerChar?: number
   /** Reply rules, tried in order. */
   readonly rules?: ReadonlyArray<ReplyRule>
-  /** The reply when no rule matches. */
+  /** The reply when no rule matches. Default: an answer that follows the question (see `answer`). */
   readonly defaultReply?: string
   /** The transcript of a committed user audio buffer. Default: a description of its length. */
   readonly transcribe?: (samples: Int16Array, ms: number) => string
@@ -105,13 +107,21 @@ export class EmbeddedRealtimeServer extends Context.Service<EmbeddedRealtimeServ
 ) {}
 
 /**
- * The reply when no rule matches and none is configured.
+ * The answer to the offline demo's question (about the northern lights).
  *
  * @since 0.1.0
  * @category constants
  */
-export const defaultReply =
-  "The northern lights appear when charged particles from the sun meet the upper atmosphere, and they glow green, pink and violet above the polar regions."
+export const defaultReply = Answers.northernLights
+
+/**
+ * The server's reply to a question when no rule matches and no `defaultReply` is configured:
+ * deterministic, and different for different questions (it names the question's topic).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const answer: (question: string) => string = Answers.answer
 
 /** Whether an upgrade request carries the key, as a Bearer header or an `openai-insecure-api-key.` sub-protocol. */
 const authorized = (request: IncomingMessage, key: Redacted.Redacted<string>): boolean => {
@@ -186,7 +196,7 @@ export const make: (options?: RealtimeServerOptions) => Effect.Effect<RealtimeSe
             nextId,
             pacing: { speed: options.speed ?? 1, chunkMs: options.chunkMs ?? 100, msPerChar: options.msPerChar ?? 65 },
             rules: options.rules ?? [],
-            defaultReply: options.defaultReply ?? defaultReply,
+            defaultReply: options.defaultReply === undefined ? answer : () => options.defaultReply ?? "",
             transcribe: options.transcribe ?? ((_, ms) => `(${Math.round(ms)} ms of speech)`),
             faults: options.faults ?? {},
             // a failed write means the socket is gone; the reader reports its end

@@ -3,57 +3,36 @@
  * `effect-realtime`: a voice session from the command line. With no arguments it runs an offline
  * demo against the embedded server: a question, a streamed answer, a barge-in, the truncated result.
  *
- * Exit codes: 0 done; 2 bad arguments, input file or missing key; 3 the server could not be
- * reached or refused us; 130 interrupted; 1 anything else.
+ * Exit codes: 0 done; 2 bad arguments, input file or missing key (all checked before connecting);
+ * 3 the server could not be reached or refused us; 130 interrupted (Ctrl-C: an `interrupted` line,
+ * the summary so far, the partial `--output`); 1 anything else (e.g. a failed `--output` write).
  *
  * @since 0.1.0
  */
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { Console, Effect } from "effect"
-import { CliOutput, Command, Flag } from "effect/cli"
+import { CliOutput, Command } from "effect/cli"
 import type { CliError } from "effect/cli"
+import { flags } from "./internal/cli/flags.js"
 import { CliFailure, program } from "./internal/cli/program.js"
-import { RealtimeConnectError } from "./RealtimeError.js"
-
-const flags = {
-  text: Flag.String("text").pipe(Flag.withDescription("what the user says, as text"), Flag.optional),
-  input: Flag.File("input").pipe(
-    Flag.withDescription("what the user says, as a WAV file (any common encoding and rate)"),
-    Flag.optional
-  ),
-  output: Flag.File("output").pipe(
-    Flag.withDescription("write the reply's audio as heard to this WAV file"),
-    Flag.optional
-  ),
-  bargeInMs: Flag.Int("barge-in-ms").pipe(
-    Flag.withDescription("the user interrupts this many milliseconds into the reply"),
-    Flag.optional
-  ),
-  live: Flag.Boolean("live").pipe(
-    Flag.withDescription("talk to OpenAI's Realtime API (needs OPENAI_API_KEY)"),
-    Flag.withDefault(false)
-  ),
-  url: Flag.String("url").pipe(Flag.withDescription("talk to the realtime server at this WebSocket URL"), Flag.optional),
-  speed: Flag.Finite("speed").pipe(
-    Flag.withDescription("how many times faster than real time the embedded server sends audio"),
-    Flag.withDefault(1)
-  ),
-  instructions: Flag.String("instructions").pipe(Flag.withDescription("session instructions"), Flag.optional),
-  voice: Flag.String("voice").pipe(Flag.withDescription("the model's voice"), Flag.optional)
-}
+import { InvalidArgumentError, RealtimeConnectError } from "./RealtimeError.js"
 
 const messageOf = (error: unknown): string =>
   typeof error === "object" && error !== null && "message" in error ? String(error.message) : String(error)
 
+/** The connect failures that are the command line's fault: a missing key or an unusable URL. */
+const usageReasons: ReadonlySet<string> = new Set(["MissingApiKey", "InvalidConfig", "InsecureTransport"])
+
 /** 2: bad arguments, input or missing key; 3: the server could not be reached or refused us; 1: anything else. */
+const exitCodeOf = (error: unknown): number => {
+  if (error instanceof InvalidArgumentError) return 2
+  // a server that answered the upgrade with an HTTP status refused us, whatever the reason
+  if (error instanceof RealtimeConnectError) return usageReasons.has(error.reason) && error.status === undefined ? 2 : 3
+  return 1
+}
+
 const toFailure = (error: unknown): CliFailure =>
-  error instanceof CliFailure
-    ? error
-    : new CliFailure({
-      message: messageOf(error),
-      exitCode: error instanceof RealtimeConnectError ? (error.reason === "MissingApiKey" ? 2 : 3) : 1,
-      cause: error
-    })
+  error instanceof CliFailure ? error : new CliFailure({ message: messageOf(error), exitCode: exitCodeOf(error), cause: error })
 
 /** Prints the one line a failure gets, then fails with it (the runtime takes its exit code from it). */
 const report = (failure: CliFailure) => Effect.andThen(Console.error(`error: ${failure.message}`), Effect.fail(failure))
@@ -79,6 +58,10 @@ const command = Command.make(
   "effect-realtime",
   flags,
   (args) => program(args).pipe(Effect.scoped, Effect.asVoid, Effect.catch((error) => report(toFailure(error))))
+).pipe(
+  Command.withDescription(
+    "A voice session with a realtime speech model: a question, the streamed reply played back in real time, an optional barge-in, and a summary. With no flags, an offline demo against the embedded server."
+  )
 )
 
 Command.run(command, { version: "0.1.0" }).pipe(

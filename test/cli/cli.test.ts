@@ -1,48 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Result } from "effect"
-import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import * as Wav from "../../src/internal/audio/Wav.js"
+import { runCli } from "./subprocess.js"
 
-const root = fileURLToPath(new URL("../..", import.meta.url))
 const scratch = mkdtempSync(join(tmpdir(), "effect-realtime-cli-"))
-
-interface Run {
-  readonly code: number | null
-  readonly signal: string | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-/**
- * Runs the real command line as a subprocess. `interruptWhen` sends SIGINT once stdout matches it.
- */
-const runCli = (args: ReadonlyArray<string>, options: { env?: Record<string, string>; interruptWhen?: RegExp } = {}) =>
-  Effect.callback<Run>((resume) => {
-    const env: Record<string, string | undefined> = { ...process.env, ...options.env }
-    delete env["OPENAI_API_KEY"]
-    if (options.env?.["OPENAI_API_KEY"] !== undefined) env["OPENAI_API_KEY"] = options.env["OPENAI_API_KEY"]
-    const child = spawn(process.execPath, ["--import", "tsx", "src/bin.ts", ...args], { cwd: root, env })
-    let stdout = ""
-    let stderr = ""
-    let interrupted = false
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString()
-      if (!interrupted && options.interruptWhen?.test(stdout)) {
-        interrupted = true
-        child.kill("SIGINT")
-      }
-    })
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString()
-    })
-    child.on("close", (code, signal) => resume(Effect.succeed({ code, signal, stdout, stderr })))
-    return Effect.sync(() => child.kill("SIGKILL"))
-  })
 
 /** A port with nothing listening on it: bound by the OS, then released. */
 const closedPort = Effect.callback<number>((resume) => {
@@ -152,8 +117,17 @@ describe("command line", () => {
       const output = join(scratch, "partial.wav")
       const run = yield* runCli(["--text", "tell me a long story", "--output", output], { interruptWhen: /assistant:\n\S/ })
       expect(run.code).toBe(130)
+      // an "interrupted" line, then the summary so far
+      const lines = run.stdout.split("\n")
+      const at = lines.indexOf("interrupted")
+      expect(at).toBeGreaterThan(0)
+      expect(lines.slice(at + 1)).toEqual(expect.arrayContaining(["summary", "  turns:                    1"]))
+      expect(run.stdout).toMatch(/audio received \/ played:\s+\d+ ms \/ \d+ ms/)
       const wav = readWav(output)
       expect(wav.sampleRate).toBe(24_000)
+      // the partial file holds what was played
+      expect(Math.abs(wav.samples.length / 24 - playedMs(run.stdout))).toBeLessThanOrEqual(1)
       expect(run.stderr).toContain(`wrote ${output}`)
+      expect(run.stderr).not.toMatch(/\n\s+at /)
     }), 60_000)
 })

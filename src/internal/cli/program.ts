@@ -5,8 +5,10 @@
  * @since 0.1.0
  */
 import { Console, Effect, FileSystem, Option, Redacted, Ref, Result, Runtime, Schema } from "effect"
+import { dirname, resolve } from "node:path"
 import type { Scope } from "effect"
 import * as OpenAIRealtime from "../../OpenAIRealtime.js"
+import { resolveApiKey } from "../../RealtimeModel.js"
 import type { RealtimeModelConfig } from "../../RealtimeModel.js"
 import * as RealtimeServer from "../../RealtimeServer.js"
 import * as VoiceSession from "../../VoiceSession.js"
@@ -14,6 +16,7 @@ import * as Pcm16 from "../audio/Pcm16.js"
 import * as Resample from "../audio/Resample.js"
 import * as Wav from "../audio/Wav.js"
 import { progressBar, summaryLines } from "./render.js"
+import * as Tally from "./tally.js"
 
 /**
  * The question the offline demo asks when no input is given.
@@ -97,21 +100,47 @@ const concat = (chunks: ReadonlyArray<Uint8Array>): Uint8Array => {
   return out
 }
 
-/** Writes what was played so far as a valid WAV file; used as a finalizer, so Ctrl-C still leaves one. */
+/**
+ * Refuses an `--output` that cannot be written, before anything is started: its folder must exist,
+ * be a folder and be writable; an existing file there must be writable.
+ */
+const checkOutput = Effect.fn("cli.checkOutput")(function*(path: string) {
+  const fs = yield* FileSystem.FileSystem
+  const folder = dirname(resolve(path))
+  const info = yield* fs.stat(folder).pipe(
+    Effect.mapError((error) => usage(`cannot write --output ${path}: its folder ${folder} does not exist`, error))
+  )
+  if (info.type !== "Directory") return yield* usage(`cannot write --output ${path}: ${folder} is not a folder`)
+  yield* fs.access(folder, { writable: true }).pipe(
+    Effect.mapError((error) => usage(`cannot write --output ${path}: the folder ${folder} is not writable`, error))
+  )
+  if (yield* Effect.orElseSucceed(fs.exists(path), () => false)) {
+    const existing = yield* Effect.option(fs.stat(path))
+    if (Option.isSome(existing) && existing.value.type === "Directory") {
+      return yield* usage(`cannot write --output ${path}: it is a folder`)
+    }
+    yield* fs.access(path, { writable: true }).pipe(
+      Effect.mapError((error) => usage(`cannot write --output ${path}: the file is not writable`, error))
+    )
+  }
+})
+
+/** Writes what was played so far as a valid WAV file; a failed write is a `CliFailure` (exit code 1). */
 const writeOutput = (path: string, played: Ref.Ref<ReadonlyArray<Uint8Array>>) =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const pcm = concat(yield* Ref.get(played))
-    yield* fs.writeFile(path, Wav.encode(Pcm16.fromBytes(pcm), sessionRate))
+    yield* fs.writeFile(path, Wav.encode(Pcm16.fromBytes(pcm), sessionRate)).pipe(
+      Effect.mapError((error) => new CliFailure({ message: `could not write ${path}: ${error.message}`, exitCode: 1, cause: error }))
+    )
     yield* Console.error(`wrote ${path} (${Math.round(pcm.byteLength / 48)} ms of audio)`)
-  }).pipe(Effect.catch((error) => Console.error(`could not write ${path}: ${error.message}`)))
+  })
 
 /** Where the session connects: the embedded server (default), a given URL, or OpenAI itself. */
 const target = (
   args: CliArgs
 ): Effect.Effect<RealtimeModelConfig, CliFailure | RealtimeServer.RealtimeServerError, Scope.Scope> =>
   Effect.gen(function*() {
-    if (args.live && Option.isSome(args.url)) return yield* usage("give either --live or --url, not both")
     if (Option.isSome(args.url)) return { url: args.url.value }
     if (args.live) return {}
     const server = yield* RealtimeServer.make({ apiKey: Redacted.make(embeddedKey), speed: args.speed })
@@ -122,32 +151,35 @@ const target = (
 const isTerminal = process.stderr.isTTY === true
 
 /**
- * The voice session the command line runs; its resources (server, connection, output file) live
- * in the surrounding Scope.
+ * The voice session the command line runs; its resources (server, connection) live in the
+ * surrounding Scope. Everything that needs no server is checked first. Interrupted (Ctrl-C), it
+ * prints an `interrupted` line, the summary so far and still writes the partial `--output`.
  *
  * @since 0.1.0
  * @category running
  */
 export const program = Effect.fn("cli.program")(function*(args: CliArgs) {
+  if (args.live && Option.isSome(args.url)) return yield* usage("give either --live or --url, not both")
   const noInput = Option.isNone(args.text) && Option.isNone(args.input)
   const text = noInput ? Option.some(demoQuestion) : args.text
   const bargeInMs = noInput && Option.isNone(args.bargeInMs) ? Option.some(demoBargeInMs) : args.bargeInMs
+  if (args.live && Option.isNone(yield* Effect.orElseSucceed(resolveApiKey(undefined), Option.none))) {
+    return yield* usage("--live talks to OpenAI, which needs an API key: set OPENAI_API_KEY")
+  }
+  if (Option.isSome(args.output)) yield* checkOutput(args.output.value)
   const audio = Option.isSome(args.input) ? Option.some(yield* readInput(args.input.value)) : Option.none()
 
   const destination = yield* target(args)
   const model = yield* OpenAIRealtime.make()
   const played = yield* Ref.make<ReadonlyArray<Uint8Array>>([])
-  if (Option.isSome(args.output)) {
-    const path = args.output.value
-    yield* Effect.addFinalizer(() => writeOutput(path, played))
-  }
+  const live = yield* Tally.make(model, Option.getOrUndefined(bargeInMs))
   const transcript = yield* Ref.make("")
 
   if (Option.isSome(text)) yield* Console.log(`user: ${text.value}`)
   if (Option.isSome(audio)) yield* Console.log(`user: (${Math.round(audio.value.byteLength / 48)} ms of audio)`)
   yield* Console.log("assistant:")
 
-  const summary = yield* VoiceSession.run(model, {
+  const session = VoiceSession.run(model, {
     ...destination,
     initialSettings: {
       outputAudioFormat: "pcm16",
@@ -162,18 +194,39 @@ export const program = Effect.fn("cli.program")(function*(args: CliArgs) {
     ...(Option.isSome(bargeInMs) ? { bargeInMs: bargeInMs.value } : {}),
     outputFormat: "pcm16",
     onTranscript: (delta) =>
-      isTerminal
-        ? Ref.update(transcript, (so) => so + delta)
-        : Effect.sync(() => process.stdout.write(delta)),
+      Effect.andThen(
+        live.onTranscript(delta),
+        isTerminal ? Ref.update(transcript, (so) => so + delta) : Effect.sync(() => process.stdout.write(delta))
+      ),
     onPlayed: (chunk) => Ref.update(played, (chunks) => [...chunks, chunk]),
-    onProgress: ({ playedMs, receivedMs }) =>
-      isTerminal
-        ? Effect.flatMap(Ref.get(transcript), (so) =>
-          Effect.sync(() => process.stderr.write(`\r\x1b[K${progressBar(playedMs, receivedMs)}  ${so.slice(-48)}`)))
-        : Effect.void
+    onProgress: (progress) =>
+      Effect.andThen(
+        live.onProgress(progress),
+        isTerminal
+          ? Effect.gen(function*() {
+            const so = yield* Ref.get(transcript)
+            const bar = progressBar(progress.playedMs, yield* live.totalMs)
+            yield* Effect.sync(() => process.stderr.write(`\r\x1b[K${bar}  ${so.slice(-48)}`))
+          })
+          : Effect.void
+      )
   })
+
+  // Ctrl-C: say so, print what happened so far and keep the partial output (a valid WAV file)
+  const onInterrupt = Effect.gen(function*() {
+    if (isTerminal) yield* Effect.sync(() => process.stderr.write("\r\x1b[K"))
+    yield* Console.log("")
+    yield* Console.log("interrupted")
+    for (const line of summaryLines(yield* live.summary)) yield* Console.log(line)
+    if (Option.isSome(args.output)) {
+      yield* writeOutput(args.output.value, played).pipe(Effect.catch((failure) => Console.error(`error: ${failure.message}`)))
+    }
+  })
+  const summary = yield* Effect.onInterrupt(session, () => onInterrupt)
+
   if (isTerminal) yield* Effect.sync(() => process.stderr.write("\r\x1b[K"))
   yield* Console.log(isTerminal ? summary.transcript : "")
   for (const line of summaryLines(summary)) yield* Console.log(line)
+  if (Option.isSome(args.output)) yield* writeOutput(args.output.value, played)
   return summary
 })

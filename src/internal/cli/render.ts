@@ -8,15 +8,18 @@ import type { VoiceSessionSummary } from "../../VoiceSession.js"
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
 
 /**
- * A one-line progress bar of audio played against audio received, e.g. `[#####.....] 1.2 s / 2.4 s`.
+ * A one-line progress bar of audio played against how much will be played, e.g.
+ * `[#####.....] 1.2 s / 2.4 s`. While that total is not known (`null`: the reply is still
+ * arriving and there is no barge-in point) the bar shows only the time played: `[~~~~] 1.2 s`.
  *
  * @since 0.1.0
  * @category rendering
  */
-export const progressBar = (playedMs: number, receivedMs: number, width = 24): string => {
-  const ratio = receivedMs <= 0 ? 0 : Math.min(1, playedMs / receivedMs)
+export const progressBar = (playedMs: number, totalMs: number | null, width = 24): string => {
+  if (totalMs === null) return `[${"~".repeat(width)}] ${seconds(playedMs)}`
+  const ratio = totalMs <= 0 ? 1 : Math.min(1, playedMs / totalMs)
   const filled = Math.round(ratio * width)
-  return `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${seconds(playedMs)} / ${seconds(receivedMs)}`
+  return `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${seconds(playedMs)} / ${seconds(totalMs)}`
 }
 
 /**

@@ -65,6 +65,24 @@ const isLoopback = (hostname: string): boolean =>
   hostname === "localhost" || hostname === "[::1]" || hostname === "::1" || /^127(\.\d{1,3}){3}$/.test(hostname)
 
 /**
+ * Whether the host is OpenAI's, where a connection without a key is refused anyway: the key is
+ * asked for before dialling. Other servers (a proxy, a local server) may need none.
+ *
+ * @since 0.1.0
+ * @category handshake
+ */
+export const needsApiKey = (url: URL): boolean => url.hostname === "openai.com" || url.hostname.endsWith(".openai.com")
+
+/**
+ * Whether a target sends credentials (an Authorization or other header, or a key sub-protocol).
+ *
+ * @since 0.1.0
+ * @category handshake
+ */
+export const sendsCredentials = (target: Target): boolean =>
+  Object.keys(target.headers ?? {}).length > 0 || (target.protocols ?? []).some((protocol) => protocol !== "realtime")
+
+/**
  * The URL without its query string, for messages and spans.
  *
  * @since 0.1.0
@@ -128,10 +146,12 @@ export const resolveTarget = (
     const apiKey = yield* resolveApiKey(config.apiKey)
     const userHeaders = Object.entries(config.headers ?? {})
     const hasAuthorization = userHeaders.some(([name]) => name.toLowerCase() === "authorization")
-    if (apiKey._tag === "None" && !hasAuthorization && userHeaders.length === 0) {
+    // OpenAI always needs a key; any other server decides for itself (a 401 then says so)
+    if (apiKey._tag === "None" && !hasAuthorization && needsApiKey(url)) {
       return yield* connectError(
         "MissingApiKey",
-        "no API key: set OPENAI_API_KEY, or pass apiKey (or an Authorization header) in the config"
+        `no API key for ${url.host}: set OPENAI_API_KEY, or pass apiKey (or an Authorization header) in the config`,
+        { url: displayUrl(url) }
       )
     }
     if (url.protocol === "ws:" && !isLoopback(url.hostname) && (apiKey._tag === "Some" || userHeaders.length > 0)) {
@@ -144,7 +164,10 @@ export const resolveTarget = (
     const flavour = flavourOf(requested.webSocket)
     if (flavour === "browser") {
       if (apiKey._tag === "None") {
-        return yield* connectError("MissingApiKey", "the browser WebSocket authenticates with a key or client secret: pass apiKey")
+        if (needsApiKey(url)) {
+          return yield* connectError("MissingApiKey", "the browser WebSocket authenticates with a key or client secret: pass apiKey")
+        }
+        return { url, model, flavour, protocols: ["realtime"], headers: undefined }
       }
       const key = Redacted.value(apiKey.value)
       if (!key.startsWith("ek_") && requested.dangerouslyAllowApiKeyInBrowser !== true) {
@@ -207,12 +230,13 @@ export const detailOf = (cause: unknown): string => {
 }
 
 /**
- * Why the WebSocket did not open, as a typed error.
+ * Why the WebSocket did not open, as a typed error. `sentCredentials` (see `sendsCredentials`)
+ * tells a 401 for a missing key (`MissingApiKey`) from one for a wrong key (`Unauthorized`).
  *
  * @since 0.1.0
  * @category errors
  */
-export const openFailure = (error: Socket.SocketError, url: string): RealtimeConnectError => {
+export const openFailure = (error: Socket.SocketError, url: string, sentCredentials?: boolean): RealtimeConnectError => {
   const reason = error.reason
   switch (reason._tag) {
     case "SocketOpenError":
@@ -230,9 +254,20 @@ export const openFailure = (error: Socket.SocketError, url: string): RealtimeCon
   const status = /Unexpected server response: (\d+)/.exec(detail)
   if (status !== null) {
     const code = Number(status[1])
-    return code === 401 || code === 403
-      ? connectError("Unauthorized", `${url} refused the credentials (HTTP ${code}): check the API key`, { url, status: code, cause })
-      : connectError("Handshake", `${url} refused the WebSocket upgrade with HTTP ${code}`, { url, status: code, cause })
+    if (code === 401 && sentCredentials === false) {
+      return connectError(
+        "MissingApiKey",
+        `${url} needs an API key (HTTP 401): set OPENAI_API_KEY, or pass apiKey in the config`,
+        { url, status: code, cause }
+      )
+    }
+    if (code === 401 || code === 403) {
+      const message = sentCredentials === true
+        ? `${url} refused the credentials (HTTP ${code}): check the API key`
+        : `${url} refused the connection (HTTP ${code}): it needs a valid API key (set OPENAI_API_KEY, or pass apiKey in the config)`
+      return connectError("Unauthorized", message, { url, status: code, cause })
+    }
+    return connectError("Handshake", `${url} refused the WebSocket upgrade with HTTP ${code}`, { url, status: code, cause })
   }
   if (/ENOTFOUND|EAI_AGAIN/.test(detail)) {
     return connectError("HostNotFound", `the host of ${url} could not be resolved (${detail})`, { url, cause })

@@ -86,8 +86,11 @@ export class Conversation {
     return ""
   }
 
-  /** The reply the last user text calls for: a tool's output is reported back, else the first matching rule. */
-  chooseReply(rules: ReadonlyArray<ReplyRule>, defaultReply: string): ReplyRule {
+  /**
+   * The reply the last user text calls for: a tool's output is reported back, else the first
+   * matching rule, else `defaultReply` of the question.
+   */
+  chooseReply(rules: ReadonlyArray<ReplyRule>, defaultReply: (question: string) => string): ReplyRule {
     const text = this.lastUserText()
     if (text.startsWith(toolOutputPrefix)) {
       return { match: "", reply: `Here is what I found: ${text.slice(toolOutputPrefix.length)}.` }
@@ -97,6 +100,6 @@ export class Conversation {
         ? text.toLowerCase().includes(candidate.match.toLowerCase())
         : candidate.match.test(text)
     )
-    return rule ?? { match: "", reply: defaultReply }
+    return rule ?? { match: "", reply: defaultReply(text) }
   }
 }

@@ -31,8 +31,22 @@ export interface ResponseContext {
   readonly session: Json
   readonly pacing: Pacing
   readonly rules: ReadonlyArray<ReplyRule>
-  readonly defaultReply: string
+  readonly defaultReply: (question: string) => string
+  /** What the response has sent so far, for its usage (also when it is cancelled). */
+  readonly sent: Sent
 }
+
+/** What a response has sent so far. */
+export interface Sent {
+  /** Characters of text (transcript, text or function arguments). */
+  textChars: number
+  /** Milliseconds of audio. */
+  audioMs: number
+}
+
+/** A response's usage: its input (what the user said last) and what it has sent so far. */
+export const usageOf = (context: ResponseContext): Json =>
+  usage(context.conversation.lastUserText().length, context.sent.textChars, context.sent.audioMs)
 
 /** Streams the function call a rule asks for; returns the response's usage. */
 const functionCall = (
@@ -52,13 +66,14 @@ const functionCall = (
     const previous = conversation.insert(entry(started), null)
     yield* emit({ type: "conversation.item.added", previous_item_id: previous, item: started })
     yield* emit({ type: "response.function_call_arguments.delta", ...at, delta: call.arguments })
+    context.sent.textChars += call.arguments.length
     yield* emit({ type: "response.function_call_arguments.done", ...at, name: call.name, arguments: call.arguments })
     const completed = { ...base, status: "completed", arguments: call.arguments }
     conversation.update(itemId, completed)
     output.push(completed)
     yield* emit({ type: "response.output_item.done", response_id: responseId, output_index: 0, item: completed })
     yield* emit({ type: "conversation.item.done", previous_item_id: previous, item: completed })
-    return usage(conversation.lastUserText().length, call.arguments.length, 0)
+    return usageOf(context)
   })
 
 /** Streams an assistant message saying `text`; returns the response's usage. */
@@ -92,18 +107,23 @@ const message = (context: ResponseContext, responseId: string, output: Array<Jso
         const ms = AudioFormat.durationMs(format, bytes.byteLength)
         yield* emit({ type: "response.output_audio.delta", ...where, delta: Base64.encode(bytes) })
         reply.audioSentMs += ms
+        context.sent.audioMs += ms
         // the transcript keeps pace with the audio: each chunk carries its share of the words
         const from = Math.floor((chunk * words.length) / chunks)
         const to = Math.floor(((chunk + 1) * words.length) / chunks)
         for (const word of words.slice(from, to)) {
           yield* emit({ type: "response.output_audio_transcript.delta", ...where, delta: word })
+          context.sent.textChars += word.length
         }
         yield* Effect.sleep(ms / pacing.speed)
       }
       yield* emit({ type: "response.output_audio.done", ...where })
       yield* emit({ type: "response.output_audio_transcript.done", ...where, transcript: text })
     } else {
-      for (const word of words) yield* emit({ type: "response.output_text.delta", ...where, delta: word })
+      for (const word of words) {
+        yield* emit({ type: "response.output_text.delta", ...where, delta: word })
+        context.sent.textChars += word.length
+      }
       yield* emit({ type: "response.output_text.done", ...where, text })
     }
     // a truncated reply keeps only what the client heard
@@ -122,7 +142,7 @@ const message = (context: ResponseContext, responseId: string, output: Array<Jso
     output.push(completed)
     yield* emit({ type: "response.output_item.done", response_id: responseId, output_index: 0, item: completed })
     yield* emit({ type: "conversation.item.done", previous_item_id: previous, item: completed })
-    return usage(conversation.lastUserText().length, text.length, reply.audioSentMs)
+    return usageOf(context)
   })
 
 /**
@@ -134,5 +154,5 @@ export const stream = (context: ResponseContext, responseId: string, output: Arr
     const rule = context.conversation.chooseReply(context.rules, context.defaultReply)
     return rule.functionCall !== undefined
       ? functionCall(context, responseId, output, rule.functionCall)
-      : message(context, responseId, output, rule.reply ?? context.defaultReply)
+      : message(context, responseId, output, rule.reply ?? context.defaultReply(context.conversation.lastUserText()))
   })

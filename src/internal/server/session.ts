@@ -14,7 +14,7 @@ import * as Codec from "../audio/Codec.js"
 import { decodeClientFrame } from "../protocol/clientEvents.js"
 import * as Base64 from "../realtime/base64.js"
 import { Conversation, entry, type ReplyRule } from "./conversation.js"
-import { defaultSession, formatOf, type Json, mergeSession, record, responseObject, transcribes, turnDetectionOf, usage } from "./objects.js"
+import { defaultSession, formatOf, type Json, mergeSession, record, responseObject, transcribes, turnDetectionOf } from "./objects.js"
 import * as Response from "./response.js"
 import * as Vad from "./vad.js"
 
@@ -37,7 +37,8 @@ export interface SessionOptions {
   readonly nextId: (prefix: string) => Effect.Effect<string>
   readonly pacing: Response.Pacing
   readonly rules: ReadonlyArray<ReplyRule>
-  readonly defaultReply: string
+  /** The reply to a question no rule matches. */
+  readonly defaultReply: (question: string) => string
   readonly transcribe: (samples: Int16Array, ms: number) => string
   readonly faults: Faults
   /** Sends one text frame. */
@@ -50,6 +51,7 @@ interface ActiveResponse {
   readonly id: string
   readonly fiber: Fiber.Fiber<void>
   readonly output: Array<Json>
+  readonly context: Response.ResponseContext
 }
 
 /** Audio shorter than this cannot be committed. */
@@ -129,7 +131,8 @@ export const run = <E>(
           session: created,
           pacing: options.pacing,
           rules: options.rules,
-          defaultReply: options.defaultReply
+          defaultReply: options.defaultReply,
+          sent: { textChars: 0, audioMs: 0 }
         }
         const fiber = yield* Response.stream(context, id, output).pipe(
           Effect.flatMap((usageValue) =>
@@ -141,7 +144,7 @@ export const run = <E>(
           Effect.withSpan("RealtimeServer.response", { attributes: { "realtime.response_id": id } }),
           Effect.forkScoped
         )
-        active = { id, fiber, output }
+        active = { id, fiber, output, context }
       })
 
     /** Cancels the active response; the cancelled `response.done` still reports usage. */
@@ -154,7 +157,8 @@ export const run = <E>(
         }
         active = null
         yield* Fiber.interrupt(current.fiber)
-        const cancelled = responseObject(session, current.id, "cancelled", current.output, usage(conversation.lastUserText().length, 0, 0))
+        // the usage counts what went out before the cancel
+        const cancelled = responseObject(session, current.id, "cancelled", current.output, Response.usageOf(current.context))
         yield* emit({ type: "response.done", response: cancelled })
       })
 

@@ -1,0 +1,70 @@
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Result, Stream } from "effect"
+import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
+import { resolveApiKey } from "../../src/RealtimeModel.js"
+import * as Send from "../../src/RealtimeModelSendEvent.js"
+import * as RealtimeServer from "../../src/RealtimeServer.js"
+
+/** Runs with exactly these environment variables visible to `Config`. */
+const withEnv = (env: Record<string, string>) => Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env }))
+
+describe("API keys: asked for only where one is needed", () => {
+  it.live("a keyless loopback server just works with connect({ url }) and no OPENAI_API_KEY", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make({ speed: 50, rules: [{ match: "hello", reply: "Hi." }] })
+      const model = yield* OpenAIRealtime.make()
+      const events = yield* model.subscribe
+      yield* model.connect({ url: server.url })
+      yield* model.sendEvent(Send.UserInput.make({ userInput: "hello" }))
+      const transcript = yield* events.pipe(
+        Stream.takeUntil((event) => event._tag === "TurnEnded"),
+        Stream.filterMap((event) => event._tag === "TranscriptDelta" ? Result.succeed(event.delta) : Result.failVoid),
+        Stream.mkString
+      )
+      expect(transcript).toBe("Hi.")
+      // no key went over the wire
+      const received = yield* server.received
+      expect(received.length).toBeGreaterThan(0)
+    }).pipe(withEnv({})))
+
+  it.live("an empty OPENAI_API_KEY= is no key: a keyless server works, OpenAI's host asks for a key", () =>
+    Effect.gen(function*() {
+      expect((yield* resolveApiKey(undefined))._tag).toBe("None")
+      expect((yield* resolveApiKey(""))._tag).toBe("None")
+      const server = yield* RealtimeServer.make({ speed: 50 })
+      const model = yield* OpenAIRealtime.make()
+      yield* model.connect({ url: server.url })
+      yield* model.close
+      const openai = yield* OpenAIRealtime.make()
+      const error = yield* Effect.flip(openai.connect())
+      expect(error.reason).toBe("MissingApiKey")
+      expect(error.message).toContain("OPENAI_API_KEY")
+      const explicit = yield* Effect.flip(openai.connect({ url: "wss://api.openai.com/v1/realtime?model=gpt-realtime" }))
+      expect(explicit.reason).toBe("MissingApiKey")
+    }).pipe(withEnv({ OPENAI_API_KEY: "" })))
+
+  it.live("a server that refuses the upgrade with 401 gets an error saying a key is needed", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make({ apiKey: "sk-needed" })
+      const model = yield* OpenAIRealtime.make()
+      const error = yield* Effect.flip(model.connect({ url: server.url }))
+      expect(error.status).toBe(401)
+      expect(["MissingApiKey", "Unauthorized"]).toContain(error.reason)
+      expect(error.message).toMatch(/needs (a valid )?(an )?API key/)
+    }).pipe(withEnv({})))
+
+  it.live("a key in OPENAI_API_KEY is still sent to a loopback server that wants one", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make({ apiKey: "sk-from-env" })
+      const model = yield* OpenAIRealtime.make()
+      yield* model.connect({ url: server.url })
+      expect(yield* model.status).toBe("connected")
+    }).pipe(withEnv({ OPENAI_API_KEY: "sk-from-env" })))
+
+  it.effect("credentials still never go over plain ws:// to a non-loopback host", () =>
+    Effect.gen(function*() {
+      const model = yield* OpenAIRealtime.make()
+      const error = yield* Effect.flip(model.connect({ url: "ws://example.com/v1/realtime" }))
+      expect(error.reason).toBe("InsecureTransport")
+    }).pipe(withEnv({ OPENAI_API_KEY: "sk-env" })))
+})
