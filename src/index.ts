@@ -69,6 +69,13 @@ export * as RealtimeModel from "./RealtimeModel.js"
  */
 export * as OpenAIRealtime from "./OpenAIRealtime.js"
 /**
+ * The Realtime Calls REST operations of SIP calls (accept, reject, refer, hang up).
+ *
+ * @since 0.2.0
+ * @category modules
+ */
+export * as OpenAICalls from "./OpenAICalls.js"
+/**
  * One spoken exchange played back at realtime speed, with barge-in.
  *
  * @since 0.1.0

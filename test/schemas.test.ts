@@ -86,7 +86,28 @@ const events: ReadonlyArray<Event.RealtimeModelEvent> = [
   }),
   Event.Other.make({ data: { type: "rate_limits.updated" } }),
   Event.Exception.make({ cause: new RealtimeProtocolError({ eventType: "x", message: "bad" }), context: "decoding" }),
-  Event.RawServerEvent.make({ data: { type: "session.created", session: {} } })
+  Event.RawServerEvent.make({ data: { type: "session.created", session: {} } }),
+  Event.InputAudioTranscriptionDelta.make({
+    itemId: "item_1",
+    contentIndex: 0,
+    delta: "hel",
+    logprobs: [{ token: "hel", logprob: -0.2, bytes: [104, 101, 108] }]
+  }),
+  Event.InputAudioTranscriptionSegment.make({
+    itemId: "item_1",
+    contentIndex: 0,
+    segmentId: "seg_1",
+    text: "hello",
+    speaker: "spk_1",
+    start: 0,
+    end: 0.4
+  }),
+  Event.DtmfReceived.make({ digit: "#", receivedAt: 1763605109 }),
+  Event.McpCallStatus.make({ itemId: "mcp_1", outputIndex: 0, status: "completed" }),
+  Event.McpCallArgumentsDelta.make({ responseId: "resp_1", itemId: "mcp_1", outputIndex: 0, delta: "{\"q\"" }),
+  Event.McpCallArgumentsDone.make({ responseId: "resp_1", itemId: "mcp_1", outputIndex: null, arguments: "{\"q\":1}" }),
+  Event.McpListToolsStatus.make({ itemId: "mcp_list_1", status: "failed" }),
+  Event.RateLimitsUpdated.make({ rateLimits: [{ name: "tokens", limit: 50000, remaining: 49950, resetSeconds: 60 }] })
 ]
 
 describe("RealtimeModelEvent", () => {

@@ -16,7 +16,7 @@ describe("OpenAIRealtime connection", () => {
       expect(clientFrameErrors(update)).toEqual([])
       expect(update["session"]).toMatchObject({
         type: "realtime",
-        model: "gpt-realtime",
+        model: "gpt-realtime-2.1",
         instructions: "be brief",
         output_modalities: ["audio"],
         audio: {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, Redacted, Tracer } from "effect"
 import type { Exit } from "effect"
+import { defaultModelName } from "../../src/RealtimeSessionSettings.js"
 import { connectHarness } from "./harness.js"
 
 interface RecordedSpan {
@@ -44,7 +45,7 @@ describe("OpenAIRealtime observability", () => {
         yield* model.close
       }).pipe(Effect.withTracer(recordingTracer(spans)))
       const connection = spans.find((span) => span.name === "OpenAIRealtime.connection")
-      expect(connection?.attributes.get("realtime.model")).toBe("gpt-realtime")
+      expect(connection?.attributes.get("realtime.model")).toBe(defaultModelName)
       expect(String(connection?.attributes.get("realtime.url"))).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/v1\/realtime$/)
       expect(connection?.ended).toBe(true)
       const response = spans.find((span) => span.name === "OpenAIRealtime.response")

@@ -27,6 +27,45 @@ const done = {
 const itemEvent = { previous_item_id: opt(Schema.String), item: Item }
 const outputItemEvent = { response_id: Schema.String, output_index: opt(Schema.Number), item: Item }
 
+const mcpCall = { item_id: Schema.String, output_index: opt(Schema.Number) }
+const mcpArguments = { response_id: Schema.String, item_id: Schema.String, output_index: opt(Schema.Number) }
+
+/** The newer events (streaming input transcription, DTMF, MCP, rate limits); see `realtime/newerEvents.ts`. */
+const newerEvents = [
+  event("conversation.item.input_audio_transcription.delta", {
+    item_id: Schema.String,
+    content_index: opt(Schema.Number),
+    delta: opt(Schema.String),
+    logprobs: opt(Schema.Array(Schema.Struct({ token: Schema.String, logprob: Schema.Number, bytes: Schema.Array(Schema.Number) })))
+  }),
+  event("conversation.item.input_audio_transcription.segment", {
+    item_id: Schema.String,
+    content_index: Schema.Number,
+    id: Schema.String,
+    text: Schema.String,
+    speaker: Schema.String,
+    start: Schema.Number,
+    end: Schema.Number
+  }),
+  event("input_audio_buffer.dtmf_event_received", { event: Schema.String, received_at: Schema.Number }),
+  event("rate_limits.updated", {
+    rate_limits: Schema.Array(Schema.Struct({
+      name: Schema.String,
+      limit: opt(Schema.Number),
+      remaining: opt(Schema.Number),
+      reset_seconds: opt(Schema.Number)
+    }))
+  }),
+  event("response.mcp_call.in_progress", mcpCall),
+  event("response.mcp_call.completed", mcpCall),
+  event("response.mcp_call.failed", mcpCall),
+  event("response.mcp_call_arguments.delta", { ...mcpArguments, delta: Schema.String }),
+  event("response.mcp_call_arguments.done", { ...mcpArguments, arguments: Schema.String }),
+  event("mcp_list_tools.in_progress", { item_id: Schema.String }),
+  event("mcp_list_tools.completed", { item_id: Schema.String }),
+  event("mcp_list_tools.failed", { item_id: Schema.String })
+] as const
+
 /**
  * Every server event the client reads, discriminated by `type`.
  *
@@ -79,7 +118,8 @@ export const ServerEvent = Schema.Union([
     audio_start_ms: Schema.Number,
     audio_end_ms: Schema.Number,
     item_id: Schema.String
-  })
+  }),
+  ...newerEvents
 ])
 /**
  * A decoded server event.

@@ -8,113 +8,15 @@ import * as AudioFormat from "../../AudioFormat.js"
 import * as RealtimeItem from "../../RealtimeItem.js"
 import type { FunctionCall, Usage } from "../../RealtimeModelEvent.js"
 import type { UserInputMessage } from "../../RealtimeModelSendEvent.js"
-import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
-import { defaultModelName } from "../../RealtimeSessionSettings.js"
 import * as Wire from "../protocol/wire.js"
 
 /**
- * The defaults the library uses where the user's settings say nothing.
- *
- * @since 0.1.0
- * @category constants
- */
-export const defaults = {
-  voice: "marin",
-  transcriptionModel: "gpt-4o-mini-transcribe",
-  turnDetection: { type: "semantic_vad", create_response: true, interrupt_response: true }
-} as const
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] }
-
-const turnDetectionToWire = (turn: NonNullable<RealtimeSessionSettings["turnDetection"]>): Record<string, unknown> =>
-  turn.type === "server_vad"
-    ? {
-      type: "server_vad",
-      ...(turn.threshold !== undefined ? { threshold: turn.threshold } : {}),
-      ...(turn.prefixPaddingMs !== undefined ? { prefix_padding_ms: turn.prefixPaddingMs } : {}),
-      ...(turn.silenceDurationMs !== undefined ? { silence_duration_ms: turn.silenceDurationMs } : {}),
-      ...(turn.idleTimeoutMs !== undefined ? { idle_timeout_ms: turn.idleTimeoutMs } : {}),
-      ...(turn.createResponse !== undefined ? { create_response: turn.createResponse } : {}),
-      ...(turn.interruptResponse !== undefined ? { interrupt_response: turn.interruptResponse } : {})
-    }
-    : {
-      type: "semantic_vad",
-      ...(turn.eagerness !== undefined ? { eagerness: turn.eagerness } : {}),
-      ...(turn.createResponse !== undefined ? { create_response: turn.createResponse } : {}),
-      ...(turn.interruptResponse !== undefined ? { interrupt_response: turn.interruptResponse } : {})
-    }
-
-/**
- * The GA `session` object for `session.update`. With `withDefaults` (the initial update) every
- * audio field the user left out gets the library's default; a later update sends only what is given.
+ * The conversion of session settings to the wire lives in `internal/protocol/session.ts`.
  *
  * @since 0.1.0
  * @category to the wire
  */
-export const sessionToWire = (settings: RealtimeSessionSettings, withDefaults: boolean): Record<string, unknown> => {
-  const input: Mutable<Record<string, unknown>> = {}
-  const output: Mutable<Record<string, unknown>> = {}
-  const inputFormat = settings.inputAudioFormat ?? (withDefaults ? "pcm16" : undefined)
-  const outputFormat = settings.outputAudioFormat ?? (withDefaults ? "pcm16" : undefined)
-  if (inputFormat !== undefined) input["format"] = AudioFormat.toWire(inputFormat)
-  if (settings.inputAudioTranscription !== undefined) {
-    input["transcription"] = settings.inputAudioTranscription === null ? null : {
-      model: settings.inputAudioTranscription.model ?? defaults.transcriptionModel,
-      ...(settings.inputAudioTranscription.language !== undefined ? { language: settings.inputAudioTranscription.language } : {}),
-      ...(settings.inputAudioTranscription.prompt !== undefined ? { prompt: settings.inputAudioTranscription.prompt } : {})
-    }
-  } else if (withDefaults) {
-    input["transcription"] = { model: defaults.transcriptionModel }
-  }
-  if (settings.inputAudioNoiseReduction !== undefined) input["noise_reduction"] = settings.inputAudioNoiseReduction
-  if (settings.turnDetection !== undefined) {
-    input["turn_detection"] = settings.turnDetection === null ? null : turnDetectionToWire(settings.turnDetection)
-  } else if (withDefaults) {
-    input["turn_detection"] = defaults.turnDetection
-  }
-  if (outputFormat !== undefined) output["format"] = AudioFormat.toWire(outputFormat)
-  const voice = settings.voice ?? (withDefaults ? defaults.voice : undefined)
-  if (voice !== undefined) output["voice"] = voice
-  if (settings.speed !== undefined) output["speed"] = settings.speed
-  const audio = {
-    ...(Object.keys(input).length > 0 ? { input } : {}),
-    ...(Object.keys(output).length > 0 ? { output } : {})
-  }
-  return {
-    type: "realtime",
-    ...(withDefaults || settings.modelName !== undefined ? { model: settings.modelName ?? defaultModelName } : {}),
-    ...(settings.outputModalities !== undefined
-      ? { output_modalities: settings.outputModalities }
-      : withDefaults
-      ? { output_modalities: ["audio"] }
-      : {}),
-    ...(settings.instructions !== undefined ? { instructions: settings.instructions } : {}),
-    ...(Object.keys(audio).length > 0 ? { audio } : {}),
-    ...(settings.tools !== undefined
-      ? {
-        tools: settings.tools.map((tool) => ({
-          type: "function",
-          name: tool.name,
-          ...(tool.description !== undefined ? { description: tool.description } : {}),
-          parameters: tool.parameters ?? { type: "object", properties: {} }
-        }))
-      }
-      : {}),
-    ...(settings.toolChoice !== undefined ? { tool_choice: settings.toolChoice } : {}),
-    ...(settings.tracing !== undefined
-      ? {
-        tracing: settings.tracing === null || settings.tracing === "auto" ? settings.tracing : {
-          ...(settings.tracing.workflowName !== undefined ? { workflow_name: settings.tracing.workflowName } : {}),
-          ...(settings.tracing.groupId !== undefined ? { group_id: settings.tracing.groupId } : {}),
-          ...(settings.tracing.metadata !== undefined ? { metadata: settings.tracing.metadata } : {})
-        }
-      }
-      : {}),
-    ...(settings.maxOutputTokens !== undefined ? { max_output_tokens: settings.maxOutputTokens } : {}),
-    ...(settings.prompt !== undefined ? { prompt: settings.prompt } : {}),
-    ...(settings.reasoning !== undefined ? { reasoning: settings.reasoning } : {})
-  }
-}
+export { defaults, sessionToWire, turnDetectionToWire } from "../protocol/session.js"
 
 /**
  * The output format a server session says it uses, if it says.

@@ -1,0 +1,278 @@
+/**
+ * The Realtime Calls REST operations a SIP application needs: accept an incoming call (with the
+ * session's settings), reject it, transfer it (SIP REFER) and hang it up. Requests go through
+ * Effect's `HttpClient`, which the application provides (e.g. `FetchHttpClient.layer`); the API key
+ * is `Redacted` and appears in no log, span or error.
+ *
+ * ```ts
+ * const program = Effect.gen(function*() {
+ *   const calls = yield* OpenAICalls
+ *   yield* calls.accept(callId, { instructions: "Greet the caller." })
+ * }).pipe(Effect.provide(OpenAICalls.layerConfig().pipe(Layer.provide(FetchHttpClient.layer))))
+ * ```
+ *
+ * @since 0.2.0
+ */
+import { Config, Context, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Headers, HttpBody, HttpClient, HttpClientRequest } from "effect/http"
+import type { HttpClientError, HttpClientResponse } from "effect/http"
+import { sessionToWire } from "./internal/protocol/session.js"
+import type { RealtimeSessionSettingsInput } from "./RealtimeSessionSettings.js"
+import { defaultModelName, RealtimeSessionSettings } from "./RealtimeSessionSettings.js"
+
+/**
+ * The Calls operations.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const CallOperation = Schema.Literals(["accept", "reject", "refer", "hangup"])
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type CallOperation = typeof CallOperation.Type
+
+/**
+ * Why a Calls operation failed: settings that do not decode (nothing was sent), the HTTP status
+ * class the API answered with, or `Transport` when no answer came.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const CallFailure = Schema.Literals([
+  "InvalidSettings",
+  "Unauthorized",
+  "NotFound",
+  "InvalidRequest",
+  "RateLimited",
+  "ServerError",
+  "Transport"
+])
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type CallFailure = typeof CallFailure.Type
+
+/**
+ * A Calls operation failed. `status`, `errorType`, `code` and the message come from the API's
+ * answer when there was one; `cause` keeps the transport failure otherwise.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class RealtimeCallError extends Schema.TaggedError<RealtimeCallError>()("RealtimeCallError", {
+  operation: CallOperation,
+  callId: Schema.String,
+  reason: CallFailure,
+  message: Schema.String,
+  status: Schema.optional(Schema.Number),
+  errorType: Schema.optional(Schema.String),
+  code: Schema.optional(Schema.String),
+  cause: Schema.optional(Schema.Defect())
+}) {}
+
+/**
+ * How a rejected call is answered: the SIP status code (the API's default is 603 Decline).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RejectOptions {
+  readonly statusCode?: number | undefined
+}
+
+/**
+ * The service's operations. Each succeeds with `void` when the API answers 2xx.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface OpenAICallsService {
+  /**
+   * Accepts an incoming call and configures its session. The settings are decoded (every audio
+   * format spelling accepted) and only those given are sent, with the model (`defaultModelName`
+   * when none is named); a model attached by `callId` sends the library's defaults in its first
+   * `session.update`.
+   */
+  readonly accept: (callId: string, settings?: RealtimeSessionSettingsInput) => Effect.Effect<void, RealtimeCallError>
+  /** Declines an incoming call. */
+  readonly reject: (callId: string, options?: RejectOptions) => Effect.Effect<void, RealtimeCallError>
+  /** Transfers an active call to `targetUri` (`tel:+14155550123`, `sip:agent@example.com`). */
+  readonly refer: (callId: string, targetUri: string) => Effect.Effect<void, RealtimeCallError>
+  /** Ends an active call. */
+  readonly hangup: (callId: string) => Effect.Effect<void, RealtimeCallError>
+}
+
+/**
+ * The Realtime Calls client.
+ *
+ * @since 0.2.0
+ * @category services
+ */
+export class OpenAICalls extends Context.Service<OpenAICalls, OpenAICallsService>()("effect-realtime/OpenAICalls") {}
+
+/**
+ * How to reach the API.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface OpenAICallsOptions {
+  readonly apiKey: Redacted.Redacted<string>
+  /** Defaults to `https://api.openai.com/v1`. */
+  readonly apiUrl?: string | undefined
+  readonly organizationId?: Redacted.Redacted<string> | undefined
+  readonly projectId?: Redacted.Redacted<string> | undefined
+}
+
+/**
+ * The API's endpoint when the options name none.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const defaultApiUrl = "https://api.openai.com/v1"
+
+const ApiErrorBody = Schema.fromJsonString(Schema.Struct({
+  error: Schema.Struct({
+    message: Schema.optional(Schema.NullOr(Schema.String)),
+    type: Schema.optional(Schema.NullOr(Schema.String)),
+    code: Schema.optional(Schema.NullOr(Schema.String))
+  })
+}))
+const decodeApiError = Schema.decodeUnknownOption(ApiErrorBody)
+const decodeSettings = Schema.decodeUnknownEffect(RealtimeSessionSettings)
+
+const failureOf = (status: number): CallFailure =>
+  status === 401 || status === 403
+    ? "Unauthorized"
+    : status === 404
+    ? "NotFound"
+    : status === 429
+    ? "RateLimited"
+    : status >= 500
+    ? "ServerError"
+    : "InvalidRequest"
+
+const statusError = (operation: CallOperation, callId: string, response: HttpClientResponse.HttpClientResponse) =>
+  Effect.flatMap(Effect.orElseSucceed(response.text, () => ""), (text) => {
+    const body = Option.map(decodeApiError(text), (decoded) => decoded.error)
+    const detail = Option.getOrUndefined(Option.flatMap(body, (error) => Option.fromNullishOr(error.message)))
+      ?? (text.trim() === "" ? undefined : text.trim().slice(0, 500))
+    const errorType = Option.getOrUndefined(Option.flatMap(body, (error) => Option.fromNullishOr(error.type)))
+    const code = Option.getOrUndefined(Option.flatMap(body, (error) => Option.fromNullishOr(error.code)))
+    return Effect.fail(
+      new RealtimeCallError({
+        operation,
+        callId,
+        reason: failureOf(response.status),
+        status: response.status,
+        message: `${operation} of call ${callId} failed with HTTP ${response.status}${detail === undefined ? "" : `: ${detail}`}`,
+        ...(errorType !== undefined ? { errorType } : {}),
+        ...(code !== undefined ? { code } : {})
+      })
+    )
+  })
+
+const describe = (cause: unknown): string | undefined =>
+  cause instanceof Error
+    ? cause.cause instanceof Error ? `${cause.message} (${cause.cause.message})` : cause.message
+    : undefined
+
+/** A transport failure keeps its own cause, never the request (whose headers hold the key). */
+const transportError = (operation: CallOperation, callId: string, error: HttpClientError.HttpClientError) => {
+  const cause = "cause" in error.reason ? error.reason.cause : undefined
+  return new RealtimeCallError({
+    operation,
+    callId,
+    reason: "Transport",
+    message: `${operation} of call ${callId} failed: ${describe(cause) ?? error.reason._tag}`,
+    cause: cause ?? error.reason._tag
+  })
+}
+
+/**
+ * Builds the service over the `HttpClient` in context.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const make = (options: OpenAICallsOptions): Effect.Effect<OpenAICallsService, never, HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const base = yield* HttpClient.HttpClient
+    const organization = options.organizationId
+    const project = options.projectId
+    const client = HttpClient.mapRequest(base, (request) => {
+      const authorized = HttpClientRequest.bearerToken(
+        HttpClientRequest.prependUrl(request, (options.apiUrl ?? defaultApiUrl).replace(/\/+$/, "")),
+        Redacted.value(options.apiKey)
+      )
+      const withOrganization = organization === undefined
+        ? authorized
+        : HttpClientRequest.setHeader(authorized, "OpenAI-Organization", Redacted.value(organization))
+      return project === undefined
+        ? withOrganization
+        : HttpClientRequest.setHeader(withOrganization, "OpenAI-Project", Redacted.value(project))
+    })
+
+    const post = (operation: CallOperation, callId: string, body: Record<string, unknown> | undefined) =>
+      client.execute(
+        HttpClientRequest.post(`/realtime/calls/${encodeURIComponent(callId)}/${operation}`, {
+          ...(body !== undefined ? { body: HttpBody.jsonUnsafe(body) } : {})
+        })
+      ).pipe(
+        Effect.mapError((error) => transportError(operation, callId, error)),
+        Effect.flatMap((response) =>
+          response.status >= 200 && response.status < 300 ? Effect.void : statusError(operation, callId, response)
+        ),
+        Effect.withSpan(`OpenAICalls.${operation}`, { attributes: { "realtime.call_id": callId } }),
+        Effect.updateService(Headers.CurrentRedactedNames, (names) => [...names, "openai-organization", "openai-project"])
+      )
+
+    return OpenAICalls.of({
+      accept: (callId, input = {}) =>
+        Effect.flatMap(
+          Effect.mapError(decodeSettings(input), (issue) =>
+            new RealtimeCallError({
+              operation: "accept",
+              callId,
+              reason: "InvalidSettings",
+              message: `accept of call ${callId} was not sent: invalid settings: ${issue.message}`,
+              cause: issue
+            })),
+          (settings) => post("accept", callId, { ...sessionToWire(settings, false), model: settings.modelName ?? defaultModelName })
+        ),
+      reject: (callId, rejectOptions = {}) =>
+        post("reject", callId, rejectOptions.statusCode === undefined ? {} : { status_code: rejectOptions.statusCode }),
+      refer: (callId, targetUri) => post("refer", callId, { target_uri: targetUri }),
+      hangup: (callId) => post("hangup", callId, undefined)
+    })
+  })
+
+/**
+ * The service as a Layer; it needs an `HttpClient` layer (e.g. `FetchHttpClient.layer`).
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layer = (options: OpenAICallsOptions): Layer.Layer<OpenAICalls, never, HttpClient.HttpClient> =>
+  Layer.effect(OpenAICalls, make(options))
+
+/**
+ * The service as a Layer whose key comes from `OPENAI_API_KEY` (through `Config`) unless given.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerConfig = (
+  options: Partial<OpenAICallsOptions> = {}
+): Layer.Layer<OpenAICalls, Config.ConfigError, HttpClient.HttpClient> =>
+  Layer.effect(
+    OpenAICalls,
+    Effect.gen(function*() {
+      const apiKey = options.apiKey ?? (yield* Config.Redacted("OPENAI_API_KEY"))
+      return yield* make({ ...options, apiKey })
+    })
+  )

@@ -1,0 +1,314 @@
+/**
+ * Session settings → the GA `session` object of `session.update` (and of a SIP call's accept):
+ * camelCase in the domain, the protocol's exact spelling on the wire. {@link settingsByWirePath}
+ * names, for every property path of the protocol's realtime session, the setting that produces it.
+ *
+ * @since 0.2.0
+ */
+import { Redacted } from "effect"
+import * as AudioFormat from "../../AudioFormat.js"
+import type * as Settings from "../../RealtimeSessionSettings.js"
+import { defaultModelName } from "../../RealtimeSessionSettings.js"
+
+/**
+ * The defaults the library uses where the user's settings say nothing.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaults = {
+  voice: "marin",
+  transcriptionModel: "gpt-4o-mini-transcribe",
+  turnDetection: { type: "semantic_vad", create_response: true, interrupt_response: true }
+} as const
+
+type Json = Record<string, unknown>
+
+/** The entries whose value is defined, under their wire names. */
+const present = (entries: ReadonlyArray<readonly [string, unknown]>): Json => {
+  const out: Json = {}
+  for (const [key, value] of entries) if (value !== undefined) out[key] = value
+  return out
+}
+
+const nonEmpty = (json: Json): Json | undefined => Object.keys(json).length > 0 ? json : undefined
+
+/**
+ * Turn detection on the wire.
+ *
+ * @since 0.1.0
+ * @category to the wire
+ */
+export const turnDetectionToWire = (turn: Settings.TurnDetection): Json =>
+  turn.type === "server_vad"
+    ? present([
+      ["type", "server_vad"],
+      ["threshold", turn.threshold],
+      ["prefix_padding_ms", turn.prefixPaddingMs],
+      ["silence_duration_ms", turn.silenceDurationMs],
+      ["idle_timeout_ms", turn.idleTimeoutMs],
+      ["create_response", turn.createResponse],
+      ["interrupt_response", turn.interruptResponse]
+    ])
+    : present([
+      ["type", "semantic_vad"],
+      ["eagerness", turn.eagerness],
+      ["create_response", turn.createResponse],
+      ["interrupt_response", turn.interruptResponse]
+    ])
+
+type Transcription = typeof Settings.InputAudioTranscription.Type
+
+const transcriptionToWire = (transcription: Transcription): Json =>
+  present([
+    ["model", transcription.model ?? defaults.transcriptionModel],
+    ["language", transcription.language],
+    ["languages", transcription.languages],
+    ["keywords", transcription.keywords],
+    ["prompt", transcription.prompt],
+    ["delay", transcription.delay]
+  ])
+
+const filterToWire = (filter: typeof Settings.McpToolFilter.Type): Json =>
+  present([["tool_names", filter.toolNames], ["read_only", filter.readOnly]])
+
+const isToolNames = (allowed: ReadonlyArray<string> | typeof Settings.McpToolFilter.Type): allowed is ReadonlyArray<string> =>
+  Array.isArray(allowed)
+
+const approvalToWire = (approval: typeof Settings.McpRequireApproval.Type): Json | string =>
+  typeof approval === "string" ? approval : present([
+    ["always", approval.always === undefined ? undefined : filterToWire(approval.always)],
+    ["never", approval.never === undefined ? undefined : filterToWire(approval.never)]
+  ])
+
+const mcpToolToWire = (tool: Settings.McpTool): Json =>
+  present([
+    ["type", "mcp"],
+    ["server_label", tool.serverLabel],
+    ["server_url", tool.serverUrl],
+    ["connector_id", tool.connectorId],
+    ["tunnel_id", tool.tunnelId],
+    ["authorization", tool.authorization === undefined ? undefined : Redacted.value(tool.authorization)],
+    ["server_description", tool.serverDescription],
+    ["headers", tool.headers],
+    ["allowed_tools", tool.allowedTools == null || isToolNames(tool.allowedTools) ? tool.allowedTools : filterToWire(tool.allowedTools)],
+    ["allowed_callers", tool.allowedCallers],
+    ["require_approval", tool.requireApproval == null ? tool.requireApproval : approvalToWire(tool.requireApproval)],
+    ["defer_loading", tool.deferLoading]
+  ])
+
+const toolToWire = (tool: Settings.Tool): Json =>
+  tool.type === "mcp" ? mcpToolToWire(tool) : present([
+    ["type", "function"],
+    ["name", tool.name],
+    ["description", tool.description],
+    ["parameters", tool.parameters ?? { type: "object", properties: {} }]
+  ])
+
+const toolChoiceToWire = (choice: typeof Settings.ToolChoice.Type): Json | string =>
+  typeof choice === "string" || choice.type === "function"
+    ? choice
+    : present([["type", "mcp"], ["server_label", choice.serverLabel], ["name", choice.name]])
+
+const truncationToWire = (truncation: typeof Settings.Truncation.Type): Json | string =>
+  typeof truncation === "string" ? truncation : present([
+    ["type", "retention_ratio"],
+    ["retention_ratio", truncation.retentionRatio],
+    [
+      "token_limits",
+      truncation.tokenLimits === undefined
+        ? undefined
+        : present([["post_instructions", truncation.tokenLimits.postInstructions]])
+    ]
+  ])
+
+const tracingToWire = (tracing: typeof Settings.Tracing.Type | null): Json | string | null =>
+  tracing === null || tracing === "auto" ? tracing : present([
+    ["workflow_name", tracing.workflowName],
+    ["group_id", tracing.groupId],
+    ["metadata", tracing.metadata]
+  ])
+
+const variableToWire = (variable: Settings.PromptVariable): Json | string => {
+  if (typeof variable === "string") return variable
+  const breakpoint = ["prompt_cache_breakpoint", variable.promptCacheBreakpoint] as const
+  switch (variable.type) {
+    case "input_text":
+      return present([["type", "input_text"], ["text", variable.text], breakpoint])
+    case "input_image":
+      return present([
+        ["type", "input_image"],
+        ["image_url", variable.imageUrl],
+        ["file_id", variable.fileId],
+        ["detail", variable.detail],
+        breakpoint
+      ])
+    case "input_file":
+      return present([
+        ["type", "input_file"],
+        ["file_id", variable.fileId],
+        ["filename", variable.filename],
+        ["file_data", variable.fileData],
+        ["file_url", variable.fileUrl],
+        ["detail", variable.detail],
+        breakpoint
+      ])
+  }
+}
+
+const promptToWire = (prompt: typeof Settings.Prompt.Type): Json =>
+  present([
+    ["id", prompt.id],
+    ["version", prompt.version],
+    [
+      "variables",
+      prompt.variables == null
+        ? prompt.variables
+        : Object.fromEntries(Object.entries(prompt.variables).map(([name, value]) => [name, variableToWire(value)]))
+    ]
+  ])
+
+/**
+ * The GA `session` object for `session.update`. With `withDefaults` (the initial update) every
+ * audio field the user left out gets the library's default; a later update sends only what is given.
+ *
+ * @since 0.1.0
+ * @category to the wire
+ */
+export const sessionToWire = (settings: Settings.RealtimeSessionSettings, withDefaults: boolean): Json => {
+  const inputFormat = settings.inputAudioFormat ?? (withDefaults ? "pcm16" : undefined)
+  const outputFormat = settings.outputAudioFormat ?? (withDefaults ? "pcm16" : undefined)
+  const transcription = settings.inputAudioTranscription
+  const turn = settings.turnDetection
+  const input = nonEmpty(present([
+    ["format", inputFormat === undefined ? undefined : AudioFormat.toWire(inputFormat)],
+    [
+      "transcription",
+      transcription === undefined
+        ? (withDefaults ? { model: defaults.transcriptionModel } : undefined)
+        : transcription === null
+        ? null
+        : transcriptionToWire(transcription)
+    ],
+    ["noise_reduction", settings.inputAudioNoiseReduction],
+    [
+      "turn_detection",
+      turn === undefined ? (withDefaults ? defaults.turnDetection : undefined) : turn === null ? null : turnDetectionToWire(turn)
+    ]
+  ]))
+  const output = nonEmpty(present([
+    ["format", outputFormat === undefined ? undefined : AudioFormat.toWire(outputFormat)],
+    ["voice", settings.voice ?? (withDefaults ? defaults.voice : undefined)],
+    ["speed", settings.speed]
+  ]))
+  return present([
+    ["type", "realtime"],
+    ["model", withDefaults || settings.modelName !== undefined ? settings.modelName ?? defaultModelName : undefined],
+    ["output_modalities", settings.outputModalities ?? (withDefaults ? ["audio"] : undefined)],
+    ["instructions", settings.instructions],
+    ["audio", nonEmpty(present([["input", input], ["output", output]]))],
+    ["include", settings.include],
+    ["tools", settings.tools?.map(toolToWire)],
+    ["tool_choice", settings.toolChoice === undefined ? undefined : toolChoiceToWire(settings.toolChoice)],
+    ["parallel_tool_calls", settings.parallelToolCalls],
+    ["tracing", settings.tracing === undefined ? undefined : tracingToWire(settings.tracing)],
+    ["max_output_tokens", settings.maxOutputTokens],
+    ["truncation", settings.truncation === undefined ? undefined : truncationToWire(settings.truncation)],
+    ["prompt", settings.prompt === undefined ? undefined : promptToWire(settings.prompt)],
+    ["reasoning", settings.reasoning]
+  ])
+}
+
+/**
+ * For every property path of the protocol's realtime session (`a.b`, `[]` for array items, `*`
+ * for a map's values), the setting that produces it, as a path into {@link Settings.RealtimeSessionSettings};
+ * a value starting with `=` is written by the library itself (`=object`: a grouping object, else that constant).
+ *
+ * @since 0.2.0
+ * @category to the wire
+ */
+export const settingsByWirePath: Readonly<Record<string, string>> = {
+  "type": "=realtime",
+  "model": "modelName",
+  "output_modalities": "outputModalities",
+  "instructions": "instructions",
+  "audio": "=object",
+  "audio.input": "=object",
+  "audio.input.transcription": "inputAudioTranscription",
+  "audio.input.transcription.model": "inputAudioTranscription.model",
+  "audio.input.transcription.language": "inputAudioTranscription.language",
+  "audio.input.transcription.languages": "inputAudioTranscription.languages",
+  "audio.input.transcription.keywords": "inputAudioTranscription.keywords",
+  "audio.input.transcription.prompt": "inputAudioTranscription.prompt",
+  "audio.input.transcription.delay": "inputAudioTranscription.delay",
+  "audio.input.noise_reduction": "inputAudioNoiseReduction",
+  "audio.input.noise_reduction.type": "inputAudioNoiseReduction.type",
+  "audio.input.turn_detection": "turnDetection",
+  "audio.input.turn_detection.type": "turnDetection.type",
+  "audio.input.turn_detection.threshold": "turnDetection.threshold",
+  "audio.input.turn_detection.prefix_padding_ms": "turnDetection.prefixPaddingMs",
+  "audio.input.turn_detection.silence_duration_ms": "turnDetection.silenceDurationMs",
+  "audio.input.turn_detection.create_response": "turnDetection.createResponse",
+  "audio.input.turn_detection.interrupt_response": "turnDetection.interruptResponse",
+  "audio.input.turn_detection.idle_timeout_ms": "turnDetection.idleTimeoutMs",
+  "audio.input.turn_detection.eagerness": "turnDetection.eagerness",
+  "audio.output": "=object",
+  "audio.output.voice": "voice",
+  "audio.output.voice.id": "voice.id",
+  "audio.output.speed": "speed",
+  "include": "include",
+  "tracing": "tracing",
+  "tracing.workflow_name": "tracing.workflowName",
+  "tracing.group_id": "tracing.groupId",
+  "tracing.metadata": "tracing.metadata",
+  "tools": "tools",
+  "tools[].type": "tools[].type",
+  "tools[].name": "tools[].name",
+  "tools[].parameters": "tools[].parameters",
+  "tools[].server_label": "tools[].serverLabel",
+  "tools[].server_url": "tools[].serverUrl",
+  "tools[].connector_id": "tools[].connectorId",
+  "tools[].tunnel_id": "tools[].tunnelId",
+  "tools[].authorization": "tools[].authorization",
+  "tools[].server_description": "tools[].serverDescription",
+  "tools[].headers": "tools[].headers",
+  "tools[].allowed_tools": "tools[].allowedTools",
+  "tools[].allowed_tools.tool_names": "tools[].allowedTools.toolNames",
+  "tools[].allowed_tools.read_only": "tools[].allowedTools.readOnly",
+  "tools[].allowed_callers": "tools[].allowedCallers",
+  "tools[].require_approval": "tools[].requireApproval",
+  "tools[].require_approval.always": "tools[].requireApproval.always",
+  "tools[].require_approval.always.tool_names": "tools[].requireApproval.always.toolNames",
+  "tools[].require_approval.always.read_only": "tools[].requireApproval.always.readOnly",
+  "tools[].require_approval.never": "tools[].requireApproval.never",
+  "tools[].require_approval.never.tool_names": "tools[].requireApproval.never.toolNames",
+  "tools[].require_approval.never.read_only": "tools[].requireApproval.never.readOnly",
+  "tools[].defer_loading": "tools[].deferLoading",
+  "tool_choice": "toolChoice",
+  "tool_choice.type": "toolChoice.type",
+  "tool_choice.name": "toolChoice.name",
+  "tool_choice.server_label": "toolChoice.serverLabel",
+  "parallel_tool_calls": "parallelToolCalls",
+  "reasoning": "reasoning",
+  "reasoning.effort": "reasoning.effort",
+  "max_output_tokens": "maxOutputTokens",
+  "truncation": "truncation",
+  "truncation.type": "truncation.type",
+  "truncation.retention_ratio": "truncation.retentionRatio",
+  "truncation.token_limits": "truncation.tokenLimits",
+  "truncation.token_limits.post_instructions": "truncation.tokenLimits.postInstructions",
+  "prompt": "prompt",
+  "prompt.id": "prompt.id",
+  "prompt.version": "prompt.version",
+  "prompt.variables": "prompt.variables",
+  "prompt.variables.*.type": "prompt.variables.*.type",
+  "prompt.variables.*.text": "prompt.variables.*.text",
+  "prompt.variables.*.prompt_cache_breakpoint": "prompt.variables.*.promptCacheBreakpoint",
+  "prompt.variables.*.prompt_cache_breakpoint.mode": "prompt.variables.*.promptCacheBreakpoint.mode",
+  "prompt.variables.*.image_url": "prompt.variables.*.imageUrl",
+  "prompt.variables.*.file_id": "prompt.variables.*.fileId",
+  "prompt.variables.*.detail": "prompt.variables.*.detail",
+  "prompt.variables.*.filename": "prompt.variables.*.filename",
+  "prompt.variables.*.file_data": "prompt.variables.*.fileData",
+  "prompt.variables.*.file_url": "prompt.variables.*.fileUrl"
+}
