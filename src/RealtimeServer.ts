@@ -4,11 +4,16 @@
  * (rules, else an answer that follows the question; tones whose length follows the text) and the
  * usage of each response counts what it sent, a cancelled one included.
  *
+ * It also plays the SIP side of the Realtime Calls API: `incomingCall` rings a call, the REST
+ * operations `OpenAICalls` uses (accept, reject, refer, hang up) answer at `apiUrl`, and a model
+ * connected to `callUrl(callId)` with `callId` attaches to the accepted call's session.
+ *
  * Node only: it listens with `node:http` and upgrades with `ws`.
  *
  * @since 0.1.0
  */
-import { Chunk, Context, Effect, Exit, FiberSet, Layer, Redacted, Ref, Schema } from "effect"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { Chunk, Context, Effect, Exit, FiberSet, Layer, Option, Queue, Redacted, Ref, Schema } from "effect"
 import type { Scope } from "effect"
 import * as Socket from "effect/socket/Socket"
 import { createServer, STATUS_CODES } from "node:http"
@@ -18,7 +23,9 @@ import type { Duplex } from "node:stream"
 import { WebSocketServer } from "ws"
 import type { WebSocket } from "ws"
 import * as Answers from "./internal/server/answers.js"
+import * as Calls from "./internal/server/calls.js"
 import type { ReplyRule as ReplyRuleShape } from "./internal/server/conversation.js"
+import * as Newer from "./internal/server/newer.js"
 import * as Session from "./internal/server/session.js"
 import { defaultModelName } from "./RealtimeSessionSettings.js"
 
@@ -70,6 +77,24 @@ export interface RealtimeServerOptions {
 }
 
 /**
+ * Where a SIP call stands: `ringing` until accepted or rejected; an accepted call is active until
+ * it is referred elsewhere or hung up.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type CallStatus = Calls.CallStatus
+
+/**
+ * What the server knows of a call: its status, the session configuration it was accepted with
+ * (as sent), the SIP status it was rejected with, where it was referred.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type CallInfo = Calls.CallInfo
+
+/**
  * A running embedded server.
  *
  * @since 0.1.0
@@ -83,6 +108,23 @@ export interface RealtimeServer {
   readonly received: Effect.Effect<ReadonlyArray<string>>
   /** Connections open now. */
   readonly connections: Effect.Effect<number>
+  /** The REST API's base URL, e.g. `http://127.0.0.1:PORT/v1`, as `OpenAICalls`' `apiUrl`. */
+  readonly apiUrl: string
+  /**
+   * Rings an incoming SIP call (with this id, else a new `rtc_…` one) and returns its id; the
+   * application then accepts or rejects it through the Calls operations.
+   */
+  readonly incomingCall: (callId?: string) => Effect.Effect<string>
+  /** The WebSocket URL of an accepted call, to `connect({ url, callId })` to. */
+  readonly callUrl: (callId: string) => string
+  /** What the server knows of a call; none for a call it never rang. */
+  readonly call: (callId: string) => Effect.Effect<Option.Option<CallInfo>>
+  /**
+   * Sends DTMF digits (`0`-`9`, `*`, `#`, `A`-`D`) on every connection attached to the call, one
+   * `input_audio_buffer.dtmf_event_received` per digit; fails when the digits are not keypad keys
+   * or no connection is attached.
+   */
+  readonly sendDtmf: (callId: string, digits: string) => Effect.Effect<void, RealtimeServerError>
 }
 
 /**
@@ -159,9 +201,7 @@ export const make: (options?: RealtimeServerOptions) => Effect.Effect<RealtimeSe
     // released last: drops every client socket, then closes the listening socket
     const { http, wss } = yield* Effect.acquireRelease(
       Effect.sync(() => ({
-        http: createServer((_, response) => {
-          response.writeHead(426, { "content-type": "text/plain" }).end("this is a WebSocket endpoint")
-        }),
+        http: createServer(),
         wss: new WebSocketServer({
           noServer: true,
           handleProtocols: (protocols) => (protocols.has("realtime") ? "realtime" : false)
@@ -177,7 +217,7 @@ export const make: (options?: RealtimeServerOptions) => Effect.Effect<RealtimeSe
     )
 
     /** Serves one upgraded connection until either side closes it. */
-    const serve = (ws: WebSocket, request: IncomingMessage) =>
+    const serve = (ws: WebSocket, request: IncomingMessage, call: Option.Option<CallInfo>) =>
       Effect.gen(function*() {
         // closing: normal once the client is gone, "going away" when the server stops, else an internal error
         const socket = yield* Socket.fromWebSocket(
@@ -187,7 +227,18 @@ export const make: (options?: RealtimeServerOptions) => Effect.Effect<RealtimeSe
         const pull = yield* Socket.readerString(socket)
         const writer = yield* socket.writer
         yield* Effect.acquireRelease(Ref.update(open, (n) => n + 1), () => Ref.update(open, (n) => n - 1))
-        const model = new URL(request.url ?? "/", "http://127.0.0.1").searchParams.get("model") ?? defaultModelName
+        const accepted = Option.getOrUndefined(Option.flatMapNullishOr(call, (info) => info.session))
+        const model = typeof accepted?.["model"] === "string"
+          ? accepted["model"]
+          : new URL(request.url ?? "/", "http://127.0.0.1").searchParams.get("model") ?? defaultModelName
+        // a call's connection takes controls (DTMF) and is closed when the call ends
+        const controls = Option.isSome(call) ? yield* Queue.unbounded<Newer.Control>() : undefined
+        if (Option.isSome(call) && controls !== undefined) {
+          yield* calls.attach(call.value.callId, {
+            dtmf: (digits) => Effect.asVoid(Queue.offer(controls, { _tag: "Dtmf", digits })),
+            close: Effect.sync(() => ws.close(1000))
+          })
+        }
         yield* Effect.logDebug("client connected").pipe(Effect.annotateLogs({ model }))
         return yield* Session.run(
           Effect.tap(pull, (frames) => Ref.update(received, Chunk.appendAll(Chunk.fromIterable(frames)))),
@@ -201,7 +252,9 @@ export const make: (options?: RealtimeServerOptions) => Effect.Effect<RealtimeSe
             faults: options.faults ?? {},
             // a failed write means the socket is gone; the reader reports its end
             send: (text) => Effect.ignore(writer.write(text)),
-            terminate: Effect.sync(() => ws.terminate())
+            terminate: Effect.sync(() => ws.terminate()),
+            accepted,
+            controls
           }
         )
       }).pipe(
@@ -216,14 +269,27 @@ export const make: (options?: RealtimeServerOptions) => Effect.Effect<RealtimeSe
     // released first: interrupts every connection's fibers
     const runFork = yield* FiberSet.makeRuntime<never, void, never>()
 
-    http.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-      const status = options.faults?.refuseUpgrade ?? (key !== undefined && !authorized(request, key) ? 401 : undefined)
-      if (status !== undefined) return refuse(socket, status)
-      wss.handleUpgrade(request, socket, head, (ws) => {
-        // nothing is read until the session pulls, so no early frame is lost
-        ws.pause()
-        runFork(serve(ws, request))
+    const calls = yield* Calls.make(key)
+    http.on("request", yield* NodeHttpServer.makeHandler(calls.app, { scope: yield* Effect.scope }))
+
+    /** Upgrades a WebSocket request; one naming a `call_id` needs an accepted call (404 unknown, 400 not active). */
+    const upgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+      Effect.gen(function*() {
+        const status = options.faults?.refuseUpgrade ?? (key !== undefined && !authorized(request, key) ? 401 : undefined)
+        if (status !== undefined) return refuse(socket, status)
+        const callId = new URL(request.url ?? "/", "http://127.0.0.1").searchParams.get("call_id")
+        const call = callId === null ? Option.none() : yield* calls.info(callId)
+        if (callId !== null && Option.isNone(call)) return refuse(socket, 404)
+        if (Option.isSome(call) && call.value.status !== "accepted") return refuse(socket, 400)
+        wss.handleUpgrade(request, socket, head, (ws) => {
+          // nothing is read until the session pulls, so no early frame is lost
+          ws.pause()
+          runFork(serve(ws, request, call))
+        })
       })
+
+    http.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      runFork(upgrade(request, socket, head))
     })
 
     const port = yield* Effect.callback<number, RealtimeServerError>((resume) => {
@@ -236,12 +302,34 @@ export const make: (options?: RealtimeServerOptions) => Effect.Effect<RealtimeSe
       })
     })
     yield* Effect.logDebug("embedded realtime server listening").pipe(Effect.annotateLogs({ port }))
-    return {
-      url: `ws://127.0.0.1:${port}/v1/realtime`,
+    const url = `ws://127.0.0.1:${port}/v1/realtime`
+    const server: RealtimeServer = {
+      url,
       port,
       received: Effect.map(Ref.get(received), Chunk.toReadonlyArray),
-      connections: Ref.get(open)
+      connections: Ref.get(open),
+      apiUrl: `http://127.0.0.1:${port}/v1`,
+      incomingCall: (callId) =>
+        Effect.gen(function*() {
+          const id = callId ?? (yield* nextId("rtc"))
+          yield* calls.ring(id)
+          return id
+        }),
+      callUrl: (callId) => `${url}?call_id=${encodeURIComponent(callId)}`,
+      call: calls.info,
+      sendDtmf: (callId, digits) =>
+        Effect.gen(function*() {
+          if (!Newer.dtmfDigits.test(digits)) {
+            return yield* new RealtimeServerError({ message: `${JSON.stringify(digits)} are not DTMF digits (0-9, *, #, A-D)` })
+          }
+          const attached = yield* calls.attachments(callId)
+          if (attached.length === 0) {
+            return yield* new RealtimeServerError({ message: `no connection is attached to call ${callId}` })
+          }
+          yield* Effect.forEach(attached, (attachment) => attachment.dtmf(digits), { discard: true })
+        })
     }
+    return server
   })
 
 /**

@@ -63,6 +63,18 @@ export const mergeSession = (current: Json, update: Json): Json => {
   })
 }
 
+/**
+ * The session as `session.created`/`session.updated` report it: the service's session object names
+ * a voice by a string, so a custom voice (`{ id }`) is reported by its id.
+ */
+export const reported = (session: Json): Json => {
+  const audio = record(session["audio"])
+  const output = record(audio["output"])
+  const voice = output["voice"]
+  if (typeof voice !== "object" || voice === null) return session
+  return { ...session, audio: { ...audio, output: { ...output, voice: String(record(voice)["id"]) } } }
+}
+
 /** The audio format of one side of the session (pcm16 when unset or unknown). */
 export const formatOf = (session: Json, side: "input" | "output"): AudioFormat.AudioFormat =>
   Option.getOrElse(

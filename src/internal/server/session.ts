@@ -7,14 +7,15 @@
  * streaming the current response). JavaScript runs one of them at a time and each state change is
  * a synchronous step between two effects, so no change is ever seen half made.
  */
-import { Effect, Fiber, Result, Semaphore } from "effect"
+import { Clock, Effect, Fiber, Queue, Result, Semaphore } from "effect"
 import type { Scope } from "effect"
 import * as AudioFormat from "../../AudioFormat.js"
 import * as Codec from "../audio/Codec.js"
 import { decodeClientFrame } from "../protocol/clientEvents.js"
 import * as Base64 from "../realtime/base64.js"
 import { Conversation, entry, type ReplyRule } from "./conversation.js"
-import { defaultSession, formatOf, type Json, mergeSession, record, responseObject, transcribes, turnDetectionOf } from "./objects.js"
+import { defaultSession, formatOf, type Json, mergeSession, record, reported, responseObject, transcribes, turnDetectionOf } from "./objects.js"
+import * as Newer from "./newer.js"
 import * as Response from "./response.js"
 import * as Vad from "./vad.js"
 
@@ -45,6 +46,10 @@ export interface SessionOptions {
   readonly send: (text: string) => Effect.Effect<void>
   /** Drops the connection without a close handshake. */
   readonly terminate: Effect.Effect<void>
+  /** The session configuration a SIP call was accepted with, applied over the defaults. */
+  readonly accepted?: Json | undefined
+  /** Controls from outside (DTMF digits of a call), sent as they come, each frame whole. */
+  readonly controls?: Queue.Dequeue<Newer.Control> | undefined
 }
 
 interface ActiveResponse {
@@ -92,7 +97,16 @@ export const run = <E>(
     const error = (message: string, code: string, eventId: string | undefined, param: string | null = null) =>
       emit({ type: "error", error: { type: "invalid_request_error", code, message, param, event_id: eventId ?? null } })
 
-    let session = defaultSession(yield* nextId("sess"), options.model)
+    let session = mergeSession(defaultSession(yield* nextId("sess"), options.model), options.accepted ?? {})
+    // what the connection's responses used, for `rate_limits.updated`
+    let used = Newer.unused
+    /** Ends a response: its `response.done`, then the rate limits it leaves. */
+    const done = (response: Json, usageValue: Json | null) =>
+      Effect.gen(function*() {
+        yield* emit({ type: "response.done", response })
+        used = Newer.afterResponse(used, usageValue)
+        yield* emit(Newer.rateLimitsEvent(used))
+      })
     const conversation = new Conversation()
     let active: ActiveResponse | null = null
     // the input audio buffer, as 16-bit samples at the input format's rate
@@ -138,7 +152,7 @@ export const run = <E>(
           Effect.flatMap((usageValue) =>
             Effect.suspend(() => {
               active = null
-              return emit({ type: "response.done", response: responseObject(created, id, "completed", output, usageValue) })
+              return done(responseObject(created, id, "completed", output, usageValue), usageValue)
             })
           ),
           Effect.withSpan("RealtimeServer.response", { attributes: { "realtime.response_id": id } }),
@@ -158,8 +172,8 @@ export const run = <E>(
         active = null
         yield* Fiber.interrupt(current.fiber)
         // the usage counts what went out before the cancel
-        const cancelled = responseObject(session, current.id, "cancelled", current.output, Response.usageOf(current.context))
-        yield* emit({ type: "response.done", response: cancelled })
+        const usageValue = Response.usageOf(current.context)
+        yield* done(responseObject(session, current.id, "cancelled", current.output, usageValue), usageValue)
       })
 
     /** Commits the buffer as a user audio item; false when it held too little audio. */
@@ -188,13 +202,7 @@ export const run = <E>(
           const transcript = options.transcribe(samples, ms)
           const item = conversation.find(itemId)
           if (item !== undefined) conversation.update(itemId, { ...item.item, content: [{ type: "input_audio", transcript }] })
-          yield* emit({
-            type: "conversation.item.input_audio_transcription.completed",
-            item_id: itemId,
-            content_index: 0,
-            transcript,
-            usage: { type: "duration", seconds: Math.round(ms / 100) / 10 }
-          })
+          yield* Effect.forEach(Newer.transcriptionEvents(session, itemId, transcript, ms), emit, { discard: true })
         }
         return true
       })
@@ -264,7 +272,7 @@ export const run = <E>(
         switch (event.type) {
           case "session.update":
             session = mergeSession(session, record(event.session))
-            return yield* emit({ type: "session.updated", session })
+            return yield* emit({ type: "session.updated", session: reported(session) })
           case "input_audio_buffer.append": {
             const format = formatOf(session, "input")
             return yield* onAudio(Codec.decode(format, Base64.decode(event.audio)), AudioFormat.sampleRate(format))
@@ -306,7 +314,15 @@ export const run = <E>(
         }
       })
 
-    yield* emit({ type: "session.created", session })
+    yield* emit({ type: "session.created", session: reported(session) })
+    const controls = options.controls
+    if (controls !== undefined) {
+      yield* Effect.forkScoped(Effect.forever(
+        Effect.flatMap(Queue.take(controls), (control) =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            Effect.forEach(Newer.dtmfEvents(control.digits, now), emit, { discard: true })))
+      ))
+    }
     return yield* Effect.forever(
       Effect.flatMap(receive, (frames) => Effect.forEach(frames, handle, { discard: true }))
     )
