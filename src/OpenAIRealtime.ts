@@ -4,20 +4,23 @@
  * `url` and `headers`.
  *
  * Each connection is run by one owner fiber, forked into the scope `connect` was called in: it
- * dials, reads the socket, owns the connection's state, and on its way out closes the socket, ends
- * the spans and tells the listeners. `close` (or closing that scope, or the model's) interrupts it
- * and waits for it to finish, so every operation ends in bounded time whatever the socket did (a
- * listener whose bounded buffer is full still holds the connection up: see `ListenerBuffer`).
+ * dials, owns the connection's state, and on its way out closes the socket, ends the spans and
+ * tells the listeners; a reader fiber beside it hands the socket's frames to it. `close` (or
+ * closing that scope, or the model's) interrupts it and waits for it to finish, so every operation
+ * ends in bounded time whatever the socket did. Listeners never hold the connection up beyond
+ * their buffering policy: with a bounded `ListenerBuffer`, a full listener pauses the processing
+ * of frames (and the reading of the socket), never sends, closes or the final `EndOfStream`.
  *
  * @since 0.1.0
  */
-import { Cause, Deferred, Effect, Exit, Fiber, Layer, Ref } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Layer, Ref, Scheduler } from "effect"
 import type { Duration, Scope } from "effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import * as Socket from "effect/socket/Socket"
 import * as EventHub from "./internal/eventHub.js"
 import * as Connection from "./internal/realtime/connection.js"
 import * as Convert from "./internal/realtime/convert.js"
+import * as Ending from "./internal/realtime/ending.js"
 import * as Handshake from "./internal/realtime/handshake.js"
 import type { RealtimeConnectError, RealtimeConnectionLost, RealtimeSendError } from "./RealtimeError.js"
 import { RealtimeModel } from "./RealtimeModel.js"
@@ -72,23 +75,24 @@ const disposed: Lifecycle = { _tag: "Disposed" }
 const status = (value: ConnectionStatus): RealtimeModelEvent => ({ _tag: "ConnectionStatus", status: value })
 const endOfStream: RealtimeModelEvent = { _tag: "EndOfStream" }
 
-/** How the socket's end reaches the owner. */
-const closedBy = (error: Socket.SocketError): Connection.Delivery => {
-  const reason = error.reason
-  return reason._tag === "SocketCloseError"
-    ? { _tag: "Closed", code: reason.code, reason: reason.closeReason }
-    : { _tag: "Closed", code: undefined, reason: "cause" in reason ? Handshake.detailOf(reason.cause) : reason.message }
-}
-
-/** Reads the socket into the owner's mailbox until the socket ends, then delivers its end. */
+/**
+ * Reads the socket into the owner's mailbox until the socket ends, then delivers its end (which
+ * also stops any later write at once). It pauses while the owner's backlog is at its limit.
+ */
 const pump = (pull: Effect.Effect<NonEmptyReadonlyArray<string>, Socket.SocketError>, connection: Connection.Connection) =>
   Effect.gen(function*() {
     for (;;) {
       const texts = yield* pull
-      const open = yield* connection.deliver(texts.map((text): Connection.Delivery => ({ _tag: "Frame", text })))
-      if (!open) return
+      if (!connection.deliverUnsafe(texts)) return
+      yield* connection.backpressure
+      // let the rest of this socket read arrive before pulling again: one batch per read
+      yield* Effect.yieldNow
     }
-  }).pipe(Effect.catch((error) => Effect.asVoid(connection.deliver([closedBy(error)]))))
+  }).pipe(
+    Effect.catch((error) =>
+      Effect.sync(() => void connection.deliverUnsafe([Ending.fromSocketError(error, Handshake.detailOf)]))
+    )
+  )
 
 /**
  * A new model instance, for one connection at a time, living as long as the Scope (closing the
@@ -111,7 +115,7 @@ export const make = (options: OpenAIRealtimeOptions = {}): Effect.Effect<Realtim
     ) =>
       Effect.gen(function*() {
         const url = Handshake.displayUrl(target.url)
-        yield* hub.publish(status("connecting"))
+        yield* Effect.sync(() => hub.offerAllUnsafe([status("connecting")]))
         const span = yield* Effect.makeSpanScoped("OpenAIRealtime.connection", {
           attributes: { "realtime.model": target.model, "realtime.url": url }
         })
@@ -127,13 +131,13 @@ export const make = (options: OpenAIRealtimeOptions = {}): Effect.Effect<Realtim
         })
         yield* Ref.update(lifecycle, (current): Lifecycle =>
           current._tag === "Connecting" ? { _tag: "Open", owner: current.owner, connection: live } : current)
-        yield* hub.publish(status("connected"))
+        yield* Effect.sync(() => hub.offerAllUnsafe([status("connected")]))
         yield* Deferred.succeed(opened, undefined)
         yield* Effect.logDebug(`connected to ${url}`)
         yield* writer.write(JSON.stringify({ type: "session.update", session: Convert.sessionToWire(settings, true) })).pipe(
           Effect.catch((error) => Effect.logWarning("the initial session.update could not be written", error))
         )
-        yield* Effect.forkScoped(pump(pull, live))
+        yield* Effect.forkScoped(Effect.provideService(pump(pull, live), Scheduler.Scheduler, EventHub.wakeInMicrotask))
         return yield* live.run
       }).pipe(Effect.scoped)
 
@@ -146,7 +150,7 @@ export const make = (options: OpenAIRealtimeOptions = {}): Effect.Effect<Realtim
         const wasOpen = yield* Deferred.isDone(opened)
         yield* Ref.update(lifecycle, (current) => current._tag === "Disposed" ? current : wasOpen ? closed : idle)
         if (!wasOpen) {
-          yield* hub.publish(status("disconnected"))
+          yield* Effect.sync(() => hub.offerAllUnsafe([status("disconnected")]))
           yield* Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)
             ? Deferred.failCause(opened, exit.cause)
             : Deferred.fail(opened, Handshake.connectError("Closed", "the connection was closed before it opened"))
@@ -155,7 +159,10 @@ export const make = (options: OpenAIRealtimeOptions = {}): Effect.Effect<Realtim
         const lost = Exit.isSuccess(exit) ? exit.value : undefined
         if (lost !== undefined) yield* Effect.logWarning(lost.message)
         if (Exit.isFailure(exit) && Cause.hasDies(exit.cause)) yield* Effect.logError("the connection failed", exit.cause)
-        yield* hub.publishAll([...(lost !== undefined ? [{ _tag: "Error", error: lost } as const] : []), status("disconnected"), endOfStream])
+        // never waits for a listener: a stalled one cannot hold the close up
+        yield* Effect.sync(() =>
+          hub.offerAllUnsafe([...(lost !== undefined ? [{ _tag: "Error", error: lost } as const] : []), status("disconnected"), endOfStream])
+        )
       })
 
     const close: Effect.Effect<void> = Effect.flatMap(
@@ -225,7 +232,7 @@ export const make = (options: OpenAIRealtimeOptions = {}): Effect.Effect<Realtim
         Effect.flatMap(Ref.get(lifecycle), (current) =>
           current._tag === "Open"
             ? current.connection.send(valid)
-            : Effect.fail(Connection.notConnected(valid, current._tag === "Closed" || current._tag === "Disposed"))))
+            : Effect.fail(Ending.notConnected(valid, current._tag === "Closed" || current._tag === "Disposed"))))
 
     // the model's scope closes: its connection closes, and every listener's stream ends, including
     // those subscribed after the last connection ended
@@ -233,7 +240,7 @@ export const make = (options: OpenAIRealtimeOptions = {}): Effect.Effect<Realtim
       Effect.gen(function*() {
         const previous = yield* Ref.getAndSet(lifecycle, disposed)
         if (previous._tag === "Connecting" || previous._tag === "Open") yield* Fiber.interrupt(previous.owner)
-        yield* hub.publish(endOfStream)
+        yield* hub.shutdown
       })
     )
 

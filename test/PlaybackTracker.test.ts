@@ -1,5 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
+import { TestClock } from "effect/testing"
+import * as DefaultTracker from "../src/internal/realtime/defaultTracker.js"
 import * as PlaybackTracker from "../src/PlaybackTracker.js"
 
 describe("PlaybackTracker", () => {
@@ -102,4 +104,29 @@ describe("PlaybackTracker", () => {
       const exit = yield* Effect.exit(tracker.getState)
       expect(exit).toEqual(Exit.succeed({ currentItemId: "item_9", currentItemContentIndex: 2, elapsedMs: 42 }))
     }).pipe(Effect.provide(PlaybackTracker.layer)))
+})
+
+describe("the default tracker (realtime speed, over Clock)", () => {
+  it.effect("elapsed is the Clock time since the item's first audio arrived", () =>
+    Effect.gen(function*() {
+      const tracker = DefaultTracker.make()
+      expect(yield* tracker.getState).toEqual(PlaybackTracker.idle)
+      tracker.arrivedUnsafe("item_1", 0, 0)
+      yield* TestClock.adjust("250 millis")
+      expect(yield* tracker.getState).toEqual({ currentItemId: "item_1", currentItemContentIndex: 0, elapsedMs: 250 })
+      yield* tracker.onInterrupted
+      expect(yield* tracker.getState).toEqual(PlaybackTracker.idle)
+    }))
+
+  it.effect("as a PlaybackTrackerService: a new item started `ms` ago, then plays on at realtime speed", () =>
+    Effect.gen(function*() {
+      const tracker: PlaybackTracker.PlaybackTrackerService = DefaultTracker.make()
+      yield* TestClock.adjust("1 second")
+      yield* tracker.onPlayMs("item_2", 1, 100)
+      yield* TestClock.adjust("50 millis")
+      // the same item again: it was already playing, at realtime speed
+      yield* tracker.onPlayBytes("item_2", 1, 4800)
+      expect(yield* tracker.getState).toEqual({ currentItemId: "item_2", currentItemContentIndex: 1, elapsedMs: 150 })
+      expect(Exit.isFailure(yield* Effect.exit(tracker.onPlayMs("", 0, 1)))).toBe(true)
+    }))
 })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Logger, Ref, References, Scope, Stream } from "effect"
 import * as Event from "../src/RealtimeModelEvent.js"
+import * as EventHub from "../src/internal/eventHub.js"
 import { listen } from "../src/RealtimeModel.js"
 import * as RealtimeTesting from "../src/RealtimeTesting.js"
 
@@ -146,5 +147,30 @@ describe("listen", () => {
       const before = yield* Ref.get(count)
       yield* model.emit(delta(1))
       expect(yield* Ref.get(count)).toBe(before)
+    }))
+})
+
+describe("event hub", () => {
+  it.effect("a listener that has reached EndOfStream is forgotten: it retains nothing published later", () =>
+    Effect.gen(function*() {
+      const hub = yield* EventHub.make()
+      // the listener's scope stays open: only the EndOfStream ends it
+      const ended = yield* collect(yield* hub.subscribe)
+      yield* hub.publishAll([delta(1), end])
+      expect(yield* Fiber.join(ended)).toEqual([delta(1), end])
+      expect(hub.listenerCountUnsafe()).toBe(0)
+      const live = yield* collect(yield* hub.subscribe)
+      yield* hub.publishAll([...deltas(1000), end])
+      expect(yield* Fiber.join(live)).toHaveLength(1001)
+      expect(hub.listenerCountUnsafe()).toBe(0)
+    }))
+
+  it.effect("after shutdown every listener ends, and a later subscriber gets only EndOfStream", () =>
+    Effect.gen(function*() {
+      const hub = yield* EventHub.make({ capacity: 2 })
+      const before = yield* collect(yield* hub.subscribe)
+      yield* hub.shutdown
+      expect(yield* Fiber.join(before)).toEqual([end])
+      expect(yield* Stream.runCollect(yield* hub.subscribe)).toEqual([end])
     }))
 })

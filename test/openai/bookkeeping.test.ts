@@ -4,7 +4,7 @@ import * as EventHub from "../../src/internal/eventHub.js"
 import * as Connection from "../../src/internal/realtime/connection.js"
 import * as Send from "../../src/RealtimeModelSendEvent.js"
 
-const frame = (value: unknown): Connection.Delivery => ({ _tag: "Frame", text: JSON.stringify(value) })
+const frame = (value: unknown): Connection.Delivery => JSON.stringify(value)
 
 describe("connection bookkeeping over a long session", () => {
   it.effect("stays bounded across thousands of responses with interrupts", () =>

@@ -2,9 +2,12 @@ import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Queue, Scope, Stream } from "effect"
 import * as EventHub from "../../src/internal/eventHub.js"
 import * as Connection from "../../src/internal/realtime/connection.js"
+import * as Ending from "../../src/internal/realtime/ending.js"
 import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
+import type { RealtimeModelService } from "../../src/RealtimeModel.js"
 import * as Send from "../../src/RealtimeModelSendEvent.js"
 import * as Loopback from "../support/loopbackServer.js"
+import { connectHarness } from "./harness.js"
 
 const audio = Send.SendAudio.make({ audio: new Uint8Array(2) })
 
@@ -86,7 +89,7 @@ describe("connection lifecycle: nothing waits without a way out", () => {
       yield* Fiber.interrupt(owner)
       for (const fiber of [...queued, late]) expect((yield* Fiber.join(fiber)).reason).toBe("Closed")
       expect((yield* Effect.flip(connection.send(audio))).reason).toBe("Closed")
-      expect(yield* connection.deliver([{ _tag: "Frame", text: "{}" }])).toBe(false)
+      expect(yield* connection.deliver(["{}"])).toBe(false)
       expect(yield* connection.bookkeeping).toEqual({ audioItems: 0, interruptedResponses: 0, responseSpans: 0 })
     }))
 
@@ -95,10 +98,75 @@ describe("connection lifecycle: nothing waits without a way out", () => {
       const hub = yield* EventHub.make()
       const span = yield* Effect.makeSpanScoped("test")
       const connection = yield* Connection.make({ hub, write: () => Effect.void, settings: {}, customTracker: undefined, span })
-      yield* connection.deliver([{ _tag: "Closed", code: 4000, reason: "bye" }])
+      yield* connection.deliver([{ _tag: "Closed", by: "server", code: 4000, reason: "bye" }])
       const after = yield* Effect.forkChild(Effect.flip(connection.send(audio)), { startImmediately: true })
       const lost = yield* connection.run
       expect(lost).toMatchObject({ _tag: "RealtimeConnectionLost", code: 4000, reason: "bye" })
       expect((yield* Fiber.join(after)).reason).toBe("Closed")
+    }))
+
+  it.effect("a send while connecting fails with NotConnected at once; a close then lets the model connect again", () =>
+    Effect.gen(function*() {
+      const stalled = yield* Loopback.make({ neverAnswer: true })
+      const model = yield* OpenAIRealtime.make()
+      const attempt = yield* Effect.forkChild(Effect.flip(model.connect({ apiKey: "k", url: stalled.url })))
+      yield* Queue.take(stalled.upgrades)
+      expect((yield* Effect.flip(model.sendEvent(audio))).reason).toBe("NotConnected")
+      yield* model.close
+      expect((yield* Fiber.join(attempt)).reason).toBe("Closed")
+      const loopback = yield* Loopback.make()
+      yield* model.connect({ apiKey: "k", url: loopback.url })
+      yield* Queue.take(loopback.connections)
+      expect(yield* model.status).toBe("connected")
+    }))
+
+  it.effect("closing the model's scope ends listeners subscribed from elsewhere, in every state", () =>
+    Effect.gen(function*() {
+      const listenerScope = yield* Effect.scope
+      const tagsWhenClosed = (setup: (model: RealtimeModelService) => Effect.Effect<void, never, Scope.Scope>) =>
+        Effect.gen(function*() {
+          const listener = yield* Effect.scoped(Effect.gen(function*() {
+            const model = yield* OpenAIRealtime.make()
+            const stream = yield* Scope.provide(model.subscribe, listenerScope)
+            const listener = yield* Effect.forkIn(Stream.runCollect(stream), listenerScope)
+            yield* setup(model)
+            return listener
+          }))
+          return (yield* Fiber.join(listener)).map((event) => event._tag === "ConnectionStatus" ? event.status : event._tag)
+        })
+      // idle: never connected
+      expect(yield* tagsWhenClosed(() => Effect.void)).toEqual(["EndOfStream"])
+      // after a failed connect
+      const port = yield* Effect.scoped(Effect.map(Loopback.make(), (server) => server.port))
+      expect(yield* tagsWhenClosed((model) => Effect.ignore(model.connect({ apiKey: "k", url: `ws://127.0.0.1:${port}/` }))))
+        .toEqual(["connecting", "disconnected", "EndOfStream"])
+      // while connecting
+      const stalled = yield* Loopback.make({ neverAnswer: true })
+      expect(yield* tagsWhenClosed((model) =>
+        Effect.gen(function*() {
+          yield* Effect.forkIn(Effect.ignore(model.connect({ apiKey: "k", url: stalled.url })), listenerScope)
+          yield* Queue.take(stalled.upgrades)
+        })
+      )).toEqual(["connecting", "disconnected", "EndOfStream"])
+      // open
+      const loopback = yield* Loopback.make()
+      expect(yield* tagsWhenClosed((model) => Effect.orDie(model.connect({ apiKey: "k", url: loopback.url }))))
+        .toEqual(["connecting", "connected", "disconnected", "EndOfStream"])
+    }))
+
+  it.effect("connection-lost errors say who ended the connection and why", () =>
+    Effect.gen(function*() {
+      const lost = (by: "server" | "transport", code: number | undefined, reason: string | undefined) =>
+        Ending.connectionLost({ _tag: "Closed", by, code, reason }).message
+      expect(lost("server", 4001, "going away")).toBe("the server closed the connection (code 4001: going away)")
+      expect(lost("server", 1000, undefined)).toBe("the server closed the connection (code 1000)")
+      expect(lost("transport", 1006, undefined)).toBe("the connection dropped without a close frame (code 1006)")
+      expect(lost("transport", undefined, "read ECONNRESET")).toBe("the client lost the connection (read ECONNRESET)")
+      expect(lost("transport", undefined, undefined)).toBe("the client lost the connection")
+      // on a real socket
+      const { next, server } = yield* connectHarness()
+      yield* server.close(4002)
+      const error = (yield* next("Error")).error
+      expect(error).toMatchObject({ _tag: "RealtimeConnectionLost", code: 4002, message: "the server closed the connection (code 4002)" })
     }))
 })

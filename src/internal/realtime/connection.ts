@@ -1,28 +1,39 @@
 /**
  * One live connection of the OpenAI Realtime model, run by a single owner fiber. Everything that
  * touches the connection's state reaches the owner through one mailbox, in order: frames from the
- * socket, the socket's end, the application's send events and bookkeeping queries. The owner maps
- * frames to model events, turns send events into client frames, runs barge-in and keeps at most
- * one response in flight. No other fiber reads or writes the state.
+ * socket, the socket's end, the application's send events, bookkeeping queries and the hub's
+ * "listeners have room again". The owner maps frames to model events, turns send events into
+ * client frames, runs barge-in and keeps at most one response in flight. No other fiber reads or
+ * writes the state.
  *
- * Every mailbox request ends: once the owner stops (the socket ended, or its fiber was
- * interrupted), the mailbox refuses new requests and the ones still queued are answered with a
- * typed error.
+ * Nothing waits without a way out:
+ * - The owner never waits for a listener. When a bounded listener is full it stops processing
+ *   frames (they wait in a backlog, and the socket reader stops reading once the backlog is at its
+ *   limit), logs one warning for the stall, and keeps serving sends and queries, so a listener
+ *   that itself sends cannot deadlock the connection. It picks the frames up again when the hub
+ *   has room.
+ * - Once the socket has ended, no frame is written into it: a send fails with `Closed` at once,
+ *   even before the owner has processed the end.
+ * - Once the owner stops, the mailbox refuses new requests and those still queued are answered
+ *   with a typed error.
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Deferred, Effect, Exit, LogLevel, Queue } from "effect"
+import { Cause, Clock, Data, Deferred, Effect, Exit, Latch, LogLevel, Queue } from "effect"
 import type { Scope, Tracer } from "effect"
 import type { SocketError } from "effect/socket/Socket"
 import type { PlaybackTrackerService } from "../../PlaybackTracker.js"
-import { RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeError.js"
+import type { RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeError.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { Interrupt, RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
 import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
+import { promptQueue } from "../eventHub.js"
 import type { EventHub } from "../eventHub.js"
 import * as Base64 from "./base64.js"
 import * as Convert from "./convert.js"
+import * as Ending from "./ending.js"
 import * as Inbound from "./inbound.js"
+import * as Sequencer from "./sequencer.js"
 import * as State from "./state.js"
 
 /**
@@ -31,9 +42,7 @@ import * as State from "./state.js"
  * @since 0.1.0
  * @category models
  */
-export type Delivery =
-  | { readonly _tag: "Frame"; readonly text: string }
-  | { readonly _tag: "Closed"; readonly code: number | undefined; readonly reason: string | undefined }
+export type Delivery = string | Ending.SocketEnd
 
 type Command =
   | Delivery
@@ -43,6 +52,9 @@ type Command =
     readonly reply: Deferred.Deferred<void, RealtimeSendError>
   }
   | { readonly _tag: "Inspect"; readonly reply: Deferred.Deferred<State.Bookkeeping> }
+  | { readonly _tag: "Resume" }
+
+const resume: Command = { _tag: "Resume" }
 
 /**
  * What a connection is built from: the listener hub, the socket's writer, the settings sent at
@@ -57,8 +69,10 @@ export interface ConnectionOptions {
   readonly settings: RealtimeSessionSettings
   readonly customTracker: PlaybackTrackerService | undefined
   readonly span: Tracer.Span
-  /** How many undelivered frames and requests the mailbox holds before the socket reader waits. Default 1024. */
-  readonly mailboxCapacity?: number
+  /** How many unprocessed frames may wait before the socket reader stops reading. Default 1024. */
+  readonly backlogLimit?: number
+  /** See the response sequencer. Default 30 seconds. */
+  readonly staleResponseMs?: number
 }
 
 /**
@@ -69,7 +83,11 @@ export interface ConnectionOptions {
  */
 export interface Connection {
   /** Hands socket deliveries to the owner, in order; `false` once the owner has stopped. */
-  readonly deliver: (deliveries: Iterable<Delivery>) => Effect.Effect<boolean>
+  readonly deliverUnsafe: (deliveries: ReadonlyArray<Delivery>) => boolean
+  /** {@link deliverUnsafe} as an effect. */
+  readonly deliver: (deliveries: ReadonlyArray<Delivery>) => Effect.Effect<boolean>
+  /** Waits while the frames the owner has not processed are at the backlog limit. */
+  readonly backpressure: Effect.Effect<void>
   /** Sends an event through the owner; ends with its result, or `Closed` once the owner has stopped. */
   readonly send: (event: RealtimeModelSendEvent) => Effect.Effect<void, RealtimeSendError>
   /**
@@ -81,44 +99,10 @@ export interface Connection {
   readonly bookkeeping: Effect.Effect<State.Bookkeeping>
 }
 
-/**
- * A send that found no connection to go through.
- *
- * @since 0.1.0
- * @category errors
- */
-export const notConnected = (event: RealtimeModelSendEvent, closed: boolean): RealtimeSendError =>
-  new RealtimeSendError({
-    reason: closed ? "Closed" : "NotConnected",
-    eventTag: event._tag,
-    message: closed ? "the connection is closed; connect again to send" : "the model is not connected: call connect first"
-  })
+/** A write refused because the socket had ended before it. */
+class SocketEnded extends Data.TaggedError("SocketEnded")<{ readonly lost: RealtimeConnectionLost }> {}
 
-const transportError = (event: RealtimeModelSendEvent, error: SocketError): RealtimeSendError =>
-  new RealtimeSendError({
-    reason: "Transport",
-    eventTag: event._tag,
-    message: `the ${event._tag} event could not be written to the socket: ${error.message}`,
-    cause: error
-  })
-
-/**
- * The error reported when the socket ends under a live connection.
- *
- * @since 0.1.0
- * @category errors
- */
-export const connectionLost = (code: number | undefined, reason: string | undefined): RealtimeConnectionLost =>
-  new RealtimeConnectionLost({
-    ...(code !== undefined ? { code } : {}),
-    ...(reason !== undefined ? { reason } : {}),
-    message: `the server closed the connection${code !== undefined ? ` (code ${code}` : ""}${
-      reason ? `${code !== undefined ? ": " : " ("}${reason})` : code !== undefined ? ")" : ""
-    }`
-  })
-
-/** Frames and requests the owner takes from the mailbox at once. */
-const batchSize = 256
+const stopped = Ending.connectionLost({ _tag: "Closed", by: "transport", code: undefined, reason: "the connection stopped" })
 
 /**
  * Builds a connection; nothing runs until `run` does. Response spans still open end with the scope.
@@ -129,55 +113,70 @@ const batchSize = 256
 export const make = (options: ConnectionOptions): Effect.Effect<Connection, never, Scope.Scope> =>
   Effect.gen(function*() {
     const { customTracker, hub } = options
-    const mailbox = yield* Queue.bounded<Command, Cause.Done>(options.mailboxCapacity ?? 1024)
-    const state = State.make(options.settings.outputAudioFormat ?? "pcm16")
+    const bounded = hub.capacity !== undefined
+    const backlogLimit = options.backlogLimit ?? 1024
+    const mailbox = yield* promptQueue<Command>()
+    const gate = Latch.makeUnsafe(true)
+    const state = State.make(options.settings.outputAudioFormat ?? "pcm16", options.staleResponseMs)
+    const tracker = customTracker ?? state.tracker
 
     yield* Effect.addFinalizer(() =>
       Effect.flatMap(Clock.currentTimeNanos, (now) => Effect.sync(() => State.release(state, now)))
     )
 
-    const write = (frame: Record<string, unknown>) => options.write(JSON.stringify(frame))
+    /** Set by the socket reader when the socket ends, before the owner has processed it. */
+    let ended: RealtimeConnectionLost | undefined = undefined
+
+    const write = (frame: Record<string, unknown>): Effect.Effect<void, SocketError | SocketEnded> =>
+      ended !== undefined ? Effect.fail(new SocketEnded({ lost: ended })) : options.write(JSON.stringify(frame))
     const writeAll = (frames: ReadonlyArray<Record<string, unknown>>) => Effect.forEach(frames, write, { discard: true })
+    const writeOrWarn = (frame: Record<string, unknown> | undefined, what: string) =>
+      frame === undefined ? Effect.void : Effect.catch(write(frame), (error) => Effect.logWarning(`${what} could not be written`, error))
+
+    // ---- listeners: the owner never waits for them ----
+
+    let stalled = false
+    const publish = (out: Array<RealtimeModelEvent>): Effect.Effect<void> => {
+      if (out.length === 0) return Effect.void
+      const full = hub.offerAllUnsafe(out)
+      out.length = 0
+      if (!full || stalled) return Effect.void
+      stalled = true
+      hub.whenRoomUnsafe(() => Queue.offerUnsafe(mailbox, resume))
+      return Effect.logWarning(
+        `a listener is ${hub.capacity} events behind; the connection waits until it catches up`
+      )
+    }
 
     // ---- barge-in ----
 
-    const playing: Effect.Effect<State.Playing | undefined> = customTracker !== undefined
-      ? Effect.map(customTracker.getState, (s) =>
-        s.currentItemId === null || s.elapsedMs === null
-          ? undefined
-          : { itemId: s.currentItemId, contentIndex: s.currentItemContentIndex ?? 0, elapsedMs: s.elapsedMs })
-      : Effect.map(Clock.currentTimeMillis, (now) => State.defaultPlaying(state, now))
-
     const interrupt = (event: Interrupt) =>
       Effect.gen(function*() {
-        const plan = State.planInterrupt(state, event, yield* playing)
-        if (plan.interrupted !== undefined) yield* hub.publish({ _tag: "AudioInterrupted", ...plan.interrupted })
+        const playing = yield* tracker.getState
+        const position = playing.currentItemId === null || playing.elapsedMs === null ? undefined : {
+          itemId: playing.currentItemId,
+          contentIndex: playing.currentItemContentIndex ?? 0,
+          elapsedMs: playing.elapsedMs
+        }
+        const plan = State.planInterrupt(state, event, position)
+        if (plan.interrupted !== undefined) yield* publish([{ _tag: "AudioInterrupted", ...plan.interrupted }])
         yield* writeAll(plan.before)
         if (plan.resetTrackers) {
-          State.clearCurrent(state)
+          yield* state.tracker.onInterrupted
           if (customTracker !== undefined) yield* customTracker.onInterrupted
         }
         yield* writeAll(plan.after)
       })
 
-    // ---- responses ----
+    // ---- send events → client frames ----
 
     const requestResponse = (response: Record<string, unknown> | undefined) =>
-      Effect.suspend(() => {
-        const frame = State.requestResponse(state, response)
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const frame = Sequencer.request(state.sequencer, response, now)
         return frame === undefined ? Effect.logDebug("response.create held until the response in flight is done") : write(frame)
       })
 
-    const releaseResponse: Effect.Effect<void> = Effect.suspend(() => {
-      const queued = State.releaseResponse(state)
-      return queued === undefined ? Effect.void : requestResponse(queued.response).pipe(
-        Effect.catch((error) => Effect.logWarning("a held response.create could not be written", error))
-      )
-    })
-
-    // ---- send events → client frames ----
-
-    const dispatch = (event: RealtimeModelSendEvent): Effect.Effect<void, SocketError> => {
+    const dispatch = (event: RealtimeModelSendEvent): Effect.Effect<void, SocketError | SocketEnded> => {
       switch (event._tag) {
         case "RawMessage": {
           const frame: Record<string, unknown> = { ...event.otherData, type: event.type }
@@ -207,40 +206,44 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
 
     /** Runs a send and answers it; an owner interrupted meanwhile answers `Closed`. */
     const answer = (event: RealtimeModelSendEvent, reply: Deferred.Deferred<void, RealtimeSendError>) =>
-      Effect.mapError(dispatch(event), (error) => transportError(event, error)).pipe(
-        Effect.onExit((exit) =>
-          Deferred.done(
-            reply,
-            Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? Exit.fail(notConnected(event, true)) : exit
-          )
-        ),
-        Effect.ignore
-      )
+      Effect.mapError(dispatch(event), (error) =>
+        error instanceof SocketEnded ? Ending.lostBeforeWrite(event, error.lost) : Ending.transportError(event, error)).pipe(
+          Effect.onExit((exit) =>
+            Deferred.done(
+              reply,
+              Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? Exit.fail(Ending.notConnected(event, true)) : exit
+            )
+          ),
+          Effect.ignore
+        )
 
     // ---- what frames leave to do ----
 
-    const followUp = (action: Inbound.Action): Effect.Effect<void> => {
+    const followUp = (action: Inbound.Action, now: number): Effect.Effect<void> => {
       switch (action._tag) {
         case "Session":
           return action.format === undefined || customTracker === undefined
             ? Effect.void
             : customTracker.setAudioFormat(action.format)
         case "ResponseCreated":
-          return Effect.map(
+          return Effect.flatMap(
             Effect.makeSpan("OpenAIRealtime.response", {
               parent: options.span,
               attributes: { "realtime.response_id": action.responseId, "realtime.session_id": state.session?.id ?? "" }
             }),
-            (span) => State.responseStarted(state, action.responseId, span)
+            (span) => {
+              const missed = State.responseStarted(state, action.responseId, span, now)
+              return missed === undefined ? Effect.void : Effect.map(Clock.currentTimeNanos, (t) => missed.end(t, Exit.void))
+            }
           )
         case "ResponseDone":
           return Effect.gen(function*() {
             const span = State.responseFinished(state, action.responseId)
             if (span !== undefined) span.end(yield* Clock.currentTimeNanos, Exit.void)
-            if (State.releasesSequence(state, action.responseId)) yield* releaseResponse
+            yield* writeOrWarn(Sequencer.done(state.sequencer, action.responseId, now), "a held response.create")
           })
         case "ServerError":
-          return State.onServerError(state, action.code, action.eventId) ? releaseResponse : Effect.void
+          return writeOrWarn(Sequencer.error(state.sequencer, action.code, action.eventId, now), "a held response.create")
         case "SpeechStarted":
           return interrupt(Inbound.bargeIn).pipe(
             Effect.catch((error) => Effect.logWarning("barge-in could not be completed", error))
@@ -250,50 +253,80 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
 
     // ---- the owner ----
 
-    /** The batch being processed and how far the owner got; what it did not reach is refused if it stops. */
+    /** The commands being processed and how far the owner got; what it did not reach is refused if it stops. */
     let batch: ReadonlyArray<Command> = []
     let next = 0
+    /** Frames (and the socket's end) that arrived while the owner waited for a listener. */
+    let backlog: Array<Delivery> = []
 
-    const publish = (out: Array<RealtimeModelEvent>) => out.length === 0 ? Effect.void : hub.publishAll(out.splice(0))
+    const backlogSize = () => backlog.length + Queue.sizeUnsafe(mailbox) + batch.length - next
 
-    /** Processes the batch; returns the socket's end when the batch holds it. */
+    /** Processes the batch; returns the socket's end when it reaches it. */
     const processBatch = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       const debug = yield* LogLevel.isEnabled("Debug")
       const out: Array<RealtimeModelEvent> = []
       while (next < batch.length) {
         const command = batch[next++]!
-        switch (command._tag) {
-          case "Frame": {
-            const handled = Inbound.handleFrame(state, command.text, now, debug, out)
-            if (handled.debug !== undefined) yield* Effect.logDebug(handled.debug)
-            if (handled.warning !== undefined) yield* Effect.logWarning(handled.warning)
-            if (handled.action !== undefined) {
-              yield* publish(out)
-              yield* followUp(handled.action)
-            }
-            break
+        if (typeof command === "string") {
+          if (stalled) {
+            backlog.push(command)
+            continue
           }
-          case "Closed":
+          const handled = Inbound.handleFrame(state, command, now, debug, out)
+          if (handled.debug !== undefined) yield* Effect.logDebug(handled.debug)
+          if (handled.warning !== undefined) yield* Effect.logWarning(handled.warning)
+          if (handled.action !== undefined) {
             yield* publish(out)
-            return connectionLost(command.code, command.reason)
+            yield* followUp(handled.action, now)
+          } else if (bounded) {
+            yield* publish(out)
+          }
+          continue
+        }
+        switch (command._tag) {
+          case "Closed":
+            if (stalled) {
+              backlog.push(command)
+              break
+            }
+            yield* publish(out)
+            return Ending.connectionLost(command)
           case "Send":
             yield* publish(out)
+            // a stale response in flight is probed before anything sent after it
+            yield* writeOrWarn(Sequencer.probe(state.sequencer, now), "a held response.create")
             yield* answer(command.event, command.reply)
             break
           case "Inspect":
             yield* publish(out)
             yield* Deferred.succeed(command.reply, State.bookkeeping(state))
             break
+          case "Resume":
+            yield* publish(out)
+            if (!stalled) break
+            if (hub.isFullUnsafe()) {
+              hub.whenRoomUnsafe(() => Queue.offerUnsafe(mailbox, resume))
+              break
+            }
+            stalled = false
+            // the frames held during the stall come first, then the rest of this batch
+            batch = [...backlog, ...batch.slice(next)]
+            backlog = []
+            next = 0
+            break
         }
       }
       yield* publish(out)
+      yield* writeOrWarn(Sequencer.probe(state.sequencer, now), "a held response.create")
       return undefined
     })
 
     const refuse = (command: Command) =>
-      command._tag === "Send"
-        ? Deferred.fail(command.reply, notConnected(command.event, true))
+      typeof command === "string"
+        ? Effect.void
+        : command._tag === "Send"
+        ? Deferred.fail(command.reply, Ending.notConnected(command.event, true))
         : command._tag === "Inspect"
         ? Deferred.succeed(command.reply, State.bookkeeping(state))
         : Effect.void
@@ -304,19 +337,22 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       const rest = [...batch.slice(next), ...yield* Queue.collect(mailbox)]
       batch = []
       next = 0
+      backlog = []
+      gate.openUnsafe()
       yield* Effect.forEach(rest, refuse, { discard: true })
     })
 
     const run: Effect.Effect<RealtimeConnectionLost> = Effect.gen(function*() {
       for (;;) {
-        batch = yield* Queue.takeBetween(mailbox, 1, batchSize)
+        if (!Latch.isOpen(gate) && backlogSize() < backlogLimit) gate.openUnsafe()
+        batch = yield* Queue.takeAll(mailbox)
         next = 0
         const lost = yield* processBatch
         if (lost !== undefined) return lost
       }
     }).pipe(
       // the mailbox only ends when the owner stops, so this is never reached while it runs
-      Effect.catch(() => Effect.succeed(connectionLost(undefined, "the connection stopped"))),
+      Effect.catch(() => Effect.succeed(stopped)),
       Effect.ensuring(refuseRemaining)
     )
 
@@ -325,12 +361,25 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       refused: Effect.Effect<A, E>
     ): Effect.Effect<A, E> =>
       Effect.flatMap(Deferred.make<A, E>(), (reply) =>
-        Effect.flatMap(Queue.offer(mailbox, command(reply)), (accepted) => accepted ? Deferred.await(reply) : refused))
+        Queue.offerUnsafe(mailbox, command(reply)) ? Deferred.await(reply) : refused)
+
+    const deliverUnsafe = (deliveries: ReadonlyArray<Delivery>): boolean => {
+      for (const delivery of deliveries) {
+        if (typeof delivery !== "string" && ended === undefined) ended = Ending.connectionLost(delivery)
+      }
+      return Queue.offerAllUnsafe(mailbox, deliveries).length === 0
+    }
 
     const connection: Connection = {
-      deliver: (deliveries) => Effect.map(Queue.offerAll(mailbox, deliveries), (rest) => rest.length === 0),
+      deliverUnsafe,
+      deliver: (deliveries) => Effect.sync(() => deliverUnsafe(deliveries)),
+      backpressure: Effect.suspend(() => {
+        if (backlogSize() < backlogLimit) return Effect.void
+        gate.closeUnsafe()
+        return gate.await
+      }),
       send: (event) =>
-        request<void, RealtimeSendError>((reply) => ({ _tag: "Send", event, reply }), Effect.fail(notConnected(event, true))),
+        request<void, RealtimeSendError>((reply) => ({ _tag: "Send", event, reply }), Effect.fail(Ending.notConnected(event, true))),
       run,
       bookkeeping: request<State.Bookkeeping, never>(
         (reply) => ({ _tag: "Inspect", reply }),

@@ -13,7 +13,7 @@ import type * as AudioFormat from "../../AudioFormat.js"
 import { RealtimeProtocolError } from "../../RealtimeError.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { Interrupt } from "../../RealtimeModelSendEvent.js"
-import { decodeServerFrame } from "../protocol/serverEvents.js"
+import { decodeFrame } from "./decode.js"
 import type { ServerEvent } from "../protocol/serverEvents.js"
 import * as Base64 from "./base64.js"
 import * as Convert from "./convert.js"
@@ -78,11 +78,13 @@ const mapEvent = (
       return undefined
     }
     case "response.output_audio_transcript.delta":
+      State.alive(state, event.response_id, now)
       if (!State.isInterrupted(state, event.response_id)) {
         out.push({ _tag: "TranscriptDelta", itemId: event.item_id, delta: event.delta, responseId: event.response_id })
       }
       return undefined
     case "response.output_text.delta":
+      State.alive(state, event.response_id, now)
       out.push({ _tag: "OutputTextDelta", itemId: event.item_id, delta: event.delta, responseId: event.response_id })
       return undefined
     case "response.output_audio.done":
@@ -170,7 +172,7 @@ export const handleFrame = (
   debug: boolean,
   out: Array<RealtimeModelEvent>
 ): Handled => {
-  const frame = decodeServerFrame(text)
+  const frame = decodeFrame(text)
   out.push({ _tag: "RawServerEvent", data: frame.json })
   switch (frame._tag) {
     case "Known": {

@@ -15,6 +15,8 @@ import * as AudioFormat from "../../AudioFormat.js"
 import type { Interrupt } from "../../RealtimeModelSendEvent.js"
 import type * as Wire from "../protocol/wire.js"
 import * as Convert from "./convert.js"
+import * as DefaultTracker from "./defaultTracker.js"
+import * as Sequencer from "./sequencer.js"
 
 /** How many recent audio items keep their received-audio tally (for truncation bounds). */
 const audioItemsKept = 8
@@ -27,14 +29,6 @@ interface AudioItem {
   receivedMs: number
 }
 
-/** Between our `response.create` and its `response.created`. */
-const pending = "pending"
-/** The server has a response we did not ask for (it refused ours while one was active). */
-const unknownActive = "unknown-active"
-
-const isResponseId = (inFlight: string | null): inFlight is string =>
-  inFlight !== null && inFlight !== pending && inFlight !== unknownActive
-
 /**
  * What a connection remembers between frames.
  *
@@ -44,18 +38,23 @@ const isResponseId = (inFlight: string | null): inFlight is string =>
 export interface State {
   session: Wire.Session | null
   format: AudioFormat.AudioFormat
-  /** The item the default tracker considers playing (the latest that received audio). */
-  current: AudioItem | null
   readonly audioItems: Map<string, AudioItem>
-  /** The response in flight: its id, `pending`, `unknown-active`, or null. */
-  inFlight: string | null
-  pendingCreateEventId: string | null
-  /** A response.create held back while another response is in flight. */
-  queuedCreate: { readonly response: Record<string, unknown> | undefined } | null
+  /** The response sequence: at most one `response.create` in flight. */
+  readonly sequencer: Sequencer.Sequencer
+  /** The realtime-speed tracker used when the application gives none. */
+  readonly tracker: DefaultTracker.DefaultTracker
   readonly interruptedResponses: Set<string>
   readonly responseSpans: Map<string, Tracer.Span>
-  eventCounter: number
 }
+
+/**
+ * How long a response in flight may show no sign of life before a held request is sent anyway
+ * (see the sequencer). Default 30 seconds.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultStaleResponseMs = 30_000
 
 /**
  * A fresh state, for audio in the given output format until the server says otherwise.
@@ -63,17 +62,14 @@ export interface State {
  * @since 0.1.0
  * @category constructors
  */
-export const make = (format: AudioFormat.AudioFormat): State => ({
+export const make = (format: AudioFormat.AudioFormat, staleResponseMs: number = defaultStaleResponseMs): State => ({
   session: null,
   format,
-  current: null,
   audioItems: new Map(),
-  inFlight: null,
-  pendingCreateEventId: null,
-  queuedCreate: null,
+  sequencer: Sequencer.make(staleResponseMs),
+  tracker: DefaultTracker.make(),
   interruptedResponses: new Set(),
-  responseSpans: new Map(),
-  eventCounter: 0
+  responseSpans: new Map()
 })
 
 /**
@@ -110,7 +106,6 @@ export const release = (state: State, nowNanos: bigint): void => {
   for (const span of state.responseSpans.values()) span.end(nowNanos, Exit.void)
   state.responseSpans.clear()
   state.audioItems.clear()
-  state.current = null
 }
 
 // ---- what the frame mapping needs ----
@@ -164,10 +159,21 @@ export const onAudio = (
     }
   }
   audio.receivedMs += AudioFormat.durationMs(state.format, byteLength)
-  state.current = audio
+  state.tracker.arrivedUnsafe(itemId, contentIndex, audio.firstArrivalMs)
+  alive(state, responseId, now)
 }
 
-// ---- responses: never two response.create racing one in flight ----
+/**
+ * A frame of the response arrived at `now` (ms): when it is the one in flight, it is alive.
+ *
+ * @since 0.1.0
+ * @category frames
+ */
+export const alive = (state: State, responseId: string, now: number): void => {
+  if (responseId === Sequencer.activeResponse(state.sequencer)) Sequencer.touch(state.sequencer, now)
+}
+
+// ---- responses ----
 
 /**
  * The `response` body of a raw `response.create` frame, if it has one.
@@ -183,50 +189,16 @@ export const responseOf = (frame: Record<string, unknown>): Record<string, unkno
 }
 
 /**
- * Asks for a response: the frame to send now, or `undefined` when it is held until the response
- * in flight is done.
+ * The server started a response: records its span. Returns the span of an earlier response whose
+ * `response.done` was missed (it counts as done now), if any.
  *
  * @since 0.1.0
  * @category responses
  */
-export const requestResponse = (
-  state: State,
-  response: Record<string, unknown> | undefined
-): Record<string, unknown> | undefined => {
-  if (state.inFlight !== null) {
-    state.queuedCreate = { response }
-    return undefined
-  }
-  const eventId = `evt_client_${++state.eventCounter}`
-  state.inFlight = pending
-  state.pendingCreateEventId = eventId
-  return { event_id: eventId, type: "response.create", ...(response !== undefined ? { response } : {}) }
-}
-
-/**
- * Ends the response in flight; returns the held request to send next, if any.
- *
- * @since 0.1.0
- * @category responses
- */
-export const releaseResponse = (state: State): { readonly response: Record<string, unknown> | undefined } | undefined => {
-  state.inFlight = null
-  state.pendingCreateEventId = null
-  const queued = state.queuedCreate ?? undefined
-  state.queuedCreate = null
-  return queued
-}
-
-/**
- * The server started a response: it is the one in flight, with its span.
- *
- * @since 0.1.0
- * @category responses
- */
-export const responseStarted = (state: State, responseId: string, span: Tracer.Span): void => {
-  state.inFlight = responseId
-  state.pendingCreateEventId = null
+export const responseStarted = (state: State, responseId: string, span: Tracer.Span, nowMs: number): Tracer.Span | undefined => {
+  const missed = Sequencer.created(state.sequencer, responseId, nowMs)
   state.responseSpans.set(responseId, span)
+  return missed === undefined ? undefined : responseFinished(state, missed)
 }
 
 /**
@@ -243,41 +215,9 @@ export const responseFinished = (state: State, responseId: string | null): Trace
   return span
 }
 
-/**
- * Whether the `response.done` of this response frees the sequence for the next request.
- *
- * @since 0.1.0
- * @category responses
- */
-export const releasesSequence = (state: State, responseId: string | null): boolean =>
-  !isResponseId(state.inFlight) || state.inFlight === responseId
-
-/**
- * Takes a server error into account; `true` when it refused our pending `response.create`, which
- * frees the sequence.
- *
- * @since 0.1.0
- * @category responses
- */
-export const onServerError = (
-  state: State,
-  code: string | null | undefined,
-  eventId: string | null | undefined
-): boolean => {
-  if (code === "conversation_already_has_active_response" && state.inFlight === pending) {
-    // the server had a response we did not know of: wait for its response.done, then ask again
-    state.queuedCreate = { response: undefined }
-    state.inFlight = unknownActive
-    return false
-  }
-  return eventId != null && eventId === state.pendingCreateEventId
-}
-
 const cancelFrame = (state: State, responseId: string | null): Record<string, unknown> | undefined => {
-  // nothing to cancel: no response in flight (the server would answer with an error)
-  if (state.inFlight === null) return undefined
-  if (responseId !== null && isResponseId(state.inFlight) && state.inFlight !== responseId) return undefined
-  const target = responseId ?? (isResponseId(state.inFlight) ? state.inFlight : null)
+  const target = Sequencer.cancelTarget(state.sequencer, responseId)
+  if (target === undefined) return undefined
   return { type: "response.cancel", ...(target !== null ? { response_id: target } : {}) }
 }
 
@@ -293,29 +233,6 @@ export interface Playing {
   readonly itemId: string
   readonly contentIndex: number
   readonly elapsedMs: number
-}
-
-/**
- * The default tracker's view: the latest item with audio has played since its first chunk arrived.
- *
- * @since 0.1.0
- * @category barge-in
- */
-export const defaultPlaying = (state: State, now: number): Playing | undefined =>
-  state.current === null ? undefined : {
-    itemId: state.current.itemId,
-    contentIndex: state.current.contentIndex,
-    elapsedMs: Math.max(0, now - state.current.firstArrivalMs)
-  }
-
-/**
- * Forgets the playing item of the default tracker.
- *
- * @since 0.1.0
- * @category barge-in
- */
-export const clearCurrent = (state: State): void => {
-  state.current = null
 }
 
 /**
@@ -346,7 +263,8 @@ export const planInterrupt = (state: State, event: Interrupt, position: Playing 
     const cancel = cancelFrame(state, event.responseId)
     return { interrupted: undefined, before: none, resetTrackers: false, after: cancel === undefined ? none : [cancel] }
   }
-  const inFlightAtStart = state.inFlight
+  const inFlightAtStart = Sequencer.inFlight(state.sequencer)
+  const activeAtStart = Sequencer.activeResponse(state.sequencer)
   let interrupted: InterruptPlan["interrupted"] = undefined
   let truncate: Record<string, unknown> | undefined = undefined
   let playingResponse: string | null = null
@@ -358,7 +276,7 @@ export const planInterrupt = (state: State, event: Interrupt, position: Playing 
       interrupted = { itemId, contentIndex }
       const receivedMs = audio === undefined ? undefined : Math.ceil(audio.receivedMs)
       const heardMs = Math.max(0, Math.floor(elapsedMs))
-      const responseInFlight = inFlightAtStart !== null && !event.playbackOnly
+      const responseInFlight = inFlightAtStart && !event.playbackOnly
       // skip the truncate when playback had already finished and no response is in flight
       if (responseInFlight || receivedMs === undefined || heardMs < receivedMs) {
         truncate = {
@@ -373,8 +291,8 @@ export const planInterrupt = (state: State, event: Interrupt, position: Playing 
   // Audio of the interrupted response (the one named, else the one playing, else the one in
   // flight) still on its way is dropped until its response.done. Only a response still in flight
   // is remembered: a finished one sends no more audio, and remembering it would leak.
-  const dropped = event.responseId ?? playingResponse ?? inFlightAtStart
-  if (dropped !== null && isResponseId(dropped) && dropped === state.inFlight) state.interruptedResponses.add(dropped)
+  const dropped = event.responseId ?? playingResponse ?? activeAtStart
+  if (dropped !== null && dropped === activeAtStart) state.interruptedResponses.add(dropped)
   const cancel = !event.playbackOnly && (event.forceResponseCancel || !Convert.autoCancels(state.session))
     ? cancelFrame(state, event.responseId)
     : undefined

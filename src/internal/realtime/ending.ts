@@ -1,0 +1,114 @@
+/**
+ * How a connection ends, and the errors that say so: who ended it (the server, with a close
+ * frame; the network or the socket, detected by the client) and why, with the close code and
+ * reason when there are any.
+ *
+ * @since 0.1.0
+ */
+import type { SocketError } from "effect/socket/Socket"
+import { RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeError.js"
+import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
+
+/**
+ * The end of the socket: `by: "server"` when the server sent a close frame, `"transport"` when the
+ * client found the socket gone (no close frame, a read error).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SocketEnd {
+  readonly _tag: "Closed"
+  readonly by: "server" | "transport"
+  readonly code: number | undefined
+  readonly reason: string | undefined
+}
+
+/** Close code for a connection that dropped without a close frame. */
+const abnormalClosure = 1006
+
+/**
+ * The socket's end as the socket reported it.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromSocketError = (error: SocketError, detail: (cause: unknown) => string): SocketEnd => {
+  const reason = error.reason
+  if (reason._tag === "SocketCloseError") {
+    const closeReason = reason.closeReason !== undefined && reason.closeReason.length > 0 ? reason.closeReason : undefined
+    return { _tag: "Closed", by: reason.code === abnormalClosure ? "transport" : "server", code: reason.code, reason: closeReason }
+  }
+  return { _tag: "Closed", by: "transport", code: undefined, reason: "cause" in reason ? detail(reason.cause) : reason.message }
+}
+
+/**
+ * `(code 4001: going away)`, `(code 1000)`, `(going away)` or nothing.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const details = (code: number | undefined, reason: string | undefined): string => {
+  const parts = [...(code !== undefined ? [`code ${code}`] : []), ...(reason !== undefined && reason.length > 0 ? [reason] : [])]
+  return parts.length === 0 ? "" : ` (${parts.join(": ")})`
+}
+
+const describe = (end: SocketEnd): string =>
+  end.by === "server"
+    ? `the server closed the connection${details(end.code, end.reason)}`
+    : end.code !== undefined
+    ? `the connection dropped without a close frame${details(end.code, end.reason)}`
+    : `the client lost the connection${details(undefined, end.reason)}`
+
+/**
+ * The error reported when the socket ends under a live connection.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const connectionLost = (end: SocketEnd): RealtimeConnectionLost =>
+  new RealtimeConnectionLost({
+    ...(end.code !== undefined ? { code: end.code } : {}),
+    ...(end.reason !== undefined ? { reason: end.reason } : {}),
+    message: describe(end)
+  })
+
+/**
+ * A send that found no connection to go through.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const notConnected = (event: RealtimeModelSendEvent, closed: boolean): RealtimeSendError =>
+  new RealtimeSendError({
+    reason: closed ? "Closed" : "NotConnected",
+    eventTag: event._tag,
+    message: closed ? "the connection is closed; connect again to send" : "the model is not connected: call connect first"
+  })
+
+/**
+ * A send whose frame could not be written because the socket had already ended.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const lostBeforeWrite = (event: RealtimeModelSendEvent, lost: RealtimeConnectionLost): RealtimeSendError =>
+  new RealtimeSendError({
+    reason: "Closed",
+    eventTag: event._tag,
+    message: `the ${event._tag} event was not sent: ${lost.message}`,
+    cause: lost
+  })
+
+/**
+ * A send whose frame the socket refused.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const transportError = (event: RealtimeModelSendEvent, error: SocketError): RealtimeSendError =>
+  new RealtimeSendError({
+    reason: "Transport",
+    eventTag: event._tag,
+    message: `the ${event._tag} event could not be written to the socket: ${error.message}`,
+    cause: error
+  })
