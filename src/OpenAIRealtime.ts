@@ -120,7 +120,7 @@ export const make = (options: OpenAIRealtimeOptions = {}): Effect.Effect<Realtim
           attributes: { "realtime.model": target.model, "realtime.url": url }
         })
         const socket = yield* Handshake.socket(target, options.connectTimeout)
-        const pull = yield* Effect.mapError(Socket.readerString(socket), (error) => Handshake.openFailure(error, url))
+        const pull = yield* Effect.mapError(Socket.readerString(socket), (error) => Handshake.openFailure(error, url, Handshake.sendsCredentials(target)))
         const writer = yield* socket.writer
         const live = yield* Connection.make({
           hub,

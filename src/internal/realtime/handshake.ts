@@ -257,7 +257,7 @@ export const openFailure = (error: Socket.SocketError, url: string, sentCredenti
     if (code === 401 && sentCredentials === false) {
       return connectError(
         "MissingApiKey",
-        `${url} needs an API key (HTTP 401): set OPENAI_API_KEY, or pass apiKey in the config`,
+        `${url} refused the connection with HTTP 401: it needs an API key (set OPENAI_API_KEY, or pass apiKey in the config)`,
         { url, status: code, cause }
       )
     }

@@ -17,6 +17,7 @@ import { decodeFrame } from "./decode.js"
 import type { ServerEvent } from "../protocol/serverEvents.js"
 import * as Base64 from "./base64.js"
 import * as Convert from "./convert.js"
+import * as NewerEvents from "./newerEvents.js"
 import * as State from "./state.js"
 
 /**
@@ -148,7 +149,9 @@ const mapEvent = (
       out.push({ _tag: "Error", error: json["error"] })
       return { _tag: "ServerError", code: event.error.code, eventId: event.error.event_id }
     default:
-      out.push({ _tag: "Other", data: json })
+      // the newer events (input transcription deltas, DTMF, MCP calls, rate limits) have their own
+      // types; everything else reaches listeners as `Other` (and as the raw event)
+      out.push(NewerEvents.fromFrame(event) ?? { _tag: "Other", data: json })
       return undefined
   }
 }
