@@ -5,7 +5,8 @@
  * test/example.test.ts runs it and checks what it prints, and that the README shows this file.
  */
 import { Console, Effect, Queue, Ref, Stream } from "effect"
-import { OpenAIRealtime, RealtimeModel, RealtimeModelSendEvent as Send, RealtimeServer } from "../src/index.js"
+import { OpenAIRealtime, RealtimeModel, RealtimeModelSendEvent as Send } from "../src/index.js"
+import { RealtimeServer } from "../src/testing.js"
 
 const agent = Effect.fn("agent")(function*(url: string) {
   const model = yield* RealtimeModel.RealtimeModel

@@ -3,7 +3,8 @@
  * Run with `npm run scratchpad`.
  */
 import { Console, Effect, Fiber, Stream } from "effect"
-import { RealtimeModel, RealtimeModelEvent, RealtimeModelSendEvent, RealtimeTesting } from "../src/index.js"
+import { RealtimeModel, RealtimeModelEvent, RealtimeModelSendEvent } from "../src/index.js"
+import { RealtimeTesting } from "../src/testing.js"
 
 const reply = (responseId: string, text: string): ReadonlyArray<RealtimeModelEvent.RealtimeModelEvent> => [
   RealtimeModelEvent.TurnStarted.make({ responseId }),
@@ -16,8 +17,12 @@ const reply = (responseId: string, text: string): ReadonlyArray<RealtimeModelEve
 const program = Effect.gen(function*() {
   const model = yield* RealtimeModel.RealtimeModel
   const events = yield* model.subscribe
-  const printer = yield* Effect.forkChild(Stream.runForEach(events, (event) =>
-    Console.log(event._tag === "TranscriptDelta" ? `  transcript: ${event.delta}` : `event: ${event._tag}`)))
+  const printer = yield* Effect.forkChild(
+    Stream.runForEach(
+      events,
+      (event) => Console.log(event._tag === "TranscriptDelta" ? `  transcript: ${event.delta}` : `event: ${event._tag}`)
+    )
+  )
   yield* model.connect()
   yield* model.sendEvent(RealtimeModelSendEvent.UserInput.make({ userInput: "What's the weather in Oslo?" }))
   yield* model.close

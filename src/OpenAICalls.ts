@@ -5,17 +5,25 @@
  * is `Redacted` and appears in no log, span or error.
  *
  * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { FetchHttpClient } from "effect/http"
+ * import { OpenAICalls } from "effect-realtime"
+ *
+ * // the call id of the incoming call's `realtime.call.incoming` webhook
+ * declare const callId: string
+ *
  * const program = Effect.gen(function*() {
- *   const calls = yield* OpenAICalls
+ *   const calls = yield* OpenAICalls.OpenAICalls
  *   yield* calls.accept(callId, { instructions: "Greet the caller." })
  * }).pipe(Effect.provide(OpenAICalls.layerConfig().pipe(Layer.provide(FetchHttpClient.layer))))
  * ```
  *
  * @since 0.2.0
  */
-import { Config, Context, Effect, Layer, Option, Redacted, Schema } from "effect"
-import { Headers, HttpBody, HttpClient, HttpClientRequest } from "effect/http"
+import { Config, Context, Effect, Layer, type Redacted, Schema } from "effect"
+import { HttpBody, HttpClient, HttpClientRequest } from "effect/http"
 import type { HttpClientError, HttpClientResponse } from "effect/http"
+import * as Api from "./internal/openaiApi.js"
 import { sessionToWire } from "./internal/protocol/session.js"
 import type { RealtimeSessionSettingsInput } from "./RealtimeSessionSettings.js"
 import { defaultModelName, RealtimeSessionSettings } from "./RealtimeSessionSettings.js"
@@ -133,63 +141,35 @@ export interface OpenAICallsOptions {
  * @since 0.2.0
  * @category constants
  */
-export const defaultApiUrl = "https://api.openai.com/v1"
+export const defaultApiUrl: string = Api.defaultApiUrl
 
-const ApiErrorBody = Schema.fromJsonString(Schema.Struct({
-  error: Schema.Struct({
-    message: Schema.optional(Schema.NullOr(Schema.String)),
-    type: Schema.optional(Schema.NullOr(Schema.String)),
-    code: Schema.optional(Schema.NullOr(Schema.String))
-  })
-}))
-const decodeApiError = Schema.decodeUnknownOption(ApiErrorBody)
 const decodeSettings = Schema.decodeUnknownEffect(RealtimeSessionSettings)
 
-const failureOf = (status: number): CallFailure =>
-  status === 401 || status === 403
-    ? "Unauthorized"
-    : status === 404
-    ? "NotFound"
-    : status === 429
-    ? "RateLimited"
-    : status >= 500
-    ? "ServerError"
-    : "InvalidRequest"
-
 const statusError = (operation: CallOperation, callId: string, response: HttpClientResponse.HttpClientResponse) =>
-  Effect.flatMap(Effect.orElseSucceed(response.text, () => ""), (text) => {
-    const body = Option.map(decodeApiError(text), (decoded) => decoded.error)
-    const detail = Option.getOrUndefined(Option.flatMap(body, (error) => Option.fromNullishOr(error.message)))
-      ?? (text.trim() === "" ? undefined : text.trim().slice(0, 500))
-    const errorType = Option.getOrUndefined(Option.flatMap(body, (error) => Option.fromNullishOr(error.type)))
-    const code = Option.getOrUndefined(Option.flatMap(body, (error) => Option.fromNullishOr(error.code)))
-    return Effect.fail(
+  Effect.flatMap(Api.statusDetails(response), (details) =>
+    Effect.fail(
       new RealtimeCallError({
         operation,
         callId,
-        reason: failureOf(response.status),
-        status: response.status,
-        message: `${operation} of call ${callId} failed with HTTP ${response.status}${detail === undefined ? "" : `: ${detail}`}`,
-        ...(errorType !== undefined ? { errorType } : {}),
-        ...(code !== undefined ? { code } : {})
+        reason: details.reason,
+        status: details.status,
+        message: `${operation} of call ${callId} failed with HTTP ${details.status}${
+          details.detail === undefined ? "" : `: ${details.detail}`
+        }`,
+        ...(details.errorType !== undefined ? { errorType: details.errorType } : {}),
+        ...(details.code !== undefined ? { code: details.code } : {})
       })
-    )
-  })
-
-const describe = (cause: unknown): string | undefined =>
-  cause instanceof Error
-    ? cause.cause instanceof Error ? `${cause.message} (${cause.cause.message})` : cause.message
-    : undefined
+    ))
 
 /** A transport failure keeps its own cause, never the request (whose headers hold the key). */
 const transportError = (operation: CallOperation, callId: string, error: HttpClientError.HttpClientError) => {
-  const cause = "cause" in error.reason ? error.reason.cause : undefined
+  const { cause, detail } = Api.transportDetails(error)
   return new RealtimeCallError({
     operation,
     callId,
     reason: "Transport",
-    message: `${operation} of call ${callId} failed: ${describe(cause) ?? error.reason._tag}`,
-    cause: cause ?? error.reason._tag
+    message: `${operation} of call ${callId} failed: ${detail}`,
+    cause
   })
 }
 
@@ -201,34 +181,21 @@ const transportError = (operation: CallOperation, callId: string, error: HttpCli
  */
 export const make = (options: OpenAICallsOptions): Effect.Effect<OpenAICallsService, never, HttpClient.HttpClient> =>
   Effect.gen(function*() {
-    const base = yield* HttpClient.HttpClient
-    const organization = options.organizationId
-    const project = options.projectId
-    const client = HttpClient.mapRequest(base, (request) => {
-      const authorized = HttpClientRequest.bearerToken(
-        HttpClientRequest.prependUrl(request, (options.apiUrl ?? defaultApiUrl).replace(/\/+$/, "")),
-        Redacted.value(options.apiKey)
-      )
-      const withOrganization = organization === undefined
-        ? authorized
-        : HttpClientRequest.setHeader(authorized, "OpenAI-Organization", Redacted.value(organization))
-      return project === undefined
-        ? withOrganization
-        : HttpClientRequest.setHeader(withOrganization, "OpenAI-Project", Redacted.value(project))
-    })
+    const client = Api.authorized(yield* HttpClient.HttpClient, options)
 
     const post = (operation: CallOperation, callId: string, body: Record<string, unknown> | undefined) =>
       client.execute(
-        HttpClientRequest.post(`/realtime/calls/${encodeURIComponent(callId)}/${operation}`, {
-          ...(body !== undefined ? { body: HttpBody.jsonUnsafe(body) } : {})
-        })
+        HttpClientRequest.post(
+          `/realtime/calls/${encodeURIComponent(callId)}/${operation}`,
+          body !== undefined ? { body: HttpBody.jsonUnsafe(body) } : {}
+        )
       ).pipe(
         Effect.mapError((error) => transportError(operation, callId, error)),
         Effect.flatMap((response) =>
           response.status >= 200 && response.status < 300 ? Effect.void : statusError(operation, callId, response)
         ),
         Effect.withSpan(`OpenAICalls.${operation}`, { attributes: { "realtime.call_id": callId } }),
-        Effect.updateService(Headers.CurrentRedactedNames, (names) => [...names, "openai-organization", "openai-project"])
+        Api.redactingHeaders
       )
 
     return OpenAICalls.of({
@@ -242,7 +209,8 @@ export const make = (options: OpenAICallsOptions): Effect.Effect<OpenAICallsServ
               message: `accept of call ${callId} was not sent: invalid settings: ${issue.message}`,
               cause: issue
             })),
-          (settings) => post("accept", callId, { ...sessionToWire(settings, false), model: settings.modelName ?? defaultModelName })
+          (settings) =>
+            post("accept", callId, { ...sessionToWire(settings, false), model: settings.modelName ?? defaultModelName })
         ),
       reject: (callId, rejectOptions = {}) =>
         post("reject", callId, rejectOptions.statusCode === undefined ? {} : { status_code: rejectOptions.statusCode }),

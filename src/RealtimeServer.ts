@@ -8,6 +8,10 @@
  * operations `OpenAICalls` uses (accept, reject, refer, hang up) answer at `apiUrl`, and a model
  * connected to `callUrl(callId)` with `callId` attaches to the accepted call's session.
  *
+ * For browser apps it mints ephemeral client secrets (`POST /v1/realtime/client_secrets` at
+ * `apiUrl`, as `OpenAIClientSecrets` asks): an `ek_…` secret opens connections, with the session
+ * configuration it was minted with, until it expires (time from the Clock).
+ *
  * Node only: it listens with `node:http` and upgrades with `ws`.
  *
  * @since 0.1.0
@@ -15,6 +19,7 @@
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Chunk, Context, Effect, Exit, FiberSet, Layer, Option, Queue, Redacted, Ref, Schema } from "effect"
 import type { Scope } from "effect"
+import { HttpServerRequest } from "effect/http"
 import * as Socket from "effect/socket/Socket"
 import { createServer, STATUS_CODES } from "node:http"
 import type { IncomingMessage } from "node:http"
@@ -24,8 +29,10 @@ import { WebSocketServer } from "ws"
 import type { WebSocket } from "ws"
 import * as Answers from "./internal/server/answers.js"
 import * as Calls from "./internal/server/calls.js"
+import * as ClientSecrets from "./internal/server/clientSecrets.js"
 import type { ReplyRule as ReplyRuleShape } from "./internal/server/conversation.js"
 import * as Newer from "./internal/server/newer.js"
+import type { Json } from "./internal/server/objects.js"
 import * as Session from "./internal/server/session.js"
 import { defaultModelName } from "./RealtimeSessionSettings.js"
 
@@ -58,7 +65,12 @@ export interface Faults extends Session.Faults {
 export interface RealtimeServerOptions {
   /** The port; default: one the OS picks. The server always listens on 127.0.0.1. */
   readonly port?: number
-  /** When set, upgrades without this key (Bearer header or `openai-insecure-api-key.` sub-protocol) get HTTP 401. */
+  /**
+   * When set, upgrades without this key (Bearer header or `openai-insecure-api-key.` sub-protocol)
+   * or a live client secret get HTTP 401, and so do REST requests without it as a Bearer token.
+   * With or without it, an `ek_…` client secret this server did not mint, or one that expired,
+   * gets HTTP 401.
+   */
   readonly apiKey?: string | Redacted.Redacted<string>
   /** How many times faster than real time reply audio is sent. Default 1. */
   readonly speed?: number
@@ -108,7 +120,7 @@ export interface RealtimeServer {
   readonly received: Effect.Effect<ReadonlyArray<string>>
   /** Connections open now. */
   readonly connections: Effect.Effect<number>
-  /** The REST API's base URL, e.g. `http://127.0.0.1:PORT/v1`, as `OpenAICalls`' `apiUrl`. */
+  /** The REST API's base URL, e.g. `http://127.0.0.1:PORT/v1`, as the `apiUrl` of `OpenAICalls` and `OpenAIClientSecrets`. */
   readonly apiUrl: string
   /**
    * Rings an incoming SIP call (with this id, else a new `rtc_…` one) and returns its id; the
@@ -165,12 +177,14 @@ export const defaultReply = Answers.northernLights
  */
 export const answer: (question: string) => string = Answers.answer
 
-/** Whether an upgrade request carries the key, as a Bearer header or an `openai-insecure-api-key.` sub-protocol. */
-const authorized = (request: IncomingMessage, key: Redacted.Redacted<string>): boolean => {
-  const value = Redacted.value(key)
-  if (request.headers.authorization === `Bearer ${value}`) return true
+/** The credentials an upgrade request carries: a Bearer header, `openai-insecure-api-key.` sub-protocols. */
+const credentialsOf = (request: IncomingMessage): ReadonlyArray<string> => {
+  const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1]
   const protocols = String(request.headers["sec-websocket-protocol"] ?? "").split(",").map((part) => part.trim())
-  return protocols.includes(`openai-insecure-api-key.${value}`)
+  const keys = protocols.flatMap((protocol) =>
+    protocol.startsWith("openai-insecure-api-key.") ? [protocol.slice("openai-insecure-api-key.".length)] : []
+  )
+  return bearer === undefined ? keys : [bearer, ...keys]
 }
 
 /** Answers an upgrade request with an HTTP status and closes the socket. */
@@ -217,7 +231,12 @@ export const make: (options?: RealtimeServerOptions) => Effect.Effect<RealtimeSe
     )
 
     /** Serves one upgraded connection until either side closes it. */
-    const serve = (ws: WebSocket, request: IncomingMessage, call: Option.Option<CallInfo>) =>
+    const serve = (
+      ws: WebSocket,
+      request: IncomingMessage,
+      call: Option.Option<CallInfo>,
+      minted: Option.Option<Json>
+    ) =>
       Effect.gen(function*() {
         // closing: normal once the client is gone, "going away" when the server stops, else an internal error
         const socket = yield* Socket.fromWebSocket(
@@ -227,7 +246,9 @@ export const make: (options?: RealtimeServerOptions) => Effect.Effect<RealtimeSe
         const pull = yield* Socket.readerString(socket)
         const writer = yield* socket.writer
         yield* Effect.acquireRelease(Ref.update(open, (n) => n + 1), () => Ref.update(open, (n) => n - 1))
-        const accepted = Option.getOrUndefined(Option.flatMapNullishOr(call, (info) => info.session))
+        // a call's accepted session, else the session a client secret was minted with
+        const callSession = Option.flatMapNullishOr(call, (info) => info.session)
+        const accepted = Option.getOrUndefined(Option.orElse(callSession, () => minted))
         const model = typeof accepted?.["model"] === "string"
           ? accepted["model"]
           : new URL(request.url ?? "/", "http://127.0.0.1").searchParams.get("model") ?? defaultModelName
@@ -270,13 +291,34 @@ export const make: (options?: RealtimeServerOptions) => Effect.Effect<RealtimeSe
     const runFork = yield* FiberSet.makeRuntime<never, void, never>()
 
     const calls = yield* Calls.make(key)
-    http.on("request", yield* NodeHttpServer.makeHandler(calls.app, { scope: yield* Effect.scope }))
+    const secrets = yield* ClientSecrets.make({ key, model: defaultModelName, nextId })
+    const app = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+      new URL(request.url, "http://127.0.0.1").pathname === ClientSecrets.path ? secrets.app : calls.app)
+    http.on("request", yield* NodeHttpServer.makeHandler(app, { scope: yield* Effect.scope }))
+
+    /**
+     * Whether an upgrade's credentials let it in, and the session of the client secret that did:
+     * a live secret opens; an unknown or expired one is refused; else `key`, when set, is needed.
+     */
+    const admit = (request: IncomingMessage) =>
+      Effect.gen(function*() {
+        const credentials = credentialsOf(request)
+        const secretsGiven = credentials.filter((value) => value.startsWith("ek_"))
+        for (const credential of secretsGiven) {
+          const session = yield* secrets.verify(credential)
+          if (Option.isSome(session)) return Option.some(session)
+        }
+        const keyed = key !== undefined && credentials.includes(Redacted.value(key))
+        const refused = secretsGiven.length > 0 || (key !== undefined && !keyed)
+        return refused ? Option.none() : Option.some(Option.none<Json>())
+      })
 
     /** Upgrades a WebSocket request; one naming a `call_id` needs an accepted call (404 unknown, 400 not active). */
     const upgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) =>
       Effect.gen(function*() {
-        const status = options.faults?.refuseUpgrade ?? (key !== undefined && !authorized(request, key) ? 401 : undefined)
-        if (status !== undefined) return refuse(socket, status)
+        if (options.faults?.refuseUpgrade !== undefined) return refuse(socket, options.faults.refuseUpgrade)
+        const admitted = yield* admit(request)
+        if (Option.isNone(admitted)) return refuse(socket, 401)
         const callId = new URL(request.url ?? "/", "http://127.0.0.1").searchParams.get("call_id")
         const call = callId === null ? Option.none() : yield* calls.info(callId)
         if (callId !== null && Option.isNone(call)) return refuse(socket, 404)
@@ -284,7 +326,7 @@ export const make: (options?: RealtimeServerOptions) => Effect.Effect<RealtimeSe
         wss.handleUpgrade(request, socket, head, (ws) => {
           // nothing is read until the session pulls, so no early frame is lost
           ws.pause()
-          runFork(serve(ws, request, call))
+          runFork(serve(ws, request, call, admitted.value))
         })
       })
 

@@ -2,6 +2,9 @@
  * effect-realtime: realtime speech models (OpenAI's Realtime API and servers that speak its
  * protocol) as Effect services. Each module is exported as a namespace.
  *
+ * Test tools (the scripted model, and the embedded server, which needs Node) are in
+ * `effect-realtime/testing`.
+ *
  * @since 0.1.0
  */
 
@@ -83,16 +86,9 @@ export * as OpenAICalls from "./OpenAICalls.js"
  */
 export * as VoiceSession from "./VoiceSession.js"
 /**
- * An embedded server speaking the Realtime GA protocol on loopback, for tests and demos.
+ * Ephemeral client secrets for browser apps, minted on the server with the real key.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category modules
  */
-export * as RealtimeServer from "./RealtimeServer.js"
-/**
- * Scripted models for tests.
- *
- * @since 0.1.0
- * @category modules
- */
-export * as RealtimeTesting from "./RealtimeTesting.js"
+export * as OpenAIClientSecrets from "./OpenAIClientSecrets.js"

@@ -5,21 +5,27 @@ import { join } from "node:path"
 import { defaultReply } from "../src/RealtimeServer.js"
 import { root, runCli } from "./cli/subprocess.js"
 
-/** The example as the README shows it: the program without its file comment, importing the package. */
+/** The example as the README shows it: the program without its file comment, importing the package's entries. */
 const exampleAsShown = readFileSync(join(root, "scratchpad/agent.ts"), "utf8")
   .replace(/^\/\*\*[\s\S]*?\*\/\n/, "")
   .replaceAll("\"../src/index.js\"", "\"effect-realtime\"")
+  .replaceAll("\"../src/testing.js\"", "\"effect-realtime/testing\"")
 
-/** The README's testing example: test/readme/testing.test.ts, importing the package. */
+/** The README's testing example: test/readme/testing.test.ts, importing the package's entries. */
 const testingAsShown = readFileSync(join(root, "test/readme/testing.test.ts"), "utf8")
   .replaceAll("\"../../src/index.js\"", "\"effect-realtime\"")
+  .replaceAll("\"../../src/testing.js\"", "\"effect-realtime/testing\"")
 
 describe("the README example", () => {
   it("is shown in the README verbatim, and so is the testing example", () => {
     const readme = readFileSync(join(root, "README.md"), "utf8")
     expect(exampleAsShown.startsWith("import ")).toBe(true)
+    expect(exampleAsShown).toContain("import { RealtimeServer } from \"effect-realtime/testing\"")
     expect(readme).toContain("```ts\n" + exampleAsShown + "```")
     expect(testingAsShown).toContain("from \"effect-realtime\"")
+    expect(testingAsShown).toContain("import { RealtimeTesting } from \"effect-realtime/testing\"")
+    // no path into the repository is left in what the README shows
+    expect(`${exampleAsShown}${testingAsShown}`).not.toContain("src/")
     expect(readme).toContain("```ts\n" + testingAsShown + "```")
   })
 

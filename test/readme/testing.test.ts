@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
-import { RealtimeModel, RealtimeModelEvent as Event, RealtimeModelSendEvent as Send, RealtimeTesting } from "../../src/index.js"
+import { RealtimeModel, RealtimeModelEvent as Event, RealtimeModelSendEvent as Send } from "../../src/index.js"
+import { RealtimeTesting } from "../../src/testing.js"
 
 // the agent under test: it asks about the weather and answers the model's tool calls
 const weatherAgent = Effect.gen(function*() {

@@ -4,10 +4,11 @@
  * hangs it up over HTTP, and a WebSocket attached by `call_id` serves the accepted session.
  * Answers follow the API's shapes: 2xx with an empty body, else an `{ error }` body.
  */
-import { Effect, Option, Redacted, Ref, Schema } from "effect"
-import type { Scope } from "effect"
+import { Effect, Option, Ref, Schema } from "effect"
+import type { Redacted, Scope } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { Session } from "../protocol/wire.js"
+import { apiError, body, unauthorized } from "./api.js"
 import type { Json } from "./objects.js"
 
 /**
@@ -51,11 +52,6 @@ const RejectBody = Schema.Struct({
 const ReferBody = Schema.Struct({
   target_uri: Schema.String.check(Schema.isPattern(/^(tel:\+?[0-9]+|sips?:[^@\s]+@[^\s]+)$/))
 })
-const JsonObject = Schema.fromJsonString(Schema.Record(Schema.String, Schema.Unknown))
-
-/** An answer in the API's error shape. */
-const apiError = (status: number, message: string, code: string | null, param: string | null = null) =>
-  HttpServerResponse.jsonUnsafe({ error: { message, type: "invalid_request_error", param, code } }, { status })
 
 /** The registry of calls, and the HTTP application answering the Calls operations. */
 export interface Calls {
@@ -110,19 +106,6 @@ export const make = (key: Redacted.Redacted<string> | undefined): Effect.Effect<
         return HttpServerResponse.empty({ status: 200 })
       })
 
-    /** The request's JSON object body decoded with `schema` (an empty body is `{}`). */
-    const body = <S extends Schema.Decoder<unknown>>(request: HttpServerRequest.HttpServerRequest, schema: S) =>
-      Effect.gen(function*() {
-        const text = yield* Effect.orElseSucceed(request.text, () => "")
-        const parsed = yield* Effect.option(Schema.decodeUnknownEffect(JsonObject)(text.trim() === "" ? "{}" : text))
-        if (Option.isNone(parsed)) return yield* Effect.fail(apiError(400, "We could not parse the JSON body of your request.", null))
-        const decoded = yield* Effect.mapError(
-          Schema.decodeUnknownEffect(schema)(parsed.value),
-          (issue) => apiError(400, `Invalid request body: ${issue.message}`, "invalid_value")
-        )
-        return { raw: parsed.value, decoded }
-      })
-
     const operation = (callId: string, name: string, request: HttpServerRequest.HttpServerRequest) =>
       Effect.gen(function*() {
         switch (name) {
@@ -158,15 +141,8 @@ export const make = (key: Redacted.Redacted<string> | undefined): Effect.Effect<
       if (!path.startsWith("/v1/realtime/calls")) {
         return HttpServerResponse.text("this is a WebSocket endpoint", { status: 426 })
       }
-      if (key !== undefined && request.headers["authorization"] !== `Bearer ${Redacted.value(key)}`) {
-        return apiError(
-          401,
-          request.headers["authorization"] === undefined
-            ? "You didn't provide an API key. Provide it in an Authorization header with Bearer auth."
-            : "Incorrect API key provided.",
-          request.headers["authorization"] === undefined ? null : "invalid_api_key"
-        )
-      }
+      const refused = unauthorized(request, key)
+      if (Option.isSome(refused)) return refused.value
       const encodedId = match?.[1] ?? ""
       const name = match?.[2] ?? ""
       if (match === null || request.method !== "POST" || !["accept", "reject", "refer", "hangup"].includes(name)) {
