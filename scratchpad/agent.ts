@@ -21,14 +21,18 @@ const agent = Effect.fn("agent")(function*(url: string) {
         return Ref.update(transcript, (text) => text + event.delta)
       case "FunctionCall":
         return Console.log(`tool call: ${event.name}(${event.arguments})`).pipe(
-          Effect.andThen(model.sendEvent(Send.ToolOutput.make({ toolCall: event, output: JSON.stringify({ celsius: -4 }) }))),
+          Effect.andThen(
+            model.sendEvent(Send.ToolOutput.make({ toolCall: event, output: JSON.stringify({ celsius: -4 }) }))
+          ),
           Effect.orDie
         )
       case "AudioInterrupted":
         return Console.log(`barge-in: item ${event.itemId} truncated at what was heard`)
       case "TurnEnded":
-        return Effect.flatMap(Ref.getAndSet(transcript, ""), (text) =>
-          text.length > 0 ? Queue.offer(replies, text) : Effect.void)
+        return Effect.flatMap(
+          Ref.getAndSet(transcript, ""),
+          (text) => text.length > 0 ? Queue.offer(replies, text) : Effect.void
+        )
       default:
         return Effect.void
     }

@@ -17,7 +17,9 @@ const agent = Effect.gen(function*() {
       Match.tag("TranscriptDelta", (delta) => Console.log(delta.delta)),
       Match.tag("FunctionCall", (call) =>
         model.sendEvent(Send.ToolOutput.make({ toolCall: call, output: JSON.stringify({ temperature: 21 }) }))),
-      Match.orElse(() => Effect.void)
+      Match.orElse(() =>
+        Effect.void
+      )
     ).pipe(Effect.orDie)))
   yield* model.connect({
     initialSettings: {

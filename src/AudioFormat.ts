@@ -37,7 +37,7 @@ export type WireAudioFormat =
  * Sample rate in Hz of each format.
  *
  * @since 0.1.0
- * @category utils
+ * @category getters
  */
 export const sampleRate = (format: AudioFormat): number => format === "pcm16" ? 24_000 : 8_000
 
@@ -45,7 +45,7 @@ export const sampleRate = (format: AudioFormat): number => format === "pcm16" ? 
  * Bytes one sample occupies in each format.
  *
  * @since 0.1.0
- * @category utils
+ * @category getters
  */
 export const bytesPerSample = (format: AudioFormat): number => format === "pcm16" ? 2 : 1
 
@@ -54,7 +54,7 @@ export const bytesPerSample = (format: AudioFormat): number => format === "pcm16
  * is treated as `pcm16` (the protocol's default); zero bytes last zero milliseconds.
  *
  * @since 0.1.0
- * @category utils
+ * @category math
  */
 export const durationMs = (format: AudioFormat | null | undefined, byteLength: number): number => {
   const resolved = format ?? "pcm16"
@@ -65,7 +65,7 @@ export const durationMs = (format: AudioFormat | null | undefined, byteLength: n
  * Number of bytes that `ms` milliseconds of audio occupy in `format` (rounded down to whole samples).
  *
  * @since 0.1.0
- * @category utils
+ * @category math
  */
 export const bytesForMs = (format: AudioFormat, ms: number): number =>
   Math.floor((ms * sampleRate(format)) / 1000) * bytesPerSample(format)
@@ -91,7 +91,7 @@ const byName: Readonly<Record<string, AudioFormat>> = {
  * not a format the protocol can speak, so it is not recognised.
  *
  * @since 0.1.0
- * @category utils
+ * @category converting
  */
 export const normalize = (input: unknown): Option.Option<AudioFormat> => {
   if (typeof input === "string") {
@@ -111,7 +111,7 @@ export const normalize = (input: unknown): Option.Option<AudioFormat> => {
  * The GA wire object for a format.
  *
  * @since 0.1.0
- * @category utils
+ * @category converting
  */
 export const toWire = (format: AudioFormat): WireAudioFormat => {
   switch (format) {
@@ -141,9 +141,7 @@ export const AudioFormatInput: Schema.Codec<AudioFormat, unknown> = Schema.Unkno
             Effect.fail(
               new SchemaIssue.InvalidValue(
                 {
-                  message: `unsupported audio format ${
-                    JSON.stringify(input)
-                  }: expected pcm16, g711_ulaw or g711_alaw`
+                  message: `unsupported audio format ${JSON.stringify(input)}: expected pcm16, g711_ulaw or g711_alaw`
                 },
                 input,
                 options

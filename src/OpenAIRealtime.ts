@@ -79,7 +79,10 @@ const endOfStream: RealtimeModelEvent = { _tag: "EndOfStream" }
  * Reads the socket into the owner's mailbox until the socket ends, then delivers its end (which
  * also stops any later write at once). It pauses while the owner's backlog is at its limit.
  */
-const pump = (pull: Effect.Effect<NonEmptyReadonlyArray<string>, Socket.SocketError>, connection: Connection.Connection) =>
+const pump = (
+  pull: Effect.Effect<NonEmptyReadonlyArray<string>, Socket.SocketError>,
+  connection: Connection.Connection
+) =>
   Effect.gen(function*() {
     for (;;) {
       const texts = yield* pull
@@ -120,7 +123,8 @@ export const make = (options: OpenAIRealtimeOptions = {}): Effect.Effect<Realtim
           attributes: { "realtime.model": target.model, "realtime.url": url }
         })
         const socket = yield* Handshake.socket(target, options.connectTimeout)
-        const pull = yield* Effect.mapError(Socket.readerString(socket), (error) => Handshake.openFailure(error, url, Handshake.sendsCredentials(target)))
+        const pull = yield* Effect.mapError(Socket.readerString(socket), (error) =>
+          Handshake.openFailure(error, url, Handshake.sendsCredentials(target)))
         const writer = yield* socket.writer
         const live = yield* Connection.make({
           hub,
@@ -131,12 +135,17 @@ export const make = (options: OpenAIRealtimeOptions = {}): Effect.Effect<Realtim
         })
         yield* Ref.update(lifecycle, (current): Lifecycle =>
           current._tag === "Connecting" ? { _tag: "Open", owner: current.owner, connection: live } : current)
-        yield* Effect.sync(() => hub.offerAllUnsafe([status("connected")]))
+        yield* Effect.sync(() =>
+          hub.offerAllUnsafe([status("connected")])
+        )
         yield* Deferred.succeed(opened, undefined)
         yield* Effect.logDebug(`connected to ${url}`)
-        yield* writer.write(JSON.stringify({ type: "session.update", session: Convert.sessionToWire(settings, true) })).pipe(
-          Effect.catch((error) => Effect.logWarning("the initial session.update could not be written", error))
-        )
+        yield* writer.write(JSON.stringify({ type: "session.update", session: Convert.sessionToWire(settings, true) }))
+          .pipe(
+            Effect.catch((error) =>
+              Effect.logWarning("the initial session.update could not be written", error)
+            )
+          )
         yield* Effect.forkScoped(Effect.provideService(pump(pull, live), Scheduler.Scheduler, EventHub.wakeInMicrotask))
         return yield* live.run
       }).pipe(Effect.scoped)
@@ -158,16 +167,23 @@ export const make = (options: OpenAIRealtimeOptions = {}): Effect.Effect<Realtim
         }
         const lost = Exit.isSuccess(exit) ? exit.value : undefined
         if (lost !== undefined) yield* Effect.logWarning(lost.message)
-        if (Exit.isFailure(exit) && Cause.hasDies(exit.cause)) yield* Effect.logError("the connection failed", exit.cause)
+        if (Exit.isFailure(exit) && Cause.hasDies(exit.cause)) {
+          yield* Effect.logError("the connection failed", exit.cause)
+        }
         // never waits for a listener: a stalled one cannot hold the close up
         yield* Effect.sync(() =>
-          hub.offerAllUnsafe([...(lost !== undefined ? [{ _tag: "Error", error: lost } as const] : []), status("disconnected"), endOfStream])
+          hub.offerAllUnsafe([
+            ...(lost !== undefined ? [{ _tag: "Error", error: lost } as const] : []),
+            status("disconnected"),
+            endOfStream
+          ])
         )
       })
 
     const close: Effect.Effect<void> = Effect.flatMap(
       Ref.get(lifecycle),
-      (current) => current._tag === "Connecting" || current._tag === "Open" ? Fiber.interrupt(current.owner) : Effect.void
+      (current) =>
+        current._tag === "Connecting" || current._tag === "Open" ? Fiber.interrupt(current.owner) : Effect.void
     )
 
     /**
@@ -222,17 +238,24 @@ export const make = (options: OpenAIRealtimeOptions = {}): Effect.Effect<Realtim
           Effect.flatMap(Deferred.isDone(opened), (done) =>
             done
               ? Deferred.await(opened)
-              : Effect.fail(Handshake.connectError("Closed", "the scope of connect is closed, so no connection can live in it")))
+              : Effect.fail(
+                Handshake.connectError("Closed", "the scope of connect is closed, so no connection can live in it")
+              ))
         )
-        yield* Effect.raceFirst(Deferred.await(opened), ownerEnded).pipe(Effect.onInterrupt(() => Fiber.interrupt(owner)))
+        yield* Effect.raceFirst(Deferred.await(opened), ownerEnded).pipe(
+          Effect.onInterrupt(() => Fiber.interrupt(owner))
+        )
       }).pipe(Effect.withSpan("OpenAIRealtime.connect"))
 
     const sendEvent = (event: SendEvent.RealtimeModelSendEvent): Effect.Effect<void, RealtimeSendError> =>
-      Effect.flatMap(SendEvent.validate(event), (valid) =>
-        Effect.flatMap(Ref.get(lifecycle), (current) =>
-          current._tag === "Open"
-            ? current.connection.send(valid)
-            : Effect.fail(Ending.notConnected(valid, current._tag === "Closed" || current._tag === "Disposed"))))
+      Effect.flatMap(
+        SendEvent.validate(event),
+        (valid) =>
+          Effect.flatMap(Ref.get(lifecycle), (current) =>
+            current._tag === "Open"
+              ? current.connection.send(valid)
+              : Effect.fail(Ending.notConnected(valid, current._tag === "Closed" || current._tag === "Disposed")))
+      )
 
     // the model's scope closes: its connection closes, and every listener's stream ends, including
     // those subscribed after the last connection ended
@@ -249,8 +272,11 @@ export const make = (options: OpenAIRealtimeOptions = {}): Effect.Effect<Realtim
       subscribe: hub.subscribe,
       sendEvent,
       close,
-      status: Effect.map(Ref.get(lifecycle), (current): ConnectionStatus =>
-        current._tag === "Open" ? "connected" : current._tag === "Connecting" ? "connecting" : "disconnected")
+      status: Effect.map(
+        Ref.get(lifecycle),
+        (current): ConnectionStatus =>
+          current._tag === "Open" ? "connected" : current._tag === "Connecting" ? "connecting" : "disconnected"
+      )
     } satisfies RealtimeModelService
   })
 

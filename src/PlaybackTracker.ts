@@ -89,7 +89,9 @@ const validate = (
   if (!Number.isFinite(amount) || amount < 0) {
     return new InvalidArgumentError({
       argument,
-      message: `the played ${argument === "ms" ? "milliseconds" : "byte count"} must be a finite number >= 0, got ${amount}`
+      message: `the played ${
+        argument === "ms" ? "milliseconds" : "byte count"
+      } must be a finite number >= 0, got ${amount}`
     })
   }
   return Effect.void
@@ -119,8 +121,10 @@ export const make: Effect.Effect<PlaybackTrackerService> = Effect.map(
       const byteLength = typeof bytes === "number" ? bytes : bytes.byteLength
       return Effect.andThen(
         validate(itemId, contentIndex, "bytes", byteLength),
-        Ref.update(ref, (state) =>
-          advance(state, itemId, contentIndex, AudioFormat.durationMs(state.format, byteLength)))
+        Ref.update(
+          ref,
+          (state) => advance(state, itemId, contentIndex, AudioFormat.durationMs(state.format, byteLength))
+        )
       )
     },
     onInterrupted: Ref.update(ref, (state) => ({ ...state, itemId: null, contentIndex: null, elapsedMs: 0 })),

@@ -103,7 +103,7 @@ export class RealtimeModel extends Context.Service<RealtimeModel, RealtimeModelS
  * listener goes on with the next event.
  *
  * @since 0.1.0
- * @category utils
+ * @category listeners
  */
 export const listen = <E, R>(
   model: RealtimeModelService,
@@ -130,7 +130,7 @@ const nonEmpty = (key: string | Redacted.Redacted<string>): Option.Option<Redact
  * `MissingApiKey` when a given source fails.
  *
  * @since 0.1.0
- * @category utils
+ * @category credentials
  */
 export const resolveApiKey = (
   source: ApiKeySource | undefined

@@ -4,8 +4,8 @@
  * @since 0.1.0
  */
 import { Effect, Result, Schema } from "effect"
-import { FunctionCall } from "./RealtimeModelEvent.js"
 import { RealtimeSendError } from "./RealtimeError.js"
+import { FunctionCall } from "./RealtimeModelEvent.js"
 import { RealtimeSessionSettings } from "./RealtimeSessionSettings.js"
 
 /**

@@ -189,7 +189,9 @@ const credentialsOf = (request: IncomingMessage): ReadonlyArray<string> => {
 
 /** Answers an upgrade request with an HTTP status and closes the socket. */
 const refuse = (socket: Duplex, status: number): void => {
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Refused"}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`)
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Refused"}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`
+  )
 }
 
 /**
@@ -199,8 +201,10 @@ const refuse = (socket: Duplex, status: number): void => {
  * @since 0.1.0
  * @category constructors
  */
-export const make: (options?: RealtimeServerOptions) => Effect.Effect<RealtimeServer, RealtimeServerError, Scope.Scope> =
-  Effect.fn("RealtimeServer.make")(function*(options: RealtimeServerOptions = {}) {
+export const make: (
+  options?: RealtimeServerOptions
+) => Effect.Effect<RealtimeServer, RealtimeServerError, Scope.Scope> = Effect.fn("RealtimeServer.make")(
+  function*(options: RealtimeServerOptions = {}) {
     const received = yield* Ref.make(Chunk.empty<string>())
     const open = yield* Ref.make(0)
     const ids = yield* Ref.make(0)
@@ -245,7 +249,11 @@ export const make: (options?: RealtimeServerOptions) => Effect.Effect<RealtimeSe
         )
         const pull = yield* Socket.readerString(socket)
         const writer = yield* socket.writer
-        yield* Effect.acquireRelease(Ref.update(open, (n) => n + 1), () => Ref.update(open, (n) => n - 1))
+        yield* Effect.acquireRelease(
+          Ref.update(open, (n) =>
+            n + 1),
+          () => Ref.update(open, (n) => n - 1)
+        )
         // a call's accepted session, else the session a client secret was minted with
         const callSession = Option.flatMapNullishOr(call, (info) => info.session)
         const accepted = Option.getOrUndefined(Option.orElse(callSession, () => minted))
@@ -292,8 +300,10 @@ export const make: (options?: RealtimeServerOptions) => Effect.Effect<RealtimeSe
 
     const calls = yield* Calls.make(key)
     const secrets = yield* ClientSecrets.make({ key, model: defaultModelName, nextId })
-    const app = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-      new URL(request.url, "http://127.0.0.1").pathname === ClientSecrets.path ? secrets.app : calls.app)
+    const app = Effect.flatMap(
+      HttpServerRequest.HttpServerRequest,
+      (request) => new URL(request.url, "http://127.0.0.1").pathname === ClientSecrets.path ? secrets.app : calls.app
+    )
     http.on("request", yield* NodeHttpServer.makeHandler(app, { scope: yield* Effect.scope }))
 
     /**
@@ -336,7 +346,9 @@ export const make: (options?: RealtimeServerOptions) => Effect.Effect<RealtimeSe
 
     const port = yield* Effect.callback<number, RealtimeServerError>((resume) => {
       const onError = (cause: Error) =>
-        resume(Effect.fail(new RealtimeServerError({ message: `could not listen on 127.0.0.1: ${cause.message}`, cause })))
+        resume(
+          Effect.fail(new RealtimeServerError({ message: `could not listen on 127.0.0.1: ${cause.message}`, cause }))
+        )
       http.once("error", onError)
       http.listen(options.port ?? 0, "127.0.0.1", () => {
         http.off("error", onError)
@@ -362,7 +374,9 @@ export const make: (options?: RealtimeServerOptions) => Effect.Effect<RealtimeSe
       sendDtmf: (callId, digits) =>
         Effect.gen(function*() {
           if (!Newer.dtmfDigits.test(digits)) {
-            return yield* new RealtimeServerError({ message: `${JSON.stringify(digits)} are not DTMF digits (0-9, *, #, A-D)` })
+            return yield* new RealtimeServerError({
+              message: `${JSON.stringify(digits)} are not DTMF digits (0-9, *, #, A-D)`
+            })
           }
           const attached = yield* calls.attachments(callId)
           if (attached.length === 0) {
@@ -372,7 +386,8 @@ export const make: (options?: RealtimeServerOptions) => Effect.Effect<RealtimeSe
         })
     }
     return server
-  })
+  }
+)
 
 /**
  * A layer running the server for the layer's lifetime.

@@ -124,7 +124,11 @@ export const NoiseReduction = Schema.Struct({
 export const ToolChoice = Schema.Union([
   Schema.Literals(["auto", "none", "required"]),
   Schema.Struct({ type: Schema.Literal("function"), name: Schema.String }),
-  Schema.Struct({ type: Schema.Literal("mcp"), serverLabel: Schema.String, name: Schema.optional(Schema.NullOr(Schema.String)) })
+  Schema.Struct({
+    type: Schema.Literal("mcp"),
+    serverLabel: Schema.String,
+    name: Schema.optional(Schema.NullOr(Schema.String))
+  })
 ])
 
 const CacheBreakpoint = Schema.Struct({ mode: Schema.Literal("explicit") })
@@ -311,7 +315,18 @@ export const Voice = Schema.Union([Schema.String, Schema.Struct({ id: Schema.Str
  * @since 0.2.0
  * @category schemas
  */
-export const KnownVoice = Schema.Literals(["alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"])
+export const KnownVoice = Schema.Literals([
+  "alloy",
+  "ash",
+  "ballad",
+  "coral",
+  "echo",
+  "sage",
+  "shimmer",
+  "verse",
+  "marin",
+  "cedar"
+])
 
 /**
  * The realtime models the protocol names (any other model name is accepted too).
@@ -366,7 +381,9 @@ export const RealtimeSessionSettings = Schema.Struct({
   include: Schema.optional(Schema.Array(Schema.Literals(["item.input_audio_transcription.logprobs"]))),
   truncation: Schema.optional(Truncation),
   tracing: Schema.optional(Schema.NullOr(Tracing)),
-  maxOutputTokens: Schema.optional(Schema.Union([Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 4096 })), Schema.Literal("inf")])),
+  maxOutputTokens: Schema.optional(
+    Schema.Union([Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 4096 })), Schema.Literal("inf")])
+  ),
   reasoning: Schema.optional(Reasoning)
 })
 

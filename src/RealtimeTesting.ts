@@ -8,9 +8,9 @@
 import { Context, Effect, Layer, Option, Ref, Schema } from "effect"
 import type { Scope } from "effect"
 import * as EventHub from "./internal/eventHub.js"
+import { RealtimeConnectError, RealtimeSendError } from "./RealtimeError.js"
 import { RealtimeModel, resolveApiKey } from "./RealtimeModel.js"
 import type { ListenerBuffer, RealtimeModelConfig, RealtimeModelService } from "./RealtimeModel.js"
-import { RealtimeConnectError, RealtimeSendError } from "./RealtimeError.js"
 import { ConnectionStatusChanged, EndOfStream } from "./RealtimeModelEvent.js"
 import type { ConnectionStatus, RealtimeModelEvent } from "./RealtimeModelEvent.js"
 import * as SendEvent from "./RealtimeModelSendEvent.js"
@@ -174,8 +174,10 @@ export const makeScripted = (options: ScriptedModelOptions = {}): Effect.Effect<
     })
 
     const close: Effect.Effect<void> = Effect.flatMap(
-      Ref.modify(state, (s): [boolean, ScriptState] =>
-        s.lifecycle === "connected" ? [true, { ...s, lifecycle: "closed" }] : [false, s]),
+      Ref.modify(
+        state,
+        (s): [boolean, ScriptState] => s.lifecycle === "connected" ? [true, { ...s, lifecycle: "closed" }] : [false, s]
+      ),
       (wasConnected) => wasConnected ? hub.publishAll([status("disconnected"), EndOfStream.make({})]) : Effect.void
     )
 
@@ -273,7 +275,10 @@ export const makeScripted = (options: ScriptedModelOptions = {}): Effect.Effect<
       subscribe: hub.subscribe,
       sendEvent,
       close,
-      status: Effect.map(Ref.get(state), (s): ConnectionStatus => s.lifecycle === "connected" ? "connected" : "disconnected"),
+      status: Effect.map(
+        Ref.get(state),
+        (s): ConnectionStatus => s.lifecycle === "connected" ? "connected" : "disconnected"
+      ),
       connects: Effect.map(Ref.get(state), (s) => s.connects),
       sent: Effect.map(Ref.get(state), (s) => s.sent),
       remainingSteps: Effect.map(Ref.get(state), (s) => s.steps.length),
@@ -297,12 +302,45 @@ export const layerScripted = (
       Context.make(ScriptedRealtimeModel, model).pipe(Context.add(RealtimeModel, model)))
   )
 
-/**
- * The embedded protocol server, for tests that run the real `OpenAIRealtime` over a loopback
- * socket (see the `RealtimeServer` module).
- *
- * @since 0.1.0
- * @category testing
- */
-export { layer as layerServer, make as makeServer } from "./RealtimeServer.js"
-export type { RealtimeServerOptions, ReplyRule, Faults } from "./RealtimeServer.js"
+export {
+  /**
+   * The embedded protocol server as a scoped layer, for tests that run the real `OpenAIRealtime`
+   * over a loopback socket (see the `RealtimeServer` module).
+   *
+   * @since 0.1.0
+   * @category testing
+   */
+  layer as layerServer,
+  /**
+   * Starts the embedded protocol server in the current scope (see the `RealtimeServer` module).
+   *
+   * @since 0.1.0
+   * @category testing
+   */
+  make as makeServer
+} from "./RealtimeServer.js"
+export type {
+  /**
+   * Faults the embedded server injects, for tests of error handling (see the `RealtimeServer`
+   * module).
+   *
+   * @since 0.1.0
+   * @category testing
+   */
+  Faults,
+  /**
+   * How the embedded server behaves (see the `RealtimeServer` module).
+   *
+   * @since 0.1.0
+   * @category testing
+   */
+  RealtimeServerOptions,
+  /**
+   * A reply rule of the embedded server: the user text it matches and the reply or function call
+   * it answers with (see the `RealtimeServer` module).
+   *
+   * @since 0.1.0
+   * @category testing
+   */
+  ReplyRule
+} from "./RealtimeServer.js"

@@ -120,7 +120,10 @@ const emptyTally: Tally = {
 }
 
 const validateOptions = (options: VoiceSessionOptions): Effect.Effect<void, InvalidArgumentError> => {
-  if ((options.text === undefined || options.text.length === 0) && (options.audio === undefined || options.audio.length === 0)) {
+  if (
+    (options.text === undefined || options.text.length === 0) &&
+    (options.audio === undefined || options.audio.length === 0)
+  ) {
     return new InvalidArgumentError({ argument: "text/audio", message: "give the user's text, audio, or both" })
   }
   if (options.bargeInMs !== undefined && (!Number.isFinite(options.bargeInMs) || options.bargeInMs < 0)) {
@@ -179,7 +182,12 @@ export const run = Effect.fn("VoiceSession.run")(function*(
             receivedMs: t.receivedMs + AudioFormat.durationMs(format, event.data.byteLength),
             firstAudioAt: t.firstAudioAt ?? now
           }))
-          yield* Queue.offer(player, { _tag: "Chunk", itemId: event.itemId, contentIndex: event.contentIndex, data: event.data })
+          yield* Queue.offer(player, {
+            _tag: "Chunk",
+            itemId: event.itemId,
+            contentIndex: event.contentIndex,
+            data: event.data
+          })
         })
       case "TranscriptDelta":
       case "OutputTextDelta":
@@ -248,8 +256,10 @@ export const run = Effect.fn("VoiceSession.run")(function*(
   yield* Effect.forkScoped(Stream.runForEach(events, onEvent))
   yield* Effect.forkScoped(
     Effect.forever(
-      Effect.flatMap(Queue.take(player), (input) =>
-        input._tag === "TurnEnded" ? Deferred.succeed(finished, undefined) : play(input))
+      Effect.flatMap(
+        Queue.take(player),
+        (input) => input._tag === "TurnEnded" ? Deferred.succeed(finished, undefined) : play(input)
+      )
     ).pipe(Effect.catch((error) => Deferred.die(finished, error)))
   )
 

@@ -32,7 +32,9 @@ const exitCodeOf = (error: unknown): number => {
 }
 
 const toFailure = (error: unknown): CliFailure =>
-  error instanceof CliFailure ? error : new CliFailure({ message: messageOf(error), exitCode: exitCodeOf(error), cause: error })
+  error instanceof CliFailure
+    ? error
+    : new CliFailure({ message: messageOf(error), exitCode: exitCodeOf(error), cause: error })
 
 /** Prints the one line a failure gets, then fails with it (the runtime takes its exit code from it). */
 const report = (failure: CliFailure) => Effect.andThen(Console.error(`error: ${failure.message}`), Effect.fail(failure))

@@ -3,30 +3,34 @@ import { Option, Result, Schema } from "effect"
 import * as AudioFormat from "../src/AudioFormat.js"
 
 describe("AudioFormat", () => {
-  it.each([
-    ["pcm16", "pcm16"],
-    ["pcm", "pcm16"],
-    ["audio/pcm", "pcm16"],
-    [{ type: "audio/pcm", rate: 24000 }, "pcm16"],
-    [{ type: "audio/pcm" }, "pcm16"],
-    ["g711_ulaw", "g711_ulaw"],
-    ["audio/pcmu", "g711_ulaw"],
-    [{ type: "audio/pcmu" }, "g711_ulaw"],
-    ["g711_alaw", "g711_alaw"],
-    ["audio/pcma", "g711_alaw"],
-    [{ type: "audio/pcma" }, "g711_alaw"],
-    ["  AUDIO/PCMU ", "g711_ulaw"]
-  ] as const)("normalises %j to %s", (input, expected) => {
+  it.each(
+    [
+      ["pcm16", "pcm16"],
+      ["pcm", "pcm16"],
+      ["audio/pcm", "pcm16"],
+      [{ type: "audio/pcm", rate: 24000 }, "pcm16"],
+      [{ type: "audio/pcm" }, "pcm16"],
+      ["g711_ulaw", "g711_ulaw"],
+      ["audio/pcmu", "g711_ulaw"],
+      [{ type: "audio/pcmu" }, "g711_ulaw"],
+      ["g711_alaw", "g711_alaw"],
+      ["audio/pcma", "g711_alaw"],
+      [{ type: "audio/pcma" }, "g711_alaw"],
+      ["  AUDIO/PCMU ", "g711_ulaw"]
+    ] as const
+  )("normalises %j to %s", (input, expected) => {
     expect(AudioFormat.normalize(input)).toEqual(Option.some(expected))
   })
 
-  it.each([
-    ["mp3"],
-    [{ type: "audio/pcm", rate: 16000 }],
-    [42],
-    [null],
-    [{ rate: 24000 }]
-  ] as const)("rejects %j", (input) => {
+  it.each(
+    [
+      ["mp3"],
+      [{ type: "audio/pcm", rate: 16000 }],
+      [42],
+      [null],
+      [{ rate: 24000 }]
+    ] as const
+  )("rejects %j", (input) => {
     expect(AudioFormat.normalize(input)).toEqual(Option.none())
     const decoded = Schema.decodeUnknownResult(AudioFormat.AudioFormatInput)(input)
     expect(Result.isFailure(decoded)).toBe(true)

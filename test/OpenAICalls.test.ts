@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import { Ajv } from "ajv"
 import { ConfigProvider, Effect, Layer, Redacted, Tracer } from "effect"
 import type { Scope } from "effect"
 import { FetchHttpClient } from "effect/http"
@@ -9,7 +10,6 @@ import { inspect } from "node:util"
 import * as Calls from "../src/OpenAICalls.js"
 import { defaultModelName } from "../src/RealtimeSessionSettings.js"
 import { corpus } from "./support/protocolCorpus.js"
-import { Ajv } from "ajv"
 
 interface Recorded {
   readonly method: string | undefined
@@ -31,7 +31,12 @@ const apiServer = (answers: Readonly<Record<string, Answer>> = {}) =>
       const chunks: Array<Buffer> = []
       request.on("data", (chunk: Buffer) => chunks.push(chunk))
       request.on("end", () => {
-        requests.push({ method: request.method, path: request.url, headers: request.headers, body: Buffer.concat(chunks).toString("utf8") })
+        requests.push({
+          method: request.method,
+          path: request.url,
+          headers: request.headers,
+          body: Buffer.concat(chunks).toString("utf8")
+        })
         const answer = answers[request.url ?? ""] ?? { status: 200 }
         response.writeHead(answer.status, { "content-type": "application/json" })
         response.end(answer.body ?? "")
@@ -70,7 +75,8 @@ const sessionSchema = (() => {
 })()
 const validateSession = new Ajv({ strict: false, allErrors: true }).compile(sessionSchema)
 
-const bodyOf = (recorded: Recorded | undefined): unknown => recorded === undefined || recorded.body === "" ? undefined : JSON.parse(recorded.body)
+const bodyOf = (recorded: Recorded | undefined): unknown =>
+  recorded === undefined || recorded.body === "" ? undefined : JSON.parse(recorded.body)
 
 describe("OpenAICalls", () => {
   it.effect("accepts a call with the session's settings on the wire", () =>
@@ -116,7 +122,11 @@ describe("OpenAICalls", () => {
       const server = yield* apiServer()
       const calls = yield* callsAt(server.url)
       yield* calls.accept("rtc_1", { outputAudioFormat: { type: "audio/pcmu" } })
-      expect(bodyOf(server.requests[0])).toEqual({ type: "realtime", model: defaultModelName, audio: { output: { format: { type: "audio/pcmu" } } } })
+      expect(bodyOf(server.requests[0])).toEqual({
+        type: "realtime",
+        model: defaultModelName,
+        audio: { output: { format: { type: "audio/pcmu" } } }
+      })
       const error = yield* Effect.flip(calls.accept("rtc_2", { speed: 9 }))
       expect(error).toMatchObject({ operation: "accept", callId: "rtc_2", reason: "InvalidSettings" })
       expect(error.message).toContain("speed")
@@ -145,10 +155,15 @@ describe("OpenAICalls", () => {
       const server = yield* apiServer({
         "/v1/realtime/calls/rtc_gone/accept": {
           status: 404,
-          body: JSON.stringify({ error: { message: "Call not found.", type: "invalid_request_error", code: "call_not_found" } })
+          body: JSON.stringify({
+            error: { message: "Call not found.", type: "invalid_request_error", code: "call_not_found" }
+          })
         },
         "/v1/realtime/calls/rtc_1/refer": { status: 400, body: "target_uri is not a SIP or tel URI" },
-        "/v1/realtime/calls/rtc_1/hangup": { status: 401, body: JSON.stringify({ error: { message: "Incorrect API key provided" } }) },
+        "/v1/realtime/calls/rtc_1/hangup": {
+          status: 401,
+          body: JSON.stringify({ error: { message: "Incorrect API key provided" } })
+        },
         "/v1/realtime/calls/rtc_1/reject": { status: 429 }
       })
       const calls = yield* callsAt(server.url)
@@ -165,11 +180,23 @@ describe("OpenAICalls", () => {
         message: "accept of call rtc_gone failed with HTTP 404: Call not found."
       })
       const invalid = yield* Effect.flip(calls.refer("rtc_1", "nowhere"))
-      expect(invalid).toMatchObject({ reason: "InvalidRequest", status: 400, message: "refer of call rtc_1 failed with HTTP 400: target_uri is not a SIP or tel URI" })
+      expect(invalid).toMatchObject({
+        reason: "InvalidRequest",
+        status: 400,
+        message: "refer of call rtc_1 failed with HTTP 400: target_uri is not a SIP or tel URI"
+      })
       const unauthorized = yield* Effect.flip(calls.hangup("rtc_1"))
-      expect(unauthorized).toMatchObject({ reason: "Unauthorized", status: 401, message: "hangup of call rtc_1 failed with HTTP 401: Incorrect API key provided" })
+      expect(unauthorized).toMatchObject({
+        reason: "Unauthorized",
+        status: 401,
+        message: "hangup of call rtc_1 failed with HTTP 401: Incorrect API key provided"
+      })
       const limited = yield* Effect.flip(calls.reject("rtc_1"))
-      expect(limited).toMatchObject({ reason: "RateLimited", status: 429, message: "reject of call rtc_1 failed with HTTP 429" })
+      expect(limited).toMatchObject({
+        reason: "RateLimited",
+        status: 429,
+        message: "reject of call rtc_1 failed with HTTP 429"
+      })
       for (const error of [notFound, invalid, unauthorized, limited]) {
         expect(`${String(error)} ${JSON.stringify(error)} ${inspect(error, { depth: 10 })}`).not.toContain(key)
       }
@@ -180,7 +207,12 @@ describe("OpenAICalls", () => {
       const closed = yield* Effect.scoped(apiServer())
       const calls = yield* callsAt(closed.url)
       const error = yield* Effect.flip(calls.hangup("rtc_1"))
-      expect(error).toMatchObject({ _tag: "RealtimeCallError", operation: "hangup", callId: "rtc_1", reason: "Transport" })
+      expect(error).toMatchObject({
+        _tag: "RealtimeCallError",
+        operation: "hangup",
+        callId: "rtc_1",
+        reason: "Transport"
+      })
       expect(error.status).toBeUndefined()
       expect(error.cause).toBeInstanceOf(Error)
       expect(error.message.startsWith("hangup of call rtc_1 failed: ")).toBe(true)
@@ -213,7 +245,12 @@ describe("OpenAICalls", () => {
       const calls = yield* Effect.provide(
         service,
         Calls.layerConfig({ apiUrl: server.url }).pipe(Layer.provide(FetchHttpClient.layer))
-      ).pipe(Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env: { OPENAI_API_KEY: "sk-from-env" } })))
+      ).pipe(
+        Effect.provideService(
+          ConfigProvider.ConfigProvider,
+          ConfigProvider.fromEnv({ env: { OPENAI_API_KEY: "sk-from-env" } })
+        )
+      )
       yield* calls.hangup("rtc_1")
       expect(server.requests[0]?.headers["authorization"]).toBe("Bearer sk-from-env")
     }))

@@ -9,8 +9,7 @@ import * as RealtimeTesting from "../src/RealtimeTesting.js"
 const status = (value: Event.ConnectionStatus) => Event.ConnectionStatusChanged.make({ status: value })
 const turn = (id: string) => [Event.TurnStarted.make({ responseId: id }), Event.TurnEnded.make({ responseId: id })]
 
-const collect = (stream: Stream.Stream<Event.RealtimeModelEvent>) =>
-  Effect.forkChild(Stream.runCollect(stream))
+const collect = (stream: Stream.Stream<Event.RealtimeModelEvent>) => Effect.forkChild(Stream.runCollect(stream))
 
 describe("scripted model", () => {
   it.effect("answers each expected send with its events: by value, by tag and by predicate", () =>

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Clock, Effect, Fiber, Ref } from "effect"
 import { TestClock } from "effect/testing"
-import * as Event from "../src/RealtimeModelEvent.js"
 import * as Item from "../src/RealtimeItem.js"
+import * as Event from "../src/RealtimeModelEvent.js"
 import * as RealtimeTesting from "../src/RealtimeTesting.js"
 import * as VoiceSession from "../src/VoiceSession.js"
 
@@ -10,7 +10,10 @@ const chunk = (fill: number) => new Uint8Array(4_800).fill(fill) // 100 ms of pc
 const reply = (responseId: string, itemId: string, chunks: number): ReadonlyArray<Event.RealtimeModelEvent> => [
   Event.TurnStarted.make({ responseId }),
   Event.TranscriptDelta.make({ itemId, delta: "Hello ", responseId }),
-  ...Array.from({ length: chunks }, (_, i) => Event.Audio.make({ data: chunk(i), responseId, itemId, contentIndex: 0 })),
+  ...Array.from(
+    { length: chunks },
+    (_, i) => Event.Audio.make({ data: chunk(i), responseId, itemId, contentIndex: 0 })
+  ),
   Event.TranscriptDelta.make({ itemId, delta: "there", responseId }),
   Event.UsageUpdated.make({
     usage: { inputTokens: 7, outputTokens: 11, totalTokens: 18, inputTokenDetails: null, outputTokenDetails: null }

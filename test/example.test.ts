@@ -29,23 +29,27 @@ describe("the README example", () => {
     expect(readme).toContain("```ts\n" + testingAsShown + "```")
   })
 
-  it.live("runs against the embedded server: a reply with a tool call, a barge-in, and a clean end", () =>
-    Effect.gen(function*() {
-      const run = yield* runCli([], { script: "scratchpad/agent.ts" })
-      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: "" })
-      const lines = run.stdout.trimEnd().split("\n")
-      expect(lines.slice(0, 4)).toEqual([
-        "user: What's the weather in Oslo?",
-        "tool call: get_weather({\"city\":\"Oslo\"})",
-        "assistant: Here is what I found: {\"celsius\":-4}.",
-        "user: Tell me about the northern lights."
-      ])
-      expect(lines[4]).toMatch(/^barge-in: item \S+ truncated at what was heard$/)
-      const interrupted = /^assistant \(interrupted\): (.+)$/.exec(lines[5] ?? "")?.[1] ?? ""
-      // what streamed before the barge-in: the start of the reply, not all of it
-      expect(interrupted.length).toBeGreaterThan(0)
-      expect(interrupted.length).toBeLessThan(defaultReply.length)
-      expect(defaultReply.startsWith(interrupted)).toBe(true)
-      expect(lines).toHaveLength(6)
-    }), 30_000)
+  it.live(
+    "runs against the embedded server: a reply with a tool call, a barge-in, and a clean end",
+    () =>
+      Effect.gen(function*() {
+        const run = yield* runCli([], { script: "scratchpad/agent.ts" })
+        expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: "" })
+        const lines = run.stdout.trimEnd().split("\n")
+        expect(lines.slice(0, 4)).toEqual([
+          "user: What's the weather in Oslo?",
+          "tool call: get_weather({\"city\":\"Oslo\"})",
+          "assistant: Here is what I found: {\"celsius\":-4}.",
+          "user: Tell me about the northern lights."
+        ])
+        expect(lines[4]).toMatch(/^barge-in: item \S+ truncated at what was heard$/)
+        const interrupted = /^assistant \(interrupted\): (.+)$/.exec(lines[5] ?? "")?.[1] ?? ""
+        // what streamed before the barge-in: the start of the reply, not all of it
+        expect(interrupted.length).toBeGreaterThan(0)
+        expect(interrupted.length).toBeLessThan(defaultReply.length)
+        expect(defaultReply.startsWith(interrupted)).toBe(true)
+        expect(lines).toHaveLength(6)
+      }),
+    30_000
+  )
 })

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Logger, Ref, References, Scope, Stream } from "effect"
-import * as Event from "../src/RealtimeModelEvent.js"
 import * as EventHub from "../src/internal/eventHub.js"
 import { listen } from "../src/RealtimeModel.js"
+import * as Event from "../src/RealtimeModelEvent.js"
 import * as RealtimeTesting from "../src/RealtimeTesting.js"
 
 const delta = (n: number) => Event.TranscriptDelta.make({ itemId: "item_1", delta: String(n), responseId: "resp_1" })
@@ -10,8 +10,7 @@ const deltas = (count: number) => Array.from({ length: count }, (_, n) => delta(
 const status = (value: Event.ConnectionStatus) => Event.ConnectionStatusChanged.make({ status: value })
 const end = Event.EndOfStream.make({})
 
-const collect = (stream: Stream.Stream<Event.RealtimeModelEvent>) =>
-  Effect.forkChild(Stream.runCollect(stream))
+const collect = (stream: Stream.Stream<Event.RealtimeModelEvent>) => Effect.forkChild(Stream.runCollect(stream))
 
 describe("listeners", () => {
   it.effect("every listener gets every event after it subscribed, in order, ending with EndOfStream", () =>
@@ -71,7 +70,14 @@ describe("listeners", () => {
       yield* Scope.close(leaverScope, Exit.void)
       yield* model.emit(delta(2))
       yield* model.close
-      expect(yield* Fiber.join(keeper)).toEqual([status("connecting"), status("connected"), delta(1), delta(2), status("disconnected"), end])
+      expect(yield* Fiber.join(keeper)).toEqual([
+        status("connecting"),
+        status("connected"),
+        delta(1),
+        delta(2),
+        status("disconnected"),
+        end
+      ])
       // the removed listener's stream simply stops; it got what was published before its removal
       const leaverEvents = yield* Fiber.join(leaver)
       expect(leaverEvents.some((event) => event._tag === "TranscriptDelta" && event.delta === "2")).toBe(false)
@@ -84,7 +90,12 @@ describe("listeners", () => {
       const listener = yield* collect(yield* model.subscribe)
       yield* Scope.provide(model.connect(), outer)
       yield* Scope.close(outer, Exit.void)
-      expect(yield* Fiber.join(listener)).toEqual([status("connecting"), status("connected"), status("disconnected"), end])
+      expect(yield* Fiber.join(listener)).toEqual([
+        status("connecting"),
+        status("connected"),
+        status("disconnected"),
+        end
+      ])
       expect(yield* model.status).toBe("disconnected")
     }))
 
@@ -98,7 +109,8 @@ describe("listeners", () => {
       const release = yield* Deferred.make<void>()
       const seen = yield* Ref.make(0)
       const slow = yield* Effect.forkChild(
-        Stream.runForEach(yield* model.subscribe, () => Effect.andThen(Deferred.await(release), Ref.update(seen, (n) => n + 1)))
+        Stream.runForEach(yield* model.subscribe, () =>
+          Effect.andThen(Deferred.await(release), Ref.update(seen, (n) => n + 1)))
       )
       yield* model.connect()
       const publisher = yield* Effect.forkChild(
@@ -115,7 +127,9 @@ describe("listeners", () => {
       yield* Fiber.join(publisher)
       yield* Fiber.join(slow)
       expect(yield* Ref.get(seen)).toBe(2 + 50 + 2)
-      expect((yield* Ref.get(logs)).some((line) => line.includes("events behind"))).toBe(true)
+      expect((yield* Ref.get(logs)).some((line) =>
+        line.includes("events behind")
+      )).toBe(true)
     }))
 })
 
@@ -132,7 +146,14 @@ describe("listen", () => {
       yield* Effect.forEach(deltas(3), model.emit, { discard: true })
       yield* model.close
       yield* Fiber.join(fiber)
-      expect(yield* Ref.get(handled)).toEqual(["ConnectionStatus", "ConnectionStatus", "0", "2", "ConnectionStatus", "EndOfStream"])
+      expect(yield* Ref.get(handled)).toEqual([
+        "ConnectionStatus",
+        "ConnectionStatus",
+        "0",
+        "2",
+        "ConnectionStatus",
+        "EndOfStream"
+      ])
     }))
 
   it.effect("stops when its scope closes", () =>

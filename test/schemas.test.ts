@@ -1,16 +1,18 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Result, Schema, SchemaAST } from "effect"
-import * as Event from "../src/RealtimeModelEvent.js"
+import { RealtimeProtocolError } from "../src/RealtimeError.js"
 import * as Item from "../src/RealtimeItem.js"
+import * as Event from "../src/RealtimeModelEvent.js"
 import * as Send from "../src/RealtimeModelSendEvent.js"
 import * as Settings from "../src/RealtimeSessionSettings.js"
-import { RealtimeProtocolError } from "../src/RealtimeError.js"
 
 /** The `_tag` literal of every member of a union of tagged structs. */
 const tagsOf = (union: { readonly members: ReadonlyArray<Schema.Top> }): Array<string> =>
   union.members.map((member) => {
     const ast = member.ast
-    const tag = SchemaAST.isObjects(ast) ? ast.propertySignatures.find((signature) => signature.name === "_tag") : undefined
+    const tag = SchemaAST.isObjects(ast)
+      ? ast.propertySignatures.find((signature) => signature.name === "_tag")
+      : undefined
     return tag !== undefined && SchemaAST.isLiteral(tag.type) ? String(tag.type.literal) : "?"
   }).sort()
 
@@ -39,7 +41,12 @@ const items: ReadonlyArray<Item.RealtimeItem> = [
     status: "in_progress",
     content: [Item.OutputText.make({ text: "hey" }), Item.OutputAudio.make({ audio: null, transcript: "hey there" })]
   }),
-  Item.SystemMessage.make({ itemId: "item_3", previousItemId: null, status: null, content: [Item.InputText.make({ text: "be brief" })] }),
+  Item.SystemMessage.make({
+    itemId: "item_3",
+    previousItemId: null,
+    status: null,
+    content: [Item.InputText.make({ text: "be brief" })]
+  }),
   Item.ToolCall.make({
     itemId: "item_4",
     previousItemId: "item_2",
@@ -143,7 +150,11 @@ const sends: ReadonlyArray<Send.RealtimeModelSendEvent> = [
     userInput: {
       type: "message",
       role: "user",
-      content: [{ type: "input_text", text: "what is this?" }, { type: "input_image", imageUrl: "https://x/y.png", detail: "high" }]
+      content: [{ type: "input_text", text: "what is this?" }, {
+        type: "input_image",
+        imageUrl: "https://x/y.png",
+        detail: "high"
+      }]
     }
   }),
   Send.SendAudio.make({ audio: new Uint8Array([9, 8, 7]), commit: true }),
@@ -197,11 +208,13 @@ describe("RealtimeModelSendEvent", () => {
       }
     }))
 
-  it.effect.each([
-    [{ playbackOnly: true, cancelResponseOnly: true, responseId: "r" }, "playbackOnly cannot be combined"],
-    [{ playbackOnly: true, forceResponseCancel: true }, "playbackOnly cannot be combined"],
-    [{ cancelResponseOnly: true }, "cancelResponseOnly needs the responseId"]
-  ] as const)("rejects the interrupt %j", ([options, message]) =>
+  it.effect.each(
+    [
+      [{ playbackOnly: true, cancelResponseOnly: true, responseId: "r" }, "playbackOnly cannot be combined"],
+      [{ playbackOnly: true, forceResponseCancel: true }, "playbackOnly cannot be combined"],
+      [{ cancelResponseOnly: true }, "cancelResponseOnly needs the responseId"]
+    ] as const
+  )("rejects the interrupt %j", ([options, message]) =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(Send.validate(Send.Interrupt.make(options)))
       expect(error.reason).toBe("InvalidEvent")
@@ -231,9 +244,12 @@ describe("RealtimeSessionSettings", () => {
     const result = Schema.decodeUnknownResult(Settings.RealtimeSessionSettings)({ speed: 3 })
     expect(Result.isFailure(result)).toBe(true)
     if (Result.isFailure(result)) expect(String(result.failure)).toContain("speed")
-    expect(Result.isFailure(Schema.decodeUnknownResult(Settings.RealtimeSessionSettings)({ tools: [{ name: "" }] }))).toBe(true)
+    expect(Result.isFailure(Schema.decodeUnknownResult(Settings.RealtimeSessionSettings)({ tools: [{ name: "" }] })))
+      .toBe(true)
     expect(
-      Result.isFailure(Schema.decodeUnknownResult(Settings.RealtimeSessionSettings)({ turnDetection: { type: "push" } }))
+      Result.isFailure(
+        Schema.decodeUnknownResult(Settings.RealtimeSessionSettings)({ turnDetection: { type: "push" } })
+      )
     ).toBe(true)
   })
 

@@ -28,7 +28,10 @@ export interface Consumer {
    * Opens one connection and routes every audio chunk to every receiver; when a receiver asks for
    * an interrupt, sends one the way a user of that library would. Closes when the Scope closes.
    */
-  readonly connect: (endpoint: Endpoint, receivers: ReadonlyArray<Receiver>) => Effect.Effect<void, BenchError, Scope.Scope>
+  readonly connect: (
+    endpoint: Endpoint,
+    receivers: ReadonlyArray<Receiver>
+  ) => Effect.Effect<void, BenchError, Scope.Scope>
 }
 
 /**

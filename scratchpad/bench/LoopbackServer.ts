@@ -12,7 +12,7 @@ import { Deferred, Effect, FiberSet } from "effect"
 import type { Scope } from "effect"
 import type { IncomingMessage } from "node:http"
 import type { AddressInfo } from "node:net"
-import WebSocket, { WebSocketServer } from "ws"
+import { type RawData, WebSocket, WebSocketServer } from "ws"
 import { BenchError } from "./BenchError.js"
 import { textOf } from "./Consumer.js"
 import type { Endpoint } from "./Consumer.js"
@@ -64,8 +64,13 @@ const listen: Effect.Effect<WebSocketServer, BenchError, Scope.Scope> = Effect.a
   Effect.callback<WebSocketServer, BenchError>((resume) => {
     const server = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false })
     server.once("listening", () => resume(Effect.succeed(server)))
-    server.once("error", (cause) =>
-      resume(Effect.fail(new BenchError({ message: `the loopback server could not listen: ${cause.message}`, cause }))))
+    server.once(
+      "error",
+      (cause) =>
+        resume(
+          Effect.fail(new BenchError({ message: `the loopback server could not listen: ${cause.message}`, cause }))
+        )
+    )
   }),
   (server) =>
     Effect.callback<void>((resume) => {
@@ -90,12 +95,15 @@ const replay = (socket: WebSocket, session: SessionState): Effect.Effect<void, B
       resume(error === null ? Effect.void : Effect.fail(error))
     }
     const flushed = (error?: Error | null) => {
-      if (error !== undefined && error !== null) finish(new BenchError({ message: `the loopback server could not send: ${error.message}` }))
-      else pump()
+      if (error !== undefined && error !== null) {
+        finish(new BenchError({ message: `the loopback server could not send: ${error.message}` }))
+      } else pump()
     }
     const pump = (): void => {
       timer = undefined
-      while (!finished && next.done !== true) {
+      // `finish` is the only writer of `finished` while this loop runs, and the loop returns after it
+      if (finished) return
+      while (next.done !== true) {
         if (socket.readyState !== WebSocket.OPEN) {
           return finish(new BenchError({ message: `the consumer closed its socket after ${audio} audio frames` }))
         }
@@ -122,7 +130,7 @@ const replay = (socket: WebSocket, session: SessionState): Effect.Effect<void, B
     })
   })
 
-const countClientFrame = (session: SessionState, data: WebSocket.RawData): void => {
+const countClientFrame = (session: SessionState, data: RawData): void => {
   const parsed: unknown = JSON.parse(textOf(data))
   const type = typeof parsed === "object" && parsed !== null && "type" in parsed && typeof parsed.type === "string"
     ? parsed.type
@@ -167,7 +175,10 @@ export const make: Effect.Effect<LoopbackServer, BenchError, Scope.Scope> = Effe
         replayed: yield* Deferred.make<void, BenchError>(),
         clientFrames: new Map()
       }
-      yield* Effect.acquireRelease(Effect.sync(() => sessions.set(id, state)), () => Effect.sync(() => sessions.delete(id)))
+      yield* Effect.acquireRelease(
+        Effect.sync(() => sessions.set(id, state)),
+        () => Effect.sync(() => sessions.delete(id))
+      )
       return {
         endpoint: { port, path: `/s/${id}` },
         sendTimes: state.sendTimes,

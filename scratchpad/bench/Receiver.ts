@@ -44,7 +44,10 @@ export const makeReceiver = (options: ReceiverOptions): Effect.Effect<Receiver> 
     const onAudio = (byteLength: number): boolean => {
       const now = performance.now()
       if (byteLength !== AUDIO_DELTA_BYTES) {
-        Deferred.doneUnsafe(finished, Effect.fail(`audio chunk ${count + 1} has ${byteLength} bytes, expected ${AUDIO_DELTA_BYTES}`))
+        Deferred.doneUnsafe(
+          finished,
+          Effect.fail(`audio chunk ${count + 1} has ${byteLength} bytes, expected ${AUDIO_DELTA_BYTES}`)
+        )
         return false
       }
       if (count < latencies.length) latencies[count] = now - (options.sendTimes[count] ?? now)

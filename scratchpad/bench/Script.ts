@@ -158,14 +158,26 @@ function* renderTurns(turns: ReadonlyArray<Turn>, audio: string): Generator<Scri
       const stopped = clock
       yield at(clock, () => ({ type: "input_audio_buffer.speech_stopped", audio_end_ms: stopped, item_id: userItem }))
       yield at(clock, () => ({ type: "input_audio_buffer.committed", previous_item_id: previous, item_id: userItem }))
-      yield at(clock, () => ({ type: "conversation.item.added", previous_item_id: previous, item: userMessage("completed") }))
-      yield at(clock, () => ({ type: "conversation.item.done", previous_item_id: previous, item: userMessage("completed") }))
+      yield at(
+        clock,
+        () => ({ type: "conversation.item.added", previous_item_id: previous, item: userMessage("completed") })
+      )
+      yield at(
+        clock,
+        () => ({ type: "conversation.item.done", previous_item_id: previous, item: userMessage("completed") })
+      )
       yield at(clock, () => ({
         type: "conversation.item.input_audio_transcription.completed",
         item_id: userItem,
         content_index: 0,
         transcript: "Where is my order?",
-        usage: { type: "tokens", total_tokens: 22, input_tokens: 13, input_token_details: { text_tokens: 0, audio_tokens: 13 }, output_tokens: 9 }
+        usage: {
+          type: "tokens",
+          total_tokens: 22,
+          input_tokens: 13,
+          input_token_details: { text_tokens: 0, audio_tokens: 13 },
+          output_tokens: 9
+        }
       }))
       previousItem = userItem
     }
@@ -182,11 +194,26 @@ function* renderTurns(turns: ReadonlyArray<Turn>, audio: string): Generator<Scri
       content
     })
     const ids = { response_id: responseId, item_id: itemId, output_index: 0, content_index: 0 }
-    yield at(clock, () => ({ type: "response.created", response: responseObject(responseId, "in_progress", [], false) }))
-    yield at(clock, () => ({ type: "response.output_item.added", response_id: responseId, output_index: 0, item: assistant("in_progress", []) }))
-    yield at(clock, () => ({ type: "conversation.item.added", previous_item_id: previous, item: assistant("in_progress", []) }))
+    yield at(
+      clock,
+      () => ({ type: "response.created", response: responseObject(responseId, "in_progress", [], false) })
+    )
+    yield at(
+      clock,
+      () => ({
+        type: "response.output_item.added",
+        response_id: responseId,
+        output_index: 0,
+        item: assistant("in_progress", [])
+      })
+    )
+    yield at(
+      clock,
+      () => ({ type: "conversation.item.added", previous_item_id: previous, item: assistant("in_progress", []) })
+    )
     yield at(clock, () => ({ type: "response.content_part.added", ...ids, part: { type: "audio", transcript: "" } }))
-    const audioPrefix = `{"type":"response.output_audio.delta","response_id":"${responseId}","item_id":"${itemId}","output_index":0,"content_index":0,"delta":"${audio}","event_id":"event_`
+    const audioPrefix =
+      `{"type":"response.output_audio.delta","response_id":"${responseId}","item_id":"${itemId}","output_index":0,"content_index":0,"delta":"${audio}","event_id":"event_`
     for (let i = 0; i < sent; i++) {
       if (i % 2 === 0) {
         const delta = words[i / 2]!
@@ -209,7 +236,10 @@ function* renderTurns(turns: ReadonlyArray<Turn>, audio: string): Generator<Scri
     }))
     if (cancelled) {
       const heardMs = sent * AUDIO_DELTA_MS
-      yield at(clock, () => ({ type: "conversation.item.truncated", item_id: itemId, content_index: 0, audio_end_ms: heardMs }))
+      yield at(
+        clock,
+        () => ({ type: "conversation.item.truncated", item_id: itemId, content_index: 0, audio_end_ms: heardMs })
+      )
     }
     yield at(clock, () => ({
       type: "rate_limits.updated",

@@ -41,8 +41,24 @@ interface Sizes {
   readonly trials: number
 }
 
-const full: Sizes = { burst: 20_000, mix: 3_000, longSession: 72_000, shortSession: 600, connections: 200, perConnection: 300, trials: 3 }
-const smoke: Sizes = { burst: 200, mix: 100, longSession: 300, shortSession: 50, connections: 4, perConnection: 40, trials: 1 }
+const full: Sizes = {
+  burst: 20_000,
+  mix: 3_000,
+  longSession: 72_000,
+  shortSession: 600,
+  connections: 200,
+  perConnection: 300,
+  trials: 3
+}
+const smoke: Sizes = {
+  burst: 200,
+  mix: 100,
+  longSession: 300,
+  shortSession: 50,
+  connections: 4,
+  perConnection: 40,
+  trials: 1
+}
 
 const gc = (): void => {
   const collect = (globalThis as { gc?: () => void }).gc
@@ -67,13 +83,15 @@ export const trial = (
       const session = yield* Scope.provide(server.session(script, pace), scope)
       const mine: Array<Receiver> = []
       for (let l = 0; l < consumer.listeners; l++) {
-        mine.push(yield* makeReceiver({
-          expectedAudio: script.audioCount,
-          sendTimes: session.sendTimes,
-          interruptAfterAudio: script.interruptAfterAudio,
-          drivesInterrupts: l === 0,
-          heap: c === 0 && l === 0 ? heap : null
-        }))
+        mine.push(
+          yield* makeReceiver({
+            expectedAudio: script.audioCount,
+            sendTimes: session.sendTimes,
+            interruptAfterAudio: script.interruptAfterAudio,
+            drivesInterrupts: l === 0,
+            heap: c === 0 && l === 0 ? heap : null
+          })
+        )
       }
       receivers.push(...mine)
       yield* Scope.provide(consumer.connect(session.endpoint, mine), scope)
@@ -90,7 +108,9 @@ export const trial = (
         orElse: () =>
           Effect.fail(
             new BenchError({
-              message: `${consumer.name} on ${script.name}: timed out with ${receivers[0]?.received()} of ${script.audioCount} chunks`
+              message: `${consumer.name} on ${script.name}: timed out with ${
+                receivers[0]?.received()
+              } of ${script.audioCount} chunks`
             })
           )
       })
@@ -99,7 +119,9 @@ export const trial = (
     const used = process.cpuUsage(cpu)
     gc()
     const heapRetained = process.memoryUsage().heapUsed
-    const latencies = receivers.filter((_, index) => index % consumer.listeners === 0).map((receiver) => receiver.latenciesMs())
+    const latencies = receivers.filter((_, index) => index % consumer.listeners === 0).map((receiver) =>
+      receiver.latenciesMs()
+    )
     const all = new Float64Array(latencies.reduce((sum, part) => sum + part.length, 0))
     latencies.reduce((offset, part) => (all.set(part, offset), offset + part.length), 0)
     yield* Scope.close(scope, Exit.void)
@@ -157,7 +179,14 @@ const measure = (
     }
   }).pipe(
     Effect.catch((error) =>
-      Effect.succeed({ consumer: consumer.name, eventsPerSecond: Number.NaN, cpuUsPerEvent: Number.NaN, p50Ms: Number.NaN, p99Ms: Number.NaN, error: error.message })
+      Effect.succeed({
+        consumer: consumer.name,
+        eventsPerSecond: Number.NaN,
+        cpuUsPerEvent: Number.NaN,
+        p50Ms: Number.NaN,
+        p99Ms: Number.NaN,
+        error: error.message
+      })
     )
   )
 
@@ -174,9 +203,11 @@ export const table = (title: string, rows: ReadonlyArray<Row>): string => {
     ...rows.map((row) =>
       row.error !== null
         ? `| ${row.consumer} | failed: ${row.error} | | | | | |`
-        : `| ${row.consumer} | ${fixed(row.eventsPerSecond, 0)} | ${fixed(row.eventsPerSecond / (base?.eventsPerSecond ?? Number.NaN), 2)} | ${
-          fixed(row.cpuUsPerEvent, 1)
-        } | ${fixed(row.cpuUsPerEvent / (base?.cpuUsPerEvent ?? Number.NaN), 2)} | ${fixed(row.p50Ms, 2)} | ${fixed(row.p99Ms, 2)} |`
+        : `| ${row.consumer} | ${fixed(row.eventsPerSecond, 0)} | ${
+          fixed(row.eventsPerSecond / (base?.eventsPerSecond ?? Number.NaN), 2)
+        } | ${fixed(row.cpuUsPerEvent, 1)} | ${fixed(row.cpuUsPerEvent / (base?.cpuUsPerEvent ?? Number.NaN), 2)} | ${
+          fixed(row.p50Ms, 2)
+        } | ${fixed(row.p99Ms, 2)} |`
     ),
     ""
   ]
@@ -187,19 +218,32 @@ export const run = (sizes: Sizes) =>
   Effect.scoped(Effect.gen(function*() {
     const server = yield* LoopbackServer.make
     const cpus = Os.cpus()
-    yield* Console.log(`machine: node ${process.version}, ${cpus[0]?.model ?? "unknown CPU"}, ${cpus.length} cores, ${Math.round(Os.totalmem() / 2 ** 30)} GiB`)
+    yield* Console.log(
+      `machine: node ${process.version}, ${cpus[0]?.model ?? "unknown CPU"}, ${cpus.length} cores, ${
+        Math.round(Os.totalmem() / 2 ** 30)
+      } GiB`
+    )
     yield* Console.log("")
     const consumers: ReadonlyArray<Consumer> = [floor, agentsRealtime, openaiSdk, effectRealtime(1), effectRealtime(8)]
 
     const burst = Script.audioBurst(sizes.burst)
     const burstRows: Array<Row> = []
-    for (const consumer of consumers) burstRows.push(yield* measure(server, consumer, burst, { speed: null }, sizes.trials))
-    yield* Console.log(table(`(a) audio burst: ${sizes.burst} × 100 ms PCM16 deltas, as fast as the server sends`, burstRows))
+    for (const consumer of consumers) {
+      burstRows.push(yield* measure(server, consumer, burst, { speed: null }, sizes.trials))
+    }
+    yield* Console.log(
+      table(`(a) audio burst: ${sizes.burst} × 100 ms PCM16 deltas, as fast as the server sends`, burstRows)
+    )
 
     const mix = Script.conversation({ name: "conversation mix", audioDeltas: sizes.mix, interruptEvery: 5 })
     const mixRows: Array<Row> = []
     for (const consumer of consumers) mixRows.push(yield* measure(server, consumer, mix, { speed: 50 }, 1))
-    yield* Console.log(table(`(b) conversation mix at 50× real time: ${mix.frameCount} frames, ${mix.audioCount} audio deltas, barge-in every 5th response`, mixRows))
+    yield* Console.log(
+      table(
+        `(b) conversation mix at 50× real time: ${mix.frameCount} frames, ${mix.audioCount} audio deltas, barge-in every 5th response`,
+        mixRows
+      )
+    )
 
     const heapLines: Array<string> = [
       "### (c) a two-hour session compressed, against a one-minute session (heap after GC, MB)",
@@ -208,7 +252,11 @@ export const run = (sizes: Sizes) =>
       "| --- | ---: | ---: | ---: | ---: |"
     ]
     const long = Script.conversation({ name: "two-hour session", audioDeltas: sizes.longSession, interruptEvery: 4 })
-    const short = Script.conversation({ name: "one-minute session", audioDeltas: sizes.shortSession, interruptEvery: 4 })
+    const short = Script.conversation({
+      name: "one-minute session",
+      audioDeltas: sizes.shortSession,
+      interruptEvery: 4
+    })
     for (const consumer of [floor, effectRealtime(1)]) {
       const outcome = yield* Effect.result(Effect.gen(function*() {
         const one = yield* trial(server, consumer, short, { speed: null })
@@ -219,26 +267,39 @@ export const run = (sizes: Sizes) =>
       heapLines.push(
         Result.isFailure(outcome)
           ? `| ${consumer.name} | failed: ${outcome.failure.message} | | | |`
-          : `| ${consumer.name} | ${mb(outcome.success.one.heapRetained)} | ${mb(outcome.success.two.heapPeak)} | ${mb(outcome.success.two.heapRetained)} | ${
-            mb(outcome.success.two.heapRetained - outcome.success.one.heapRetained)
-          } |`
+          : `| ${consumer.name} | ${mb(outcome.success.one.heapRetained)} | ${mb(outcome.success.two.heapPeak)} | ${
+            mb(outcome.success.two.heapRetained)
+          } | ${mb(outcome.success.two.heapRetained - outcome.success.one.heapRetained)} |`
       )
     }
     yield* Console.log(heapLines.join("\n") + "\n")
 
-    const perConnection = Script.conversation({ name: "conversation per connection", audioDeltas: sizes.perConnection, interruptEvery: 5 })
+    const perConnection = Script.conversation({
+      name: "conversation per connection",
+      audioDeltas: sizes.perConnection,
+      interruptEvery: 5
+    })
     const manyRows: Array<Row> = []
     for (const consumer of consumers) {
       manyRows.push(yield* measure(server, consumer, perConnection, { speed: 50 }, 1, sizes.connections))
     }
-    yield* Console.log(table(`(d) ${sizes.connections} concurrent connections, each a conversation at 50× real time (${perConnection.audioCount} audio deltas each)`, manyRows))
+    yield* Console.log(
+      table(
+        `(d) ${sizes.connections} concurrent connections, each a conversation at 50× real time (${perConnection.audioCount} audio deltas each)`,
+        manyRows
+      )
+    )
   }))
 
 /** `--profile`: the floor and effect-realtime on the audio burst, twice each, for `node --cpu-prof`. */
 const profile = (deltas: number) =>
   Effect.scoped(Effect.gen(function*() {
     const server = yield* LoopbackServer.make
-    for (const consumer of process.argv.includes("--effect-only") ? [effectRealtime(1), effectRealtime(1), effectRealtime(1)] : [floor, effectRealtime(1), floor, effectRealtime(1)]) {
+    for (
+      const consumer of process.argv.includes("--effect-only")
+        ? [effectRealtime(1), effectRealtime(1), effectRealtime(1)]
+        : [floor, effectRealtime(1), floor, effectRealtime(1)]
+    ) {
       const result = yield* trial(server, consumer, Script.audioBurst(deltas), { speed: null })
       yield* Console.log(`${consumer.name}: ${((result.events / result.wallMs) * 1000).toFixed(0)} events/s`)
     }

@@ -12,7 +12,9 @@ const ramp = Int16Array.from({ length: 2000 }, (_, i) => Math.round(-32000 + i *
 
 describe("audio helpers", () => {
   it("G.711 mu-law and A-law round trip within the quantisation step", () => {
-    for (const [encode, decode] of [[G711.encodeMuLaw, G711.decodeMuLaw], [G711.encodeALaw, G711.decodeALaw]] as const) {
+    for (
+      const [encode, decode] of [[G711.encodeMuLaw, G711.decodeMuLaw], [G711.encodeALaw, G711.decodeALaw]] as const
+    ) {
       const back = decode(encode(ramp))
       ramp.forEach((sample, i) => {
         // the step grows with the magnitude: 1/16 of it bounds the error, plus a small floor near zero

@@ -6,7 +6,9 @@ import { fileURLToPath } from "node:url"
 const root = fileURLToPath(new URL("../..", import.meta.url))
 
 const runSmoke = Effect.callback<{ code: number | null; stdout: string; stderr: string }>((resume) => {
-  const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", "scratchpad/bench/main.ts", "--smoke"], { cwd: root })
+  const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", "scratchpad/bench/main.ts", "--smoke"], {
+    cwd: root
+  })
   let stdout = ""
   let stderr = ""
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()))

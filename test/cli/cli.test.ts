@@ -31,36 +31,45 @@ const readWav = (path: string) => {
 }
 
 describe("command line", () => {
-  it.live("answers a text question, prints the transcript and writes the reply as a WAV file", () =>
-    Effect.gen(function*() {
-      const output = join(scratch, "reply.wav")
-      const run = yield* runCli(["--text", "hello there", "--output", output, "--speed", "20"])
-      expect(run.stderr).not.toContain("error:")
-      expect(run.code).toBe(0)
-      expect(run.stdout).toContain("user: hello there")
-      expect(run.stdout).toContain("turns:                    1")
-      const wav = readWav(output)
-      expect(wav.sampleRate).toBe(24_000)
-      const ms = playedMs(run.stdout)
-      expect(ms).toBeGreaterThan(0)
-      expect(Math.abs((wav.samples.length / 24) - ms)).toBeLessThanOrEqual(1)
-    }), 60_000)
+  it.live(
+    "answers a text question, prints the transcript and writes the reply as a WAV file",
+    () =>
+      Effect.gen(function*() {
+        const output = join(scratch, "reply.wav")
+        const run = yield* runCli(["--text", "hello there", "--output", output, "--speed", "20"])
+        expect(run.stderr).not.toContain("error:")
+        expect(run.code).toBe(0)
+        expect(run.stdout).toContain("user: hello there")
+        expect(run.stdout).toContain("turns:                    1")
+        const wav = readWav(output)
+        expect(wav.sampleRate).toBe(24_000)
+        const ms = playedMs(run.stdout)
+        expect(ms).toBeGreaterThan(0)
+        expect(Math.abs((wav.samples.length / 24) - ms)).toBeLessThanOrEqual(1)
+      }),
+    60_000
+  )
 
-  it.live("with no arguments runs the offline demo: question, answer, barge-in, truncated result", () =>
-    Effect.gen(function*() {
-      const run = yield* runCli([])
-      expect(run.code).toBe(0)
-      expect(run.stdout).toContain("user: Tell me something about the northern lights.")
-      expect(run.stdout).toMatch(/barge-in:\s+item \S+ truncated at 1500 ms/)
-      expect(run.stdout).toMatch(/transcript as heard:\s+"/)
-      expect(playedMs(run.stdout)).toBe(1500)
-    }), 60_000)
+  it.live(
+    "with no arguments runs the offline demo: question, answer, barge-in, truncated result",
+    () =>
+      Effect.gen(function*() {
+        const run = yield* runCli([])
+        expect(run.code).toBe(0)
+        expect(run.stdout).toContain("user: Tell me something about the northern lights.")
+        expect(run.stdout).toMatch(/barge-in:\s+item \S+ truncated at 1500 ms/)
+        expect(run.stdout).toMatch(/transcript as heard:\s+"/)
+        expect(playedMs(run.stdout)).toBe(1500)
+      }),
+    60_000
+  )
 
   it.live("reads a WAV input in another rate and encoding", () =>
     Effect.gen(function*() {
       const input = join(scratch, "question.wav")
       // one second of a 440 Hz tone at 16 kHz
-      const samples = Int16Array.from({ length: 16_000 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 16_000)))
+      const samples = Int16Array.from({ length: 16_000 }, (_, i) =>
+        Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 16_000)))
       writeFileSync(input, Wav.encode(samples, 16_000))
       const run = yield* runCli(["--input", input, "--speed", "20"])
       expect(run.code).toBe(0)
@@ -115,7 +124,9 @@ describe("command line", () => {
   it.live("shuts down cleanly on Ctrl-C and leaves a valid partial WAV file", () =>
     Effect.gen(function*() {
       const output = join(scratch, "partial.wav")
-      const run = yield* runCli(["--text", "tell me a long story", "--output", output], { interruptWhen: /assistant:\n\S/ })
+      const run = yield* runCli(["--text", "tell me a long story", "--output", output], {
+        interruptWhen: /assistant:\n\S/
+      })
       expect(run.code).toBe(130)
       // an "interrupted" line, then the summary so far
       const lines = run.stdout.split("\n")

@@ -48,9 +48,15 @@ describe("command line contract: bad arguments exit 2 with one line, before conn
     ["--live without a key", ["--live", "--text", "hi"], "OPENAI_API_KEY"]
   ])("%s", ([, args, mentions]) => Effect.map(runCli(args), (run) => expectBadArguments(run, mentions)), 30_000)
 
-  it.live("an empty OPENAI_API_KEY= is no key for --live", () =>
-    Effect.map(runCli(["--live", "--text", "hi"], { env: { OPENAI_API_KEY: "" } }), (run) =>
-      expectBadArguments(run, "OPENAI_API_KEY")), 30_000)
+  it.live(
+    "an empty OPENAI_API_KEY= is no key for --live",
+    () =>
+      Effect.map(
+        runCli(["--live", "--text", "hi"], { env: { OPENAI_API_KEY: "" } }),
+        (run) => expectBadArguments(run, "OPENAI_API_KEY")
+      ),
+    30_000
+  )
 })
 
 describe("command line contract: keys, servers and writes", () => {
@@ -89,7 +95,10 @@ describe("command line contract: keys, servers and writes", () => {
 })
 
 describe("command line help", () => {
-  const flagLines = (text: string) => text.split("\n").filter((line) => /^ {2}--(text|input|output|barge-in-ms|live|url|speed|instructions|voice)\b/.test(line))
+  const flagLines = (text: string) =>
+    text.split("\n").filter((line) =>
+      /^ {2}--(text|input|output|barge-in-ms|live|url|speed|instructions|voice)\b/.test(line)
+    )
 
   it.live("has a sentence and a default for each option, plain when piped", () =>
     Effect.gen(function*() {

@@ -25,14 +25,25 @@ describe("connection bookkeeping over a long session", () => {
         yield* connection.deliver([
           frame({ type: "response.created", event_id: "e", response: { id: responseId } }),
           ...Array.from({ length: 3 }, () =>
-            frame({ type: "response.output_audio.delta", event_id: "e", response_id: responseId, item_id: `item_${r}`, content_index: 0, delta: "AAAA" })),
-          ...(r % 10 === 0 ? [] : [frame({ type: "response.done", event_id: "e", response: { id: responseId, status: "completed" } })])
+            frame({
+              type: "response.output_audio.delta",
+              event_id: "e",
+              response_id: responseId,
+              item_id: `item_${r}`,
+              content_index: 0,
+              delta: "AAAA"
+            })),
+          ...(r % 10 === 0
+            ? []
+            : [frame({ type: "response.done", event_id: "e", response: { id: responseId, status: "completed" } })])
         ])
         if (r % 10 === 0) {
           // the user barges in during every tenth response, which then ends cancelled; the
           // interrupt reaches the connection after the frames delivered before it
           yield* connection.send(Send.Interrupt.make({}))
-          yield* connection.deliver([frame({ type: "response.done", event_id: "e", response: { id: responseId, status: "cancelled" } })])
+          yield* connection.deliver([
+            frame({ type: "response.done", event_id: "e", response: { id: responseId, status: "cancelled" } })
+          ])
         }
       }
       // answered by the connection once it has processed everything delivered before

@@ -10,7 +10,9 @@ import { connectHarness } from "./harness.js"
 describe("OpenAIRealtime connection", () => {
   it.effect("connects: connecting → connected, Bearer key, GA session.update with defaults", () =>
     Effect.gen(function*() {
-      const { events, model, server } = yield* connectHarness({ initialSettings: { instructions: "be brief", voice: "cedar" } })
+      const { events, model, server } = yield* connectHarness({
+        initialSettings: { instructions: "be brief", voice: "cedar" }
+      })
       expect(server.request.headers["authorization"]).toBe("Bearer sk-test-key")
       const update = yield* server.next("session.update")
       expect(clientFrameErrors(update)).toEqual([])
@@ -20,12 +22,18 @@ describe("OpenAIRealtime connection", () => {
         instructions: "be brief",
         output_modalities: ["audio"],
         audio: {
-          input: { format: { type: "audio/pcm", rate: 24000 }, turn_detection: { type: "semantic_vad", interrupt_response: true } },
+          input: {
+            format: { type: "audio/pcm", rate: 24000 },
+            turn_detection: { type: "semantic_vad", interrupt_response: true }
+          },
           output: { format: { type: "audio/pcm", rate: 24000 }, voice: "cedar" }
         }
       })
       const statuses = (yield* Queue.clear(events)).filter((event) => event._tag === "ConnectionStatus")
-      expect(statuses.map((event) => event._tag === "ConnectionStatus" ? event.status : "")).toEqual(["connecting", "connected"])
+      expect(statuses.map((event) => event._tag === "ConnectionStatus" ? event.status : "")).toEqual([
+        "connecting",
+        "connected"
+      ])
       expect(yield* model.status).toBe("connected")
     }))
 
@@ -63,7 +71,11 @@ describe("OpenAIRealtime connection", () => {
   it.effect("a server that drops the connection: Error with the close code, disconnected, EndOfStream; sends then fail", () =>
     Effect.gen(function*() {
       const { model, next, server } = yield* connectHarness()
-      yield* server.send({ type: "response.created", event_id: "e1", response: { id: "resp_1", object: "realtime.response", status: "in_progress" } })
+      yield* server.send({
+        type: "response.created",
+        event_id: "e1",
+        response: { id: "resp_1", object: "realtime.response", status: "in_progress" }
+      })
       yield* next("TurnStarted")
       yield* server.close(4001, "going away")
       const error = yield* next("Error")
@@ -91,7 +103,9 @@ describe("OpenAIRealtime connect failures", () => {
       const port = yield* Effect.scoped(Effect.map(Loopback.make(), (server) => server.port))
       const model = yield* OpenAIRealtime.make()
       const statuses = yield* Effect.forkChild(Stream.runCollect(Stream.take(yield* model.subscribe, 2)))
-      const error = yield* Effect.flip(model.connect({ apiKey: "sk-secret-1", url: `ws://127.0.0.1:${port}/v1/realtime` }))
+      const error = yield* Effect.flip(
+        model.connect({ apiKey: "sk-secret-1", url: `ws://127.0.0.1:${port}/v1/realtime` })
+      )
       expect(error.reason).toBe("Refused")
       expect(error.message).toContain(String(port))
       expect(JSON.stringify(error) + error.message).not.toContain("sk-secret-1")
@@ -106,20 +120,26 @@ describe("OpenAIRealtime connect failures", () => {
       expect(error.reason).toBe("HostNotFound")
     }))
 
-  it.effect.each([401, 403])("an upgrade refused with %d fails with Unauthorized and the status", (status) =>
-    Effect.gen(function*() {
-      const loopback = yield* Loopback.make({ refuseWith: status })
-      const model = yield* OpenAIRealtime.make()
-      const error = yield* Effect.flip(model.connect({ apiKey: "sk-secret-2", url: loopback.url }))
-      expect(error).toMatchObject({ reason: "Unauthorized", status })
-      expect(error.message).not.toContain("sk-secret-2")
-    }))
+  it.effect.each([401, 403])(
+    "an upgrade refused with %d fails with Unauthorized and the status",
+    (status) =>
+      Effect.gen(function*() {
+        const loopback = yield* Loopback.make({ refuseWith: status })
+        const model = yield* OpenAIRealtime.make()
+        const error = yield* Effect.flip(model.connect({ apiKey: "sk-secret-2", url: loopback.url }))
+        expect(error).toMatchObject({ reason: "Unauthorized", status })
+        expect(error.message).not.toContain("sk-secret-2")
+      })
+  )
 
   it.effect("an upgrade refused with 500 fails with Handshake", () =>
     Effect.gen(function*() {
       const loopback = yield* Loopback.make({ refuseWith: 500 })
       const model = yield* OpenAIRealtime.make()
-      expect(yield* Effect.flip(model.connect({ apiKey: "k", url: loopback.url }))).toMatchObject({ reason: "Handshake", status: 500 })
+      expect(yield* Effect.flip(model.connect({ apiKey: "k", url: loopback.url }))).toMatchObject({
+        reason: "Handshake",
+        status: 500
+      })
     }))
 
   it.effect("a handshake that never completes times out on the Clock", () =>
@@ -149,7 +169,9 @@ describe("OpenAIRealtime connect failures", () => {
       expect(yield* model.status).toBe("disconnected")
       // nothing is left holding the model: a new connection attempt is accepted (and fails for its own reason)
       const port = yield* Effect.scoped(Effect.map(Loopback.make(), (server) => server.port))
-      expect((yield* Effect.flip(model.connect({ apiKey: "k", url: `ws://127.0.0.1:${port}/` }))).reason).toBe("Refused")
+      expect((yield* Effect.flip(model.connect({ apiKey: "k", url: `ws://127.0.0.1:${port}/` }))).reason).toBe(
+        "Refused"
+      )
     }))
 
   it.effect("refuses credentials over plain ws:// to a non-loopback host", () =>
@@ -171,7 +193,9 @@ describe("OpenAIRealtime connect failures", () => {
   it.effect("rejects a model name together with a call id, and invalid settings", () =>
     Effect.gen(function*() {
       const model = yield* OpenAIRealtime.make()
-      const both = yield* Effect.flip(model.connect({ apiKey: "k", callId: "rtc_1", initialSettings: { modelName: "gpt-realtime" } }))
+      const both = yield* Effect.flip(
+        model.connect({ apiKey: "k", callId: "rtc_1", initialSettings: { modelName: "gpt-realtime" } })
+      )
       expect(both.reason).toBe("InvalidConfig")
       const invalid = yield* Effect.flip(model.connect({ apiKey: "k", initialSettings: { speed: 9 } }))
       expect(invalid.reason).toBe("InvalidConfig")
@@ -191,7 +215,9 @@ describe("OpenAIRealtime connect failures", () => {
       const lines = yield* Ref.make<Array<string>>([])
       const logger = Logger.make(({ cause, fiber, message }) => {
         const annotations = fiber.getRef(References.CurrentLogAnnotations)
-        Effect.runSync(Ref.update(lines, (all) => [...all, JSON.stringify({ message, annotations, cause: Cause.pretty(cause) })]))
+        Effect.runSync(
+          Ref.update(lines, (all) => [...all, JSON.stringify({ message, annotations, cause: Cause.pretty(cause) })])
+        )
       })
       const port = yield* Effect.scoped(Effect.map(Loopback.make(), (server) => server.port))
       yield* Effect.gen(function*() {

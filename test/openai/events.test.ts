@@ -8,7 +8,7 @@ import * as Send from "../../src/RealtimeModelSendEvent.js"
 import type { ServerConnection } from "../support/loopbackServer.js"
 import { clientFrameErrors, corpus } from "../support/protocolCorpus.js"
 import { takeUntil } from "../support/queues.js"
-import { connectHarness, session } from "./harness.js"
+import { connectHarness, responseCreated, responseDone, session } from "./harness.js"
 
 const pcm = (ms: number) => Buffer.alloc(ms * 48).toString("base64") // pcm16 24 kHz: 48 bytes a millisecond
 const audioDelta = (responseId: string, itemId: string, ms: number) => ({
@@ -20,27 +20,30 @@ const audioDelta = (responseId: string, itemId: string, ms: number) => ({
   content_index: 0,
   delta: pcm(ms)
 })
-const created = (id: string) => ({ type: "response.created", event_id: "e", response: { id, object: "realtime.response", status: "in_progress" } })
-const done = (id: string) => ({
-  type: "response.done",
-  event_id: "e",
-  response: {
-    id,
-    object: "realtime.response",
-    status: "completed",
-    usage: { total_tokens: 30, input_tokens: 10, output_tokens: 20, output_token_details: { text_tokens: 5, audio_tokens: 15 } }
-  }
-})
+const created = responseCreated
+const done = (id: string) =>
+  responseDone(id, {
+    usage: {
+      total_tokens: 30,
+      input_tokens: 10,
+      output_tokens: 20,
+      output_token_details: { text_tokens: 5, audio_tokens: 15 }
+    }
+  })
 
 /** Model events up to and including the first with the tag. */
 const untilTag = (events: Queue.Queue<RealtimeModelEvent>, tag: RealtimeModelEvent["_tag"]) =>
   takeUntil(events, (event) => event._tag === tag)
 
 /** Client frames received up to and including the first of the type. */
-const framesUntil = (server: ServerConnection, type: string) => takeUntil(server.frames, (frame) => frame["type"] === type)
+const framesUntil = (server: ServerConnection, type: string) =>
+  takeUntil(server.frames, (frame) => frame["type"] === type)
 
 /** A marker round trip: the client sends a raw frame of an unusual type; everything sent before it has arrived once it does. */
-const barrier = (send: (event: Send.RealtimeModelSendEvent) => Effect.Effect<void, unknown>, server: ServerConnection) =>
+const barrier = (
+  send: (event: Send.RealtimeModelSendEvent) => Effect.Effect<void, unknown>,
+  server: ServerConnection
+) =>
   Effect.gen(function*() {
     yield* Effect.orDie(send(Send.RawMessage.make({ type: "output_audio_buffer.clear" })))
     const frames = yield* framesUntil(server, "output_audio_buffer.clear")
@@ -53,33 +56,87 @@ describe("server events → model events", () => {
       const { next, server } = yield* connectHarness()
       yield* server.send(created("resp_1"))
       yield* server.send(audioDelta("resp_1", "item_1", 100))
-      yield* server.send({ type: "response.output_audio_transcript.delta", event_id: "e", response_id: "resp_1", item_id: "item_1", output_index: 0, content_index: 0, delta: "Hel" })
-      yield* server.send({ type: "response.output_text.delta", event_id: "e", response_id: "resp_1", item_id: "item_1", output_index: 0, content_index: 0, delta: "txt" })
-      yield* server.send({ type: "response.output_audio.done", event_id: "e", response_id: "resp_1", item_id: "item_1", output_index: 0, content_index: 0 })
+      yield* server.send({
+        type: "response.output_audio_transcript.delta",
+        event_id: "e",
+        response_id: "resp_1",
+        item_id: "item_1",
+        output_index: 0,
+        content_index: 0,
+        delta: "Hel"
+      })
+      yield* server.send({
+        type: "response.output_text.delta",
+        event_id: "e",
+        response_id: "resp_1",
+        item_id: "item_1",
+        output_index: 0,
+        content_index: 0,
+        delta: "txt"
+      })
+      yield* server.send({
+        type: "response.output_audio.done",
+        event_id: "e",
+        response_id: "resp_1",
+        item_id: "item_1",
+        output_index: 0,
+        content_index: 0
+      })
       yield* server.send({
         type: "conversation.item.added",
         event_id: "e",
         previous_item_id: "item_0",
-        item: { id: "item_1", object: "realtime.item", type: "message", status: "in_progress", role: "assistant", content: [{ type: "output_audio", transcript: "Hel" }] }
+        item: {
+          id: "item_1",
+          object: "realtime.item",
+          type: "message",
+          status: "in_progress",
+          role: "assistant",
+          content: [{ type: "output_audio", transcript: "Hel" }]
+        }
       })
       yield* server.send({
         type: "response.output_item.done",
         event_id: "e",
         response_id: "resp_1",
         output_index: 1,
-        item: { id: "item_2", object: "realtime.item", type: "function_call", status: "completed", call_id: "call_9", name: "get_weather", arguments: "{\"city\":\"Oslo\"}" }
+        item: {
+          id: "item_2",
+          object: "realtime.item",
+          type: "function_call",
+          status: "completed",
+          call_id: "call_9",
+          name: "get_weather",
+          arguments: "{\"city\":\"Oslo\"}"
+        }
       })
       yield* server.send({ type: "conversation.item.deleted", event_id: "e", item_id: "item_0" })
-      yield* server.send({ type: "conversation.item.input_audio_transcription.completed", event_id: "e", item_id: "item_u", content_index: 0, transcript: "hi there" })
-      yield* server.send({ type: "input_audio_buffer.timeout_triggered", event_id: "e", audio_start_ms: 100, audio_end_ms: 5100, item_id: "item_t" })
+      yield* server.send({
+        type: "conversation.item.input_audio_transcription.completed",
+        event_id: "e",
+        item_id: "item_u",
+        content_index: 0,
+        transcript: "hi there"
+      })
+      yield* server.send({
+        type: "input_audio_buffer.timeout_triggered",
+        event_id: "e",
+        audio_start_ms: 100,
+        audio_end_ms: 5100,
+        item_id: "item_t"
+      })
       yield* server.send(done("resp_1"))
 
       expect(yield* next("TurnStarted")).toEqual(Event.TurnStarted.make({ responseId: "resp_1" }))
       const audio = yield* next("Audio")
       expect(audio).toMatchObject({ responseId: "resp_1", itemId: "item_1", contentIndex: 0 })
       expect(audio.data.byteLength).toBe(4800)
-      expect(yield* next("TranscriptDelta")).toEqual(Event.TranscriptDelta.make({ itemId: "item_1", delta: "Hel", responseId: "resp_1" }))
-      expect(yield* next("OutputTextDelta")).toEqual(Event.OutputTextDelta.make({ itemId: "item_1", delta: "txt", responseId: "resp_1" }))
+      expect(yield* next("TranscriptDelta")).toEqual(
+        Event.TranscriptDelta.make({ itemId: "item_1", delta: "Hel", responseId: "resp_1" })
+      )
+      expect(yield* next("OutputTextDelta")).toEqual(
+        Event.OutputTextDelta.make({ itemId: "item_1", delta: "txt", responseId: "resp_1" })
+      )
       expect(yield* next("AudioDone")).toEqual(Event.AudioDone.make({ itemId: "item_1", contentIndex: 0 }))
       expect((yield* next("ItemUpdated")).item).toEqual({
         _tag: "AssistantMessage",
@@ -88,7 +145,12 @@ describe("server events → model events", () => {
         status: "in_progress",
         content: [{ _tag: "OutputAudio", audio: null, transcript: "Hel" }]
       })
-      expect((yield* next("ItemUpdated")).item).toMatchObject({ _tag: "ToolCall", callId: "call_9", name: "get_weather", status: "completed" })
+      expect((yield* next("ItemUpdated")).item).toMatchObject({
+        _tag: "ToolCall",
+        callId: "call_9",
+        name: "get_weather",
+        status: "completed"
+      })
       expect(yield* next("FunctionCall")).toEqual(Event.FunctionCall.make({
         name: "get_weather",
         callId: "call_9",
@@ -97,10 +159,19 @@ describe("server events → model events", () => {
         previousItemId: null
       }))
       expect(yield* next("ItemDeleted")).toEqual(Event.ItemDeleted.make({ itemId: "item_0" }))
-      expect(yield* next("InputAudioTranscriptionCompleted")).toEqual(Event.InputAudioTranscriptionCompleted.make({ itemId: "item_u", transcript: "hi there" }))
-      expect(yield* next("InputAudioTimeoutTriggered")).toEqual(Event.InputAudioTimeoutTriggered.make({ itemId: "item_t", audioStartMs: 100, audioEndMs: 5100 }))
+      expect(yield* next("InputAudioTranscriptionCompleted")).toEqual(
+        Event.InputAudioTranscriptionCompleted.make({ itemId: "item_u", transcript: "hi there" })
+      )
+      expect(yield* next("InputAudioTimeoutTriggered")).toEqual(
+        Event.InputAudioTimeoutTriggered.make({ itemId: "item_t", audioStartMs: 100, audioEndMs: 5100 })
+      )
       expect(yield* next("TurnEnded")).toEqual(Event.TurnEnded.make({ responseId: "resp_1" }))
-      expect((yield* next("Usage")).usage).toMatchObject({ inputTokens: 10, outputTokens: 20, totalTokens: 30, outputTokenDetails: { textTokens: 5, audioTokens: 15 } })
+      expect((yield* next("Usage")).usage).toMatchObject({
+        inputTokens: 10,
+        outputTokens: 20,
+        totalTokens: 30,
+        outputTokenDetails: { textTokens: 5, audioTokens: 15 }
+      })
     }))
 
   it.effect("emits every frame raw first, passes unknown events on, and survives malformed frames", () =>
@@ -126,7 +197,13 @@ describe("server events → model events", () => {
   it.effect("maps server errors to Error events and keeps going", () =>
     Effect.gen(function*() {
       const { next, server } = yield* connectHarness()
-      const error = { type: "invalid_request_error", code: "invalid_value", message: "bad", param: null, event_id: "evt_x" }
+      const error = {
+        type: "invalid_request_error",
+        code: "invalid_value",
+        message: "bad",
+        param: null,
+        event_id: "evt_x"
+      }
       yield* server.send({ type: "error", event_id: "e", error })
       expect((yield* next("Error")).error).toEqual(error)
     }))
@@ -165,20 +242,41 @@ describe("send events → client frames", () => {
       yield* server.send(done("resp_1"))
       yield* next("TurnEnded")
       yield* send(Send.UserInput.make({
-        userInput: { type: "message", role: "user", content: [{ type: "input_text", text: "look" }, { type: "input_image", imageUrl: "data:image/png;base64,AAAA", detail: "low" }] }
+        userInput: {
+          type: "message",
+          role: "user",
+          content: [{ type: "input_text", text: "look" }, {
+            type: "input_image",
+            imageUrl: "data:image/png;base64,AAAA",
+            detail: "low"
+          }]
+        }
       }))
       yield* send(Send.SendAudio.make({ audio: new Uint8Array([1, 2, 3]), commit: true }))
       yield* send(Send.ToolOutput.make({
-        toolCall: Event.FunctionCall.make({ name: "f", callId: "call_1", arguments: "{}", itemId: "item_9", previousItemId: null }),
+        toolCall: Event.FunctionCall.make({
+          name: "f",
+          callId: "call_1",
+          arguments: "{}",
+          itemId: "item_9",
+          previousItemId: null
+        }),
         output: "{\"ok\":true}",
         startResponse: false
       }))
       yield* send(Send.SessionUpdate.make({
-        sessionSettings: { instructions: "new", turnDetection: { type: "server_vad", threshold: 0.6, interruptResponse: false }, tools: [{ name: "f", description: "d" }], toolChoice: "auto" }
+        sessionSettings: {
+          instructions: "new",
+          turnDetection: { type: "server_vad", threshold: 0.6, interruptResponse: false },
+          tools: [{ name: "f", description: "d" }],
+          toolChoice: "auto"
+        }
       }))
       yield* send(Send.RawMessage.make({ type: "conversation.item.retrieve", otherData: { item_id: "item_9" } }))
       const frames = yield* barrier(send, server)
-      for (const frame of frames) expect({ type: frame["type"], errors: clientFrameErrors(frame) }).toEqual({ type: frame["type"], errors: [] })
+      for (const frame of frames) {
+        expect({ type: frame["type"], errors: clientFrameErrors(frame) }).toEqual({ type: frame["type"], errors: [] })
+      }
       expect(frames.map((frame) => frame["type"])).toEqual([
         "conversation.item.create",
         "response.create",
@@ -190,11 +288,29 @@ describe("send events → client frames", () => {
         "session.update",
         "conversation.item.retrieve"
       ])
-      expect(frames[0]).toMatchObject({ item: { type: "message", role: "user", content: [{ type: "input_text", text: "hello" }] } })
-      expect(frames[2]).toMatchObject({ item: { content: [{ type: "input_text" }, { type: "input_image", image_url: "data:image/png;base64,AAAA", detail: "low" }] } })
+      expect(frames[0]).toMatchObject({
+        item: { type: "message", role: "user", content: [{ type: "input_text", text: "hello" }] }
+      })
+      expect(frames[2]).toMatchObject({
+        item: {
+          content: [{ type: "input_text" }, {
+            type: "input_image",
+            image_url: "data:image/png;base64,AAAA",
+            detail: "low"
+          }]
+        }
+      })
       expect(frames[4]).toEqual({ type: "input_audio_buffer.append", audio: "AQID" })
-      expect(frames[6]).toMatchObject({ item: { type: "function_call_output", call_id: "call_1", output: "{\"ok\":true}" } })
-      expect(frames[7]).toMatchObject({ session: { type: "realtime", instructions: "new", audio: { input: { turn_detection: { type: "server_vad", threshold: 0.6, interrupt_response: false } } } } })
+      expect(frames[6]).toMatchObject({
+        item: { type: "function_call_output", call_id: "call_1", output: "{\"ok\":true}" }
+      })
+      expect(frames[7]).toMatchObject({
+        session: {
+          type: "realtime",
+          instructions: "new",
+          audio: { input: { turn_detection: { type: "server_vad", threshold: 0.6, interrupt_response: false } } }
+        }
+      })
     }))
 
   it.effect("holds a response.create while a response is in flight, then sends it", () =>
@@ -215,7 +331,11 @@ describe("send events → client frames", () => {
       const { model, next, server } = yield* connectHarness()
       yield* model.sendEvent(Send.UserInput.make({ userInput: "one" }))
       const create = (yield* framesUntil(server, "response.create")).at(-1)!
-      yield* server.send({ type: "error", event_id: "e", error: { type: "invalid_request_error", code: "bad", message: "no", event_id: create["event_id"] } })
+      yield* server.send({
+        type: "error",
+        event_id: "e",
+        error: { type: "invalid_request_error", code: "bad", message: "no", event_id: create["event_id"] }
+      })
       yield* next("Error")
       yield* model.sendEvent(Send.UserInput.make({ userInput: "two" }))
       const frames = yield* framesUntil(server, "response.create")
@@ -237,7 +357,9 @@ describe("interruption", () => {
       for (let i = 0; i < 10; i++) yield* next("Audio")
       yield* tracker.onPlayMs("item_1", 0, 500)
       yield* model.sendEvent(Send.Interrupt.make({}))
-      expect(yield* next("AudioInterrupted")).toEqual(Event.AudioInterrupted.make({ itemId: "item_1", contentIndex: 0 }))
+      expect(yield* next("AudioInterrupted")).toEqual(
+        Event.AudioInterrupted.make({ itemId: "item_1", contentIndex: 0 })
+      )
       const frames = interruptFrames(yield* barrier(model.sendEvent, server))
       expect(frames).toEqual([
         { type: "conversation.item.truncate", item_id: "item_1", content_index: 0, audio_end_ms: 500 },
@@ -283,22 +405,29 @@ describe("interruption", () => {
     [false, false, ["response.cancel"]],
     [true, true, ["response.cancel"]]
   ]
-  it.effect.each(cancelCases)("server auto-cancel %s, forced %s → cancel frames %j", ([autoCancel, force, expected]) =>
-    Effect.gen(function*() {
-      const tracker = yield* PlaybackTracker.make
-      const { model, next, server } = yield* connectHarness({ playbackTracker: tracker })
-      yield* server.send({
-        type: "session.updated",
-        event_id: "e",
-        session: session({ audio: { input: { turn_detection: { type: "server_vad", interrupt_response: autoCancel } }, output: {} } })
+  it.effect.each(cancelCases)(
+    "server auto-cancel %s, forced %s → cancel frames %j",
+    ([autoCancel, force, expected]) =>
+      Effect.gen(function*() {
+        const tracker = yield* PlaybackTracker.make
+        const { model, next, server } = yield* connectHarness({ playbackTracker: tracker })
+        yield* server.send({
+          type: "session.updated",
+          event_id: "e",
+          session: session({
+            audio: { input: { turn_detection: { type: "server_vad", interrupt_response: autoCancel } }, output: {} }
+          })
+        })
+        yield* next("Other")
+        yield* server.send(created("resp_1"))
+        yield* next("TurnStarted")
+        yield* model.sendEvent(Send.Interrupt.make({ forceResponseCancel: force }))
+        const frames = interruptFrames(yield* barrier(model.sendEvent, server))
+        expect(frames.filter((frame) => frame["type"] === "response.cancel").map((frame) => frame["type"])).toEqual(
+          expected
+        )
       })
-      yield* next("Other")
-      yield* server.send(created("resp_1"))
-      yield* next("TurnStarted")
-      yield* model.sendEvent(Send.Interrupt.make({ forceResponseCancel: force }))
-      const frames = interruptFrames(yield* barrier(model.sendEvent, server))
-      expect(frames.filter((frame) => frame["type"] === "response.cancel").map((frame) => frame["type"])).toEqual(expected)
-    }))
+  )
 
   it.effect("default tracker: elapsed is Clock time since the item's first audio, bounded by audio received", () =>
     Effect.gen(function*() {
@@ -310,7 +439,12 @@ describe("interruption", () => {
       yield* model.sendEvent(Send.Interrupt.make({}))
       yield* next("AudioInterrupted")
       const frames = interruptFrames(yield* barrier(model.sendEvent, server))
-      expect(frames[0]).toEqual({ type: "conversation.item.truncate", item_id: "item_1", content_index: 0, audio_end_ms: 320 })
+      expect(frames[0]).toEqual({
+        type: "conversation.item.truncate",
+        item_id: "item_1",
+        content_index: 0,
+        audio_end_ms: 320
+      })
     }))
 
   it.effect("server speech_started barges in like the application's interrupt", () =>
@@ -320,11 +454,21 @@ describe("interruption", () => {
       yield* server.send(audioDelta("resp_1", "item_1", 2000))
       yield* next("Audio")
       yield* TestClock.adjust("5 seconds")
-      yield* server.send({ type: "input_audio_buffer.speech_started", event_id: "e", audio_start_ms: 10, item_id: "item_u" })
+      yield* server.send({
+        type: "input_audio_buffer.speech_started",
+        event_id: "e",
+        audio_start_ms: 10,
+        item_id: "item_u"
+      })
       yield* next("AudioInterrupted")
       const frames = interruptFrames(yield* barrier(model.sendEvent, server))
       // elapsed 5000 ms is bounded by the 2000 ms received; the response is in flight so it is truncated
-      expect(frames[0]).toEqual({ type: "conversation.item.truncate", item_id: "item_1", content_index: 0, audio_end_ms: 2000 })
+      expect(frames[0]).toEqual({
+        type: "conversation.item.truncate",
+        item_id: "item_1",
+        content_index: 0,
+        audio_end_ms: 2000
+      })
     }))
 
   it.effect("response-scoped modes: cancelResponseOnly cancels only; playbackOnly cancels nothing", () =>
@@ -336,7 +480,10 @@ describe("interruption", () => {
       yield* next("Audio")
       yield* tracker.onPlayMs("item_1", 0, 200)
       yield* model.sendEvent(Send.Interrupt.make({ responseId: "resp_1", cancelResponseOnly: true }))
-      expect(interruptFrames(yield* barrier(model.sendEvent, server))).toEqual([{ type: "response.cancel", response_id: "resp_1" }])
+      expect(interruptFrames(yield* barrier(model.sendEvent, server))).toEqual([{
+        type: "response.cancel",
+        response_id: "resp_1"
+      }])
       expect((yield* tracker.getState).elapsedMs).toBe(200)
       yield* model.sendEvent(Send.Interrupt.make({ responseId: "resp_1", playbackOnly: true }))
       yield* next("AudioInterrupted")

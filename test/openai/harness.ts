@@ -14,7 +14,9 @@ export interface Harness {
   readonly server: Loopback.ServerConnection
   readonly events: Queue.Queue<RealtimeModelEvent>
   /** Takes model events until one with the tag arrives; returns it. */
-  readonly next: <Tag extends RealtimeModelEvent["_tag"]>(tag: Tag) => Effect.Effect<Extract<RealtimeModelEvent, { _tag: Tag }>>
+  readonly next: <Tag extends RealtimeModelEvent["_tag"]>(
+    tag: Tag
+  ) => Effect.Effect<Extract<RealtimeModelEvent, { _tag: Tag }>>
   /** Every model event received so far that is still queued, without waiting. */
   readonly drain: Effect.Effect<ReadonlyArray<RealtimeModelEvent>>
 }
@@ -47,3 +49,17 @@ export const connectHarness = (
       takeFirst(events, (event): event is Extract<RealtimeModelEvent, { _tag: Tag }> => event._tag === tag)
     return { model, server, events, next, drain: Queue.clear(events) }
   })
+
+/** A server `response.created` frame for the response id. */
+export const responseCreated = (id: string) => ({
+  type: "response.created",
+  event_id: "e",
+  response: { id, object: "realtime.response", status: "in_progress" }
+})
+
+/** A server `response.done` frame for the response id, completed, with any extra response fields. */
+export const responseDone = (id: string, extra: Record<string, unknown> = {}) => ({
+  type: "response.done",
+  event_id: "e",
+  response: { id, object: "realtime.response", status: "completed", ...extra }
+})

@@ -31,7 +31,10 @@ describe("connection lifecycle: nothing waits without a way out", () => {
       // the model lives in an inner scope; the connection attempt in the test's scope
       const attempt = yield* Effect.scoped(Effect.gen(function*() {
         const model = yield* OpenAIRealtime.make()
-        const attempt = yield* Effect.forkIn(Effect.flip(Scope.provide(model.connect({ apiKey: "k", url: loopback.url }), outer)), outer)
+        const attempt = yield* Effect.forkIn(
+          Effect.flip(Scope.provide(model.connect({ apiKey: "k", url: loopback.url }), outer)),
+          outer
+        )
         yield* Queue.take(loopback.upgrades)
         return attempt
       }))
@@ -44,7 +47,9 @@ describe("connection lifecycle: nothing waits without a way out", () => {
       const model = yield* OpenAIRealtime.make()
       const gone = yield* Scope.make()
       yield* Scope.close(gone, Exit.void)
-      expect((yield* Effect.flip(Scope.provide(model.connect({ apiKey: "k", url: loopback.url }), gone))).reason).toBe("Closed")
+      expect((yield* Effect.flip(Scope.provide(model.connect({ apiKey: "k", url: loopback.url }), gone))).reason).toBe(
+        "Closed"
+      )
       expect(yield* model.status).toBe("disconnected")
       yield* model.connect({ apiKey: "k", url: loopback.url })
       expect(yield* model.status).toBe("connected")
@@ -56,13 +61,24 @@ describe("connection lifecycle: nothing waits without a way out", () => {
       const listenerScope = yield* Effect.scope
       const { early, late, model } = yield* Effect.scoped(Effect.gen(function*() {
         const model = yield* OpenAIRealtime.make()
-        const early = yield* Effect.forkIn(Stream.runCollect(yield* Scope.provide(model.subscribe, listenerScope)), listenerScope)
+        const early = yield* Effect.forkIn(
+          Stream.runCollect(yield* Scope.provide(model.subscribe, listenerScope)),
+          listenerScope
+        )
         yield* Effect.scoped(model.connect({ apiKey: "k", url: loopback.url }))
         // subscribed after the connection ended: only the model's scope can end this one
-        const late = yield* Effect.forkIn(Stream.runCollect(yield* Scope.provide(model.subscribe, listenerScope)), listenerScope)
+        const late = yield* Effect.forkIn(
+          Stream.runCollect(yield* Scope.provide(model.subscribe, listenerScope)),
+          listenerScope
+        )
         return { early, late, model }
       }))
-      expect((yield* Fiber.join(early)).map((event) => event._tag)).toEqual(["ConnectionStatus", "ConnectionStatus", "ConnectionStatus", "EndOfStream"])
+      expect((yield* Fiber.join(early)).map((event) => event._tag)).toEqual([
+        "ConnectionStatus",
+        "ConnectionStatus",
+        "ConnectionStatus",
+        "EndOfStream"
+      ])
       expect((yield* Fiber.join(late)).map((event) => event._tag)).toEqual(["EndOfStream"])
       expect((yield* Effect.flip(model.connect({ apiKey: "k", url: loopback.url }))).reason).toBe("Closed")
       expect((yield* Effect.flip(model.sendEvent(audio))).reason).toBe("Closed")
@@ -82,7 +98,10 @@ describe("connection lifecycle: nothing waits without a way out", () => {
         customTracker: undefined,
         span
       })
-      const queued = yield* Effect.forEach([1, 2, 3], () => Effect.forkChild(Effect.flip(connection.send(audio)), { startImmediately: true }))
+      const queued = yield* Effect.forEach(
+        [1, 2, 3],
+        () => Effect.forkChild(Effect.flip(connection.send(audio)), { startImmediately: true })
+      )
       const owner = yield* Effect.forkChild(connection.run)
       yield* Deferred.await(writing)
       const late = yield* Effect.forkChild(Effect.flip(connection.send(audio)), { startImmediately: true })
@@ -97,7 +116,13 @@ describe("connection lifecycle: nothing waits without a way out", () => {
     Effect.gen(function*() {
       const hub = yield* EventHub.make()
       const span = yield* Effect.makeSpanScoped("test")
-      const connection = yield* Connection.make({ hub, write: () => Effect.void, settings: {}, customTracker: undefined, span })
+      const connection = yield* Connection.make({
+        hub,
+        write: () => Effect.void,
+        settings: {},
+        customTracker: undefined,
+        span
+      })
       yield* connection.deliver([{ _tag: "Closed", by: "server", code: 4000, reason: "bye" }])
       const after = yield* Effect.forkChild(Effect.flip(connection.send(audio)), { startImmediately: true })
       const lost = yield* connection.run
@@ -132,22 +157,28 @@ describe("connection lifecycle: nothing waits without a way out", () => {
             yield* setup(model)
             return listener
           }))
-          return (yield* Fiber.join(listener)).map((event) => event._tag === "ConnectionStatus" ? event.status : event._tag)
+          return (yield* Fiber.join(listener)).map((event) =>
+            event._tag === "ConnectionStatus" ? event.status : event._tag
+          )
         })
       // idle: never connected
       expect(yield* tagsWhenClosed(() => Effect.void)).toEqual(["EndOfStream"])
       // after a failed connect
       const port = yield* Effect.scoped(Effect.map(Loopback.make(), (server) => server.port))
-      expect(yield* tagsWhenClosed((model) => Effect.ignore(model.connect({ apiKey: "k", url: `ws://127.0.0.1:${port}/` }))))
+      expect(
+        yield* tagsWhenClosed((model) => Effect.ignore(model.connect({ apiKey: "k", url: `ws://127.0.0.1:${port}/` })))
+      )
         .toEqual(["connecting", "disconnected", "EndOfStream"])
       // while connecting
       const stalled = yield* Loopback.make({ neverAnswer: true })
-      expect(yield* tagsWhenClosed((model) =>
-        Effect.gen(function*() {
-          yield* Effect.forkIn(Effect.ignore(model.connect({ apiKey: "k", url: stalled.url })), listenerScope)
-          yield* Queue.take(stalled.upgrades)
-        })
-      )).toEqual(["connecting", "disconnected", "EndOfStream"])
+      expect(
+        yield* tagsWhenClosed((model) =>
+          Effect.gen(function*() {
+            yield* Effect.forkIn(Effect.ignore(model.connect({ apiKey: "k", url: stalled.url })), listenerScope)
+            yield* Queue.take(stalled.upgrades)
+          })
+        )
+      ).toEqual(["connecting", "disconnected", "EndOfStream"])
       // open
       const loopback = yield* Loopback.make()
       expect(yield* tagsWhenClosed((model) => Effect.orDie(model.connect({ apiKey: "k", url: loopback.url }))))
@@ -167,6 +198,10 @@ describe("connection lifecycle: nothing waits without a way out", () => {
       const { next, server } = yield* connectHarness()
       yield* server.close(4002)
       const error = (yield* next("Error")).error
-      expect(error).toMatchObject({ _tag: "RealtimeConnectionLost", code: 4002, message: "the server closed the connection (code 4002)" })
+      expect(error).toMatchObject({
+        _tag: "RealtimeConnectionLost",
+        code: 4002,
+        message: "the server closed the connection (code 4002)"
+      })
     }))
 })

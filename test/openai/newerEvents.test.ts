@@ -13,7 +13,10 @@ import { takeUntil } from "../support/queues.js"
 const key = "sk-newer-events-model"
 
 /** The production model against the embedded server, with every event it emits in a queue. */
-const connected = (server: RealtimeServer.RealtimeServer, config: { readonly url?: string; readonly callId?: string } = {}) =>
+const connected = (
+  server: RealtimeServer.RealtimeServer,
+  config: { readonly url?: string; readonly callId?: string } = {}
+) =>
   Effect.gen(function*() {
     const model = yield* OpenAIRealtime.make()
     const events = yield* Queue.unbounded<RealtimeModelEvent>()
@@ -79,7 +82,9 @@ describe("OpenAIRealtime: the newer server events reach listeners typed", () => 
           const calls = yield* OpenAICalls.OpenAICalls
           yield* calls.accept(callId)
         }),
-        OpenAICalls.layer({ apiKey: Redacted.make(key), apiUrl: server.apiUrl }).pipe(Layer.provide(FetchHttpClient.layer))
+        OpenAICalls.layer({ apiKey: Redacted.make(key), apiUrl: server.apiUrl }).pipe(
+          Layer.provide(FetchHttpClient.layer)
+        )
       ))
       const { until } = yield* connected(server, { url: server.callUrl(callId), callId })
       yield* Effect.orDie(server.sendDtmf(callId, "42#"))

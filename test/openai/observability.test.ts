@@ -38,7 +38,11 @@ describe("OpenAIRealtime observability", () => {
       const spans: Array<RecordedSpan> = []
       yield* Effect.gen(function*() {
         const { model, next, server } = yield* connectHarness({ apiKey: Redacted.make("sk-span-secret") })
-        yield* server.send({ type: "session.created", event_id: "e", session: { type: "realtime", id: "sess_42", model: "gpt-realtime" } })
+        yield* server.send({
+          type: "session.created",
+          event_id: "e",
+          session: { type: "realtime", id: "sess_42", model: "gpt-realtime" }
+        })
         yield* server.send({ type: "response.created", event_id: "e", response: { id: "resp_7" } })
         yield* server.send({ type: "response.done", event_id: "e", response: { id: "resp_7", status: "completed" } })
         yield* next("TurnEnded")

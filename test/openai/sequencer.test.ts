@@ -8,10 +8,10 @@ import { TestClock } from "effect/testing"
 import * as Send from "../../src/RealtimeModelSendEvent.js"
 import type { ServerConnection } from "../support/loopbackServer.js"
 import { takeUntil } from "../support/queues.js"
-import { connectHarness } from "./harness.js"
+import { connectHarness, responseCreated, responseDone } from "./harness.js"
 
-const created = (id: string) => ({ type: "response.created", event_id: "e", response: { id, object: "realtime.response", status: "in_progress" } })
-const done = (id: string) => ({ type: "response.done", event_id: "e", response: { id, object: "realtime.response", status: "completed" } })
+const created = responseCreated
+const done = (id: string) => responseDone(id)
 const busy = (eventId: unknown) => ({
   type: "error",
   event_id: "e",
@@ -24,10 +24,14 @@ const busy = (eventId: unknown) => ({
 })
 const userInput = (text: string) => Send.UserInput.make({ userInput: text })
 
-const creates = (frames: ReadonlyArray<Record<string, unknown>>) => frames.filter((frame) => frame["type"] === "response.create")
+const creates = (frames: ReadonlyArray<Record<string, unknown>>) =>
+  frames.filter((frame) => frame["type"] === "response.create")
 
 /** Everything the client sent before a marker frame it sends now. */
-const barrier = (send: (event: Send.RealtimeModelSendEvent) => Effect.Effect<void, unknown>, server: ServerConnection) =>
+const barrier = (
+  send: (event: Send.RealtimeModelSendEvent) => Effect.Effect<void, unknown>,
+  server: ServerConnection
+) =>
   Effect.gen(function*() {
     yield* Effect.orDie(send(Send.RawMessage.make({ type: "output_audio_buffer.clear" })))
     const frames = yield* takeUntil(server.frames, (frame) => frame["type"] === "output_audio_buffer.clear")

@@ -44,9 +44,15 @@ const heldListener = (
   release: Deferred.Deferred<void>,
   holding?: Deferred.Deferred<void>
 ) =>
-  Effect.flatMap(subscribe, (stream) =>
-    Effect.forkChild(Stream.runCollect(Stream.tap(stream, () =>
-      Effect.andThen(holding === undefined ? Effect.void : Deferred.succeed(holding, undefined), Deferred.await(release))))))
+  Effect.flatMap(
+    subscribe,
+    (stream) =>
+      Effect.forkChild(Stream.runCollect(Stream.tap(stream, () =>
+        Effect.andThen(
+          holding === undefined ? Effect.void : Deferred.succeed(holding, undefined),
+          Deferred.await(release)
+        ))))
+  )
 
 describe("bounded listener buffers", () => {
   it.effect("a full buffer: one warning for the stall, sends still go through, nothing is dropped", () => {
@@ -99,7 +105,10 @@ describe("bounded listener buffers", () => {
           Stream.filter((event) => event._tag === "TranscriptDelta"),
           Stream.take(20),
           Stream.mapEffect((event) =>
-            Effect.as(model.sendEvent(Send.RawMessage.make({ type: "output_audio_buffer.clear", otherData: {} })), event)
+            Effect.as(
+              model.sendEvent(Send.RawMessage.make({ type: "output_audio_buffer.clear", otherData: {} })),
+              event
+            )
           ),
           Stream.runCollect
         )

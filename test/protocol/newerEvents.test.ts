@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Schema } from "effect"
-import * as Event from "../../src/RealtimeModelEvent.js"
 import { decodeServerFrame } from "../../src/internal/protocol/serverEvents.js"
 import type { ServerFrame } from "../../src/internal/protocol/serverEvents.js"
 import { fromFrame } from "../../src/internal/realtime/newerEvents.js"
+import * as Event from "../../src/RealtimeModelEvent.js"
 import { corpus } from "../support/protocolCorpus.js"
 
 const exampleOf = (type: string): Record<string, unknown> => {
@@ -23,7 +23,12 @@ const mapped = (json: Record<string, unknown>): Event.RealtimeModelEvent | undef
 const expected: ReadonlyArray<readonly [string, Event.RealtimeModelEvent]> = [
   [
     "conversation.item.input_audio_transcription.delta",
-    Event.InputAudioTranscriptionDelta.make({ itemId: "item_CCXGQ4e1ht4cOraEYcuR2", contentIndex: 0, delta: "Hey", logprobs: null })
+    Event.InputAudioTranscriptionDelta.make({
+      itemId: "item_CCXGQ4e1ht4cOraEYcuR2",
+      contentIndex: 0,
+      delta: "Hey",
+      logprobs: null
+    })
   ],
   [
     "conversation.item.input_audio_transcription.segment",
@@ -46,18 +51,37 @@ const expected: ReadonlyArray<readonly [string, Event.RealtimeModelEvent]> = [
       ]
     })
   ],
-  ["response.mcp_call.in_progress", Event.McpCallStatus.make({ itemId: "mcp_call_001", outputIndex: 0, status: "in_progress" })],
-  ["response.mcp_call.completed", Event.McpCallStatus.make({ itemId: "mcp_call_001", outputIndex: 0, status: "completed" })],
+  [
+    "response.mcp_call.in_progress",
+    Event.McpCallStatus.make({ itemId: "mcp_call_001", outputIndex: 0, status: "in_progress" })
+  ],
+  [
+    "response.mcp_call.completed",
+    Event.McpCallStatus.make({ itemId: "mcp_call_001", outputIndex: 0, status: "completed" })
+  ],
   ["response.mcp_call.failed", Event.McpCallStatus.make({ itemId: "mcp_call_001", outputIndex: 0, status: "failed" })],
   [
     "response.mcp_call_arguments.delta",
-    Event.McpCallArgumentsDelta.make({ responseId: "resp_001", itemId: "mcp_call_001", outputIndex: 0, delta: "{\"partial\":true}" })
+    Event.McpCallArgumentsDelta.make({
+      responseId: "resp_001",
+      itemId: "mcp_call_001",
+      outputIndex: 0,
+      delta: "{\"partial\":true}"
+    })
   ],
   [
     "response.mcp_call_arguments.done",
-    Event.McpCallArgumentsDone.make({ responseId: "resp_001", itemId: "mcp_call_001", outputIndex: 0, arguments: "{\"q\":\"docs\"}" })
+    Event.McpCallArgumentsDone.make({
+      responseId: "resp_001",
+      itemId: "mcp_call_001",
+      outputIndex: 0,
+      arguments: "{\"q\":\"docs\"}"
+    })
   ],
-  ["mcp_list_tools.in_progress", Event.McpListToolsStatus.make({ itemId: "mcp_list_tools_001", status: "in_progress" })],
+  [
+    "mcp_list_tools.in_progress",
+    Event.McpListToolsStatus.make({ itemId: "mcp_list_tools_001", status: "in_progress" })
+  ],
   ["mcp_list_tools.completed", Event.McpListToolsStatus.make({ itemId: "mcp_list_tools_001", status: "completed" })],
   ["mcp_list_tools.failed", Event.McpListToolsStatus.make({ itemId: "mcp_list_tools_001", status: "failed" })]
 ]
@@ -65,12 +89,16 @@ const expected: ReadonlyArray<readonly [string, Event.RealtimeModelEvent]> = [
 describe("newer server events → typed model events", () => {
   it.each(expected)("maps the corpus example of %s", (type, event) => {
     expect(mapped(exampleOf(type))).toEqual(event)
-    expect(Schema.decodeUnknownSync(Event.RealtimeModelEvent)(Schema.encodeSync(Event.RealtimeModelEvent)(event))).toEqual(event)
+    expect(Schema.decodeUnknownSync(Event.RealtimeModelEvent)(Schema.encodeSync(Event.RealtimeModelEvent)(event)))
+      .toEqual(event)
   })
 
   it("maps a DTMF digit; the corpus's own example (a leading space in its type) stays unknown", () => {
     const example = exampleOf("input_audio_buffer.dtmf_event_received")
-    expect(decodeServerFrame(JSON.stringify(example))).toMatchObject({ _tag: "Unknown", type: " input_audio_buffer.dtmf_event_received" })
+    expect(decodeServerFrame(JSON.stringify(example))).toMatchObject({
+      _tag: "Unknown",
+      type: " input_audio_buffer.dtmf_event_received"
+    })
     expect(mapped({ ...example, type: "input_audio_buffer.dtmf_event_received" })).toEqual(
       Event.DtmfReceived.make({ digit: "9", receivedAt: 1763605109 })
     )
@@ -78,9 +106,15 @@ describe("newer server events → typed model events", () => {
 
   it("keeps logprobs and accepts null for optional fields", () => {
     const logprobs = [{ token: "Hey", logprob: -0.1, bytes: [72, 101, 121] }]
-    expect(mapped({ ...exampleOf("conversation.item.input_audio_transcription.delta"), logprobs, content_index: null })).toEqual(
-      Event.InputAudioTranscriptionDelta.make({ itemId: "item_CCXGQ4e1ht4cOraEYcuR2", contentIndex: null, delta: "Hey", logprobs })
-    )
+    expect(mapped({ ...exampleOf("conversation.item.input_audio_transcription.delta"), logprobs, content_index: null }))
+      .toEqual(
+        Event.InputAudioTranscriptionDelta.make({
+          itemId: "item_CCXGQ4e1ht4cOraEYcuR2",
+          contentIndex: null,
+          delta: "Hey",
+          logprobs
+        })
+      )
     expect(mapped({ type: "response.mcp_call.failed", event_id: "e", item_id: "mcp_2", output_index: null })).toEqual(
       Event.McpCallStatus.make({ itemId: "mcp_2", outputIndex: null, status: "failed" })
     )

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Redacted, Schema } from "effect"
-import * as Settings from "../../src/RealtimeSessionSettings.js"
 import { decodeServerFrame } from "../../src/internal/protocol/serverEvents.js"
 import { sessionToWire, settingsByWirePath } from "../../src/internal/protocol/session.js"
+import * as Settings from "../../src/RealtimeSessionSettings.js"
 import { clientFrameErrors, corpus } from "../support/protocolCorpus.js"
 
 type Node = Record<string, unknown>
@@ -19,7 +19,7 @@ const schemaPaths = (node: unknown, prefix: string, out: Set<string>): Set<strin
       schemaPaths(child, path, out)
     }
   }
-  if (Array.isArray(node["anyOf"])) for (const member of node["anyOf"]) schemaPaths(member, prefix, out)
+  if (Array.isArray(node["anyOf"])) { for (const member of node["anyOf"]) schemaPaths(member, prefix, out) }
   if (node["items"] !== undefined) schemaPaths(node["items"], `${prefix}[]`, out)
   if (isNode(node["additionalProperties"])) schemaPaths(node["additionalProperties"], `${prefix}.*`, out)
   return out
@@ -40,14 +40,20 @@ const valuesAt = (value: unknown, path: string): ReadonlyArray<unknown> => {
 }
 
 /** Every enumerated (or constant) value of a JSON schema, by property path. */
-const schemaEnums = (node: unknown, path: string, out: Array<readonly [string, unknown]>): Array<readonly [string, unknown]> => {
+const schemaEnums = (
+  node: unknown,
+  path: string,
+  out: Array<readonly [string, unknown]>
+): Array<readonly [string, unknown]> => {
   if (!isNode(node)) return out
-  if (Array.isArray(node["enum"])) for (const value of node["enum"]) out.push([path, value])
+  if (Array.isArray(node["enum"])) { for (const value of node["enum"]) out.push([path, value]) }
   if (node["const"] !== undefined) out.push([path, node["const"]])
   if (isNode(node["properties"])) {
-    for (const [key, child] of Object.entries(node["properties"])) schemaEnums(child, path === "" ? key : `${path}.${key}`, out)
+    for (const [key, child] of Object.entries(node["properties"])) {
+      schemaEnums(child, path === "" ? key : `${path}.${key}`, out)
+    }
   }
-  if (Array.isArray(node["anyOf"])) for (const member of node["anyOf"]) schemaEnums(member, path, out)
+  if (Array.isArray(node["anyOf"])) { for (const member of node["anyOf"]) schemaEnums(member, path, out) }
   if (node["items"] !== undefined) schemaEnums(node["items"], `${path}[]`, out)
   if (isNode(node["additionalProperties"])) schemaEnums(node["additionalProperties"], `${path}.*`, out)
   return out
@@ -66,13 +72,16 @@ const withEnum: Readonly<Record<string, (value: string) => unknown>> = {
   "audio.output.voice": (value) => ({ voice: value }),
   "include[]": (value) => ({ include: [value] }),
   "tracing": (value) => ({ tracing: value }),
-  "tools[].type": (value) => ({ tools: [value === "mcp" ? { type: value, serverLabel: "docs" } : { type: value, name: "lookup" }] }),
+  "tools[].type": (value) => ({
+    tools: [value === "mcp" ? { type: value, serverLabel: "docs" } : { type: value, name: "lookup" }]
+  }),
   "tools[].connector_id": (value) => ({ tools: [{ type: "mcp", serverLabel: "docs", connectorId: value }] }),
   "tools[].allowed_callers[]": (value) => ({ tools: [{ type: "mcp", serverLabel: "docs", allowedCallers: [value] }] }),
   "tools[].require_approval": (value) => ({ tools: [{ type: "mcp", serverLabel: "docs", requireApproval: value }] }),
   "tool_choice": (value) => ({ toolChoice: value }),
-  "tool_choice.type": (value) =>
-    ({ toolChoice: value === "mcp" ? { type: value, serverLabel: "docs" } : { type: value, name: "lookup" } }),
+  "tool_choice.type": (value) => ({
+    toolChoice: value === "mcp" ? { type: value, serverLabel: "docs" } : { type: value, name: "lookup" }
+  }),
   "reasoning.effort": (value) => ({ reasoning: { effort: value } }),
   "max_output_tokens": (value) => ({ maxOutputTokens: value }),
   "truncation": (value) => ({ truncation: value }),
@@ -80,7 +89,13 @@ const withEnum: Readonly<Record<string, (value: string) => unknown>> = {
   "prompt.variables.*.type": (value) => ({
     prompt: {
       id: "pmpt_1",
-      variables: { v: value === "input_text" ? { type: value, text: "t" } : value === "input_image" ? { type: value, detail: "auto" } : { type: value } }
+      variables: {
+        v: value === "input_text"
+          ? { type: value, text: "t" }
+          : value === "input_image"
+          ? { type: value, detail: "auto" }
+          : { type: value }
+      }
     }
   }),
   "prompt.variables.*.detail": (value) => ({
@@ -105,9 +120,13 @@ const withEnum: Readonly<Record<string, (value: string) => unknown>> = {
 }
 
 const sessionUpdate = corpus.clientEvents.find((event) => event.type === "session.update")
-const sessionSchema = isNode(sessionUpdate?.jsonSchema["properties"]) ? sessionUpdate.jsonSchema["properties"]["session"] : undefined
+const sessionSchema = isNode(sessionUpdate?.jsonSchema["properties"])
+  ? sessionUpdate.jsonSchema["properties"]["session"]
+  : undefined
 const realtimeSession = isNode(sessionSchema) && Array.isArray(sessionSchema["anyOf"])
-  ? sessionSchema["anyOf"].find((member) => valuesAt(member, "properties.type.enum").some((e) => Array.isArray(e) && e.includes("realtime")))
+  ? sessionSchema["anyOf"].find((member) =>
+    valuesAt(member, "properties.type.enum").some((e) => Array.isArray(e) && e.includes("realtime"))
+  )
   : undefined
 const wirePaths = [...schemaPaths(realtimeSession, "", new Set())].sort()
 const wireEnums = schemaEnums(realtimeSession, "", [])
@@ -259,7 +278,12 @@ describe("session settings cover the protocol's realtime session", () => {
       tool_choice: { type: "mcp", server_label: "docs", name: "search" },
       audio: {
         input: {
-          transcription: { model: "gpt-4o-transcribe", languages: ["en", "nb"], keywords: ["Oslo", "Bergen"], delay: "xhigh" },
+          transcription: {
+            model: "gpt-4o-transcribe",
+            languages: ["en", "nb"],
+            keywords: ["Oslo", "Bergen"],
+            delay: "xhigh"
+          },
           turn_detection: { type: "server_vad", idle_timeout_ms: 6000, interrupt_response: false }
         },
         output: { voice: "cedar", speed: 1.2, format: { type: "audio/pcmu" } }
@@ -294,7 +318,10 @@ describe("session settings cover the protocol's realtime session", () => {
       }
     })
     expect(other).toMatchObject({
-      audio: { output: { voice: { id: "voice_1234" } }, input: { turn_detection: { type: "semantic_vad", eagerness: "high" } } },
+      audio: {
+        output: { voice: { id: "voice_1234" } },
+        input: { turn_detection: { type: "semantic_vad", eagerness: "high" } }
+      },
       truncation: "disabled",
       tracing: "auto",
       max_output_tokens: "inf"
@@ -303,7 +330,9 @@ describe("session settings cover the protocol's realtime session", () => {
 
   it("decodes the server's echo of every fully populated session", () => {
     for (const frame of frames) {
-      const echo = decodeServerFrame(JSON.stringify({ type: "session.updated", event_id: "event_1", session: frame.session }))
+      const echo = decodeServerFrame(
+        JSON.stringify({ type: "session.updated", event_id: "event_1", session: frame.session })
+      )
       expect(echo._tag).toBe("Known")
     }
   })

@@ -20,7 +20,9 @@ const setup = (options: RealtimeServer.RealtimeServerOptions = {}, clientKey = k
       Effect.gen(function*() {
         return yield* OpenAICalls.OpenAICalls
       }),
-      OpenAICalls.layer({ apiKey: Redacted.make(clientKey), apiUrl: server.apiUrl }).pipe(Layer.provide(FetchHttpClient.layer))
+      OpenAICalls.layer({ apiKey: Redacted.make(clientKey), apiUrl: server.apiUrl }).pipe(
+        Layer.provide(FetchHttpClient.layer)
+      )
     )
     return { server, calls }
   })
@@ -52,8 +54,10 @@ const post = (url: string, body: string, authorization: string | null = `Bearer 
     return { status: response.status, body: text === "" ? undefined : JSON.parse(text) as unknown }
   }).pipe(Effect.orDie, Effect.provide(FetchHttpClient.layer))
 
-const status = (server: RealtimeServer.RealtimeServer, callId: string): Effect.Effect<Option.Option<RealtimeServer.CallInfo>> =>
-  server.call(callId)
+const status = (
+  server: RealtimeServer.RealtimeServer,
+  callId: string
+): Effect.Effect<Option.Option<RealtimeServer.CallInfo>> => server.call(callId)
 
 describe("embedded server: the Realtime Calls operations", () => {
   it.live("accept with a session configuration, attach by callId, and have a turn", () =>
@@ -67,11 +71,18 @@ describe("embedded server: the Realtime Calls operations", () => {
       expect(call).toMatchObject({
         callId,
         status: "accepted",
-        session: { type: "realtime", model: defaultModelName, instructions: "You answer the shop's phone.", audio: { output: { voice: "cedar" } } }
+        session: {
+          type: "realtime",
+          model: defaultModelName,
+          instructions: "You answer the shop's phone.",
+          audio: { output: { voice: "cedar" } }
+        }
       })
       const { model, until } = yield* attach(server, callId)
       expect(yield* model.status).toBe("connected")
-      const opened = yield* until((event) => event._tag === "RawServerEvent" && (event.data as { type?: string }).type === "session.created")
+      const opened = yield* until((event) =>
+        event._tag === "RawServerEvent" && (event.data as { type?: string }).type === "session.created"
+      )
       // the session the call was accepted with
       expect(rawFrames(opened).at(-1)?.["session"]).toMatchObject({
         model: defaultModelName,
@@ -80,7 +91,9 @@ describe("embedded server: the Realtime Calls operations", () => {
       })
       yield* model.sendEvent(Send.UserInput.make({ userInput: "What are your opening hours?" }))
       const turn = yield* until((event) => event._tag === "TurnEnded")
-      expect(turn.flatMap((event) => event._tag === "TranscriptDelta" ? [event.delta] : []).join("")).toBe("We open at nine.")
+      expect(turn.flatMap((event) => event._tag === "TranscriptDelta" ? [event.delta] : []).join("")).toBe(
+        "We open at nine."
+      )
       for (const frame of rawFrames([...opened, ...turn])) {
         expect({ type: frame["type"], errors: serverFrameErrors(frame) }).toEqual({ type: frame["type"], errors: [] })
       }
@@ -93,8 +106,19 @@ describe("embedded server: the Realtime Calls operations", () => {
       const callId = yield* server.incomingCall("rtc_full")
       yield* calls.accept(callId, {
         voice: { id: "voice_1234" },
-        inputAudioTranscription: { model: "gpt-4o-transcribe", keywords: ["Oslo"], languages: ["en", "nb"], delay: "low" },
-        tools: [{ type: "mcp", serverLabel: "docs", serverUrl: "https://mcp.example.com/sse", requireApproval: "never", deferLoading: true }],
+        inputAudioTranscription: {
+          model: "gpt-4o-transcribe",
+          keywords: ["Oslo"],
+          languages: ["en", "nb"],
+          delay: "low"
+        },
+        tools: [{
+          type: "mcp",
+          serverLabel: "docs",
+          serverUrl: "https://mcp.example.com/sse",
+          requireApproval: "never",
+          deferLoading: true
+        }],
         toolChoice: { type: "mcp", serverLabel: "docs", name: "search" },
         parallelToolCalls: false,
         reasoning: { effort: "xhigh" },
@@ -102,19 +126,32 @@ describe("embedded server: the Realtime Calls operations", () => {
       })
       const expected = {
         audio: {
-          input: { transcription: { model: "gpt-4o-transcribe", keywords: ["Oslo"], languages: ["en", "nb"], delay: "low" } },
+          input: {
+            transcription: { model: "gpt-4o-transcribe", keywords: ["Oslo"], languages: ["en", "nb"], delay: "low" }
+          },
           output: { voice: { id: "voice_1234" } }
         },
-        tools: [{ type: "mcp", server_label: "docs", server_url: "https://mcp.example.com/sse", require_approval: "never", defer_loading: true }],
+        tools: [{
+          type: "mcp",
+          server_label: "docs",
+          server_url: "https://mcp.example.com/sse",
+          require_approval: "never",
+          defer_loading: true
+        }],
         parallel_tool_calls: false,
         truncation: { type: "retention_ratio", retention_ratio: 0.5, token_limits: { post_instructions: 1000 } }
       }
       expect(Option.getOrThrow(yield* status(server, callId)).session).toMatchObject(expected)
       const { until } = yield* attach(server, callId)
-      const opened = yield* until((event) => event._tag === "RawServerEvent" && (event.data as { type?: string }).type === "session.created")
+      const opened = yield* until((event) =>
+        event._tag === "RawServerEvent" && (event.data as { type?: string }).type === "session.created"
+      )
       const created = rawFrames(opened).at(-1) ?? {}
       // the session object names a voice by a string: a custom voice by its id
-      expect(created["session"]).toMatchObject({ ...expected, audio: { ...expected.audio, output: { voice: "voice_1234" } } })
+      expect(created["session"]).toMatchObject({
+        ...expected,
+        audio: { ...expected.audio, output: { voice: "voice_1234" } }
+      })
       expect(serverFrameErrors(created)).toEqual([])
     }))
 
@@ -130,12 +167,21 @@ describe("embedded server: the Realtime Calls operations", () => {
       expect(yield* model.status).not.toBe("connected")
       expect(Option.map(yield* status(server, callId), (call) => call.status)).toEqual(Option.some("ended"))
       const again = yield* Effect.flip(calls.hangup(callId))
-      expect(again).toMatchObject({ reason: "InvalidRequest", status: 400, errorType: "invalid_request_error", code: "invalid_call_state" })
-      expect(again.message).toBe(`hangup of call ${callId} failed with HTTP 400: Cannot hangup call ${callId}: the call is ended.`)
+      expect(again).toMatchObject({
+        reason: "InvalidRequest",
+        status: 400,
+        errorType: "invalid_request_error",
+        code: "invalid_call_state"
+      })
+      expect(again.message).toBe(
+        `hangup of call ${callId} failed with HTTP 400: Cannot hangup call ${callId}: the call is ended.`
+      )
       // an ended call cannot be attached to
-      const refused = yield* Effect.flip(OpenAIRealtime.make().pipe(
-        Effect.flatMap((other) => other.connect({ url: server.callUrl(callId), callId, apiKey: Redacted.make(key) }))
-      ))
+      const refused = yield* Effect.flip(
+        OpenAIRealtime.make().pipe(
+          Effect.flatMap((other) => other.connect({ url: server.callUrl(callId), callId, apiKey: Redacted.make(key) }))
+        )
+      )
       expect(refused).toMatchObject({ reason: "Handshake", status: 400 })
     }))
 
@@ -146,44 +192,97 @@ describe("embedded server: the Realtime Calls operations", () => {
       const declined = yield* server.incomingCall()
       yield* calls.reject(busy, { statusCode: 486 })
       yield* calls.reject(declined)
-      expect(Option.getOrThrow(yield* status(server, busy))).toEqual({ callId: busy, status: "rejected", rejectStatusCode: 486 })
-      expect(Option.getOrThrow(yield* status(server, declined))).toEqual({ callId: declined, status: "rejected", rejectStatusCode: 603 })
-      expect(yield* Effect.flip(calls.accept(busy))).toMatchObject({ operation: "accept", reason: "InvalidRequest", status: 400, code: "invalid_call_state" })
-      const bad = yield* post(`${server.apiUrl}/realtime/calls/${yield* server.incomingCall()}/reject`, JSON.stringify({ status_code: 99 }))
-      expect(bad).toMatchObject({ status: 400, body: { error: { type: "invalid_request_error", code: "invalid_value" } } })
+      expect(Option.getOrThrow(yield* status(server, busy))).toEqual({
+        callId: busy,
+        status: "rejected",
+        rejectStatusCode: 486
+      })
+      expect(Option.getOrThrow(yield* status(server, declined))).toEqual({
+        callId: declined,
+        status: "rejected",
+        rejectStatusCode: 603
+      })
+      expect(yield* Effect.flip(calls.accept(busy))).toMatchObject({
+        operation: "accept",
+        reason: "InvalidRequest",
+        status: 400,
+        code: "invalid_call_state"
+      })
+      const bad = yield* post(
+        `${server.apiUrl}/realtime/calls/${yield* server.incomingCall()}/reject`,
+        JSON.stringify({ status_code: 99 })
+      )
+      expect(bad).toMatchObject({
+        status: 400,
+        body: { error: { type: "invalid_request_error", code: "invalid_value" } }
+      })
     }))
 
   it.live("refer transfers an active call and closes its connection; the target must be a SIP or tel URI", () =>
     Effect.gen(function*() {
       const { calls, server } = yield* setup()
       const callId = yield* server.incomingCall()
-      expect(yield* Effect.flip(calls.refer(callId, "tel:+14155550123"))).toMatchObject({ status: 400, code: "invalid_call_state" })
+      expect(yield* Effect.flip(calls.refer(callId, "tel:+14155550123"))).toMatchObject({
+        status: 400,
+        code: "invalid_call_state"
+      })
       yield* calls.accept(callId)
       const { until } = yield* attach(server, callId)
       const invalid = yield* Effect.flip(calls.refer(callId, "nowhere"))
-      expect(invalid).toMatchObject({ operation: "refer", reason: "InvalidRequest", status: 400, code: "invalid_value" })
+      expect(invalid).toMatchObject({
+        operation: "refer",
+        reason: "InvalidRequest",
+        status: 400,
+        code: "invalid_value"
+      })
       expect(Option.map(yield* status(server, callId), (call) => call.status)).toEqual(Option.some("accepted"))
       yield* calls.refer(callId, "tel:+14155550123")
       yield* until((event) => event._tag === "EndOfStream")
-      expect(Option.getOrThrow(yield* status(server, callId))).toMatchObject({ status: "referred", referredTo: "tel:+14155550123" })
+      expect(Option.getOrThrow(yield* status(server, callId))).toMatchObject({
+        status: "referred",
+        referredTo: "tel:+14155550123"
+      })
     }))
 
   it.live("an unknown call is a 404 with an OpenAI-style error body, over REST and WebSocket", () =>
     Effect.gen(function*() {
       const { calls, server } = yield* setup()
-      for (const operation of [calls.accept("rtc_nobody"), calls.reject("rtc_nobody"), calls.refer("rtc_nobody", "sip:a@b.c"), calls.hangup("rtc_nobody")]) {
+      for (
+        const operation of [
+          calls.accept("rtc_nobody"),
+          calls.reject("rtc_nobody"),
+          calls.refer("rtc_nobody", "sip:a@b.c"),
+          calls.hangup("rtc_nobody")
+        ]
+      ) {
         const error = yield* Effect.flip(operation)
-        expect(error).toMatchObject({ reason: "NotFound", status: 404, errorType: "invalid_request_error", code: "call_not_found" })
+        expect(error).toMatchObject({
+          reason: "NotFound",
+          status: 404,
+          errorType: "invalid_request_error",
+          code: "call_not_found"
+        })
         expect(error.message).toContain("Call rtc_nobody not found.")
       }
       expect(yield* post(`${server.apiUrl}/realtime/calls/rtc_nobody/accept`, "{}")).toEqual({
         status: 404,
-        body: { error: { message: "Call rtc_nobody not found.", type: "invalid_request_error", param: "call_id", code: "call_not_found" } }
+        body: {
+          error: {
+            message: "Call rtc_nobody not found.",
+            type: "invalid_request_error",
+            param: "call_id",
+            code: "call_not_found"
+          }
+        }
       })
       expect((yield* post(`${server.apiUrl}/realtime/calls/rtc_nobody/transfer`, "{}")).status).toBe(404)
-      const refused = yield* Effect.flip(OpenAIRealtime.make().pipe(
-        Effect.flatMap((model) => model.connect({ url: server.callUrl("rtc_nobody"), callId: "rtc_nobody", apiKey: Redacted.make(key) }))
-      ))
+      const refused = yield* Effect.flip(
+        OpenAIRealtime.make().pipe(
+          Effect.flatMap((model) =>
+            model.connect({ url: server.callUrl("rtc_nobody"), callId: "rtc_nobody", apiKey: Redacted.make(key) })
+          )
+        )
+      )
       expect(refused).toMatchObject({ reason: "Handshake", status: 404 })
     }))
 
@@ -207,11 +306,22 @@ describe("embedded server: the Realtime Calls operations", () => {
       const { server } = yield* setup()
       const callId = yield* server.incomingCall()
       const url = `${server.apiUrl}/realtime/calls/${callId}/accept`
-      expect(yield* post(url, "{not json")).toMatchObject({ status: 400, body: { error: { message: "We could not parse the JSON body of your request." } } })
-      expect(yield* post(url, JSON.stringify({ model: "gpt-realtime" }))).toMatchObject({ status: 400, body: { error: { code: "invalid_value" } } })
+      expect(yield* post(url, "{not json")).toMatchObject({
+        status: 400,
+        body: { error: { message: "We could not parse the JSON body of your request." } }
+      })
+      expect(yield* post(url, JSON.stringify({ model: "gpt-realtime" }))).toMatchObject({
+        status: 400,
+        body: { error: { code: "invalid_value" } }
+      })
       const wrongField = yield* post(url, JSON.stringify({ type: "realtime", audio: { output: { speed: "fast" } } }))
-      expect(wrongField).toMatchObject({ status: 400, body: { error: { type: "invalid_request_error", code: "invalid_value" } } })
+      expect(wrongField).toMatchObject({
+        status: 400,
+        body: { error: { type: "invalid_request_error", code: "invalid_value" } }
+      })
       expect(Option.map(yield* status(server, callId), (call) => call.status)).toEqual(Option.some("ringing"))
-      expect(yield* post(url, JSON.stringify({ type: "realtime", model: "gpt-realtime", instructions: "Hi" }))).toEqual({ status: 200, body: undefined })
+      expect(yield* post(url, JSON.stringify({ type: "realtime", model: "gpt-realtime", instructions: "Hi" }))).toEqual(
+        { status: 200, body: undefined }
+      )
     }))
 })

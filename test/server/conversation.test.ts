@@ -2,8 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Clock, Effect, Queue, Redacted, Stream } from "effect"
 import { request as httpRequest } from "node:http"
 import { WebSocket } from "ws"
-import * as Tone from "../../src/internal/audio/Tone.js"
 import * as Pcm16 from "../../src/internal/audio/Pcm16.js"
+import * as Tone from "../../src/internal/audio/Tone.js"
 import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
 import * as PlaybackTracker from "../../src/PlaybackTracker.js"
 import type { RealtimeModelConfig } from "../../src/RealtimeModel.js"
@@ -16,7 +16,10 @@ import { takeUntil } from "../support/queues.js"
 const key = "sk-embedded-test"
 
 /** Connects the production model to an embedded server and records what it emits. */
-const session = (serverOptions: RealtimeServer.RealtimeServerOptions, config: Omit<RealtimeModelConfig, "url" | "apiKey"> = {}) =>
+const session = (
+  serverOptions: RealtimeServer.RealtimeServerOptions,
+  config: Omit<RealtimeModelConfig, "url" | "apiKey"> = {}
+) =>
   Effect.gen(function*() {
     const server = yield* RealtimeServer.make({ apiKey: key, speed: 50, ...serverOptions })
     const model = yield* OpenAIRealtime.make()
@@ -69,7 +72,9 @@ describe("OpenAIRealtime against the embedded server", () => {
         "response.output_item.done",
         "response.done"
       ]))
-      expect(turn.find((event) => event._tag === "Usage")).toMatchObject({ usage: { outputTokens: expect.any(Number) } })
+      expect(turn.find((event) => event._tag === "Usage")).toMatchObject({
+        usage: { outputTokens: expect.any(Number) }
+      })
       yield* checkFrames
     }))
 
@@ -79,7 +84,13 @@ describe("OpenAIRealtime against the embedded server", () => {
         { transcribe: (_, ms) => `about ${Math.round(ms / 100) * 100} ms of speech` },
         {
           initialSettings: {
-            turnDetection: { type: "server_vad", threshold: 0.5, prefixPaddingMs: 0, silenceDurationMs: 200, createResponse: true },
+            turnDetection: {
+              type: "server_vad",
+              threshold: 0.5,
+              prefixPaddingMs: 0,
+              silenceDurationMs: 200,
+              createResponse: true
+            },
             inputAudioTranscription: { model: "whisper-1" }
           }
         }
@@ -118,10 +129,15 @@ describe("OpenAIRealtime against the embedded server", () => {
       expect(truncated.some((event) => event._tag === "AudioInterrupted")).toBe(true)
       expect((truncated.at(-1) as { data: unknown }).data).toMatchObject({ item_id: first.itemId, audio_end_ms: 100 })
       yield* until((event) => event._tag === "TurnEnded")
-      yield* model.sendEvent(Send.RawMessage.make({ type: "conversation.item.retrieve", otherData: { item_id: first.itemId } }))
-      const retrieved = (yield* until((event) => event._tag === "ItemUpdated" && event.item.itemId === first.itemId)).at(-1)
+      yield* model.sendEvent(
+        Send.RawMessage.make({ type: "conversation.item.retrieve", otherData: { item_id: first.itemId } })
+      )
+      const retrieved = (yield* until((event) => event._tag === "ItemUpdated" && event.item.itemId === first.itemId))
+        .at(-1)
       // 100 ms at 65 ms a character: one character was heard
-      expect(retrieved).toMatchObject({ item: { _tag: "AssistantMessage", content: [{ _tag: "OutputAudio", transcript: "O" }] } })
+      expect(retrieved).toMatchObject({
+        item: { _tag: "AssistantMessage", content: [{ _tag: "OutputAudio", transcript: "O" }] }
+      })
       yield* checkFrames
     }))
 
@@ -129,7 +145,11 @@ describe("OpenAIRealtime against the embedded server", () => {
     Effect.gen(function*() {
       const { checkFrames, model, until } = yield* session({
         rules: [{ match: "weather", functionCall: { name: "get_weather", arguments: "{\"city\":\"Oslo\"}" } }]
-      }, { initialSettings: { tools: [{ name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } }] } })
+      }, {
+        initialSettings: {
+          tools: [{ name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } }]
+        }
+      })
       yield* model.sendEvent(Send.UserInput.make({ userInput: "what's the weather?" }))
       const call = (yield* until((event) => event._tag === "FunctionCall")).at(-1)
       if (call?._tag !== "FunctionCall") throw new Error("no function call")
@@ -146,11 +166,18 @@ describe("OpenAIRealtime against the embedded server", () => {
   it.live("server-side errors come back as Error events and the session recovers", () =>
     Effect.gen(function*() {
       const { checkFrames, model, until } = yield* session({ rules: [{ match: "again", reply: "Fine." }] })
-      yield* model.sendEvent(Send.RawMessage.make({ type: "conversation.item.truncate", otherData: { item_id: "nope", content_index: 0, audio_end_ms: 10 } }))
+      yield* model.sendEvent(
+        Send.RawMessage.make({
+          type: "conversation.item.truncate",
+          otherData: { item_id: "nope", content_index: 0, audio_end_ms: 10 }
+        })
+      )
       const error = (yield* until((event) => event._tag === "Error")).at(-1)
       expect(error).toMatchObject({ error: { type: "invalid_request_error", code: "item_truncate_invalid_item_id" } })
       yield* model.sendEvent(Send.RawMessage.make({ type: "input_audio_buffer.commit" }))
-      expect((yield* until((event) => event._tag === "Error")).at(-1)).toMatchObject({ error: { code: "input_audio_buffer_commit_empty" } })
+      expect((yield* until((event) => event._tag === "Error")).at(-1)).toMatchObject({
+        error: { code: "input_audio_buffer_commit_empty" }
+      })
       yield* model.sendEvent(Send.UserInput.make({ userInput: "again" }))
       const turn = yield* until((event) => event._tag === "TurnEnded")
       expect(turn.flatMap((event) => event._tag === "TranscriptDelta" ? [event.delta] : []).join("")).toBe("Fine.")
@@ -161,7 +188,12 @@ describe("OpenAIRealtime against the embedded server", () => {
   it.live("an invalid client frame is answered with invalid_request_error naming its event_id", () =>
     Effect.gen(function*() {
       const { model, until } = yield* session({})
-      yield* model.sendEvent(Send.RawMessage.make({ type: "conversation.item.truncate", otherData: { event_id: "evt_bad", item_id: "x", content_index: 0, audio_end_ms: "soon" } }))
+      yield* model.sendEvent(
+        Send.RawMessage.make({
+          type: "conversation.item.truncate",
+          otherData: { event_id: "evt_bad", item_id: "x", content_index: 0, audio_end_ms: "soon" }
+        })
+      )
       const error = (yield* until((event) => event._tag === "Error")).at(-1)
       expect(error).toMatchObject({ error: { type: "invalid_request_error", event_id: "evt_bad" } })
     }))
@@ -173,7 +205,9 @@ describe("OpenAIRealtime against the embedded server", () => {
       yield* model.sendEvent(Send.UserInput.make({ userInput: "first" }))
       yield* until((event) => event._tag === "TurnStarted")
       // bypass the client's sequencing with a raw frame the way a misbehaving client would
-      yield* model.sendEvent(Send.RawMessage.make({ type: "conversation.item.retrieve", otherData: { item_id: "missing" } }))
+      yield* model.sendEvent(
+        Send.RawMessage.make({ type: "conversation.item.retrieve", otherData: { item_id: "missing" } })
+      )
       const error = (yield* until((event) => event._tag === "Error")).at(-1)
       expect(error).toMatchObject({ error: { code: "item_retrieve_invalid_item_id" } })
     }))
@@ -185,7 +219,9 @@ describe("embedded server faults", () => {
       const { model, until } = yield* session({ faults: { closeAfterEvents: 4 } })
       yield* model.sendEvent(Send.UserInput.make({ userInput: "hi" }))
       const lost = yield* until((event) => event._tag === "EndOfStream")
-      expect(lost.some((event) => event._tag === "Error" && (event.error as { _tag?: string })._tag === "RealtimeConnectionLost")).toBe(true)
+      expect(lost.some((event) =>
+        event._tag === "Error" && (event.error as { _tag?: string })._tag === "RealtimeConnectionLost"
+      )).toBe(true)
       expect((yield* Effect.flip(model.sendEvent(Send.UserInput.make({ userInput: "?" })))).reason).toBe("Closed")
     }))
 
@@ -201,7 +237,9 @@ describe("embedded server faults", () => {
   it.live("an event of unknown type passes through as Other", () =>
     Effect.gen(function*() {
       const { until } = yield* session({ faults: { unknownEventAfterEvents: 1 } })
-      const other = (yield* until((event) => event._tag === "Other" && (event.data as { type?: string }).type === "server.future_feature")).at(-1)
+      const other = (yield* until((event) =>
+        event._tag === "Other" && (event.data as { type?: string }).type === "server.future_feature"
+      )).at(-1)
       expect(other).toMatchObject({ data: { detail: "unknown to clients" } })
     }))
 
@@ -219,9 +257,15 @@ describe("embedded server faults", () => {
     Effect.gen(function*() {
       const refusing = yield* RealtimeServer.make({ faults: { refuseUpgrade: 503 } })
       const model = yield* OpenAIRealtime.make()
-      expect(yield* Effect.flip(model.connect({ url: refusing.url, apiKey: "k" }))).toMatchObject({ reason: "Handshake", status: 503 })
+      expect(yield* Effect.flip(model.connect({ url: refusing.url, apiKey: "k" }))).toMatchObject({
+        reason: "Handshake",
+        status: 503
+      })
       const guarded = yield* RealtimeServer.make({ apiKey: key })
-      expect(yield* Effect.flip(model.connect({ url: guarded.url, apiKey: "wrong" }))).toMatchObject({ reason: "Unauthorized", status: 401 })
+      expect(yield* Effect.flip(model.connect({ url: guarded.url, apiKey: "wrong" }))).toMatchObject({
+        reason: "Unauthorized",
+        status: 401
+      })
     }))
 
   it.live("takes the key as a Bearer header or a sub-protocol; plain HTTP gets 426", () =>
@@ -278,7 +322,15 @@ describe("embedded server protocol rules", () => {
   it.live("speech during a response cancels it when interrupt_response is on", () =>
     Effect.gen(function*() {
       const { model, until, untilServer } = yield* session({ speed: 1 }, {
-        initialSettings: { turnDetection: { type: "server_vad", prefixPaddingMs: 0, silenceDurationMs: 200, interruptResponse: true, createResponse: false } }
+        initialSettings: {
+          turnDetection: {
+            type: "server_vad",
+            prefixPaddingMs: 0,
+            silenceDurationMs: 200,
+            interruptResponse: true,
+            createResponse: false
+          }
+        }
       })
       yield* untilServer("session.updated")
       yield* model.sendEvent(Send.UserInput.make({ userInput: "tell me everything" }))
@@ -291,8 +343,18 @@ describe("embedded server protocol rules", () => {
   it.live("an invalid session.update is an error and the connection stays open", () =>
     Effect.gen(function*() {
       const { model, until } = yield* session({})
-      yield* model.sendEvent(Send.RawMessage.make({ type: "session.update", otherData: { event_id: "evt_s", session: { type: "realtime", audio: { input: { turn_detection: { type: "push_to_talk" } } } } } }))
-      expect((yield* until((event) => event._tag === "Error")).at(-1)).toMatchObject({ error: { type: "invalid_request_error", event_id: "evt_s" } })
+      yield* model.sendEvent(
+        Send.RawMessage.make({
+          type: "session.update",
+          otherData: {
+            event_id: "evt_s",
+            session: { type: "realtime", audio: { input: { turn_detection: { type: "push_to_talk" } } } }
+          }
+        })
+      )
+      expect((yield* until((event) => event._tag === "Error")).at(-1)).toMatchObject({
+        error: { type: "invalid_request_error", event_id: "evt_s" }
+      })
       expect(yield* model.status).toBe("connected")
     }))
 
@@ -300,20 +362,45 @@ describe("embedded server protocol rules", () => {
     Effect.gen(function*() {
       const { model, until, untilServer } = yield* session({ rules: [{ match: "short", reply: "Ok." }] })
       const item = { type: "message", role: "user", content: [{ type: "input_text", text: "x" }] }
-      yield* model.sendEvent(Send.RawMessage.make({ type: "conversation.item.create", otherData: { previous_item_id: "item_missing", item } }))
-      expect((yield* until((event) => event._tag === "Error")).at(-1)).toMatchObject({ error: { param: "previous_item_id" } })
-      yield* model.sendEvent(Send.RawMessage.make({ type: "conversation.item.create", otherData: { item: { ...item, id: "item_mine" } } }))
+      yield* model.sendEvent(
+        Send.RawMessage.make({
+          type: "conversation.item.create",
+          otherData: { previous_item_id: "item_missing", item }
+        })
+      )
+      expect((yield* until((event) => event._tag === "Error")).at(-1)).toMatchObject({
+        error: { param: "previous_item_id" }
+      })
+      yield* model.sendEvent(
+        Send.RawMessage.make({ type: "conversation.item.create", otherData: { item: { ...item, id: "item_mine" } } })
+      )
       yield* untilServer("conversation.item.done")
-      yield* model.sendEvent(Send.RawMessage.make({ type: "conversation.item.delete", otherData: { item_id: "item_mine" } }))
+      yield* model.sendEvent(
+        Send.RawMessage.make({ type: "conversation.item.delete", otherData: { item_id: "item_mine" } })
+      )
       expect((yield* until((event) => event._tag === "ItemDeleted")).at(-1)).toMatchObject({ itemId: "item_mine" })
       yield* model.sendEvent(Send.UserInput.make({ userInput: "short" }))
       const audio = (yield* until((event) => event._tag === "Audio")).at(-1)
       if (audio?._tag !== "Audio") throw new Error("no audio")
       yield* until((event) => event._tag === "TurnEnded")
       // "Ok." is 3 characters at 65 ms: 195 ms of audio went out
-      yield* model.sendEvent(Send.RawMessage.make({ type: "conversation.item.truncate", otherData: { item_id: audio.itemId, content_index: 0, audio_end_ms: 500 } }))
-      expect((yield* until((event) => event._tag === "Error")).at(-1)).toMatchObject({ error: { param: "audio_end_ms" } })
-      yield* model.sendEvent(Send.RawMessage.make({ type: "conversation.item.truncate", otherData: { item_id: audio.itemId, content_index: 0, audio_end_ms: 130 } }))
-      expect(((yield* untilServer("conversation.item.truncated")).at(-1) as { data: unknown }).data).toMatchObject({ audio_end_ms: 130 })
+      yield* model.sendEvent(
+        Send.RawMessage.make({
+          type: "conversation.item.truncate",
+          otherData: { item_id: audio.itemId, content_index: 0, audio_end_ms: 500 }
+        })
+      )
+      expect((yield* until((event) => event._tag === "Error")).at(-1)).toMatchObject({
+        error: { param: "audio_end_ms" }
+      })
+      yield* model.sendEvent(
+        Send.RawMessage.make({
+          type: "conversation.item.truncate",
+          otherData: { item_id: audio.itemId, content_index: 0, audio_end_ms: 130 }
+        })
+      )
+      expect(((yield* untilServer("conversation.item.truncated")).at(-1) as { data: unknown }).data).toMatchObject({
+        audio_end_ms: 130
+      })
     }))
 })

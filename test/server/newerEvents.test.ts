@@ -21,7 +21,10 @@ const typesOf = (frames: ReadonlyArray<Frame>) => frames.map((frame) => frame["t
 /** Appends 300 ms of tone and commits it by hand (no turn detection). */
 const speakAndCommit = (client: Effect.Success<ReturnType<typeof connect>>) =>
   Effect.gen(function*() {
-    yield* client.send({ type: "input_audio_buffer.append", audio: Base64.encode(Pcm16.toBytes(Tone.sine(440, 300, 24_000, 0.4))) })
+    yield* client.send({
+      type: "input_audio_buffer.append",
+      audio: Base64.encode(Pcm16.toBytes(Tone.sine(440, 300, 24_000, 0.4)))
+    })
     yield* client.send({ type: "input_audio_buffer.commit" })
   })
 
@@ -33,7 +36,10 @@ const transcribing = (model: string) => ({
 describe("embedded server: the newer server events", () => {
   it.live("streams the input transcription in deltas before the completed transcript", () =>
     Effect.gen(function*() {
-      const server = yield* RealtimeServer.make({ apiKey: key, transcribe: (_, ms) => `I spoke for ${Math.round(ms)} ms` })
+      const server = yield* RealtimeServer.make({
+        apiKey: key,
+        transcribe: (_, ms) => `I spoke for ${Math.round(ms)} ms`
+      })
       const client = yield* connect(server.url, key)
       yield* client.send(transcribing("gpt-4o-transcribe"))
       yield* client.until("session.updated")
@@ -44,11 +50,20 @@ describe("embedded server: the newer server events", () => {
       const deltas = frames.filter((frame) => frame["type"] === "conversation.item.input_audio_transcription.delta")
       expect(deltas.map((frame) => frame["delta"])).toEqual(["I ", "spoke ", "for ", "300 ", "ms"])
       expect(deltas.every((frame) => frame["item_id"] === itemId && frame["content_index"] === 0)).toBe(true)
-      expect(frames.at(-1)).toMatchObject({ item_id: itemId, content_index: 0, transcript: "I spoke for 300 ms", usage: { type: "duration", seconds: 0.3 } })
+      expect(frames.at(-1)).toMatchObject({
+        item_id: itemId,
+        content_index: 0,
+        transcript: "I spoke for 300 ms",
+        usage: { type: "duration", seconds: 0.3 }
+      })
       // the deltas come after the item exists, the completed transcript last
       const types = typesOf(frames)
-      expect(types.indexOf("conversation.item.done")).toBeLessThan(types.indexOf("conversation.item.input_audio_transcription.delta"))
-      expect(frames.some((frame) => frame["type"] === "conversation.item.input_audio_transcription.segment")).toBe(false)
+      expect(types.indexOf("conversation.item.done")).toBeLessThan(
+        types.indexOf("conversation.item.input_audio_transcription.delta")
+      )
+      expect(frames.some((frame) => frame["type"] === "conversation.item.input_audio_transcription.segment")).toBe(
+        false
+      )
       expectValid(client.seen)
     }))
 
@@ -76,7 +91,10 @@ describe("embedded server: the newer server events", () => {
     Effect.gen(function*() {
       const server = yield* RealtimeServer.make({ apiKey: key })
       const client = yield* connect(server.url, key)
-      yield* client.send({ type: "session.update", session: { type: "realtime", audio: { input: { turn_detection: null } } } })
+      yield* client.send({
+        type: "session.update",
+        session: { type: "realtime", audio: { input: { turn_detection: null } } }
+      })
       yield* client.until("session.updated")
       yield* speakAndCommit(client)
       yield* client.until("conversation.item.done")
@@ -96,8 +114,8 @@ describe("embedded server: the newer server events", () => {
       })
       yield* client.send({ type: "response.create" })
       const first = yield* client.until("response.done")
-      const firstUsage = (first.at(-1)?.["response"] as { usage: { total_tokens: number } }).usage.total_tokens
-      const afterFirst = (yield* client.until("rate_limits.updated"))
+      const firstUsage = (first.at(-1)!["response"] as { usage: { total_tokens: number } }).usage.total_tokens
+      const afterFirst = yield* client.until("rate_limits.updated")
       // the very next frame after response.done
       expect(afterFirst).toHaveLength(1)
       expect(afterFirst[0]?.["rate_limits"]).toEqual([
@@ -115,7 +133,12 @@ describe("embedded server: the newer server events", () => {
       expect(afterSecond).toHaveLength(1)
       expect(afterSecond[0]?.["rate_limits"]).toEqual([
         { name: "requests", limit: 1000, remaining: 998, reset_seconds: 60 },
-        { name: "tokens", limit: 50_000, remaining: 50_000 - firstUsage - secondResponse.usage.total_tokens, reset_seconds: 60 }
+        {
+          name: "tokens",
+          limit: 50_000,
+          remaining: 50_000 - firstUsage - secondResponse.usage.total_tokens,
+          reset_seconds: 60
+        }
       ])
       expectValid(client.seen)
     }))
@@ -125,7 +148,9 @@ describe("embedded server: the newer server events", () => {
       const server = yield* RealtimeServer.make({ apiKey: key })
       const callId = yield* server.incomingCall()
       // no connection yet
-      expect((yield* Effect.flip(server.sendDtmf(callId, "1"))).message).toBe(`no connection is attached to call ${callId}`)
+      expect((yield* Effect.flip(server.sendDtmf(callId, "1"))).message).toBe(
+        `no connection is attached to call ${callId}`
+      )
       const accepted = yield* Effect.promise(() =>
         fetch(`${server.apiUrl}/realtime/calls/${callId}/accept`, {
           method: "POST",

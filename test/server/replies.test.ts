@@ -37,7 +37,12 @@ const connected = (speed: number) =>
     const checkFrames = Effect.sync(() => {
       for (const event of seen) {
         const frame = frameOf(event)
-        if (frame !== undefined) expect({ type: frame.type, errors: serverFrameErrors({ ...frame }) }).toEqual({ type: frame.type, errors: [] })
+        if (frame !== undefined) {
+          expect({ type: frame.type, errors: serverFrameErrors({ ...frame }) }).toEqual({
+            type: frame.type,
+            errors: []
+          })
+        }
       }
     })
     return { model, until, untilDone, checkFrames }

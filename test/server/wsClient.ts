@@ -2,7 +2,7 @@
  * A raw WebSocket client of the embedded server for frame-level tests: every server frame parsed
  * into a Queue, so a test waits for the frame it expects instead of sleeping.
  */
-import { Effect, Queue } from "effect"
+import { Data, Effect, Queue } from "effect"
 import type { Scope } from "effect"
 import { WebSocket } from "ws"
 import { takeUntil } from "../support/queues.js"
@@ -19,13 +19,20 @@ export interface RawClient {
   readonly closed: Effect.Effect<number>
 }
 
+/** The server refused the WebSocket upgrade. */
+export class UpgradeRefused extends Data.TaggedError("UpgradeRefused")<{ readonly status: number | undefined }> {
+  override get message(): string {
+    return `HTTP ${this.status}`
+  }
+}
+
 /** Opens a client with a Bearer key; it is terminated when the scope closes. */
-export const connect = (url: string, key: string): Effect.Effect<RawClient, Error, Scope.Scope> =>
+export const connect = (url: string, key: string): Effect.Effect<RawClient, UpgradeRefused, Scope.Scope> =>
   Effect.gen(function*() {
     const frames = yield* Queue.unbounded<Frame>()
     const closes = yield* Queue.unbounded<number>()
     const ws = yield* Effect.acquireRelease(
-      Effect.callback<WebSocket, Error>((resume) => {
+      Effect.callback<WebSocket, UpgradeRefused>((resume) => {
         const socket = new WebSocket(url, { headers: { authorization: `Bearer ${key}` } })
         socket.on("message", (data) => {
           Queue.offerUnsafe(frames, JSON.parse(String(data)) as Frame)
@@ -34,7 +41,10 @@ export const connect = (url: string, key: string): Effect.Effect<RawClient, Erro
           Queue.offerUnsafe(closes, code)
         })
         socket.once("open", () => resume(Effect.succeed(socket)))
-        socket.once("unexpected-response", (_, response) => resume(Effect.fail(new Error(`HTTP ${response.statusCode}`))))
+        socket.once(
+          "unexpected-response",
+          (_, response) => resume(Effect.fail(new UpgradeRefused({ status: response.statusCode })))
+        )
         socket.on("error", () => {})
       }),
       (socket) => Effect.sync(() => socket.terminate())
@@ -43,7 +53,10 @@ export const connect = (url: string, key: string): Effect.Effect<RawClient, Erro
     return {
       send: (frame) => Effect.sync(() => ws.send(JSON.stringify(frame))),
       until: (type) =>
-        Effect.tap(takeUntil(frames, (frame) => frame["type"] === type), (taken) => Effect.sync(() => seen.push(...taken))),
+        Effect.tap(
+          takeUntil(frames, (frame) => frame["type"] === type),
+          (taken) => Effect.sync(() => seen.push(...taken))
+        ),
       seen,
       closed: Queue.take(closes)
     }

@@ -8,7 +8,7 @@ import type { Scope } from "effect"
 import { createServer } from "node:http"
 import type { IncomingMessage } from "node:http"
 import type { AddressInfo } from "node:net"
-import { WebSocket, WebSocketServer } from "ws"
+import { type WebSocket, WebSocketServer } from "ws"
 import { takeFirst } from "./queues.js"
 
 export interface ServerConnection {

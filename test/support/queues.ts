@@ -13,5 +13,7 @@ export const takeUntil = <A>(queue: Queue.Dequeue<A>, predicate: (item: A) => bo
   })
 
 /** Takes items until one satisfies `predicate`, and returns that one. */
-export const takeFirst = <A, B extends A>(queue: Queue.Dequeue<A>, predicate: (item: A) => item is B): Effect.Effect<B> =>
-  Effect.map(takeUntil(queue, predicate), (taken) => taken[taken.length - 1] as B)
+export const takeFirst = <A, B extends A>(
+  queue: Queue.Dequeue<A>,
+  predicate: (item: A) => item is B
+): Effect.Effect<B> => Effect.map(takeUntil(queue, predicate), (taken) => taken[taken.length - 1] as B)

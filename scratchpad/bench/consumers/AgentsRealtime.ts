@@ -17,20 +17,24 @@ export const agentsRealtime: Consumer = {
   connect: (endpoint, receivers) =>
     Effect.flatMap(callbackLogger, (logError) =>
       Effect.acquireRelease(
-      Effect.suspend(() => {
-        const transport = new OpenAIRealtimeWebSocket()
-        transport.on("audio", (event) => {
-          let interrupt = false
-          for (const receiver of receivers) interrupt = receiver.onAudio(event.data.byteLength) || interrupt
-          if (interrupt) transport.interrupt()
-        })
-        transport.on("error", (event) => logError("@openai/agents-realtime reported an error", event.error))
-        // The SDK's connect is Promise-based; this is the one place the harness must await it.
-        return Effect.tryPromise({
-          try: () => transport.connect({ apiKey: "bench", url: endpointUrl(endpoint), model: "gpt-realtime" }),
-          catch: (cause) => new BenchError({ message: `@openai/agents-realtime could not connect to ${endpointUrl(endpoint)}`, cause })
-        }).pipe(Effect.as(transport))
-      }),
-      (transport) => Effect.sync(() => transport.close())
-    ))
+        Effect.suspend(() => {
+          const transport = new OpenAIRealtimeWebSocket()
+          transport.on("audio", (event) => {
+            let interrupt = false
+            for (const receiver of receivers) interrupt = receiver.onAudio(event.data.byteLength) || interrupt
+            if (interrupt) transport.interrupt()
+          })
+          transport.on("error", (event) => logError("@openai/agents-realtime reported an error", event.error))
+          // The SDK's connect is Promise-based; this is the one place the harness must await it.
+          return Effect.tryPromise({
+            try: () => transport.connect({ apiKey: "bench", url: endpointUrl(endpoint), model: "gpt-realtime" }),
+            catch: (cause) =>
+              new BenchError({
+                message: `@openai/agents-realtime could not connect to ${endpointUrl(endpoint)}`,
+                cause
+              })
+          }).pipe(Effect.as(transport))
+        }),
+        (transport) => Effect.sync(() => transport.close())
+      ))
 }

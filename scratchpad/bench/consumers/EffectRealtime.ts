@@ -28,7 +28,9 @@ export const effectRealtime = (listeners: number): Consumer => ({
         }))
       }
       yield* model.connect({ apiKey: Redacted.make("bench"), url: endpointUrl(endpoint) }).pipe(
-        Effect.mapError((cause) => new BenchError({ message: `effect-realtime could not connect: ${cause.message}`, cause }))
+        Effect.mapError((cause) =>
+          new BenchError({ message: `effect-realtime could not connect: ${cause.message}`, cause })
+        )
       )
     })
 })

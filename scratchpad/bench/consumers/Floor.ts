@@ -5,7 +5,7 @@
  */
 import { Effect } from "effect"
 import type { Scope } from "effect"
-import WebSocket from "ws"
+import { WebSocket } from "ws"
 import { BenchError } from "../BenchError.js"
 import { endpointUrl, textOf } from "../Consumer.js"
 import type { Consumer } from "../Consumer.js"
@@ -24,7 +24,9 @@ export const openSocket = (url: string): Effect.Effect<WebSocket, BenchError, Sc
       socket.once("open", () => resume(Effect.succeed(socket)))
       socket.once("error", (cause) =>
         resume(Effect.fail(new BenchError({ message: `could not open ${url}: ${cause.message}`, cause }))))
-      return Effect.sync(() => socket.terminate())
+      return Effect.sync(() =>
+        socket.terminate()
+      )
     }),
     (socket) => Effect.sync(() => socket.close())
   )
@@ -45,7 +47,14 @@ export const floor: Consumer = {
         let interrupt = false
         for (const receiver of receivers) interrupt = receiver.onAudio(pcm.byteLength) || interrupt
         if (interrupt) {
-          socket.send(JSON.stringify({ type: "conversation.item.truncate", item_id: lastItemId, content_index: 0, audio_end_ms: 0 }))
+          socket.send(
+            JSON.stringify({
+              type: "conversation.item.truncate",
+              item_id: lastItemId,
+              content_index: 0,
+              audio_end_ms: 0
+            })
+          )
           socket.send(JSON.stringify({ type: "response.cancel" }))
         }
       })

@@ -20,29 +20,38 @@ export const openaiSdk: Consumer = {
   connect: (endpoint, receivers) =>
     Effect.flatMap(callbackLogger, (logError) =>
       Effect.acquireRelease(
-      Effect.callback<OpenAIRealtimeWS, BenchError>((resume) => {
-        const client = new OpenAI({ apiKey: "bench", baseURL: `http://127.0.0.1:${endpoint.port}${endpoint.path}` })
-        const realtime = new OpenAIRealtimeWS(
-          { model: "gpt-realtime", options: { createConnection: () => Net.connect(endpoint.port, "127.0.0.1") } },
-          client
-        )
-        let lastItemId = ""
-        realtime.on("response.output_audio.delta", (event) => {
-          const pcm = Buffer.from(event.delta, "base64")
-          lastItemId = event.item_id
-          let interrupt = false
-          for (const receiver of receivers) interrupt = receiver.onAudio(pcm.byteLength) || interrupt
-          if (interrupt) {
-            realtime.send({ type: "conversation.item.truncate", item_id: lastItemId, content_index: 0, audio_end_ms: 0 })
-            realtime.send({ type: "response.cancel" })
-          }
-        })
-        realtime.on("error", (error) => logError("openai OpenAIRealtimeWS reported an error", error))
-        realtime.socket.once("open", () => resume(Effect.succeed(realtime)))
-        realtime.socket.once("error", (cause) =>
-          resume(Effect.fail(new BenchError({ message: `openai OpenAIRealtimeWS could not connect: ${cause.message}`, cause }))))
-        return Effect.sync(() => realtime.socket.terminate())
-      }),
-      (realtime) => Effect.sync(() => realtime.close())
-    ))
+        Effect.callback<OpenAIRealtimeWS, BenchError>((resume) => {
+          const client = new OpenAI({ apiKey: "bench", baseURL: `http://127.0.0.1:${endpoint.port}${endpoint.path}` })
+          const realtime = new OpenAIRealtimeWS(
+            { model: "gpt-realtime", options: { createConnection: () => Net.connect(endpoint.port, "127.0.0.1") } },
+            client
+          )
+          let lastItemId = ""
+          realtime.on("response.output_audio.delta", (event) => {
+            const pcm = Buffer.from(event.delta, "base64")
+            lastItemId = event.item_id
+            let interrupt = false
+            for (const receiver of receivers) interrupt = receiver.onAudio(pcm.byteLength) || interrupt
+            if (interrupt) {
+              realtime.send({
+                type: "conversation.item.truncate",
+                item_id: lastItemId,
+                content_index: 0,
+                audio_end_ms: 0
+              })
+              realtime.send({ type: "response.cancel" })
+            }
+          })
+          realtime.on("error", (error) => logError("openai OpenAIRealtimeWS reported an error", error))
+          realtime.socket.once("open", () => resume(Effect.succeed(realtime)))
+          realtime.socket.once("error", (cause) =>
+            resume(
+              Effect.fail(
+                new BenchError({ message: `openai OpenAIRealtimeWS could not connect: ${cause.message}`, cause })
+              )
+            ))
+          return Effect.sync(() => realtime.socket.terminate())
+        }),
+        (realtime) => Effect.sync(() => realtime.close())
+      ))
 }

@@ -19,6 +19,8 @@ export const rms = (samples: Int16Array, start = 0, end = samples.length): numbe
 /** RMS of each consecutive frame of `frameSize` samples; a shorter last frame is included. */
 export const frameRms = (samples: Int16Array, frameSize: number): ReadonlyArray<number> => {
   const size = Math.max(1, Math.floor(frameSize))
-  return Array.from({ length: Math.ceil(samples.length / size) }, (_, frame) =>
-    rms(samples, frame * size, (frame + 1) * size))
+  return Array.from(
+    { length: Math.ceil(samples.length / size) },
+    (_, frame) => rms(samples, frame * size, (frame + 1) * size)
+  )
 }

@@ -51,25 +51,27 @@ export const decodeALawSample = (byte: number): number => {
 }
 
 /** Encodes 16-bit linear samples as mu-law bytes. */
-export const encodeMuLaw = (samples: Int16Array): Uint8Array => samples.reduce(
-  (out, sample, index) => {
-    out[index] = encodeMuLawSample(sample)
-    return out
-  },
-  new Uint8Array(samples.length)
-)
+export const encodeMuLaw = (samples: Int16Array): Uint8Array =>
+  samples.reduce(
+    (out, sample, index) => {
+      out[index] = encodeMuLawSample(sample)
+      return out
+    },
+    new Uint8Array(samples.length)
+  )
 
 /** Decodes mu-law bytes to 16-bit linear samples. */
 export const decodeMuLaw = (bytes: Uint8Array): Int16Array => Int16Array.from(bytes, decodeMuLawSample)
 
 /** Encodes 16-bit linear samples as A-law bytes. */
-export const encodeALaw = (samples: Int16Array): Uint8Array => samples.reduce(
-  (out, sample, index) => {
-    out[index] = encodeALawSample(sample)
-    return out
-  },
-  new Uint8Array(samples.length)
-)
+export const encodeALaw = (samples: Int16Array): Uint8Array =>
+  samples.reduce(
+    (out, sample, index) => {
+      out[index] = encodeALawSample(sample)
+      return out
+    },
+    new Uint8Array(samples.length)
+  )
 
 /** Decodes A-law bytes to 16-bit linear samples. */
 export const decodeALaw = (bytes: Uint8Array): Int16Array => Int16Array.from(bytes, decodeALawSample)

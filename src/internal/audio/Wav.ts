@@ -35,7 +35,12 @@ interface FormatChunk {
 }
 
 const ascii = (view: DataView, offset: number): string =>
-  String.fromCharCode(view.getUint8(offset), view.getUint8(offset + 1), view.getUint8(offset + 2), view.getUint8(offset + 3))
+  String.fromCharCode(
+    view.getUint8(offset),
+    view.getUint8(offset + 1),
+    view.getUint8(offset + 2),
+    view.getUint8(offset + 3)
+  )
 
 const fail = (message: string) => Result.fail(new WavDecodeError({ message }))
 
@@ -52,7 +57,9 @@ const readFormat = (view: DataView, offset: number, size: number): Result.Result
 }
 
 /** One sample decoder per supported encoding: reads the sample at a byte offset as a float in [-1, 1]. */
-const sampleReader = (format: FormatChunk): Result.Result<(view: DataView, offset: number) => number, WavDecodeError> => {
+const sampleReader = (
+  format: FormatChunk
+): Result.Result<(view: DataView, offset: number) => number, WavDecodeError> => {
   const { bitsPerSample, formatTag } = format
   if (formatTag === FORMAT_PCM) {
     switch (bitsPerSample) {

@@ -52,7 +52,9 @@ export const flags = {
     Flag.optional
   ),
   live: Flag.Boolean("live").pipe(
-    Flag.withDescription("Talk to OpenAI's Realtime API itself; needs OPENAI_API_KEY. Default: off (the embedded server)."),
+    Flag.withDescription(
+      "Talk to OpenAI's Realtime API itself; needs OPENAI_API_KEY. Default: off (the embedded server)."
+    ),
     Flag.withDefault(false)
   ),
   url: Flag.String("url").pipe(

@@ -5,8 +5,8 @@
  * @since 0.1.0
  */
 import { Console, Effect, FileSystem, Option, Redacted, Ref, Result, Runtime, Schema } from "effect"
-import { dirname, resolve } from "node:path"
 import type { Scope } from "effect"
+import { dirname, resolve } from "node:path"
 import * as OpenAIRealtime from "../../OpenAIRealtime.js"
 import { resolveApiKey } from "../../RealtimeModel.js"
 import type { RealtimeModelConfig } from "../../RealtimeModel.js"
@@ -131,7 +131,9 @@ const writeOutput = (path: string, played: Ref.Ref<ReadonlyArray<Uint8Array>>) =
     const fs = yield* FileSystem.FileSystem
     const pcm = concat(yield* Ref.get(played))
     yield* fs.writeFile(path, Wav.encode(Pcm16.fromBytes(pcm), sessionRate)).pipe(
-      Effect.mapError((error) => new CliFailure({ message: `could not write ${path}: ${error.message}`, exitCode: 1, cause: error }))
+      Effect.mapError((error) =>
+        new CliFailure({ message: `could not write ${path}: ${error.message}`, exitCode: 1, cause: error })
+      )
     )
     yield* Console.error(`wrote ${path} (${Math.round(pcm.byteLength / 48)} ms of audio)`)
   })
@@ -219,7 +221,9 @@ export const program = Effect.fn("cli.program")(function*(args: CliArgs) {
     yield* Console.log("interrupted")
     for (const line of summaryLines(yield* live.summary)) yield* Console.log(line)
     if (Option.isSome(args.output)) {
-      yield* writeOutput(args.output.value, played).pipe(Effect.catch((failure) => Console.error(`error: ${failure.message}`)))
+      yield* writeOutput(args.output.value, played).pipe(
+        Effect.catch((failure) => Console.error(`error: ${failure.message}`))
+      )
     }
   })
   const summary = yield* Effect.onInterrupt(session, () => onInterrupt)

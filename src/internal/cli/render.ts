@@ -36,9 +36,13 @@ export const summaryLines = (summary: VoiceSessionSummary): ReadonlyArray<string
   `  tokens (in / out / total): ${summary.inputTokens} / ${summary.outputTokens} / ${summary.totalTokens}`,
   `  latency to first audio:   ${summary.firstAudioLatencyMs === null ? "n/a" : `${summary.firstAudioLatencyMs} ms`}`,
   ...(summary.bargeIn === null ? [] : [
-    `  barge-in:                 item ${summary.bargeIn.itemId} truncated at ${Math.round(summary.bargeIn.truncatedAtMs)} ms`,
+    `  barge-in:                 item ${summary.bargeIn.itemId} truncated at ${
+      Math.round(summary.bargeIn.truncatedAtMs)
+    } ms`,
     `  transcript as heard:      ${
-      summary.bargeIn.heardTranscript === null ? "(the server kept no transcript)" : JSON.stringify(summary.bargeIn.heardTranscript)
+      summary.bargeIn.heardTranscript === null
+        ? "(the server kept no transcript)"
+        : JSON.stringify(summary.bargeIn.heardTranscript)
     }`
   ]),
   ...summary.errors.map((error) => `  server error:             ${JSON.stringify(error)}`)

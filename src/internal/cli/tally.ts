@@ -131,7 +131,10 @@ export const summaryOf = (state: State): VoiceSessionSummary => ({
  * @since 0.1.0
  * @category constructors
  */
-export const make = (model: RealtimeModelService, bargeInMs: number | undefined): Effect.Effect<Tally, never, Scope.Scope> =>
+export const make = (
+  model: RealtimeModelService,
+  bargeInMs: number | undefined
+): Effect.Effect<Tally, never, Scope.Scope> =>
   Effect.gen(function*() {
     const state = yield* Ref.make(initial)
     const events = yield* model.subscribe

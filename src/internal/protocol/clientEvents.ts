@@ -152,11 +152,15 @@ export const decodeClientFrame = (text: string): Result.Result<typeof ClientEven
   } catch {
     return Result.fail({ type: undefined, eventId: undefined, message: "The frame is not valid JSON." })
   }
-  const record = typeof json === "object" && json !== null && !Array.isArray(json) ? json as Record<string, unknown> : {}
+  const record = typeof json === "object" && json !== null && !Array.isArray(json)
+    ? json as Record<string, unknown>
+    : {}
   const type = typeof record["type"] === "string" ? record["type"] : undefined
   const eventId = typeof record["event_id"] === "string" ? record["event_id"] : undefined
   if (type === undefined) return Result.fail({ type, eventId, message: "Missing required parameter: 'type'." })
-  if (!knownTypes.has(type)) return Result.fail({ type, eventId, message: `Invalid value: '${type}'. Unknown event type.` })
+  if (!knownTypes.has(type)) {
+    return Result.fail({ type, eventId, message: `Invalid value: '${type}'. Unknown event type.` })
+  }
   return Result.mapError(decodeEvent(json), (error) => ({
     type,
     eventId,

@@ -36,7 +36,9 @@ const newerEvents = [
     item_id: Schema.String,
     content_index: opt(Schema.Number),
     delta: opt(Schema.String),
-    logprobs: opt(Schema.Array(Schema.Struct({ token: Schema.String, logprob: Schema.Number, bytes: Schema.Array(Schema.Number) })))
+    logprobs: opt(
+      Schema.Array(Schema.Struct({ token: Schema.String, logprob: Schema.Number, bytes: Schema.Array(Schema.Number) }))
+    )
   }),
   event("conversation.item.input_audio_transcription.segment", {
     item_id: Schema.String,
@@ -104,7 +106,11 @@ export const ServerEvent = Schema.Union([
   event("conversation.item.done", itemEvent),
   event("conversation.item.retrieved", { item: Item }),
   event("conversation.item.deleted", { item_id: Schema.String }),
-  event("conversation.item.truncated", { item_id: Schema.String, content_index: Schema.Number, audio_end_ms: Schema.Number }),
+  event("conversation.item.truncated", {
+    item_id: Schema.String,
+    content_index: Schema.Number,
+    audio_end_ms: Schema.Number
+  }),
   event("conversation.item.input_audio_transcription.completed", {
     item_id: Schema.String,
     content_index: opt(Schema.Number),

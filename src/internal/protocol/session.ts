@@ -72,8 +72,9 @@ const transcriptionToWire = (transcription: Transcription): Json =>
 const filterToWire = (filter: typeof Settings.McpToolFilter.Type): Json =>
   present([["tool_names", filter.toolNames], ["read_only", filter.readOnly]])
 
-const isToolNames = (allowed: ReadonlyArray<string> | typeof Settings.McpToolFilter.Type): allowed is ReadonlyArray<string> =>
-  Array.isArray(allowed)
+const isToolNames = (
+  allowed: ReadonlyArray<string> | typeof Settings.McpToolFilter.Type
+): allowed is ReadonlyArray<string> => Array.isArray(allowed)
 
 const approvalToWire = (approval: typeof Settings.McpRequireApproval.Type): Json | string =>
   typeof approval === "string" ? approval : present([
@@ -91,7 +92,10 @@ const mcpToolToWire = (tool: Settings.McpTool): Json =>
     ["authorization", tool.authorization === undefined ? undefined : Redacted.value(tool.authorization)],
     ["server_description", tool.serverDescription],
     ["headers", tool.headers],
-    ["allowed_tools", tool.allowedTools == null || isToolNames(tool.allowedTools) ? tool.allowedTools : filterToWire(tool.allowedTools)],
+    [
+      "allowed_tools",
+      tool.allowedTools == null || isToolNames(tool.allowedTools) ? tool.allowedTools : filterToWire(tool.allowedTools)
+    ],
     ["allowed_callers", tool.allowedCallers],
     ["require_approval", tool.requireApproval == null ? tool.requireApproval : approvalToWire(tool.requireApproval)],
     ["defer_loading", tool.deferLoading]
@@ -193,7 +197,11 @@ export const sessionToWire = (settings: Settings.RealtimeSessionSettings, withDe
     ["noise_reduction", settings.inputAudioNoiseReduction],
     [
       "turn_detection",
-      turn === undefined ? (withDefaults ? defaults.turnDetection : undefined) : turn === null ? null : turnDetectionToWire(turn)
+      turn === undefined
+        ? (withDefaults ? defaults.turnDetection : undefined)
+        : turn === null
+        ? null
+        : turnDetectionToWire(turn)
     ]
   ]))
   const output = nonEmpty(present([

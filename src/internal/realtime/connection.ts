@@ -102,7 +102,12 @@ export interface Connection {
 /** A write refused because the socket had ended before it. */
 class SocketEnded extends Data.TaggedError("SocketEnded")<{ readonly lost: RealtimeConnectionLost }> {}
 
-const stopped = Ending.connectionLost({ _tag: "Closed", by: "transport", code: undefined, reason: "the connection stopped" })
+const stopped = Ending.connectionLost({
+  _tag: "Closed",
+  by: "transport",
+  code: undefined,
+  reason: "the connection stopped"
+})
 
 /**
  * Builds a connection; nothing runs until `run` does. Response spans still open end with the scope.
@@ -129,9 +134,12 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
 
     const write = (frame: Record<string, unknown>): Effect.Effect<void, SocketError | SocketEnded> =>
       ended !== undefined ? Effect.fail(new SocketEnded({ lost: ended })) : options.write(JSON.stringify(frame))
-    const writeAll = (frames: ReadonlyArray<Record<string, unknown>>) => Effect.forEach(frames, write, { discard: true })
+    const writeAll = (frames: ReadonlyArray<Record<string, unknown>>) =>
+      Effect.forEach(frames, write, { discard: true })
     const writeOrWarn = (frame: Record<string, unknown> | undefined, what: string) =>
-      frame === undefined ? Effect.void : Effect.catch(write(frame), (error) => Effect.logWarning(`${what} could not be written`, error))
+      frame === undefined
+        ? Effect.void
+        : Effect.catch(write(frame), (error) => Effect.logWarning(`${what} could not be written`, error))
 
     // ---- listeners: the owner never waits for them ----
 
@@ -173,7 +181,9 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
     const requestResponse = (response: Record<string, unknown> | undefined) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const frame = Sequencer.request(state.sequencer, response, now)
-        return frame === undefined ? Effect.logDebug("response.create held until the response in flight is done") : write(frame)
+        return frame === undefined
+          ? Effect.logDebug("response.create held until the response in flight is done")
+          : write(frame)
       })
 
     const dispatch = (event: RealtimeModelSendEvent): Effect.Effect<void, SocketError | SocketEnded> => {
@@ -206,16 +216,21 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
 
     /** Runs a send and answers it; an owner interrupted meanwhile answers `Closed`. */
     const answer = (event: RealtimeModelSendEvent, reply: Deferred.Deferred<void, RealtimeSendError>) =>
-      Effect.mapError(dispatch(event), (error) =>
-        error instanceof SocketEnded ? Ending.lostBeforeWrite(event, error.lost) : Ending.transportError(event, error)).pipe(
-          Effect.onExit((exit) =>
-            Deferred.done(
-              reply,
-              Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? Exit.fail(Ending.notConnected(event, true)) : exit
-            )
-          ),
-          Effect.ignore
-        )
+      Effect.mapError(
+        dispatch(event),
+        (error) =>
+          error instanceof SocketEnded ? Ending.lostBeforeWrite(event, error.lost) : Ending.transportError(event, error)
+      ).pipe(
+        Effect.onExit((exit) =>
+          Deferred.done(
+            reply,
+            Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)
+              ? Exit.fail(Ending.notConnected(event, true))
+              : exit
+          )
+        ),
+        Effect.ignore
+      )
 
     // ---- what frames leave to do ----
 
@@ -233,7 +248,9 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
             }),
             (span) => {
               const missed = State.responseStarted(state, action.responseId, span, now)
-              return missed === undefined ? Effect.void : Effect.map(Clock.currentTimeNanos, (t) => missed.end(t, Exit.void))
+              return missed === undefined
+                ? Effect.void
+                : Effect.map(Clock.currentTimeNanos, (t) => missed.end(t, Exit.void))
             }
           )
         case "ResponseDone":
@@ -243,7 +260,10 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
             yield* writeOrWarn(Sequencer.done(state.sequencer, action.responseId, now), "a held response.create")
           })
         case "ServerError":
-          return writeOrWarn(Sequencer.error(state.sequencer, action.code, action.eventId, now), "a held response.create")
+          return writeOrWarn(
+            Sequencer.error(state.sequencer, action.code, action.eventId, now),
+            "a held response.create"
+          )
         case "SpeechStarted":
           return interrupt(Inbound.bargeIn).pipe(
             Effect.catch((error) => Effect.logWarning("barge-in could not be completed", error))
@@ -360,8 +380,10 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       command: (reply: Deferred.Deferred<A, E>) => Command,
       refused: Effect.Effect<A, E>
     ): Effect.Effect<A, E> =>
-      Effect.flatMap(Deferred.make<A, E>(), (reply) =>
-        Queue.offerUnsafe(mailbox, command(reply)) ? Deferred.await(reply) : refused)
+      Effect.flatMap(
+        Deferred.make<A, E>(),
+        (reply) => Queue.offerUnsafe(mailbox, command(reply)) ? Deferred.await(reply) : refused
+      )
 
     const deliverUnsafe = (deliveries: ReadonlyArray<Delivery>): boolean => {
       for (const delivery of deliveries) {
@@ -379,7 +401,10 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
         return gate.await
       }),
       send: (event) =>
-        request<void, RealtimeSendError>((reply) => ({ _tag: "Send", event, reply }), Effect.fail(Ending.notConnected(event, true))),
+        request<void, RealtimeSendError>(
+          (reply) => ({ _tag: "Send", event, reply }),
+          Effect.fail(Ending.notConnected(event, true))
+        ),
       run,
       bookkeeping: request<State.Bookkeeping, never>(
         (reply) => ({ _tag: "Inspect", reply }),

@@ -88,7 +88,10 @@ const messageFromWire = (
  * @since 0.1.0
  * @category from the wire
  */
-export const itemFromWire = (item: Wire.Item, previousItemId: string | null): Option.Option<RealtimeItem.RealtimeItem> => {
+export const itemFromWire = (
+  item: Wire.Item,
+  previousItemId: string | null
+): Option.Option<RealtimeItem.RealtimeItem> => {
   if (isMessage(item)) return Option.some(messageFromWire(item, previousItemId))
   if (isFunctionCall(item)) {
     return Option.some(RealtimeItem.ToolCall.make({
@@ -145,7 +148,11 @@ export const userMessageToWire = (input: string | UserInputMessage): Record<stri
     : input.content.map((part) =>
       part.type === "input_text"
         ? { type: "input_text", text: part.text }
-        : { type: "input_image", image_url: part.imageUrl, ...(part.detail !== undefined ? { detail: part.detail } : {}) }
+        : {
+          type: "input_image",
+          image_url: part.imageUrl,
+          ...(part.detail !== undefined ? { detail: part.detail } : {})
+        }
     )
 })
 

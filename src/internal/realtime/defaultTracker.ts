@@ -35,7 +35,10 @@ const validate = (itemId: string, contentIndex: number, argument: "ms" | "bytes"
     : !Number.isInteger(contentIndex) || contentIndex < 0
     ? invalid("contentIndex", `contentIndex must be a non-negative integer, got ${contentIndex}`)
     : !Number.isFinite(amount) || amount < 0
-    ? invalid(argument, `the played ${argument === "ms" ? "milliseconds" : "byte count"} must be a finite number >= 0, got ${amount}`)
+    ? invalid(
+      argument,
+      `the played ${argument === "ms" ? "milliseconds" : "byte count"} must be a finite number >= 0, got ${amount}`
+    )
     : Effect.void
 
 /**

@@ -35,10 +35,22 @@ const abnormalClosure = 1006
 export const fromSocketError = (error: SocketError, detail: (cause: unknown) => string): SocketEnd => {
   const reason = error.reason
   if (reason._tag === "SocketCloseError") {
-    const closeReason = reason.closeReason !== undefined && reason.closeReason.length > 0 ? reason.closeReason : undefined
-    return { _tag: "Closed", by: reason.code === abnormalClosure ? "transport" : "server", code: reason.code, reason: closeReason }
+    const closeReason = reason.closeReason !== undefined && reason.closeReason.length > 0
+      ? reason.closeReason
+      : undefined
+    return {
+      _tag: "Closed",
+      by: reason.code === abnormalClosure ? "transport" : "server",
+      code: reason.code,
+      reason: closeReason
+    }
   }
-  return { _tag: "Closed", by: "transport", code: undefined, reason: "cause" in reason ? detail(reason.cause) : reason.message }
+  return {
+    _tag: "Closed",
+    by: "transport",
+    code: undefined,
+    reason: "cause" in reason ? detail(reason.cause) : reason.message
+  }
 }
 
 /**
@@ -48,7 +60,10 @@ export const fromSocketError = (error: SocketError, detail: (cause: unknown) => 
  * @category formatting
  */
 export const details = (code: number | undefined, reason: string | undefined): string => {
-  const parts = [...(code !== undefined ? [`code ${code}`] : []), ...(reason !== undefined && reason.length > 0 ? [reason] : [])]
+  const parts = [
+    ...(code !== undefined ? [`code ${code}`] : []),
+    ...(reason !== undefined && reason.length > 0 ? [reason] : [])
+  ]
   return parts.length === 0 ? "" : ` (${parts.join(": ")})`
 }
 
@@ -82,7 +97,9 @@ export const notConnected = (event: RealtimeModelSendEvent, closed: boolean): Re
   new RealtimeSendError({
     reason: closed ? "Closed" : "NotConnected",
     eventTag: event._tag,
-    message: closed ? "the connection is closed; connect again to send" : "the model is not connected: call connect first"
+    message: closed
+      ? "the connection is closed; connect again to send"
+      : "the model is not connected: call connect first"
   })
 
 /**

@@ -10,7 +10,7 @@
  */
 import { Duration, Effect, Redacted, Result, Schema } from "effect"
 import * as Socket from "effect/socket/Socket"
-import WebSocket from "ws"
+import { WebSocket as NodeWebSocket } from "ws"
 import { RealtimeConnectError } from "../../RealtimeError.js"
 import type { ConnectFailure } from "../../RealtimeError.js"
 import { resolveApiKey } from "../../RealtimeModel.js"
@@ -103,7 +103,9 @@ export const decodeSettings = (input: unknown): Effect.Effect<RealtimeSessionSet
   const decoded = decodeSettingsInput(input)
   return Result.isSuccess(decoded)
     ? Effect.succeed(decoded.success)
-    : Effect.fail(connectError("InvalidConfig", `invalid initial settings: ${decoded.failure.message}`, { cause: decoded.failure }))
+    : Effect.fail(
+      connectError("InvalidConfig", `invalid initial settings: ${decoded.failure.message}`, { cause: decoded.failure })
+    )
 }
 
 /**
@@ -137,11 +139,17 @@ export const resolveTarget = (
     }
     const model = settings.modelName ?? defaultModelName
     const raw = config.url ??
-      `${defaultUrl}?${config.callId !== undefined ? `call_id=${encodeURIComponent(config.callId)}` : `model=${encodeURIComponent(model)}`}`
+      `${defaultUrl}?${
+        config.callId !== undefined
+          ? `call_id=${encodeURIComponent(config.callId)}`
+          : `model=${encodeURIComponent(model)}`
+      }`
     const url = URL.canParse(raw) ? new URL(raw) : undefined
     if (url === undefined) return yield* connectError("InvalidConfig", `${JSON.stringify(raw)} is not a valid URL`)
     if (url.protocol !== "ws:" && url.protocol !== "wss:") {
-      return yield* connectError("InvalidConfig", `the URL must use ws:// or wss://, got ${url.protocol}//`, { url: displayUrl(url) })
+      return yield* connectError("InvalidConfig", `the URL must use ws:// or wss://, got ${url.protocol}//`, {
+        url: displayUrl(url)
+      })
     }
     const apiKey = yield* resolveApiKey(config.apiKey)
     const userHeaders = Object.entries(config.headers ?? {})
@@ -165,7 +173,10 @@ export const resolveTarget = (
     if (flavour === "browser") {
       if (apiKey._tag === "None") {
         if (needsApiKey(url)) {
-          return yield* connectError("MissingApiKey", "the browser WebSocket authenticates with a key or client secret: pass apiKey")
+          return yield* connectError(
+            "MissingApiKey",
+            "the browser WebSocket authenticates with a key or client secret: pass apiKey"
+          )
         }
         return { url, model, flavour, protocols: ["realtime"], headers: undefined }
       }
@@ -187,7 +198,11 @@ export const resolveTarget = (
 const construct = (target: Target): Socket.WebSocketLike =>
   target.flavour === "browser"
     ? new globalThis.WebSocket(target.url.toString(), target.protocols)
-    : new WebSocket(target.url.toString(), target.protocols, target.headers !== undefined ? { headers: target.headers } : {})
+    : new NodeWebSocket(
+      target.url.toString(),
+      target.protocols,
+      target.headers !== undefined ? { headers: target.headers } : {}
+    )
 
 /**
  * The socket of a target. Acquiring its reader dials and waits for the handshake (at most
@@ -196,12 +211,16 @@ const construct = (target: Target): Socket.WebSocketLike =>
  * @since 0.1.0
  * @category handshake
  */
-export const socket = (target: Target, openTimeout: Duration.Input = Duration.seconds(10)): Effect.Effect<Socket.Socket> =>
+export const socket = (
+  target: Target,
+  openTimeout: Duration.Input = Duration.seconds(10)
+): Effect.Effect<Socket.Socket> =>
   Socket.fromWebSocket(
     Effect.acquireRelease(
       Effect.try({
         try: () => construct(target),
-        catch: (cause) => new Socket.SocketError({ reason: new Socket.SocketOpenError({ kind: "Unknown", cause: errorOf(cause) }) })
+        catch: (cause) =>
+          new Socket.SocketError({ reason: new Socket.SocketOpenError({ kind: "Unknown", cause: errorOf(cause) }) })
       }),
       (ws) => Effect.sync(() => ws.close(1000))
     ),
@@ -211,7 +230,9 @@ export const socket = (target: Target, openTimeout: Duration.Input = Duration.se
 /** The `Error` inside a socket failure (a ws `ErrorEvent` carries one), never the event itself. */
 const errorOf = (cause: unknown): Error | undefined => {
   if (cause instanceof Error) return cause
-  if (typeof cause === "object" && cause !== null && "error" in cause && cause.error instanceof Error) return cause.error
+  if (typeof cause === "object" && cause !== null && "error" in cause && cause.error instanceof Error) {
+    return cause.error
+  }
   return undefined
 }
 
@@ -236,7 +257,11 @@ export const detailOf = (cause: unknown): string => {
  * @since 0.1.0
  * @category errors
  */
-export const openFailure = (error: Socket.SocketError, url: string, sentCredentials?: boolean): RealtimeConnectError => {
+export const openFailure = (
+  error: Socket.SocketError,
+  url: string,
+  sentCredentials?: boolean
+): RealtimeConnectError => {
   const reason = error.reason
   switch (reason._tag) {
     case "SocketOpenError":
@@ -245,7 +270,9 @@ export const openFailure = (error: Socket.SocketError, url: string, sentCredenti
       }
       break
     case "SocketCloseError":
-      return connectError("Handshake", `${url} closed the connection during the handshake (code ${reason.code})`, { url })
+      return connectError("Handshake", `${url} closed the connection during the handshake (code ${reason.code})`, {
+        url
+      })
     default:
       break
   }
@@ -267,7 +294,11 @@ export const openFailure = (error: Socket.SocketError, url: string, sentCredenti
         : `${url} refused the connection (HTTP ${code}): it needs a valid API key (set OPENAI_API_KEY, or pass apiKey in the config)`
       return connectError("Unauthorized", message, { url, status: code, cause })
     }
-    return connectError("Handshake", `${url} refused the WebSocket upgrade with HTTP ${code}`, { url, status: code, cause })
+    return connectError("Handshake", `${url} refused the WebSocket upgrade with HTTP ${code}`, {
+      url,
+      status: code,
+      cause
+    })
   }
   if (/ENOTFOUND|EAI_AGAIN/.test(detail)) {
     return connectError("HostNotFound", `the host of ${url} could not be resolved (${detail})`, { url, cause })

@@ -13,10 +13,10 @@ import type * as AudioFormat from "../../AudioFormat.js"
 import { RealtimeProtocolError } from "../../RealtimeError.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { Interrupt } from "../../RealtimeModelSendEvent.js"
-import { decodeFrame } from "./decode.js"
 import type { ServerEvent } from "../protocol/serverEvents.js"
 import * as Base64 from "./base64.js"
 import * as Convert from "./convert.js"
+import { decodeFrame } from "./decode.js"
 import * as NewerEvents from "./newerEvents.js"
 import * as State from "./state.js"
 
@@ -30,7 +30,11 @@ export type Action =
   | { readonly _tag: "Session"; readonly format: AudioFormat.AudioFormat | undefined }
   | { readonly _tag: "ResponseCreated"; readonly responseId: string }
   | { readonly _tag: "ResponseDone"; readonly responseId: string | null }
-  | { readonly _tag: "ServerError"; readonly code: string | null | undefined; readonly eventId: string | null | undefined }
+  | {
+    readonly _tag: "ServerError"
+    readonly code: string | null | undefined
+    readonly eventId: string | null | undefined
+  }
   | { readonly _tag: "SpeechStarted" }
 
 /**
@@ -75,7 +79,13 @@ const mapEvent = (
       if (State.isInterrupted(state, event.response_id)) return undefined
       const data = Base64.decode(event.delta)
       State.onAudio(state, event.response_id, event.item_id, event.content_index, data.byteLength, now)
-      out.push({ _tag: "Audio", data, responseId: event.response_id, itemId: event.item_id, contentIndex: event.content_index })
+      out.push({
+        _tag: "Audio",
+        data,
+        responseId: event.response_id,
+        itemId: event.item_id,
+        contentIndex: event.content_index
+      })
       return undefined
     }
     case "response.output_audio_transcript.delta":
@@ -112,7 +122,10 @@ const mapEvent = (
       const item = Convert.itemFromWire(event.item, previous)
       if (item._tag === "None") return undefined
       out.push({ _tag: "ItemUpdated", item: item.value })
-      if (event.type === "response.output_item.done" && item.value._tag === "ToolCall" && item.value.status === "completed") {
+      if (
+        event.type === "response.output_item.done" && item.value._tag === "ToolCall" &&
+        item.value.status === "completed"
+      ) {
         out.push({
           _tag: "FunctionCall",
           name: item.value.name,
@@ -189,7 +202,10 @@ export const handleFrame = (
     case "Malformed":
       out.push({
         _tag: "Exception",
-        cause: new RealtimeProtocolError({ ...(frame.type !== undefined ? { eventType: frame.type } : {}), message: frame.message }),
+        cause: new RealtimeProtocolError({
+          ...(frame.type !== undefined ? { eventType: frame.type } : {}),
+          message: frame.message
+        }),
         context: frame.type === undefined ? "decoding a server frame" : `decoding a ${frame.type} event`
       })
       return { warning: frame.message }

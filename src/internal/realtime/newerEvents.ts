@@ -50,11 +50,26 @@ export const fromFrame = (event: ServerEvent): RealtimeModelEvent | undefined =>
         }))
       }
     case "response.mcp_call.in_progress":
-      return { _tag: "McpCallStatus", itemId: event.item_id, outputIndex: nullable(event.output_index), status: "in_progress" }
+      return {
+        _tag: "McpCallStatus",
+        itemId: event.item_id,
+        outputIndex: nullable(event.output_index),
+        status: "in_progress"
+      }
     case "response.mcp_call.completed":
-      return { _tag: "McpCallStatus", itemId: event.item_id, outputIndex: nullable(event.output_index), status: "completed" }
+      return {
+        _tag: "McpCallStatus",
+        itemId: event.item_id,
+        outputIndex: nullable(event.output_index),
+        status: "completed"
+      }
     case "response.mcp_call.failed":
-      return { _tag: "McpCallStatus", itemId: event.item_id, outputIndex: nullable(event.output_index), status: "failed" }
+      return {
+        _tag: "McpCallStatus",
+        itemId: event.item_id,
+        outputIndex: nullable(event.output_index),
+        status: "failed"
+      }
     case "response.mcp_call_arguments.delta":
       return {
         _tag: "McpCallArgumentsDelta",

@@ -72,7 +72,13 @@ const unseen: Phase = { _tag: "Unseen" }
  * @since 0.1.0
  * @category constructors
  */
-export const make = (staleAfterMs: number): Sequencer => ({ phase: idle, held: null, lastSeenMs: 0, staleAfterMs, counter: 0 })
+export const make = (staleAfterMs: number): Sequencer => ({
+  phase: idle,
+  held: null,
+  lastSeenMs: 0,
+  staleAfterMs,
+  counter: 0
+})
 
 /**
  * The id of the response in flight, when the server told us which one it is.
@@ -80,7 +86,8 @@ export const make = (staleAfterMs: number): Sequencer => ({ phase: idle, held: n
  * @since 0.1.0
  * @category getters
  */
-export const activeResponse = (self: Sequencer): string | null => self.phase._tag === "Active" ? self.phase.responseId : null
+export const activeResponse = (self: Sequencer): string | null =>
+  self.phase._tag === "Active" ? self.phase.responseId : null
 
 /**
  * Whether a response is in flight (or asked for).
@@ -110,7 +117,11 @@ const sendHeld = (self: Sequencer, nowMs: number): Record<string, unknown> | und
  * @since 0.1.0
  * @category requests
  */
-export const request = (self: Sequencer, response: Body | undefined, nowMs: number): Record<string, unknown> | undefined => {
+export const request = (
+  self: Sequencer,
+  response: Body | undefined,
+  nowMs: number
+): Record<string, unknown> | undefined => {
   if (self.phase._tag === "Idle") return create(self, response, nowMs)
   self.held = { response }
   return probe(self, nowMs)
@@ -145,7 +156,9 @@ export const touch = (self: Sequencer, nowMs: number): void => {
  * @category frames
  */
 export const created = (self: Sequencer, responseId: string, nowMs: number): string | undefined => {
-  const previous = self.phase._tag === "Active" && self.phase.responseId !== responseId ? self.phase.responseId : undefined
+  const previous = self.phase._tag === "Active" && self.phase.responseId !== responseId
+    ? self.phase.responseId
+    : undefined
   self.phase = { _tag: "Active", responseId }
   self.lastSeenMs = nowMs
   return previous
@@ -157,7 +170,11 @@ export const created = (self: Sequencer, responseId: string, nowMs: number): str
  * @since 0.1.0
  * @category frames
  */
-export const done = (self: Sequencer, responseId: string | null, nowMs: number): Record<string, unknown> | undefined => {
+export const done = (
+  self: Sequencer,
+  responseId: string | null,
+  nowMs: number
+): Record<string, unknown> | undefined => {
   switch (self.phase._tag) {
     case "Active":
       // the done of an older response (whose created we treated as missed) ends nothing

@@ -195,7 +195,12 @@ export const responseOf = (frame: Record<string, unknown>): Record<string, unkno
  * @since 0.1.0
  * @category responses
  */
-export const responseStarted = (state: State, responseId: string, span: Tracer.Span, nowMs: number): Tracer.Span | undefined => {
+export const responseStarted = (
+  state: State,
+  responseId: string,
+  span: Tracer.Span,
+  nowMs: number
+): Tracer.Span | undefined => {
   const missed = Sequencer.created(state.sequencer, responseId, nowMs)
   state.responseSpans.set(responseId, span)
   return missed === undefined ? undefined : responseFinished(state, missed)

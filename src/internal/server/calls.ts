@@ -98,7 +98,12 @@ export const make = (key: Redacted.Redacted<string> | undefined): Effect.Effect<
         })
         if (outcome === "missing") return apiError(404, `Call ${callId} not found.`, "call_not_found", "call_id")
         if (typeof outcome === "string") {
-          return apiError(400, `Cannot ${operation} call ${callId}: the call is ${outcome}.`, "invalid_call_state", "call_id")
+          return apiError(
+            400,
+            `Cannot ${operation} call ${callId}: the call is ${outcome}.`,
+            "invalid_call_state",
+            "call_id"
+          )
         }
         const ended = outcome.info.status === "referred" || outcome.info.status === "ended"
         if (ended) yield* Effect.forEach(outcome.attached, (attachment) => attachment.close, { discard: true })
@@ -111,7 +116,12 @@ export const make = (key: Redacted.Redacted<string> | undefined): Effect.Effect<
         switch (name) {
           case "accept": {
             const { raw } = yield* body(request, AcceptBody)
-            return yield* transition(callId, name, ["ringing"], (info) => ({ ...info, status: "accepted", session: raw }))
+            return yield* transition(
+              callId,
+              name,
+              ["ringing"],
+              (info) => ({ ...info, status: "accepted", session: raw })
+            )
           }
           case "reject": {
             const { decoded } = yield* body(request, RejectBody)
@@ -157,11 +167,13 @@ export const make = (key: Redacted.Redacted<string> | undefined): Effect.Effect<
     const registry: Calls = {
       ring: (callId) =>
         Ref.update(calls, (map) => new Map(map).set(callId, { info: { callId, status: "ringing" }, attached: [] })),
-      info: (callId) => Effect.map(Ref.get(calls), (map) => Option.map(Option.fromUndefinedOr(map.get(callId)), (entry) => entry.info)),
+      info: (callId) =>
+        Effect.map(Ref.get(calls), (map) => Option.map(Option.fromUndefinedOr(map.get(callId)), (entry) => entry.info)),
       attach: (callId, attachment) =>
         Effect.acquireRelease(
           modify(callId, (entry) => ({ ...entry, attached: [...entry.attached, attachment] })),
-          () => modify(callId, (entry) => ({ ...entry, attached: entry.attached.filter((other) => other !== attachment) }))
+          () =>
+            modify(callId, (entry) => ({ ...entry, attached: entry.attached.filter((other) => other !== attachment) }))
         ),
       attachments: (callId) => Effect.map(Ref.get(calls), (map) => map.get(callId)?.attached ?? []),
       app

@@ -29,7 +29,12 @@ const transcriptionModel = (session: Json): string | undefined => {
  * The events that transcribe one committed user audio item: the transcript in deltas (one per
  * word), a segment spanning the audio when the model diarizes, then the completed transcript.
  */
-export const transcriptionEvents = (session: Json, itemId: string, transcript: string, ms: number): ReadonlyArray<Json> => {
+export const transcriptionEvents = (
+  session: Json,
+  itemId: string,
+  transcript: string,
+  ms: number
+): ReadonlyArray<Json> => {
   const at = { item_id: itemId, content_index: 0 }
   const deltas = transcript.split(/(?<= )/).filter((word) => word.length > 0).map((delta) => ({
     type: "conversation.item.input_audio_transcription.delta",

@@ -14,8 +14,18 @@ import * as Codec from "../audio/Codec.js"
 import { decodeClientFrame } from "../protocol/clientEvents.js"
 import * as Base64 from "../realtime/base64.js"
 import { Conversation, entry, type ReplyRule } from "./conversation.js"
-import { defaultSession, formatOf, type Json, mergeSession, record, reported, responseObject, transcribes, turnDetectionOf } from "./objects.js"
 import * as Newer from "./newer.js"
+import {
+  defaultSession,
+  formatOf,
+  type Json,
+  mergeSession,
+  record,
+  reported,
+  responseObject,
+  transcribes,
+  turnDetectionOf
+} from "./objects.js"
 import * as Response from "./response.js"
 import * as Vad from "./vad.js"
 
@@ -85,7 +95,9 @@ export const run = <E>(
         if (faults.nonJsonAfterEvents === sentEvents) yield* options.send("this frame is not JSON {")
         if (faults.unknownEventAfterEvents === sentEvents) {
           const eventId = yield* nextId("event")
-          yield* options.send(JSON.stringify({ type: "server.future_feature", event_id: eventId, detail: "unknown to clients" }))
+          yield* options.send(
+            JSON.stringify({ type: "server.future_feature", event_id: eventId, detail: "unknown to clients" })
+          )
         }
         if (faults.closeAfterEvents === sentEvents) {
           dropped = true
@@ -166,7 +178,9 @@ export const run = <E>(
       Effect.gen(function*() {
         const current = active
         if (current === null) {
-          if (reportMissing) yield* error("Cancellation failed: no active response found", "response_cancel_not_active", eventId)
+          if (reportMissing) {
+            yield* error("Cancellation failed: no active response found", "response_cancel_not_active", eventId)
+          }
           return
         }
         active = null
@@ -182,7 +196,9 @@ export const run = <E>(
         if (bufferMs < minimumCommitMs) {
           if (!viaVad) {
             yield* error(
-              `Error committing input audio buffer: buffer too small. Expected at least ${minimumCommitMs}ms of audio, but buffer only has ${bufferMs.toFixed(2)}ms of audio.`,
+              `Error committing input audio buffer: buffer too small. Expected at least ${minimumCommitMs}ms of audio, but buffer only has ${
+                bufferMs.toFixed(2)
+              }ms of audio.`,
               "input_audio_buffer_commit_empty",
               eventId
             )
@@ -201,7 +217,9 @@ export const run = <E>(
         if (transcribes(session)) {
           const transcript = options.transcribe(samples, ms)
           const item = conversation.find(itemId)
-          if (item !== undefined) conversation.update(itemId, { ...item.item, content: [{ type: "input_audio", transcript }] })
+          if (item !== undefined) {
+            conversation.update(itemId, { ...item.item, content: [{ type: "input_audio", transcript }] })
+          }
           yield* Effect.forEach(Newer.transcriptionEvents(session, itemId, transcript, ms), emit, { discard: true })
         }
         return true
@@ -223,10 +241,18 @@ export const run = <E>(
         }
         for (const transition of transitions) {
           if (transition._tag === "SpeechStarted") {
-            yield* emit({ type: "input_audio_buffer.speech_started", audio_start_ms: transition.audioStartMs, item_id: vadItemId })
+            yield* emit({
+              type: "input_audio_buffer.speech_started",
+              audio_start_ms: transition.audioStartMs,
+              item_id: vadItemId
+            })
             if (active !== null && settings?.interruptResponse === true) yield* cancelResponse(undefined, false)
           } else {
-            yield* emit({ type: "input_audio_buffer.speech_stopped", audio_end_ms: transition.audioEndMs, item_id: vadItemId })
+            yield* emit({
+              type: "input_audio_buffer.speech_stopped",
+              audio_end_ms: transition.audioEndMs,
+              item_id: vadItemId
+            })
             bufferUpTo(transition.cut)
             const committed = yield* commitBuffer(undefined, true)
             if (committed && settings?.createResponse === true) yield* startResponse(undefined)
@@ -247,7 +273,9 @@ export const run = <E>(
             "item_id"
           )
         }
-        if (contentIndex !== 0) return yield* error("Only content_index 0 holds audio", "invalid_value", eventId, "content_index")
+        if (contentIndex !== 0) {
+          return yield* error("Only content_index 0 holds audio", "invalid_value", eventId, "content_index")
+        }
         if (audioEndMs > Math.ceil(found.audioSentMs)) {
           return yield* error(
             `Audio content of ${Math.round(found.audioSentMs)}ms is shorter than ${audioEndMs}ms`,
@@ -259,14 +287,21 @@ export const run = <E>(
         const heard = Array.from(found.text).slice(0, Math.floor(audioEndMs / options.pacing.msPerChar)).join("")
         found.heard = heard
         conversation.update(itemId, { ...found.item, content: [{ type: "output_audio", transcript: heard }] })
-        yield* emit({ type: "conversation.item.truncated", item_id: itemId, content_index: contentIndex, audio_end_ms: audioEndMs })
+        yield* emit({
+          type: "conversation.item.truncated",
+          item_id: itemId,
+          content_index: contentIndex,
+          audio_end_ms: audioEndMs
+        })
       })
 
     /** Handles one client frame; a frame that fails its schema is answered with `invalid_request_error`. */
     const handle = (text: string) =>
       Effect.gen(function*() {
         const decoded = decodeClientFrame(text)
-        if (Result.isFailure(decoded)) return yield* error(decoded.failure.message, "invalid_value", decoded.failure.eventId)
+        if (Result.isFailure(decoded)) {
+          return yield* error(decoded.failure.message, "invalid_value", decoded.failure.eventId)
+        }
         const event = decoded.success
         const eventId = event.event_id
         switch (event.type) {
@@ -289,19 +324,34 @@ export const run = <E>(
           case "conversation.item.create": {
             const previous = event.previous_item_id ?? null
             if (previous !== null && conversation.find(previous) === undefined) {
-              return yield* error(`Previous item with id ${previous} not found`, "invalid_value", eventId, "previous_item_id")
+              return yield* error(
+                `Previous item with id ${previous} not found`,
+                "invalid_value",
+                eventId,
+                "previous_item_id"
+              )
             }
             return yield* addItem(record(event.item), previous)
           }
           case "conversation.item.delete":
             if (!conversation.remove(event.item_id)) {
-              return yield* error(`Item with item_id not found: ${event.item_id}`, "item_delete_invalid_item_id", eventId, "item_id")
+              return yield* error(
+                `Item with item_id not found: ${event.item_id}`,
+                "item_delete_invalid_item_id",
+                eventId,
+                "item_id"
+              )
             }
             return yield* emit({ type: "conversation.item.deleted", item_id: event.item_id })
           case "conversation.item.retrieve": {
             const found = conversation.find(event.item_id)
             if (found === undefined) {
-              return yield* error(`Item with item_id not found: ${event.item_id}`, "item_retrieve_invalid_item_id", eventId, "item_id")
+              return yield* error(
+                `Item with item_id not found: ${event.item_id}`,
+                "item_retrieve_invalid_item_id",
+                eventId,
+                "item_id"
+              )
             }
             return yield* emit({ type: "conversation.item.retrieved", item: found.item })
           }
@@ -324,6 +374,7 @@ export const run = <E>(
       ))
     }
     return yield* Effect.forever(
-      Effect.flatMap(receive, (frames) => Effect.forEach(frames, handle, { discard: true }))
+      Effect.flatMap(receive, (frames) =>
+        Effect.forEach(frames, handle, { discard: true }))
     )
   }).pipe(Effect.annotateLogs({ service: "RealtimeServer" }))
