@@ -34,6 +34,20 @@ export type WireAudioFormat =
   | { readonly type: "audio/pcma" }
 
 /**
+ * Any spelling of an audio format that {@link normalize} reads: a canonical name, another name
+ * (`"pcm"`, `"audio/pcmu"`, …) or a wire object (`{ type: "audio/pcm", rate: 24000 }`). A
+ * spelling `normalize` does not recognise is an unknown format.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AudioFormatSpelling =
+  | AudioFormat
+  | WireAudioFormat
+  | string
+  | { readonly type: string; readonly rate?: number | undefined }
+
+/**
  * Sample rate in Hz of each format.
  *
  * @since 0.1.0
@@ -50,14 +64,15 @@ export const sampleRate = (format: AudioFormat): number => format === "pcm16" ? 
 export const bytesPerSample = (format: AudioFormat): number => format === "pcm16" ? 2 : 1
 
 /**
- * Playback duration in milliseconds of `byteLength` bytes of audio. An unknown or absent format
- * is treated as `pcm16` (the protocol's default); zero bytes last zero milliseconds.
+ * Playback duration in milliseconds of `byteLength` bytes of audio, in a format given in any
+ * spelling {@link normalize} reads. An unknown or absent format is treated as `pcm16` (the
+ * protocol's default); zero bytes last zero milliseconds.
  *
  * @since 0.1.0
  * @category math
  */
-export const durationMs = (format: AudioFormat | null | undefined, byteLength: number): number => {
-  const resolved = format ?? "pcm16"
+export const durationMs = (format: AudioFormatSpelling | null | undefined, byteLength: number): number => {
+  const resolved = resolve(format) ?? "pcm16"
   return (byteLength / bytesPerSample(resolved) / sampleRate(resolved)) * 1000
 }
 
@@ -106,6 +121,18 @@ export const normalize = (input: unknown): Option.Option<AudioFormat> => {
   }
   return Option.none()
 }
+
+/**
+ * The canonical format of a spelling, or `null` when it is absent or unknown (see
+ * {@link normalize}).
+ *
+ * @since 0.1.0
+ * @category converting
+ */
+export const resolve = (format: AudioFormatSpelling | null | undefined): AudioFormat | null =>
+  format === "pcm16" || format === "g711_ulaw" || format === "g711_alaw"
+    ? format
+    : Option.getOrNull(normalize(format))
 
 /**
  * The GA wire object for a format.

@@ -48,8 +48,12 @@ export interface PlaybackTrackerService {
   readonly onPlayMs: (itemId: string, contentIndex: number, ms: number) => Effect.Effect<void, InvalidArgumentError>
   /** Called by the model when playback was interrupted: the tracker becomes idle. */
   readonly onInterrupted: Effect.Effect<void>
-  /** Called by the model with the session's output audio format. */
-  readonly setAudioFormat: (format: AudioFormat.AudioFormat | null) => Effect.Effect<void>
+  /**
+   * Called by the model with the session's output audio format, in any spelling
+   * `AudioFormat.normalize` reads (`"pcm16"`, `"audio/pcmu"`, `{ type: "audio/pcm", rate: 24000 }`,
+   * …). `null` or a spelling it does not recognise counts as `pcm16`, as in `AudioFormat.durationMs`.
+   */
+  readonly setAudioFormat: (format: AudioFormat.AudioFormatSpelling | null) => Effect.Effect<void>
   /** The current playback state. */
   readonly getState: Effect.Effect<PlaybackState>
 }
@@ -128,7 +132,7 @@ export const make: Effect.Effect<PlaybackTrackerService> = Effect.map(
       )
     },
     onInterrupted: Ref.update(ref, (state) => ({ ...state, itemId: null, contentIndex: null, elapsedMs: 0 })),
-    setAudioFormat: (format) => Ref.update(ref, (state) => ({ ...state, format })),
+    setAudioFormat: (format) => Ref.update(ref, (state) => ({ ...state, format: AudioFormat.resolve(format) })),
     getState: Effect.map(Ref.get(ref), (state): PlaybackState =>
       state.itemId === null
         ? idle

@@ -6,7 +6,7 @@
  */
 import { Cause, Config, Context, Effect, Option, Redacted, Stream } from "effect"
 import type { Fiber, Scope } from "effect"
-import type { PlaybackTrackerService } from "./PlaybackTracker.js"
+import type { PlaybackState, PlaybackTrackerService } from "./PlaybackTracker.js"
 import { RealtimeConnectError } from "./RealtimeError.js"
 import type { RealtimeSendError } from "./RealtimeError.js"
 import type { ConnectionStatus, RealtimeModelEvent } from "./RealtimeModelEvent.js"
@@ -63,6 +63,29 @@ export interface RealtimeModelConfig {
 }
 
 /**
+ * What a conditional send's predicate sees: a read-only snapshot of the model's state, taken at the
+ * moment the event would be sent (see {@link RealtimeModelService.sendEventIf}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RealtimeModelState {
+  /** `connected`, or `disconnected` once the connection has ended (a send then fails). */
+  readonly status: ConnectionStatus
+  /** Whether a response is in flight: asked for and not yet done, or started by the server. */
+  readonly responseInFlight: boolean
+  /** The id of the response in flight, once the server has said which one it is. */
+  readonly responseId: string | null
+  /**
+   * How many `response.create` wait for the response in flight to end. User inputs stacked while
+   * a response is in flight share one, so this counts turns, not inputs.
+   */
+  readonly queuedResponses: number
+  /** What is playing, as the playback tracker sees it. */
+  readonly playback: PlaybackState
+}
+
+/**
  * The operations of a realtime model.
  *
  * @since 0.1.0
@@ -81,6 +104,17 @@ export interface RealtimeModelService {
   readonly subscribe: Effect.Effect<Stream.Stream<RealtimeModelEvent>, never, Scope.Scope>
   /** Sends an event; fails (never hangs) when not connected, closed, or the event is invalid. */
   readonly sendEvent: (event: RealtimeModelSendEvent) => Effect.Effect<void, RealtimeSendError>
+  /**
+   * Sends an event only if `predicate` holds at the moment of sending, atomically: the predicate
+   * sees the model's state as the event would find it, with no other send, frame or response
+   * change in between. Succeeds with whether the event was sent; fails like `sendEvent` when not
+   * connected, closed, or the event is invalid. The predicate must be quick and must not throw (a
+   * throw is a defect of this call, not of the connection).
+   */
+  readonly sendEventIf: (
+    event: RealtimeModelSendEvent,
+    predicate: (state: RealtimeModelState) => boolean
+  ) => Effect.Effect<boolean, RealtimeSendError>
   /** Closes the connection; listeners get `disconnected` then `EndOfStream`. Idempotent. */
   readonly close: Effect.Effect<void>
   /** The connection's current state. */

@@ -8,9 +8,11 @@
 import { Context, Effect, Layer, Option, Ref, Schema } from "effect"
 import type { Scope } from "effect"
 import * as EventHub from "./internal/eventHub.js"
+import { idle as idlePlayback } from "./PlaybackTracker.js"
+import type { PlaybackTrackerService } from "./PlaybackTracker.js"
 import { RealtimeConnectError, RealtimeSendError } from "./RealtimeError.js"
 import { RealtimeModel, resolveApiKey } from "./RealtimeModel.js"
-import type { ListenerBuffer, RealtimeModelConfig, RealtimeModelService } from "./RealtimeModel.js"
+import type { ListenerBuffer, RealtimeModelConfig, RealtimeModelService, RealtimeModelState } from "./RealtimeModel.js"
 import { ConnectionStatusChanged, EndOfStream } from "./RealtimeModelEvent.js"
 import type { ConnectionStatus, RealtimeModelEvent } from "./RealtimeModelEvent.js"
 import * as SendEvent from "./RealtimeModelSendEvent.js"
@@ -83,6 +85,12 @@ export interface RecordedConnect {
 /**
  * The scripted model: a `RealtimeModelService` plus what a test wants to inspect or drive.
  *
+ * Its `sendEventIf` evaluates the predicate atomically with the script step it consumes. The
+ * state the predicate sees follows the events the model emits (a `TurnStarted` puts a response in
+ * flight, its `TurnEnded` ends it), the playback of the tracker given to `connect` (idle without
+ * one), and no `response.create` ever waits (`queuedResponses` is 0). A send the predicate refuses
+ * consumes no step and is not recorded.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -137,12 +145,37 @@ interface ScriptState {
   readonly steps: ReadonlyArray<ScriptStep>
   readonly sent: ReadonlyArray<SendEvent.RealtimeModelSendEvent>
   readonly connects: ReadonlyArray<RecordedConnect>
+  /** The response in flight, as the emitted turn events tell it: `undefined` when none. */
+  readonly response: { readonly id: string | null } | undefined
+  readonly tracker: PlaybackTrackerService | undefined
 }
 
 type SendOutcome =
   | { readonly _tag: "Refused"; readonly error: RealtimeSendError }
   | { readonly _tag: "Step"; readonly step: ScriptStep }
   | { readonly _tag: "Ignored" }
+  | { readonly _tag: "Skipped" }
+
+/** Follows the turn events the model emits: which response, if any, is in flight. */
+const followTurns = (s: ScriptState, events: ReadonlyArray<RealtimeModelEvent>): ScriptState => {
+  let response = s.response
+  for (const event of events) {
+    if (event._tag === "TurnStarted") response = { id: event.responseId }
+    else if (
+      event._tag === "TurnEnded" &&
+      (event.responseId === null || response?.id == null || response.id === event.responseId)
+    ) response = undefined
+  }
+  return response === s.response ? s : { ...s, response }
+}
+
+const snapshot = (s: ScriptState, playback: RealtimeModelState["playback"]): RealtimeModelState => ({
+  status: s.lifecycle === "connected" ? "connected" : "disconnected",
+  responseInFlight: s.response !== undefined,
+  responseId: s.response?.id ?? null,
+  queuedResponses: 0,
+  playback
+})
 
 const record = (config: RealtimeModelConfig, apiKeyAvailable: boolean): RecordedConnect => ({
   url: config.url ?? null,
@@ -170,8 +203,14 @@ export const makeScripted = (options: ScriptedModelOptions = {}): Effect.Effect<
       lifecycle: "idle",
       steps: options.steps ?? [],
       sent: [],
-      connects: []
+      connects: [],
+      response: undefined,
+      tracker: undefined
     })
+
+    /** Publishes events the model produces, following the turns they start and end. */
+    const publishAll = (events: ReadonlyArray<RealtimeModelEvent>) =>
+      Effect.andThen(Ref.update(state, (s) => followTurns(s, events)), hub.publishAll(events))
 
     const close: Effect.Effect<void> = Effect.flatMap(
       Ref.modify(
@@ -186,7 +225,14 @@ export const makeScripted = (options: ScriptedModelOptions = {}): Effect.Effect<
         const apiKey = yield* resolveApiKey(config.apiKey)
         const alreadyConnected = yield* Ref.modify(state, (s): [boolean, ScriptState] => [
           s.lifecycle === "connected",
-          { ...s, connects: [...s.connects, record(config, Option.isSome(apiKey))] }
+          s.lifecycle === "connected"
+            ? { ...s, connects: [...s.connects, record(config, Option.isSome(apiKey))] }
+            : {
+              ...s,
+              connects: [...s.connects, record(config, Option.isSome(apiKey))],
+              response: undefined,
+              tracker: config.playbackTracker
+            }
         ])
         if (alreadyConnected) {
           return yield* new RealtimeConnectError({
@@ -201,10 +247,17 @@ export const makeScripted = (options: ScriptedModelOptions = {}): Effect.Effect<
         }
         yield* Ref.update(state, (s) => ({ ...s, lifecycle: "connected" as const }))
         yield* Effect.addFinalizer(() => close)
-        yield* hub.publishAll([status("connected"), ...(options.onConnect ?? [])])
+        yield* publishAll([status("connected"), ...(options.onConnect ?? [])])
       })
 
-    const decide = (event: SendEvent.RealtimeModelSendEvent) =>
+    /** Decides a send; with a predicate, only if it holds now (in the same atomic step). */
+    const decide = (
+      event: SendEvent.RealtimeModelSendEvent,
+      condition: {
+        readonly predicate: (state: RealtimeModelState) => boolean
+        readonly playback: RealtimeModelState["playback"]
+      } | undefined
+    ) =>
       Ref.modify(state, (s): [SendOutcome, ScriptState] => {
         if (s.lifecycle !== "connected") {
           const reason = s.lifecycle === "idle" ? "NotConnected" : "Closed"
@@ -219,9 +272,13 @@ export const makeScripted = (options: ScriptedModelOptions = {}): Effect.Effect<
             })
           }, s]
         }
+        if (condition !== undefined && !condition.predicate(snapshot(s, condition.playback))) {
+          return [{ _tag: "Skipped" }, s]
+        }
         const [next, ...rest] = s.steps
         if (next !== undefined && matches(next.expect, event)) {
-          return [{ _tag: "Step", step: next }, { ...s, steps: rest, sent: [...s.sent, event] }]
+          const after = next.fail === undefined ? followTurns(s, next.emit ?? []) : s
+          return [{ _tag: "Step", step: next }, { ...after, steps: rest, sent: [...s.sent, event] }]
         }
         if (strict) {
           return [{
@@ -238,18 +295,27 @@ export const makeScripted = (options: ScriptedModelOptions = {}): Effect.Effect<
         return [{ _tag: "Ignored" }, { ...s, sent: [...s.sent, event] }]
       })
 
-    const sendEvent = (event: SendEvent.RealtimeModelSendEvent) =>
+    const send = (
+      event: SendEvent.RealtimeModelSendEvent,
+      predicate: ((state: RealtimeModelState) => boolean) | undefined
+    ): Effect.Effect<boolean, RealtimeSendError> =>
       Effect.gen(function*() {
         const valid = yield* SendEvent.validate(event)
-        const outcome = yield* decide(valid)
+        const tracker = predicate === undefined ? undefined : (yield* Ref.get(state)).tracker
+        const playback = tracker === undefined ? idlePlayback : yield* tracker.getState
+        const outcome = yield* decide(valid, predicate === undefined ? undefined : { predicate, playback })
         switch (outcome._tag) {
           case "Refused":
             return yield* outcome.error
+          case "Skipped":
+            return false
           case "Ignored":
-            return
+            return true
           case "Step":
             if (outcome.step.fail !== undefined) return yield* outcome.step.fail
+            // the turns these events start or end were followed when the step was taken
             yield* hub.publishAll(outcome.step.emit ?? [])
+            return true
         }
       })
 
@@ -273,7 +339,8 @@ export const makeScripted = (options: ScriptedModelOptions = {}): Effect.Effect<
     const model: ScriptedModel = {
       connect,
       subscribe: hub.subscribe,
-      sendEvent,
+      sendEvent: (event) => Effect.asVoid(send(event, undefined)),
+      sendEventIf: send,
       close,
       status: Effect.map(
         Ref.get(state),
@@ -282,7 +349,7 @@ export const makeScripted = (options: ScriptedModelOptions = {}): Effect.Effect<
       connects: Effect.map(Ref.get(state), (s) => s.connects),
       sent: Effect.map(Ref.get(state), (s) => s.sent),
       remainingSteps: Effect.map(Ref.get(state), (s) => s.steps.length),
-      emit: hub.publish
+      emit: (event) => publishAll([event])
     }
     return model
   })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import { TestClock } from "effect/testing"
+import * as AudioFormat from "../src/AudioFormat.js"
 import * as DefaultTracker from "../src/internal/realtime/defaultTracker.js"
 import * as PlaybackTracker from "../src/PlaybackTracker.js"
 
@@ -104,6 +105,85 @@ describe("PlaybackTracker", () => {
       const exit = yield* Effect.exit(tracker.getState)
       expect(exit).toEqual(Exit.succeed({ currentItemId: "item_9", currentItemContentIndex: 2, elapsedMs: 42 }))
     }).pipe(Effect.provide(PlaybackTracker.layer)))
+})
+
+/** Every spelling `AudioFormat.normalize` knows, with the milliseconds 4 800 bytes last in it. */
+const spellings: ReadonlyArray<readonly [AudioFormat.AudioFormatSpelling, number]> = [
+  ["pcm16", 100],
+  ["pcm", 100],
+  ["audio/pcm", 100],
+  [" Audio/PCM ", 100],
+  [{ type: "audio/pcm", rate: 24000 }, 100],
+  [{ type: "audio/pcm" }, 100],
+  ["g711_ulaw", 600],
+  ["ulaw", 600],
+  ["pcmu", 600],
+  ["audio/pcmu", 600],
+  [{ type: "audio/pcmu" }, 600],
+  ["g711_alaw", 600],
+  ["alaw", 600],
+  ["pcma", 600],
+  ["audio/pcma", 600],
+  [{ type: "audio/pcma" }, 600]
+]
+
+/** Spellings `normalize` does not know: like an absent format, they count as pcm16 (see `durationMs`). */
+const unknownSpellings: ReadonlyArray<AudioFormat.AudioFormatSpelling> = [
+  "opus",
+  "",
+  { type: "audio/pcm", rate: 16000 },
+  { type: "audio/opus" }
+]
+
+describe("PlaybackTracker.setAudioFormat spellings", () => {
+  it.effect.each(spellings)("reads %j: 4 800 bytes last %d ms", ([spelling, ms]) =>
+    Effect.gen(function*() {
+      const tracker = yield* PlaybackTracker.make
+      yield* tracker.setAudioFormat(spelling)
+      yield* tracker.onPlayBytes("item_1", 0, 4_800)
+      expect(yield* tracker.getState).toEqual({ currentItemId: "item_1", currentItemContentIndex: 0, elapsedMs: ms })
+    }))
+
+  it.effect.each(unknownSpellings)(
+    "treats the unknown %j as pcm16, even after a G.711 format",
+    (spelling) =>
+      Effect.gen(function*() {
+        const tracker = yield* PlaybackTracker.make
+        yield* tracker.setAudioFormat("g711_ulaw")
+        yield* tracker.setAudioFormat(spelling)
+        yield* tracker.onPlayBytes("item_1", 0, 4_800)
+        expect((yield* tracker.getState).elapsedMs).toBe(100)
+        expect(AudioFormat.durationMs(spelling, 4_800)).toBe(100)
+      })
+  )
+
+  it.effect("null is no format: pcm16 again", () =>
+    Effect.gen(function*() {
+      const tracker = yield* PlaybackTracker.make
+      yield* tracker.setAudioFormat({ type: "audio/pcma" })
+      yield* tracker.onPlayBytes("item_1", 0, 800)
+      yield* tracker.setAudioFormat(null)
+      yield* tracker.onPlayBytes("item_1", 0, 4_800)
+      expect((yield* tracker.getState).elapsedMs).toBe(200)
+    }))
+
+  it.effect.each(spellings)(
+    "the default tracker reads %j too: 4 800 bytes last %d ms",
+    ([spelling, ms]) =>
+      Effect.gen(function*() {
+        const tracker = DefaultTracker.make()
+        yield* tracker.setAudioFormat(spelling)
+        yield* tracker.onPlayBytes("item_1", 0, 4_800)
+        expect(yield* tracker.getState).toEqual({ currentItemId: "item_1", currentItemContentIndex: 0, elapsedMs: ms })
+      })
+  )
+
+  it.effect("durationMs reads every spelling the same way", () =>
+    Effect.sync(() => {
+      expect(spellings.map(([spelling]) => AudioFormat.durationMs(spelling, 4_800))).toEqual(
+        spellings.map(([, ms]) => ms)
+      )
+    }))
 })
 
 describe("the default tracker (realtime speed, over Clock)", () => {

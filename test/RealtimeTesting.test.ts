@@ -1,7 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Fiber, Redacted, Scope, Stream } from "effect"
+import * as PlaybackTracker from "../src/PlaybackTracker.js"
 import { RealtimeConnectError, RealtimeSendError } from "../src/RealtimeError.js"
 import { RealtimeModel } from "../src/RealtimeModel.js"
+import type { RealtimeModelState } from "../src/RealtimeModel.js"
 import * as Event from "../src/RealtimeModelEvent.js"
 import * as Send from "../src/RealtimeModelSendEvent.js"
 import * as RealtimeTesting from "../src/RealtimeTesting.js"
@@ -148,6 +150,81 @@ describe("scripted model", () => {
       expect(yield* model.remainingSteps).toBe(1)
       yield* model.sendEvent(Send.Interrupt.make({}))
       expect(yield* model.remainingSteps).toBe(0)
+    }))
+
+  it.effect("sendEventIf: a refused send consumes no step and is not recorded; an accepted one plays its step", () =>
+    Effect.gen(function*() {
+      const model = yield* RealtimeTesting.makeScripted({
+        strict: true,
+        steps: [{ expect: "UserInput", emit: [Event.TurnStarted.make({ responseId: "r1" })] }]
+      })
+      const events = yield* collect(yield* model.subscribe)
+      yield* model.connect()
+      const seen: Array<RealtimeModelState> = []
+      const refuse = (state: RealtimeModelState) => {
+        seen.push(state)
+        return false
+      }
+      expect(yield* model.sendEventIf(Send.UserInput.make({ userInput: "late" }), refuse)).toBe(false)
+      expect(yield* model.remainingSteps).toBe(1)
+      expect(yield* model.sent).toEqual([])
+      expect(yield* model.sendEventIf(Send.UserInput.make({ userInput: "now" }), () => true)).toBe(true)
+      expect(yield* model.remainingSteps).toBe(0)
+      expect(yield* model.sent).toEqual([Send.UserInput.make({ userInput: "now" })])
+      expect(seen).toEqual([{
+        status: "connected",
+        responseInFlight: false,
+        responseId: null,
+        queuedResponses: 0,
+        playback: PlaybackTracker.idle
+      }])
+      yield* model.close
+      expect(yield* Fiber.join(events)).toEqual([
+        status("connecting"),
+        status("connected"),
+        Event.TurnStarted.make({ responseId: "r1" }),
+        status("disconnected"),
+        Event.EndOfStream.make({})
+      ])
+    }))
+
+  it.effect("sendEventIf: the state follows the turns the model emits and the tracker given to connect", () =>
+    Effect.gen(function*() {
+      const tracker = yield* PlaybackTracker.make
+      const model = yield* RealtimeTesting.makeScripted({ steps: [{ expect: "UserInput", emit: turn("r1") }] })
+      yield* model.connect({ playbackTracker: tracker })
+      const idleNow = (state: RealtimeModelState) => !state.responseInFlight
+      yield* model.emit(Event.TurnStarted.make({ responseId: "r0" }))
+      yield* tracker.onPlayMs("item_1", 0, 40)
+      const seen: Array<RealtimeModelState> = []
+      yield* model.sendEventIf(Send.Interrupt.make({}), (state) => {
+        seen.push(state)
+        return false
+      })
+      expect(seen).toEqual([{
+        status: "connected",
+        responseInFlight: true,
+        responseId: "r0",
+        queuedResponses: 0,
+        playback: { currentItemId: "item_1", currentItemContentIndex: 0, elapsedMs: 40 }
+      }])
+      expect(yield* model.sendEventIf(Send.UserInput.make({ userInput: "x" }), idleNow)).toBe(false)
+      yield* model.emit(Event.TurnEnded.make({ responseId: "r0" }))
+      expect(yield* model.sendEventIf(Send.UserInput.make({ userInput: "x" }), idleNow)).toBe(true)
+      // the step's own turn started and ended
+      expect(yield* model.sendEventIf(Send.UserInput.make({ userInput: "y" }), idleNow)).toBe(true)
+      expect((yield* model.sent).map((event) => event._tag)).toEqual(["UserInput", "UserInput"])
+    }))
+
+  it.effect("sendEventIf fails typed when not connected, without asking the predicate", () =>
+    Effect.gen(function*() {
+      const model = yield* RealtimeTesting.makeScripted()
+      let asked = 0
+      const error = yield* Effect.flip(model.sendEventIf(Send.UserInput.make({ userInput: "x" }), () => {
+        asked++
+        return true
+      }))
+      expect([error.reason, asked]).toEqual(["NotConnected", 0])
     }))
 
   it.effect("the layer provides the same instance as RealtimeModel and ScriptedRealtimeModel", () =>

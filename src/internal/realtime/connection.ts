@@ -1,7 +1,8 @@
 /**
  * One live connection of the OpenAI Realtime model, run by a single owner fiber. Everything that
  * touches the connection's state reaches the owner through one mailbox, in order: frames from the
- * socket, the socket's end, the application's send events, bookkeeping queries and the hub's
+ * socket, the socket's end, the application's send events (conditional ones included: their
+ * predicate is evaluated by the owner when it reaches them), bookkeeping queries and the hub's
  * "listeners have room again". The owner maps frames to model events, turns send events into
  * client frames, runs barge-in and keeps at most one response in flight. No other fiber reads or
  * writes the state.
@@ -24,6 +25,7 @@ import type { Scope, Tracer } from "effect"
 import type { SocketError } from "effect/socket/Socket"
 import type { PlaybackTrackerService } from "../../PlaybackTracker.js"
 import type { RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeError.js"
+import type { RealtimeModelState } from "../../RealtimeModel.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { Interrupt, RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
 import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
@@ -49,7 +51,10 @@ type Command =
   | {
     readonly _tag: "Send"
     readonly event: RealtimeModelSendEvent
-    readonly reply: Deferred.Deferred<void, RealtimeSendError>
+    /** A conditional send's predicate, evaluated by the owner when it reaches the command. */
+    readonly predicate: ((state: RealtimeModelState) => boolean) | undefined
+    /** Whether the event was sent. */
+    readonly reply: Deferred.Deferred<boolean, RealtimeSendError>
   }
   | { readonly _tag: "Inspect"; readonly reply: Deferred.Deferred<State.Bookkeeping> }
   | { readonly _tag: "Resume" }
@@ -90,6 +95,14 @@ export interface Connection {
   readonly backpressure: Effect.Effect<void>
   /** Sends an event through the owner; ends with its result, or `Closed` once the owner has stopped. */
   readonly send: (event: RealtimeModelSendEvent) => Effect.Effect<void, RealtimeSendError>
+  /**
+   * Sends an event through the owner if `predicate` holds when the owner reaches it (no other
+   * command runs in between); ends with whether it was sent, or `Closed` once the owner has stopped.
+   */
+  readonly sendIf: (
+    event: RealtimeModelSendEvent,
+    predicate: (state: RealtimeModelState) => boolean
+  ) => Effect.Effect<boolean, RealtimeSendError>
   /**
    * The owner: processes the mailbox until the socket ends and returns why it ended. Run it in
    * exactly one fiber; interrupting that fiber stops the connection.
@@ -178,11 +191,12 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
 
     // ---- send events → client frames ----
 
-    const requestResponse = (response: Record<string, unknown> | undefined) =>
+    /** One `response.create` per turn: see the sequencer. */
+    const requestResponse = (turn: Sequencer.Turn) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        const frame = Sequencer.request(state.sequencer, response, now)
+        const frame = Sequencer.request(state.sequencer, turn, now)
         return frame === undefined
-          ? Effect.logDebug("response.create held until the response in flight is done")
+          ? Effect.logDebug("response.create waits (or joins the turn waiting) until the response in flight is done")
           : write(frame)
       })
 
@@ -190,12 +204,14 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       switch (event._tag) {
         case "RawMessage": {
           const frame: Record<string, unknown> = { ...event.otherData, type: event.type }
-          return event.type === "response.create" ? requestResponse(State.responseOf(frame)) : write(frame)
+          return event.type === "response.create"
+            ? requestResponse(Sequencer.manual(State.responseOf(frame)))
+            : write(frame)
         }
         case "UserInput":
           return Effect.andThen(
             write({ type: "conversation.item.create", item: Convert.userMessageToWire(event.userInput) }),
-            requestResponse(undefined)
+            requestResponse(Sequencer.auto)
           )
         case "SendAudio":
           return Effect.andThen(
@@ -205,7 +221,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
         case "ToolOutput":
           return Effect.andThen(
             write({ type: "conversation.item.create", item: Convert.toolOutputToWire(event.toolCall, event.output) }),
-            event.startResponse ? requestResponse(undefined) : Effect.void
+            event.startResponse ? requestResponse(Sequencer.auto) : Effect.void
           )
         case "Interrupt":
           return interrupt(event)
@@ -215,12 +231,13 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
     }
 
     /** Runs a send and answers it; an owner interrupted meanwhile answers `Closed`. */
-    const answer = (event: RealtimeModelSendEvent, reply: Deferred.Deferred<void, RealtimeSendError>) =>
+    const answer = (event: RealtimeModelSendEvent, reply: Deferred.Deferred<boolean, RealtimeSendError>) =>
       Effect.mapError(
         dispatch(event),
         (error) =>
           error instanceof SocketEnded ? Ending.lostBeforeWrite(event, error.lost) : Ending.transportError(event, error)
       ).pipe(
+        Effect.as(true),
         Effect.onExit((exit) =>
           Deferred.done(
             reply,
@@ -231,6 +248,30 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
         ),
         Effect.ignore
       )
+
+    /** The state a conditional send's predicate sees, now. */
+    const snapshot: Effect.Effect<RealtimeModelState> = Effect.map(
+      tracker.getState,
+      (playback) => State.snapshot(state, ended === undefined ? "connected" : "disconnected", playback)
+    )
+
+    /**
+     * A conditional send: evaluates the predicate and sends when it holds, with nothing in between
+     * (only the owner touches the state). A predicate that throws fails this call with the defect;
+     * the connection goes on.
+     */
+    const answerIf = (
+      event: RealtimeModelSendEvent,
+      predicate: (state: RealtimeModelState) => boolean,
+      reply: Deferred.Deferred<boolean, RealtimeSendError>
+    ): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        const current = yield* snapshot
+        const holds = yield* Effect.exit(Effect.sync(() => predicate(current)))
+        if (Exit.isFailure(holds)) yield* Deferred.failCause(reply, holds.cause)
+        else if (holds.value) yield* answer(event, reply)
+        else yield* Deferred.succeed(reply, false)
+      }).pipe(Effect.onInterrupt(() => Deferred.fail(reply, Ending.notConnected(event, true))))
 
     // ---- what frames leave to do ----
 
@@ -316,7 +357,9 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
             yield* publish(out)
             // a stale response in flight is probed before anything sent after it
             yield* writeOrWarn(Sequencer.probe(state.sequencer, now), "a held response.create")
-            yield* answer(command.event, command.reply)
+            yield* command.predicate === undefined
+              ? answer(command.event, command.reply)
+              : answerIf(command.event, command.predicate, command.reply)
             break
           case "Inspect":
             yield* publish(out)
@@ -385,6 +428,15 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
         (reply) => Queue.offerUnsafe(mailbox, command(reply)) ? Deferred.await(reply) : refused
       )
 
+    const send = (
+      event: RealtimeModelSendEvent,
+      predicate: ((state: RealtimeModelState) => boolean) | undefined
+    ): Effect.Effect<boolean, RealtimeSendError> =>
+      request<boolean, RealtimeSendError>(
+        (reply) => ({ _tag: "Send", event, predicate, reply }),
+        Effect.fail(Ending.notConnected(event, true))
+      )
+
     const deliverUnsafe = (deliveries: ReadonlyArray<Delivery>): boolean => {
       for (const delivery of deliveries) {
         if (typeof delivery !== "string" && ended === undefined) ended = Ending.connectionLost(delivery)
@@ -400,11 +452,8 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
         gate.closeUnsafe()
         return gate.await
       }),
-      send: (event) =>
-        request<void, RealtimeSendError>(
-          (reply) => ({ _tag: "Send", event, reply }),
-          Effect.fail(Ending.notConnected(event, true))
-        ),
+      send: (event) => Effect.asVoid(send(event, undefined)),
+      sendIf: send,
       run,
       bookkeeping: request<State.Bookkeeping, never>(
         (reply) => ({ _tag: "Inspect", reply }),

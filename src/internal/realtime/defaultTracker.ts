@@ -87,7 +87,7 @@ export const make = (): DefaultTracker => {
     }),
     setAudioFormat: (value) =>
       Effect.sync(() => {
-        format = value
+        format = AudioFormat.resolve(value)
       }),
     getState: Effect.map(Clock.currentTimeMillis, stateAtUnsafe)
   }

@@ -1,19 +1,32 @@
 /**
- * The response sequencer: never two `response.create` in flight, and no request left waiting
- * forever whatever the server said or failed to say.
+ * The response sequencer: never two `response.create` in flight, one `response.create` per turn,
+ * and no request left waiting forever whatever the server said or failed to say.
  *
- * A request is sent when nothing is in flight and held otherwise (the latest request replaces
- * a held one). What ends a response in flight, and so sends the held request:
+ * Turns. A turn is what one `response.create` answers:
+ * - a user input or a tool output that asks for a response makes an automatic request. When
+ *   nothing is in flight it goes out at once; otherwise it waits, and every automatic request made
+ *   while it waits joins it: N user inputs stacked before their response starts produce N
+ *   `conversation.item.create` and exactly one `response.create` (the reference SDK's
+ *   `test_stacked_user_inputs_coalesce_to_one_response_create_per_turn`);
+ * - an input added after a `response.create` went out is not part of that response (the server
+ *   answers the conversation as it was when the request arrived), so it starts the next turn;
+ * - a `response.create` the application sends itself (a raw message, perhaps with a `response`
+ *   body) is a turn of its own: it is never merged with another request nor replaced by one, and
+ *   an automatic request made after it waits for a turn after it.
+ * Waiting turns go out in order, one at a time.
+ *
+ * What ends a response in flight, and so sends the next waiting turn:
  * - its `response.done`;
  * - for our own `response.create`: any server error naming its event id;
  * - `conversation_already_has_active_response` for our create: the server has a response we never
  *   saw created (attaching to a call mid-response, a missed `response.created`); the refused
- *   request is held and goes out at the next `response.done`, whatever response it names;
+ *   request waits again, first in line, and goes out at the next `response.done`, whatever
+ *   response it names;
  * - a `response.created` of another response while one is active: the active one's
  *   `response.done` was missed, so it counts as done;
- * - staleness: when a request is held and the response in flight showed no sign of life for
- *   `staleAfterMs` (its `response.done`, or our create's answer, was lost), the held request is
- *   sent anyway as a probe. A server still busy refuses it with
+ * - staleness: when a turn waits and the response in flight showed no sign of life for
+ *   `staleAfterMs` (its `response.done`, or our create's answer, was lost), the next turn is sent
+ *   anyway as a probe. A server still busy refuses it with
  *   `conversation_already_has_active_response`, which leads back to waiting for a `response.done`,
  *   so a probe never puts a second response in flight.
  *
@@ -24,6 +37,33 @@
  */
 
 /**
+ * A request for a response: automatic (a user input or a tool output asked for one; requests of
+ * this kind made while it waits join it) or the application's own `response.create`, with its body.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Turn =
+  | { readonly _tag: "Auto" }
+  | { readonly _tag: "Manual"; readonly response: Body | undefined }
+
+/**
+ * The automatic request of a user input or a tool output.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const auto: Turn = { _tag: "Auto" }
+
+/**
+ * The application's own `response.create`, with its `response` body if it has one.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const manual = (response: Body | undefined): Turn => ({ _tag: "Manual", response })
+
+/**
  * Where the sequence is.
  *
  * @since 0.1.0
@@ -32,8 +72,8 @@
 export type Phase =
   /** No response in flight. */
   | { readonly _tag: "Idle" }
-  /** Our `response.create` awaits its `response.created` (or an error). */
-  | { readonly _tag: "Requested"; readonly eventId: string; readonly response: Body | undefined }
+  /** Our `response.create` for this turn awaits its `response.created` (or an error). */
+  | { readonly _tag: "Requested"; readonly eventId: string; readonly turn: Turn }
   /** The server has started this response. */
   | { readonly _tag: "Active"; readonly responseId: string }
   /** The server has a response we never saw created; its `response.done` ends it. */
@@ -55,8 +95,8 @@ export type Body = Record<string, unknown>
  */
 export interface Sequencer {
   phase: Phase
-  /** A request waiting for the response in flight to end. */
-  held: { readonly response: Body | undefined } | null
+  /** The turns waiting for the response in flight to end, in order. */
+  readonly waiting: Array<Turn>
   /** When the response in flight last showed a sign of life (ms, `Clock`). */
   lastSeenMs: number
   readonly staleAfterMs: number
@@ -74,7 +114,7 @@ const unseen: Phase = { _tag: "Unseen" }
  */
 export const make = (staleAfterMs: number): Sequencer => ({
   phase: idle,
-  held: null,
+  waiting: [],
   lastSeenMs: 0,
   staleAfterMs,
   counter: 0
@@ -97,45 +137,56 @@ export const activeResponse = (self: Sequencer): string | null =>
  */
 export const inFlight = (self: Sequencer): boolean => self.phase._tag !== "Idle"
 
-const create = (self: Sequencer, response: Body | undefined, nowMs: number): Record<string, unknown> => {
+/**
+ * How many turns wait for the response in flight to end.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const waitingTurns = (self: Sequencer): number => self.waiting.length
+
+const create = (self: Sequencer, turn: Turn, nowMs: number): Record<string, unknown> => {
   const eventId = `evt_client_${++self.counter}`
-  self.phase = { _tag: "Requested", eventId, response }
+  self.phase = { _tag: "Requested", eventId, turn }
   self.lastSeenMs = nowMs
+  const response = turn._tag === "Manual" ? turn.response : undefined
   return { event_id: eventId, type: "response.create", ...(response !== undefined ? { response } : {}) }
 }
 
-const sendHeld = (self: Sequencer, nowMs: number): Record<string, unknown> | undefined => {
-  const held = self.held
-  if (held === null) return undefined
-  self.held = null
-  return create(self, held.response, nowMs)
+const sendNext = (self: Sequencer, nowMs: number): Record<string, unknown> | undefined => {
+  const turn = self.waiting.shift()
+  return turn === undefined ? undefined : create(self, turn, nowMs)
+}
+
+/** An automatic request joins the automatic turn waiting last; anything else waits behind it. */
+const enqueue = (self: Sequencer, turn: Turn): void => {
+  const last = self.waiting[self.waiting.length - 1]
+  if (turn._tag === "Auto" && last?._tag === "Auto") return
+  self.waiting.push(turn)
 }
 
 /**
- * Asks for a response: the frame to send now, or `undefined` when it is held.
+ * Asks for a response: the frame to send now, or `undefined` when the request waits (or joined
+ * the automatic turn already waiting).
  *
  * @since 0.1.0
  * @category requests
  */
-export const request = (
-  self: Sequencer,
-  response: Body | undefined,
-  nowMs: number
-): Record<string, unknown> | undefined => {
-  if (self.phase._tag === "Idle") return create(self, response, nowMs)
-  self.held = { response }
+export const request = (self: Sequencer, turn: Turn, nowMs: number): Record<string, unknown> | undefined => {
+  if (self.phase._tag === "Idle") return create(self, turn, nowMs)
+  enqueue(self, turn)
   return probe(self, nowMs)
 }
 
 /**
- * The held request, sent as a probe when the response in flight has gone stale.
+ * The next waiting turn, sent as a probe when the response in flight has gone stale.
  *
  * @since 0.1.0
  * @category requests
  */
 export const probe = (self: Sequencer, nowMs: number): Record<string, unknown> | undefined =>
-  self.held !== null && self.phase._tag !== "Idle" && nowMs - self.lastSeenMs >= self.staleAfterMs
-    ? sendHeld(self, nowMs)
+  self.waiting.length > 0 && self.phase._tag !== "Idle" && nowMs - self.lastSeenMs >= self.staleAfterMs
+    ? sendNext(self, nowMs)
     : undefined
 
 /**
@@ -165,7 +216,7 @@ export const created = (self: Sequencer, responseId: string, nowMs: number): str
 }
 
 /**
- * `response.done`: returns the held request to send now, if this ends the response in flight.
+ * `response.done`: returns the next waiting turn to send now, if this ends the response in flight.
  *
  * @since 0.1.0
  * @category frames
@@ -189,11 +240,11 @@ export const done = (
       break
   }
   self.phase = idle
-  return sendHeld(self, nowMs)
+  return sendNext(self, nowMs)
 }
 
 /**
- * A server `error`: returns the held request to send now, if the error ended our request.
+ * A server `error`: returns the next waiting turn to send now, if the error ended our request.
  *
  * @since 0.1.0
  * @category frames
@@ -207,15 +258,16 @@ export const error = (
   const phase = self.phase
   if (code === "conversation_already_has_active_response") {
     if (phase._tag !== "Requested" || (eventId != null && eventId !== phase.eventId)) return undefined
-    // the server is busy with a response we never saw: ask again once it is done
-    if (self.held === null) self.held = { response: phase.response }
+    // the server is busy with a response we never saw: the refused turn goes first once it is
+    // done (an automatic turn waiting at the front already covers a refused automatic one)
+    if (phase.turn._tag === "Manual" || self.waiting[0]?._tag !== "Auto") self.waiting.unshift(phase.turn)
     self.phase = unseen
     self.lastSeenMs = nowMs
     return undefined
   }
   if (phase._tag === "Requested" && eventId != null && eventId === phase.eventId) {
     self.phase = idle
-    return sendHeld(self, nowMs)
+    return sendNext(self, nowMs)
   }
   return undefined
 }

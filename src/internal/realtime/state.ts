@@ -12,6 +12,9 @@
 import { Exit } from "effect"
 import type { Tracer } from "effect"
 import * as AudioFormat from "../../AudioFormat.js"
+import type { PlaybackState } from "../../PlaybackTracker.js"
+import type { RealtimeModelState } from "../../RealtimeModel.js"
+import type { ConnectionStatus } from "../../RealtimeModelEvent.js"
 import type { Interrupt } from "../../RealtimeModelSendEvent.js"
 import type * as Wire from "../protocol/wire.js"
 import * as Convert from "./convert.js"
@@ -94,6 +97,20 @@ export const bookkeeping = (state: State): Bookkeeping => ({
   audioItems: state.audioItems.size,
   interruptedResponses: state.interruptedResponses.size,
   responseSpans: state.responseSpans.size
+})
+
+/**
+ * The model's state as a conditional send's predicate sees it.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const snapshot = (state: State, status: ConnectionStatus, playback: PlaybackState): RealtimeModelState => ({
+  status,
+  responseInFlight: Sequencer.inFlight(state.sequencer),
+  responseId: Sequencer.activeResponse(state.sequencer),
+  queuedResponses: Sequencer.waitingTurns(state.sequencer),
+  playback
 })
 
 /**
