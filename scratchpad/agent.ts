@@ -4,8 +4,9 @@
  * protocol server, so it runs without a network or an API key: `npx tsx scratchpad/agent.ts`.
  * test/example.test.ts runs it and checks what it prints, and that the README shows this file.
  */
-import { Console, Effect, Queue, Ref, Stream } from "effect"
+import { Console, Effect, Layer, Queue, Ref, Stream } from "effect"
 import { OpenAIRealtime, RealtimeModel, RealtimeModelSendEvent as Send } from "../src/index.js"
+import { NodeRealtimeWebSocket } from "../src/node.js"
 import { RealtimeServer } from "../src/testing.js"
 
 const agent = Effect.fn("agent")(function*(url: string) {
@@ -68,4 +69,7 @@ const main = Effect.gen(function*() {
   yield* agent(server.url)
 })
 
-Effect.runPromise(main.pipe(Effect.scoped, Effect.provide(OpenAIRealtime.layer())))
+// the model dials with the `ws` WebSocket (a browser app provides BrowserRealtimeWebSocket.layer() instead)
+const RealtimeLive = OpenAIRealtime.layer().pipe(Layer.provide(NodeRealtimeWebSocket.layer))
+
+Effect.runPromise(main.pipe(Effect.scoped, Effect.provide(RealtimeLive)))

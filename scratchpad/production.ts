@@ -2,8 +2,9 @@
  * The README's production example, complete: a voice agent on OpenAI's Realtime API that streams
  * microphone audio and answers function calls. Needs OPENAI_API_KEY; type-checked with the rest.
  */
-import { Console, Effect, Match, Schedule, Stream } from "effect"
+import { Console, Effect, Layer, Match, Schedule, Stream } from "effect"
 import { OpenAIRealtime, RealtimeModel, RealtimeModelSendEvent as Send } from "../src/index.js"
+import { NodeRealtimeWebSocket } from "../src/node.js"
 
 /** Stands in for a microphone: 100 ms of silence at 24 kHz PCM16. */
 const microphoneChunk = new Uint8Array(4_800)
@@ -34,4 +35,7 @@ const agent = Effect.gen(function*() {
   )
 })
 
-Effect.runPromise(agent.pipe(Effect.scoped, Effect.provide(OpenAIRealtime.layer())))
+// the model dials with the `ws` WebSocket (a browser app provides BrowserRealtimeWebSocket.layer() instead)
+const RealtimeLive = OpenAIRealtime.layer().pipe(Layer.provide(NodeRealtimeWebSocket.layer))
+
+Effect.runPromise(agent.pipe(Effect.scoped, Effect.provide(RealtimeLive)))

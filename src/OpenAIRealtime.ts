@@ -24,10 +24,11 @@ import * as Ending from "./internal/realtime/ending.js"
 import * as Handshake from "./internal/realtime/handshake.js"
 import type { RealtimeConnectError, RealtimeConnectionLost, RealtimeSendError } from "./RealtimeError.js"
 import { RealtimeModel } from "./RealtimeModel.js"
-import type { ListenerBuffer, RealtimeModelConfig, RealtimeModelService } from "./RealtimeModel.js"
+import type { ListenerBuffer, RealtimeModelConfig, RealtimeModelService, RealtimeModelState } from "./RealtimeModel.js"
 import type { ConnectionStatus, RealtimeModelEvent } from "./RealtimeModelEvent.js"
 import * as SendEvent from "./RealtimeModelSendEvent.js"
 import type { RealtimeSessionSettings } from "./RealtimeSessionSettings.js"
+import { RealtimeWebSocket } from "./RealtimeWebSocket.js"
 
 /**
  * Options of a model instance (as opposed to one connection's `RealtimeModelConfig`).
@@ -40,14 +41,6 @@ export interface OpenAIRealtimeOptions {
   readonly listenerBuffer?: ListenerBuffer
   /** How long the WebSocket handshake may take, on the `Clock`. Default 10 seconds. */
   readonly connectTimeout?: Duration.Input
-  /**
-   * `"node"` (default where `process.versions.node` exists): the `ws` package, which can send the
-   * `Authorization` header. `"browser"`: the global `WebSocket`, authenticating with the
-   * `openai-insecure-api-key.<key>` sub-protocol (use an ephemeral client secret there).
-   */
-  readonly webSocket?: "node" | "browser"
-  /** Lets the browser flavour send a plain API key (not an ephemeral `ek_` secret). It exposes the key to the page. */
-  readonly dangerouslyAllowApiKeyInBrowser?: boolean
 }
 
 /**
@@ -99,13 +92,18 @@ const pump = (
 
 /**
  * A new model instance, for one connection at a time, living as long as the Scope (closing the
- * scope closes its connection). Use one instance per call in a server.
+ * scope closes its connection). Use one instance per call in a server. It dials with the
+ * `RealtimeWebSocket` in context: `NodeRealtimeWebSocket.layer` (`effect-realtime/node`) or
+ * `BrowserRealtimeWebSocket.layer()` (`effect-realtime/browser`).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: OpenAIRealtimeOptions = {}): Effect.Effect<RealtimeModelService, never, Scope.Scope> =>
+export const make = (
+  options: OpenAIRealtimeOptions = {}
+): Effect.Effect<RealtimeModelService, never, Scope.Scope | RealtimeWebSocket> =>
   Effect.gen(function*() {
+    const webSocket = yield* RealtimeWebSocket
     const hub = yield* EventHub.make(options.listenerBuffer)
     const lifecycle = yield* Ref.make<Lifecycle>(idle)
 
@@ -122,9 +120,11 @@ export const make = (options: OpenAIRealtimeOptions = {}): Effect.Effect<Realtim
         const span = yield* Effect.makeSpanScoped("OpenAIRealtime.connection", {
           attributes: { "realtime.model": target.model, "realtime.url": url }
         })
-        const socket = yield* Handshake.socket(target, options.connectTimeout)
-        const pull = yield* Effect.mapError(Socket.readerString(socket), (error) =>
-          Handshake.openFailure(error, url, Handshake.sendsCredentials(target)))
+        const socket = yield* Handshake.socket(webSocket, target, options.connectTimeout)
+        const pull = yield* Effect.mapError(
+          Socket.readerString(socket),
+          (error) => Handshake.openFailure(error, url, Handshake.sendsCredentials(target))
+        )
         const writer = yield* socket.writer
         const live = yield* Connection.make({
           hub,
@@ -133,18 +133,17 @@ export const make = (options: OpenAIRealtimeOptions = {}): Effect.Effect<Realtim
           customTracker: config.playbackTracker,
           span
         })
-        yield* Ref.update(lifecycle, (current): Lifecycle =>
-          current._tag === "Connecting" ? { _tag: "Open", owner: current.owner, connection: live } : current)
-        yield* Effect.sync(() =>
-          hub.offerAllUnsafe([status("connected")])
+        yield* Ref.update(
+          lifecycle,
+          (current): Lifecycle =>
+            current._tag === "Connecting" ? { _tag: "Open", owner: current.owner, connection: live } : current
         )
+        yield* Effect.sync(() => hub.offerAllUnsafe([status("connected")]))
         yield* Deferred.succeed(opened, undefined)
         yield* Effect.logDebug(`connected to ${url}`)
         yield* writer.write(JSON.stringify({ type: "session.update", session: Convert.sessionToWire(settings, true) }))
           .pipe(
-            Effect.catch((error) =>
-              Effect.logWarning("the initial session.update could not be written", error)
-            )
+            Effect.catch((error) => Effect.logWarning("the initial session.update could not be written", error))
           )
         yield* Effect.forkScoped(Effect.provideService(pump(pull, live), Scheduler.Scheduler, EventHub.wakeInMicrotask))
         return yield* live.run
@@ -199,10 +198,13 @@ export const make = (options: OpenAIRealtimeOptions = {}): Effect.Effect<Realtim
       Effect.withFiber((self) =>
         Effect.uninterruptibleMask((restore) =>
           Effect.gen(function*() {
-            const refused = yield* Ref.modify(lifecycle, (current): [Lifecycle["_tag"] | undefined, Lifecycle] =>
-              current._tag === "Idle" || current._tag === "Closed"
-                ? [undefined, { _tag: "Connecting", owner: self }]
-                : [current._tag, current])
+            const refused = yield* Ref.modify(
+              lifecycle,
+              (current): [Lifecycle["_tag"] | undefined, Lifecycle] =>
+                current._tag === "Idle" || current._tag === "Closed"
+                  ? [undefined, { _tag: "Connecting", owner: self }]
+                  : [current._tag, current]
+            )
             if (refused !== undefined) {
               return yield* Deferred.fail(
                 opened,
@@ -225,7 +227,7 @@ export const make = (options: OpenAIRealtimeOptions = {}): Effect.Effect<Realtim
     const connect = (config: RealtimeModelConfig = {}): Effect.Effect<void, RealtimeConnectError, Scope.Scope> =>
       Effect.gen(function*() {
         const settings = yield* Handshake.decodeSettings(config.initialSettings)
-        const target = yield* Handshake.resolveTarget(config, settings, options)
+        const target = yield* Handshake.resolveTarget(config, settings, webSocket)
         const opened = yield* Deferred.make<void, RealtimeConnectError>()
         // the owner lives in the caller's scope: closing it closes the connection
         const owner = yield* Effect.forkIn(own(target, settings, config, opened), yield* Effect.scope, {
@@ -257,6 +259,20 @@ export const make = (options: OpenAIRealtimeOptions = {}): Effect.Effect<Realtim
               : Effect.fail(Ending.notConnected(valid, current._tag === "Closed" || current._tag === "Disposed")))
       )
 
+    // the connection's owner evaluates the predicate when it reaches the event, so nothing runs between
+    const sendEventIf = (
+      event: SendEvent.RealtimeModelSendEvent,
+      predicate: (state: RealtimeModelState) => boolean
+    ): Effect.Effect<boolean, RealtimeSendError> =>
+      Effect.flatMap(
+        SendEvent.validate(event),
+        (valid) =>
+          Effect.flatMap(Ref.get(lifecycle), (current) =>
+            current._tag === "Open"
+              ? current.connection.sendIf(valid, predicate)
+              : Effect.fail(Ending.notConnected(valid, current._tag === "Closed" || current._tag === "Disposed")))
+      )
+
     // the model's scope closes: its connection closes, and every listener's stream ends, including
     // those subscribed after the last connection ended
     yield* Effect.addFinalizer(() =>
@@ -271,6 +287,7 @@ export const make = (options: OpenAIRealtimeOptions = {}): Effect.Effect<Realtim
       connect,
       subscribe: hub.subscribe,
       sendEvent,
+      sendEventIf,
       close,
       status: Effect.map(
         Ref.get(lifecycle),
@@ -281,10 +298,11 @@ export const make = (options: OpenAIRealtimeOptions = {}): Effect.Effect<Realtim
   })
 
 /**
- * A layer providing one `RealtimeModel` instance for the layer's lifetime.
+ * A layer providing one `RealtimeModel` instance for the layer's lifetime. Provide it a
+ * `RealtimeWebSocket` layer: `NodeRealtimeWebSocket.layer` or `BrowserRealtimeWebSocket.layer()`.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: OpenAIRealtimeOptions = {}): Layer.Layer<RealtimeModel> =>
+export const layer = (options: OpenAIRealtimeOptions = {}): Layer.Layer<RealtimeModel, never, RealtimeWebSocket> =>
   Layer.effect(RealtimeModel, make(options))

@@ -12,6 +12,10 @@
  * `apiUrl`, as `OpenAIClientSecrets` asks): an `ek_…` secret opens connections, with the session
  * configuration it was minted with, until it expires (time from the Clock).
  *
+ * Connect the real `OpenAIRealtime` to its `url` with either WebSocket layer:
+ * `NodeRealtimeWebSocket.layer` (the key in a header) or, from a page, `BrowserRealtimeWebSocket.layer()`
+ * (the key or client secret in a sub-protocol); it accepts both.
+ *
  * Node only: it listens with `node:http` and upgrades with `ws`.
  *
  * @since 0.1.0

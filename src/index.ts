@@ -2,6 +2,10 @@
  * effect-realtime: realtime speech models (OpenAI's Realtime API and servers that speak its
  * protocol) as Effect services. Each module is exported as a namespace.
  *
+ * This entry imports nothing from Node and not `ws`: the WebSocket is the `RealtimeWebSocket`
+ * requirement, provided by `effect-realtime/node` (`ws`, headers) or `effect-realtime/browser`
+ * (the global `WebSocket`, sub-protocol credentials).
+ *
  * Test tools (the scripted model, and the embedded server, which needs Node) are in
  * `effect-realtime/testing`.
  *
@@ -71,6 +75,14 @@ export * as RealtimeModel from "./RealtimeModel.js"
  * @category modules
  */
 export * as OpenAIRealtime from "./OpenAIRealtime.js"
+/**
+ * The WebSocket a model dials, as a requirement: provide `NodeRealtimeWebSocket.layer`
+ * (`effect-realtime/node`) or `BrowserRealtimeWebSocket.layer()` (`effect-realtime/browser`).
+ *
+ * @since 0.2.0
+ * @category modules
+ */
+export * as RealtimeWebSocket from "./RealtimeWebSocket.js"
 /**
  * The Realtime Calls REST operations of SIP calls (accept, reject, refer, hang up).
  *

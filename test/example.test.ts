@@ -10,6 +10,7 @@ const exampleAsShown = readFileSync(join(root, "scratchpad/agent.ts"), "utf8")
   .replace(/^\/\*\*[\s\S]*?\*\/\n/, "")
   .replaceAll("\"../src/index.js\"", "\"effect-realtime\"")
   .replaceAll("\"../src/testing.js\"", "\"effect-realtime/testing\"")
+  .replaceAll("\"../src/node.js\"", "\"effect-realtime/node\"")
 
 /** The README's testing example: test/readme/testing.test.ts, importing the package's entries. */
 const testingAsShown = readFileSync(join(root, "test/readme/testing.test.ts"), "utf8")
@@ -21,6 +22,7 @@ describe("the README example", () => {
     const readme = readFileSync(join(root, "README.md"), "utf8")
     expect(exampleAsShown.startsWith("import ")).toBe(true)
     expect(exampleAsShown).toContain("import { RealtimeServer } from \"effect-realtime/testing\"")
+    expect(exampleAsShown).toContain("import { NodeRealtimeWebSocket } from \"effect-realtime/node\"")
     expect(readme).toContain("```ts\n" + exampleAsShown + "```")
     expect(testingAsShown).toContain("from \"effect-realtime\"")
     expect(testingAsShown).toContain("import { RealtimeTesting } from \"effect-realtime/testing\"")

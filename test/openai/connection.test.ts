@@ -1,8 +1,12 @@
+import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber, Logger, Queue, Redacted, Ref, References, Stream } from "effect"
+import { Cause, Effect, Exit, Fiber, Layer, Logger, Queue, Redacted, Ref, References, Stream } from "effect"
 import { TestClock } from "effect/testing"
+import * as BrowserRealtimeWebSocket from "../../src/BrowserRealtimeWebSocket.js"
+import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
 import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
 import * as Send from "../../src/RealtimeModelSendEvent.js"
+import * as RealtimeWebSocket from "../../src/RealtimeWebSocket.js"
 import * as Loopback from "../support/loopbackServer.js"
 import { clientFrameErrors } from "../support/protocolCorpus.js"
 import { connectHarness } from "./harness.js"
@@ -63,7 +67,7 @@ describe("OpenAIRealtime connection", () => {
 
   it.effect("a send before connect fails with NotConnected, never hangs", () =>
     Effect.gen(function*() {
-      const model = yield* OpenAIRealtime.make()
+      const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       const error = yield* Effect.flip(model.sendEvent(Send.SendAudio.make({ audio: new Uint8Array(4) })))
       expect(error.reason).toBe("NotConnected")
     }))
@@ -89,7 +93,7 @@ describe("OpenAIRealtime connection", () => {
   it.effect("the connection can be opened again after a close", () =>
     Effect.gen(function*() {
       const loopback = yield* Loopback.make()
-      const model = yield* OpenAIRealtime.make()
+      const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       yield* Effect.scoped(model.connect({ apiKey: "k", url: loopback.url }))
       expect(yield* model.status).toBe("disconnected")
       yield* model.connect({ apiKey: "k", url: loopback.url })
@@ -101,7 +105,7 @@ describe("OpenAIRealtime connect failures", () => {
   it.effect("a refused port fails with Refused and leaves the model disconnected", () =>
     Effect.gen(function*() {
       const port = yield* Effect.scoped(Effect.map(Loopback.make(), (server) => server.port))
-      const model = yield* OpenAIRealtime.make()
+      const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       const statuses = yield* Effect.forkChild(Stream.runCollect(Stream.take(yield* model.subscribe, 2)))
       const error = yield* Effect.flip(
         model.connect({ apiKey: "sk-secret-1", url: `ws://127.0.0.1:${port}/v1/realtime` })
@@ -115,7 +119,7 @@ describe("OpenAIRealtime connect failures", () => {
 
   it.effect("an unknown host fails with HostNotFound", () =>
     Effect.gen(function*() {
-      const model = yield* OpenAIRealtime.make()
+      const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       const error = yield* Effect.flip(model.connect({ apiKey: "k", url: "wss://nonexistent.invalid/v1/realtime" }))
       expect(error.reason).toBe("HostNotFound")
     }))
@@ -125,7 +129,7 @@ describe("OpenAIRealtime connect failures", () => {
     (status) =>
       Effect.gen(function*() {
         const loopback = yield* Loopback.make({ refuseWith: status })
-        const model = yield* OpenAIRealtime.make()
+        const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
         const error = yield* Effect.flip(model.connect({ apiKey: "sk-secret-2", url: loopback.url }))
         expect(error).toMatchObject({ reason: "Unauthorized", status })
         expect(error.message).not.toContain("sk-secret-2")
@@ -135,7 +139,7 @@ describe("OpenAIRealtime connect failures", () => {
   it.effect("an upgrade refused with 500 fails with Handshake", () =>
     Effect.gen(function*() {
       const loopback = yield* Loopback.make({ refuseWith: 500 })
-      const model = yield* OpenAIRealtime.make()
+      const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       expect(yield* Effect.flip(model.connect({ apiKey: "k", url: loopback.url }))).toMatchObject({
         reason: "Handshake",
         status: 500
@@ -145,7 +149,9 @@ describe("OpenAIRealtime connect failures", () => {
   it.effect("a handshake that never completes times out on the Clock", () =>
     Effect.gen(function*() {
       const loopback = yield* Loopback.make({ neverAnswer: true })
-      const model = yield* OpenAIRealtime.make({ connectTimeout: "5 seconds" })
+      const model = yield* OpenAIRealtime.make({ connectTimeout: "5 seconds" }).pipe(
+        Effect.provide(NodeRealtimeWebSocket.layer)
+      )
       const attempt = yield* Effect.forkChild(Effect.flip(model.connect({ apiKey: "k", url: loopback.url })))
       yield* Queue.take(loopback.upgrades)
       yield* TestClock.adjust("4 seconds")
@@ -158,7 +164,7 @@ describe("OpenAIRealtime connect failures", () => {
   it.effect("a scope interrupted while connecting leaves nothing running", () =>
     Effect.gen(function*() {
       const loopback = yield* Loopback.make({ neverAnswer: true })
-      const model = yield* OpenAIRealtime.make()
+      const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       const events = yield* Effect.forkChild(Stream.runCollect(Stream.take(yield* model.subscribe, 2)))
       const attempt = yield* Effect.forkChild(Effect.scoped(model.connect({ apiKey: "k", url: loopback.url })))
       yield* Queue.take(loopback.upgrades)
@@ -176,14 +182,14 @@ describe("OpenAIRealtime connect failures", () => {
 
   it.effect("refuses credentials over plain ws:// to a non-loopback host", () =>
     Effect.gen(function*() {
-      const model = yield* OpenAIRealtime.make()
+      const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       const error = yield* Effect.flip(model.connect({ apiKey: "k", url: "ws://example.com/v1/realtime" }))
       expect(error.reason).toBe("InsecureTransport")
     }))
 
   it.effect("asks for a key when there is none", () =>
     Effect.gen(function*() {
-      const model = yield* OpenAIRealtime.make()
+      const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       const error = yield* Effect.flip(
         model.connect({ apiKey: Effect.fail("vault down"), url: "ws://127.0.0.1:1/v1/realtime" })
       )
@@ -192,7 +198,7 @@ describe("OpenAIRealtime connect failures", () => {
 
   it.effect("rejects a model name together with a call id, and invalid settings", () =>
     Effect.gen(function*() {
-      const model = yield* OpenAIRealtime.make()
+      const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       const both = yield* Effect.flip(
         model.connect({ apiKey: "k", callId: "rtc_1", initialSettings: { modelName: "gpt-realtime" } })
       )
@@ -202,12 +208,47 @@ describe("OpenAIRealtime connect failures", () => {
       expect(invalid.message).toContain("speed")
     }))
 
-  it.effect("refuses a plain API key in the browser flavour unless allowed", () =>
+  it.effect("refuses a plain API key with the browser layer unless allowed", () =>
     Effect.gen(function*() {
-      const model = yield* OpenAIRealtime.make({ webSocket: "browser" })
+      const model = yield* OpenAIRealtime.make().pipe(Effect.provide(BrowserRealtimeWebSocket.layer()))
       const error = yield* Effect.flip(model.connect({ apiKey: "sk-plain", url: "wss://api.example.com/v1/realtime" }))
       expect(error.reason).toBe("InvalidConfig")
       expect(error.message).not.toContain("sk-plain")
+    }))
+
+  it.effect("the browser layer offers the key as a sub-protocol, never a header; a plain key only when allowed", () =>
+    Effect.gen(function*() {
+      const loopback = yield* Loopback.make()
+      const browser = yield* OpenAIRealtime.make().pipe(Effect.provide(BrowserRealtimeWebSocket.layer()))
+      yield* browser.connect({ apiKey: "ek_client_secret", url: loopback.url })
+      const ephemeral = yield* Queue.take(loopback.connections)
+      expect(ephemeral.request.headers["sec-websocket-protocol"]).toBe(
+        "realtime, openai-insecure-api-key.ek_client_secret"
+      )
+      expect(ephemeral.request.headers["authorization"]).toBeUndefined()
+      const allowed = yield* OpenAIRealtime.make().pipe(
+        Effect.provide(BrowserRealtimeWebSocket.layer({ dangerouslyAllowApiKeyInBrowser: true }))
+      )
+      yield* allowed.connect({ apiKey: "sk-plain", url: loopback.url })
+      const plain = yield* Queue.take(loopback.connections)
+      expect(plain.request.headers["sec-websocket-protocol"]).toBe("realtime, openai-insecure-api-key.sk-plain")
+    }))
+
+  it.effect("any Socket.WebSocketConstructor fits: Effect's Node one over the global WebSocket sends the header", () =>
+    Effect.gen(function*() {
+      const loopback = yield* Loopback.make()
+      const model = yield* OpenAIRealtime.make().pipe(
+        Effect.provide(
+          RealtimeWebSocket.layerWebSocketConstructor({ credentials: "headers" }).pipe(
+            Layer.provide(NodeSocket.layerWebSocketConstructor)
+          )
+        )
+      )
+      yield* model.connect({ apiKey: "sk-global", url: loopback.url })
+      const server = yield* Queue.take(loopback.connections)
+      expect(server.request.headers["authorization"]).toBe("Bearer sk-global")
+      expect(server.request.headers["sec-websocket-protocol"]).toBeUndefined()
+      expect(clientFrameErrors(yield* server.next("session.update"))).toEqual([])
     }))
 
   it.effect("never writes the key into a log line", () =>
@@ -225,7 +266,7 @@ describe("OpenAIRealtime connect failures", () => {
         yield* server.sendRaw("not json at all")
         yield* next("Exception")
         yield* model.close
-        const failing = yield* OpenAIRealtime.make()
+        const failing = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
         yield* Effect.flip(failing.connect({ apiKey: "sk-log-secret", url: `ws://127.0.0.1:${port}/` }))
       }).pipe(Effect.provide(Logger.layer([logger])), Effect.provideService(References.MinimumLogLevel, "All"))
       const all = (yield* Ref.get(lines)).join("\n")

@@ -3,6 +3,7 @@
  */
 import { Effect, Queue, Redacted, Stream } from "effect"
 import type { Scope } from "effect"
+import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
 import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
 import type { RealtimeModelConfig, RealtimeModelService } from "../../src/RealtimeModel.js"
 import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
@@ -39,7 +40,7 @@ export const connectHarness = (
 ): Effect.Effect<Harness, never, Scope.Scope> =>
   Effect.gen(function*() {
     const loopback = yield* Loopback.make()
-    const model = yield* OpenAIRealtime.make(options)
+    const model = yield* OpenAIRealtime.make(options).pipe(Effect.provide(NodeRealtimeWebSocket.layer))
     const events = yield* Queue.unbounded<RealtimeModelEvent>()
     const stream = yield* model.subscribe
     yield* Effect.forkScoped(Stream.runForEach(stream, (event) => Queue.offer(events, event)))

@@ -3,6 +3,7 @@ import { Deferred, Effect, Exit, Fiber, Queue, Scope, Stream } from "effect"
 import * as EventHub from "../../src/internal/eventHub.js"
 import * as Connection from "../../src/internal/realtime/connection.js"
 import * as Ending from "../../src/internal/realtime/ending.js"
+import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
 import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
 import type { RealtimeModelService } from "../../src/RealtimeModel.js"
 import * as Send from "../../src/RealtimeModelSendEvent.js"
@@ -15,7 +16,7 @@ describe("connection lifecycle: nothing waits without a way out", () => {
   it.effect("a close during the handshake ends connect with Closed", () =>
     Effect.gen(function*() {
       const loopback = yield* Loopback.make({ neverAnswer: true })
-      const model = yield* OpenAIRealtime.make()
+      const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       const attempt = yield* Effect.forkChild(Effect.flip(model.connect({ apiKey: "k", url: loopback.url })))
       yield* Queue.take(loopback.upgrades)
       expect(yield* model.status).toBe("connecting")
@@ -30,7 +31,7 @@ describe("connection lifecycle: nothing waits without a way out", () => {
       const outer = yield* Effect.scope
       // the model lives in an inner scope; the connection attempt in the test's scope
       const attempt = yield* Effect.scoped(Effect.gen(function*() {
-        const model = yield* OpenAIRealtime.make()
+        const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
         const attempt = yield* Effect.forkIn(
           Effect.flip(Scope.provide(model.connect({ apiKey: "k", url: loopback.url }), outer)),
           outer
@@ -44,7 +45,7 @@ describe("connection lifecycle: nothing waits without a way out", () => {
   it.effect("connect in a scope that is already closed fails with Closed and leaves the model idle", () =>
     Effect.gen(function*() {
       const loopback = yield* Loopback.make()
-      const model = yield* OpenAIRealtime.make()
+      const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       const gone = yield* Scope.make()
       yield* Scope.close(gone, Exit.void)
       expect((yield* Effect.flip(Scope.provide(model.connect({ apiKey: "k", url: loopback.url }), gone))).reason).toBe(
@@ -60,7 +61,7 @@ describe("connection lifecycle: nothing waits without a way out", () => {
       const loopback = yield* Loopback.make()
       const listenerScope = yield* Effect.scope
       const { early, late, model } = yield* Effect.scoped(Effect.gen(function*() {
-        const model = yield* OpenAIRealtime.make()
+        const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
         const early = yield* Effect.forkIn(
           Stream.runCollect(yield* Scope.provide(model.subscribe, listenerScope)),
           listenerScope
@@ -133,7 +134,7 @@ describe("connection lifecycle: nothing waits without a way out", () => {
   it.effect("a send while connecting fails with NotConnected at once; a close then lets the model connect again", () =>
     Effect.gen(function*() {
       const stalled = yield* Loopback.make({ neverAnswer: true })
-      const model = yield* OpenAIRealtime.make()
+      const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       const attempt = yield* Effect.forkChild(Effect.flip(model.connect({ apiKey: "k", url: stalled.url })))
       yield* Queue.take(stalled.upgrades)
       expect((yield* Effect.flip(model.sendEvent(audio))).reason).toBe("NotConnected")
@@ -151,7 +152,7 @@ describe("connection lifecycle: nothing waits without a way out", () => {
       const tagsWhenClosed = (setup: (model: RealtimeModelService) => Effect.Effect<void, never, Scope.Scope>) =>
         Effect.gen(function*() {
           const listener = yield* Effect.scoped(Effect.gen(function*() {
-            const model = yield* OpenAIRealtime.make()
+            const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
             const stream = yield* Scope.provide(model.subscribe, listenerScope)
             const listener = yield* Effect.forkIn(Stream.runCollect(stream), listenerScope)
             yield* setup(model)

@@ -3,6 +3,7 @@ import { Effect, Layer, Queue, Redacted, Stream } from "effect"
 import { FetchHttpClient } from "effect/http"
 import * as Pcm16 from "../../src/internal/audio/Pcm16.js"
 import * as Tone from "../../src/internal/audio/Tone.js"
+import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
 import * as OpenAICalls from "../../src/OpenAICalls.js"
 import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
 import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
@@ -18,7 +19,7 @@ const connected = (
   config: { readonly url?: string; readonly callId?: string } = {}
 ) =>
   Effect.gen(function*() {
-    const model = yield* OpenAIRealtime.make()
+    const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
     const events = yield* Queue.unbounded<RealtimeModelEvent>()
     yield* Effect.forkScoped(Stream.runForEach(yield* model.subscribe, (event) => Queue.offer(events, event)))
     yield* Effect.orDie(model.connect({

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option, Queue, Redacted, Stream } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
+import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
 import * as OpenAICalls from "../../src/OpenAICalls.js"
 import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
 import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
@@ -30,7 +31,7 @@ const setup = (options: RealtimeServer.RealtimeServerOptions = {}, clientKey = k
 /** Attaches the production model to an accepted call and records what it emits. */
 const attach = (server: RealtimeServer.RealtimeServer, callId: string) =>
   Effect.gen(function*() {
-    const model = yield* OpenAIRealtime.make()
+    const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
     const events = yield* Queue.unbounded<RealtimeModelEvent>()
     yield* Effect.forkScoped(Stream.runForEach(yield* model.subscribe, (event) => Queue.offer(events, event)))
     yield* Effect.orDie(model.connect({ url: server.callUrl(callId), callId, apiKey: Redacted.make(key) }))
@@ -179,6 +180,7 @@ describe("embedded server: the Realtime Calls operations", () => {
       // an ended call cannot be attached to
       const refused = yield* Effect.flip(
         OpenAIRealtime.make().pipe(
+          Effect.provide(NodeRealtimeWebSocket.layer),
           Effect.flatMap((other) => other.connect({ url: server.callUrl(callId), callId, apiKey: Redacted.make(key) }))
         )
       )
@@ -278,6 +280,7 @@ describe("embedded server: the Realtime Calls operations", () => {
       expect((yield* post(`${server.apiUrl}/realtime/calls/rtc_nobody/transfer`, "{}")).status).toBe(404)
       const refused = yield* Effect.flip(
         OpenAIRealtime.make().pipe(
+          Effect.provide(NodeRealtimeWebSocket.layer),
           Effect.flatMap((model) =>
             model.connect({ url: server.callUrl("rtc_nobody"), callId: "rtc_nobody", apiKey: Redacted.make(key) })
           )

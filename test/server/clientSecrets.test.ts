@@ -3,6 +3,7 @@ import { DateTime, Effect, Layer, Queue, Redacted, Stream } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { TestClock } from "effect/testing"
 import { WebSocket } from "ws"
+import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
 import * as OpenAIClientSecrets from "../../src/OpenAIClientSecrets.js"
 import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
 import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
@@ -32,7 +33,7 @@ const setup = (options: RealtimeServer.RealtimeServerOptions = { apiKey: key }, 
 /** Connects the production model with `apiKey` and records what it emits. */
 const connectWith = (server: RealtimeServer.RealtimeServer, apiKey: Redacted.Redacted<string>) =>
   Effect.gen(function*() {
-    const model = yield* OpenAIRealtime.make()
+    const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
     const events = yield* Queue.unbounded<RealtimeModelEvent>()
     yield* Effect.forkScoped(Stream.runForEach(yield* model.subscribe, (event) => Queue.offer(events, event)))
     yield* model.connect({ url: server.url, apiKey })
@@ -123,7 +124,7 @@ describe("embedded server: ephemeral client secrets", () => {
       expect(yield* upgradeWith(server.url, protocols)).toBe("open")
       yield* TestClock.adjust("1 milli")
       expect(yield* upgradeWith(server.url, protocols)).toBe(401)
-      const model = yield* OpenAIRealtime.make()
+      const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       const refused = yield* Effect.flip(model.connect({ url: server.url, apiKey: secret.value }))
       expect(refused).toMatchObject({ reason: "Unauthorized", status: 401 })
       // the server's own key still works
@@ -135,7 +136,7 @@ describe("embedded server: ephemeral client secrets", () => {
       const { server } = yield* setup({})
       expect(yield* upgradeWith(server.url, ["realtime"])).toBe("open")
       expect(yield* upgradeWith(server.url, ["realtime", "openai-insecure-api-key.ek_made_up"])).toBe(401)
-      const model = yield* OpenAIRealtime.make()
+      const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       const refused = yield* Effect.flip(model.connect({ url: server.url, apiKey: Redacted.make("ek_made_up") }))
       expect(refused).toMatchObject({ reason: "Unauthorized", status: 401 })
     }))

@@ -4,6 +4,7 @@ import { request as httpRequest } from "node:http"
 import { WebSocket } from "ws"
 import * as Pcm16 from "../../src/internal/audio/Pcm16.js"
 import * as Tone from "../../src/internal/audio/Tone.js"
+import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
 import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
 import * as PlaybackTracker from "../../src/PlaybackTracker.js"
 import type { RealtimeModelConfig } from "../../src/RealtimeModel.js"
@@ -22,7 +23,7 @@ const session = (
 ) =>
   Effect.gen(function*() {
     const server = yield* RealtimeServer.make({ apiKey: key, speed: 50, ...serverOptions })
-    const model = yield* OpenAIRealtime.make()
+    const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
     const events = yield* Queue.unbounded<RealtimeModelEvent>()
     yield* Effect.forkScoped(Stream.runForEach(yield* model.subscribe, (event) => Queue.offer(events, event)))
     yield* Effect.orDie(model.connect({ ...config, url: server.url, apiKey: Redacted.make(key) }))
@@ -256,7 +257,7 @@ describe("embedded server faults", () => {
   it.live("refuses the upgrade with the configured status; a wrong key gets 401", () =>
     Effect.gen(function*() {
       const refusing = yield* RealtimeServer.make({ faults: { refuseUpgrade: 503 } })
-      const model = yield* OpenAIRealtime.make()
+      const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       expect(yield* Effect.flip(model.connect({ url: refusing.url, apiKey: "k" }))).toMatchObject({
         reason: "Handshake",
         status: 503
@@ -301,7 +302,7 @@ describe("embedded server faults", () => {
 
   it.live("closing the server's scope disconnects clients and releases the port", () =>
     Effect.gen(function*() {
-      const model = yield* OpenAIRealtime.make()
+      const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       const events = yield* Queue.unbounded<RealtimeModelEvent>()
       yield* Effect.forkScoped(Stream.runForEach(yield* model.subscribe, (event) => Queue.offer(events, event)))
       const port = yield* Effect.scoped(Effect.gen(function*() {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Result, Stream } from "effect"
+import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
 import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
 import { resolveApiKey } from "../../src/RealtimeModel.js"
 import * as Send from "../../src/RealtimeModelSendEvent.js"
@@ -13,7 +14,7 @@ describe("API keys: asked for only where one is needed", () => {
   it.live("a keyless loopback server just works with connect({ url }) and no OPENAI_API_KEY", () =>
     Effect.gen(function*() {
       const server = yield* RealtimeServer.make({ speed: 50, rules: [{ match: "hello", reply: "Hi." }] })
-      const model = yield* OpenAIRealtime.make()
+      const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       const events = yield* model.subscribe
       yield* model.connect({ url: server.url })
       yield* model.sendEvent(Send.UserInput.make({ userInput: "hello" }))
@@ -33,10 +34,10 @@ describe("API keys: asked for only where one is needed", () => {
       expect((yield* resolveApiKey(undefined))._tag).toBe("None")
       expect((yield* resolveApiKey(""))._tag).toBe("None")
       const server = yield* RealtimeServer.make({ speed: 50 })
-      const model = yield* OpenAIRealtime.make()
+      const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       yield* model.connect({ url: server.url })
       yield* model.close
-      const openai = yield* OpenAIRealtime.make()
+      const openai = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       const error = yield* Effect.flip(openai.connect())
       expect(error.reason).toBe("MissingApiKey")
       expect(error.message).toContain("OPENAI_API_KEY")
@@ -49,7 +50,7 @@ describe("API keys: asked for only where one is needed", () => {
   it.live("a server that refuses the upgrade with 401 gets an error saying a key is needed", () =>
     Effect.gen(function*() {
       const server = yield* RealtimeServer.make({ apiKey: "sk-needed" })
-      const model = yield* OpenAIRealtime.make()
+      const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       const error = yield* Effect.flip(model.connect({ url: server.url }))
       expect(error.status).toBe(401)
       expect(error.reason).toBe("MissingApiKey")
@@ -59,7 +60,7 @@ describe("API keys: asked for only where one is needed", () => {
   it.live("a wrong key refused with 401 is Unauthorized and says to check the key", () =>
     Effect.gen(function*() {
       const server = yield* RealtimeServer.make({ apiKey: "sk-needed" })
-      const model = yield* OpenAIRealtime.make()
+      const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       const error = yield* Effect.flip(model.connect({ url: server.url, apiKey: "sk-wrong" }))
       expect(error.status).toBe(401)
       expect(error.reason).toBe("Unauthorized")
@@ -70,14 +71,14 @@ describe("API keys: asked for only where one is needed", () => {
   it.live("a key in OPENAI_API_KEY is still sent to a loopback server that wants one", () =>
     Effect.gen(function*() {
       const server = yield* RealtimeServer.make({ apiKey: "sk-from-env" })
-      const model = yield* OpenAIRealtime.make()
+      const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       yield* model.connect({ url: server.url })
       expect(yield* model.status).toBe("connected")
     }).pipe(withEnv({ OPENAI_API_KEY: "sk-from-env" })))
 
   it.effect("credentials still never go over plain ws:// to a non-loopback host", () =>
     Effect.gen(function*() {
-      const model = yield* OpenAIRealtime.make()
+      const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       const error = yield* Effect.flip(model.connect({ url: "ws://example.com/v1/realtime" }))
       expect(error.reason).toBe("InsecureTransport")
     }).pipe(withEnv({ OPENAI_API_KEY: "sk-env" })))

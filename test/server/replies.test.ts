@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Queue, Stream } from "effect"
+import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
 import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
 import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
 import * as Send from "../../src/RealtimeModelSendEvent.js"
@@ -25,7 +26,7 @@ const frameOf = (event: RealtimeModelEvent): ServerFrame | undefined =>
 const connected = (speed: number) =>
   Effect.gen(function*() {
     const server = yield* RealtimeServer.make({ speed })
-    const model = yield* OpenAIRealtime.make()
+    const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
     const events = yield* Queue.unbounded<RealtimeModelEvent>()
     yield* Effect.forkScoped(Stream.runForEach(yield* model.subscribe, (event) => Queue.offer(events, event)))
     yield* model.connect({ url: server.url, initialSettings: { turnDetection: null } })

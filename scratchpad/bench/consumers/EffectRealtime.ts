@@ -4,6 +4,7 @@
  * (truncate at the playback position, cancel the response).
  */
 import { Effect, Redacted, Stream } from "effect"
+import * as NodeRealtimeWebSocket from "../../../src/NodeRealtimeWebSocket.js"
 import * as OpenAIRealtime from "../../../src/OpenAIRealtime.js"
 import { Interrupt } from "../../../src/RealtimeModelSendEvent.js"
 import { BenchError } from "../BenchError.js"
@@ -16,7 +17,7 @@ export const effectRealtime = (listeners: number): Consumer => ({
   listeners,
   connect: (endpoint, receivers) =>
     Effect.gen(function*() {
-      const model = yield* OpenAIRealtime.make()
+      const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       for (const receiver of receivers) {
         const events = yield* model.subscribe
         yield* Effect.forkScoped(Stream.runForEach(events, (event) => {

@@ -7,6 +7,7 @@
 import { Console, Effect, FileSystem, Option, Redacted, Ref, Result, Runtime, Schema } from "effect"
 import type { Scope } from "effect"
 import { dirname, resolve } from "node:path"
+import * as NodeRealtimeWebSocket from "../../NodeRealtimeWebSocket.js"
 import * as OpenAIRealtime from "../../OpenAIRealtime.js"
 import { resolveApiKey } from "../../RealtimeModel.js"
 import type { RealtimeModelConfig } from "../../RealtimeModel.js"
@@ -172,7 +173,7 @@ export const program = Effect.fn("cli.program")(function*(args: CliArgs) {
   const audio = Option.isSome(args.input) ? Option.some(yield* readInput(args.input.value)) : Option.none()
 
   const destination = yield* target(args)
-  const model = yield* OpenAIRealtime.make()
+  const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
   const played = yield* Ref.make<ReadonlyArray<Uint8Array>>([])
   const live = yield* Tally.make(model, Option.getOrUndefined(bargeInMs))
   const transcript = yield* Ref.make("")

@@ -1,7 +1,7 @@
 /**
  * Before a connection: where to connect and with which credentials, the WebSocket to dial (the
- * `ws` package in Node, which can send the `Authorization` header; the global `WebSocket` in
- * browsers, with sub-protocol auth), and why a dial failed, as a typed error.
+ * `RealtimeWebSocket` the application provided: one that sends the `Authorization` header, or one
+ * that offers the key as a sub-protocol, as browsers must), and why a dial failed, as a typed error.
  *
  * The API key stays `Redacted` until the moment it is handed to the WebSocket; no error, log line
  * or span built here contains it.
@@ -10,12 +10,12 @@
  */
 import { Duration, Effect, Redacted, Result, Schema } from "effect"
 import * as Socket from "effect/socket/Socket"
-import { WebSocket as NodeWebSocket } from "ws"
 import { RealtimeConnectError } from "../../RealtimeError.js"
 import type { ConnectFailure } from "../../RealtimeError.js"
 import { resolveApiKey } from "../../RealtimeModel.js"
 import type { RealtimeModelConfig } from "../../RealtimeModel.js"
 import { defaultModelName, RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
+import type { RealtimeWebSocketService } from "../../RealtimeWebSocket.js"
 
 /**
  * The endpoint used when the config gives no `url`.
@@ -24,23 +24,6 @@ import { defaultModelName, RealtimeSessionSettings } from "../../RealtimeSession
  * @category constants
  */
 export const defaultUrl = "wss://api.openai.com/v1/realtime"
-
-/**
- * Which WebSocket implementation dials: `ws` (headers) or the global `WebSocket` (sub-protocols).
- *
- * @since 0.1.0
- * @category models
- */
-export type Flavour = "node" | "browser"
-
-/**
- * The flavour asked for, else `node` where `process.versions.node` exists.
- *
- * @since 0.1.0
- * @category models
- */
-export const flavourOf = (requested: Flavour | undefined): Flavour =>
-  requested ?? (typeof process !== "undefined" && process.versions?.node !== undefined ? "node" : "browser")
 
 /**
  * Builds a connect error.
@@ -117,7 +100,6 @@ export const decodeSettings = (input: unknown): Effect.Effect<RealtimeSessionSet
 export interface Target {
   readonly url: URL
   readonly model: string
-  readonly flavour: Flavour
   readonly protocols: Array<string> | undefined
   readonly headers: Record<string, string> | undefined
 }
@@ -131,7 +113,7 @@ export interface Target {
 export const resolveTarget = (
   config: RealtimeModelConfig,
   settings: RealtimeSessionSettings,
-  requested: { readonly webSocket?: Flavour; readonly dangerouslyAllowApiKeyInBrowser?: boolean }
+  webSocket: Pick<RealtimeWebSocketService, "credentials" | "dangerouslyAllowApiKeyInBrowser">
 ): Effect.Effect<Target, RealtimeConnectError> =>
   Effect.gen(function*() {
     if (config.callId !== undefined && settings.modelName !== undefined) {
@@ -169,8 +151,7 @@ export const resolveTarget = (
         { url: displayUrl(url) }
       )
     }
-    const flavour = flavourOf(requested.webSocket)
-    if (flavour === "browser") {
+    if (webSocket.credentials === "protocols") {
       if (apiKey._tag === "None") {
         if (needsApiKey(url)) {
           return yield* connectError(
@@ -178,47 +159,46 @@ export const resolveTarget = (
             "the browser WebSocket authenticates with a key or client secret: pass apiKey"
           )
         }
-        return { url, model, flavour, protocols: ["realtime"], headers: undefined }
+        return { url, model, protocols: ["realtime"], headers: undefined }
       }
       const key = Redacted.value(apiKey.value)
-      if (!key.startsWith("ek_") && requested.dangerouslyAllowApiKeyInBrowser !== true) {
+      if (!key.startsWith("ek_") && !webSocket.dangerouslyAllowApiKeyInBrowser) {
         return yield* connectError(
           "InvalidConfig",
           "refusing to put a plain API key in a browser WebSocket, where the page can read it: mint an ephemeral client secret on your server, or set dangerouslyAllowApiKeyInBrowser"
         )
       }
-      return { url, model, flavour, protocols: ["realtime", `openai-insecure-api-key.${key}`], headers: undefined }
+      return { url, model, protocols: ["realtime", `openai-insecure-api-key.${key}`], headers: undefined }
     }
     const headers: Record<string, string> = {}
     if (apiKey._tag === "Some" && !hasAuthorization) headers["Authorization"] = `Bearer ${Redacted.value(apiKey.value)}`
     for (const [name, value] of userHeaders) headers[name] = Redacted.isRedacted(value) ? Redacted.value(value) : value
-    return { url, model, flavour, protocols: undefined, headers }
+    return { url, model, protocols: undefined, headers }
   })
 
-const construct = (target: Target): Socket.WebSocketLike =>
-  target.flavour === "browser"
-    ? new globalThis.WebSocket(target.url.toString(), target.protocols)
-    : new NodeWebSocket(
-      target.url.toString(),
-      target.protocols,
-      target.headers !== undefined ? { headers: target.headers } : {}
-    )
+/** Sub-protocols alone for a constructor that cannot send headers; headers (and any protocols) otherwise. */
+const construct = (webSocket: RealtimeWebSocketService, target: Target): Socket.WebSocketLike =>
+  target.headers === undefined || Object.keys(target.headers).length === 0
+    ? webSocket.construct(target.url.toString(), target.protocols)
+    : webSocket.construct(target.url.toString(), { protocols: target.protocols, headers: target.headers })
 
 /**
- * The socket of a target. Acquiring its reader dials and waits for the handshake (at most
- * `openTimeout`, on the Clock); releasing it closes the WebSocket.
+ * The socket of a target, over the application's `RealtimeWebSocket`. Acquiring its reader dials
+ * and waits for the handshake (at most `openTimeout`, on the Clock); releasing it closes the
+ * WebSocket.
  *
  * @since 0.1.0
  * @category handshake
  */
 export const socket = (
+  webSocket: RealtimeWebSocketService,
   target: Target,
   openTimeout: Duration.Input = Duration.seconds(10)
 ): Effect.Effect<Socket.Socket> =>
   Socket.fromWebSocket(
     Effect.acquireRelease(
       Effect.try({
-        try: () => construct(target),
+        try: () => construct(webSocket, target),
         catch: (cause) =>
           new Socket.SocketError({ reason: new Socket.SocketOpenError({ kind: "Unknown", cause: errorOf(cause) }) })
       }),
@@ -246,6 +226,8 @@ export const detailOf = (cause: unknown): string => {
   if (typeof cause === "object" && cause !== null) {
     if ("message" in cause && typeof cause.message === "string" && cause.message.length > 0) return cause.message
     if ("error" in cause) return detailOf(cause.error)
+    // a browser's WebSocket error event says nothing more, by design
+    if ("type" in cause && typeof cause.type === "string") return `a WebSocket "${cause.type}" event, with no detail`
   }
   return String(cause)
 }
