@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import { Effect, Option, Schema, SchemaIssue, SchemaTransformation } from "effect"
+import { fromWireName } from "./internal/protocol/audioFormat.js"
 
 /**
  * The canonical name of an audio format:
@@ -23,17 +24,6 @@ export const AudioFormat = Schema.Literals(["pcm16", "g711_ulaw", "g711_alaw"])
 export type AudioFormat = typeof AudioFormat.Type
 
 /**
- * The object form the GA Realtime protocol uses on the wire for an audio format.
- *
- * @since 0.1.0
- * @category models
- */
-export type WireAudioFormat =
-  | { readonly type: "audio/pcm"; readonly rate: 24000 }
-  | { readonly type: "audio/pcmu" }
-  | { readonly type: "audio/pcma" }
-
-/**
  * Any spelling of an audio format that {@link normalize} reads: a canonical name, another name
  * (`"pcm"`, `"audio/pcmu"`, …) or a wire object (`{ type: "audio/pcm", rate: 24000 }`). A
  * spelling `normalize` does not recognise is an unknown format.
@@ -43,7 +33,6 @@ export type WireAudioFormat =
  */
 export type AudioFormatSpelling =
   | AudioFormat
-  | WireAudioFormat
   | string
   | { readonly type: string; readonly rate?: number | undefined }
 
@@ -88,15 +77,18 @@ export const bytesForMs = (format: AudioFormat, ms: number): number =>
 const byName: Readonly<Record<string, AudioFormat>> = {
   "pcm16": "pcm16",
   "pcm": "pcm16",
-  "audio/pcm": "pcm16",
   "g711_ulaw": "g711_ulaw",
   "ulaw": "g711_ulaw",
   "pcmu": "g711_ulaw",
-  "audio/pcmu": "g711_ulaw",
   "g711_alaw": "g711_alaw",
   "alaw": "g711_alaw",
-  "pcma": "g711_alaw",
-  "audio/pcma": "g711_alaw"
+  "pcma": "g711_alaw"
+}
+
+/** A name of the library's own, or the protocol's MIME name (`audio/pcmu`, …). */
+const byAnyName = (name: string): AudioFormat | undefined => {
+  const key = name.trim().toLowerCase()
+  return (Object.hasOwn(byName, key) ? byName[key] : undefined) ?? fromWireName(key)
 }
 
 /**
@@ -110,10 +102,10 @@ const byName: Readonly<Record<string, AudioFormat>> = {
  */
 export const normalize = (input: unknown): Option.Option<AudioFormat> => {
   if (typeof input === "string") {
-    return Option.fromNullishOr(byName[input.trim().toLowerCase()])
+    return Option.fromNullishOr(byAnyName(input))
   }
   if (typeof input === "object" && input !== null && "type" in input && typeof input.type === "string") {
-    const format = byName[input.type.trim().toLowerCase()]
+    const format = byAnyName(input.type)
     if (format === "pcm16" && "rate" in input && input.rate !== undefined && input.rate !== 24_000) {
       return Option.none()
     }
@@ -133,23 +125,6 @@ export const resolve = (format: AudioFormatSpelling | null | undefined): AudioFo
   format === "pcm16" || format === "g711_ulaw" || format === "g711_alaw"
     ? format
     : Option.getOrNull(normalize(format))
-
-/**
- * The GA wire object for a format.
- *
- * @since 0.1.0
- * @category converting
- */
-export const toWire = (format: AudioFormat): WireAudioFormat => {
-  switch (format) {
-    case "pcm16":
-      return { type: "audio/pcm", rate: 24000 }
-    case "g711_ulaw":
-      return { type: "audio/pcmu" }
-    case "g711_alaw":
-      return { type: "audio/pcma" }
-  }
-}
 
 /**
  * A Schema that accepts every spelling {@link normalize} understands and decodes it to the

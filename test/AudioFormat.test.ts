@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Option, Result, Schema } from "effect"
 import * as AudioFormat from "../src/AudioFormat.js"
+import { audioFormatToWire } from "../src/internal/protocol/audioFormat.js"
 
 describe("AudioFormat", () => {
   it.each(
@@ -28,7 +29,9 @@ describe("AudioFormat", () => {
       [{ type: "audio/pcm", rate: 16000 }],
       [42],
       [null],
-      [{ rate: 24000 }]
+      [{ rate: 24000 }],
+      ["constructor"],
+      [{ type: "__proto__" }]
     ] as const
   )("rejects %j", (input) => {
     expect(AudioFormat.normalize(input)).toEqual(Option.none())
@@ -64,9 +67,9 @@ describe("AudioFormat", () => {
     expect(AudioFormat.bytesForMs("pcm16", 0.03)).toBe(0)
   })
 
-  it("gives the GA wire objects", () => {
-    expect(AudioFormat.toWire("pcm16")).toEqual({ type: "audio/pcm", rate: 24000 })
-    expect(AudioFormat.toWire("g711_ulaw")).toEqual({ type: "audio/pcmu" })
-    expect(AudioFormat.toWire("g711_alaw")).toEqual({ type: "audio/pcma" })
+  it("gives the GA wire objects (the protocol module spells them)", () => {
+    expect(audioFormatToWire("pcm16")).toEqual({ type: "audio/pcm", rate: 24000 })
+    expect(audioFormatToWire("g711_ulaw")).toEqual({ type: "audio/pcmu" })
+    expect(audioFormatToWire("g711_alaw")).toEqual({ type: "audio/pcma" })
   })
 })

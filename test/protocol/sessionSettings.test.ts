@@ -1,7 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Redacted, Schema } from "effect"
 import { decodeServerFrame } from "../../src/internal/protocol/serverEvents.js"
-import { sessionToWire, settingsByWirePath } from "../../src/internal/protocol/session.js"
+import {
+  sessionToWire,
+  sessionUpdate as sessionUpdateFrame,
+  settingsByWirePath
+} from "../../src/internal/protocol/session.js"
 import * as Settings from "../../src/RealtimeSessionSettings.js"
 import { clientFrameErrors, corpus } from "../support/protocolCorpus.js"
 
@@ -219,7 +223,7 @@ const fullySet: ReadonlyArray<Settings.RealtimeSessionSettings> = [
   }
 ]
 
-const frames = fullySet.map((settings) => ({ type: "session.update", session: sessionToWire(settings, true) }))
+const frames = fullySet.map((settings) => sessionUpdateFrame(settings, true))
 
 describe("session settings cover the protocol's realtime session", () => {
   it("finds the session's property paths in the corpus", () => {
@@ -248,7 +252,7 @@ describe("session settings cover the protocol's realtime session", () => {
       const input = withEnum[path]?.(String(value))
       const decoded = Schema.decodeUnknownResult(Settings.RealtimeSessionSettings)(input)
       if (decoded._tag === "Failure") return [`${path}=${String(value)}: ${decoded.failure.message}`]
-      const frame = { type: "session.update", session: sessionToWire(decoded.success, false) }
+      const frame = sessionUpdateFrame(decoded.success, false)
       const errors = clientFrameErrors(frame)
       if (errors.length > 0) return [`${path}=${String(value)}: ${errors.join(", ")}`]
       return valuesAt(frame.session, path).includes(value) ? [] : [`${path}=${String(value)}: not on the wire`]

@@ -6,6 +6,7 @@
  */
 import { Result, Schema } from "effect"
 import { Item, opt, Session } from "./wire.js"
+import type { FunctionCallItem, FunctionCallOutputItem, MessageItem } from "./wire.js"
 
 const event = <Type extends string, Fields extends Schema.Struct.Fields>(type: Type, fields: Fields) =>
   Schema.Struct({ type: Schema.Literal(type), event_id: Schema.optional(Schema.String), ...fields })
@@ -18,12 +19,26 @@ const event = <Type extends string, Fields extends Schema.Struct.Fields>(type: T
  */
 export const SessionUpdate = event("session.update", { session: Session })
 /**
+ * `session.update` as JSON.
+ *
+ * @since 0.2.0
+ * @category client events
+ */
+export type SessionUpdate = typeof SessionUpdate.Encoded
+/**
  * `input_audio_buffer.append`: base64 audio for the input buffer.
  *
  * @since 0.1.0
  * @category client events
  */
 export const InputAudioBufferAppend = event("input_audio_buffer.append", { audio: Schema.String })
+/**
+ * `input_audio_buffer.append` as JSON.
+ *
+ * @since 0.2.0
+ * @category client events
+ */
+export type InputAudioBufferAppend = typeof InputAudioBufferAppend.Encoded
 /**
  * `input_audio_buffer.commit`: the input buffer becomes a user message.
  *
@@ -32,6 +47,13 @@ export const InputAudioBufferAppend = event("input_audio_buffer.append", { audio
  */
 export const InputAudioBufferCommit = event("input_audio_buffer.commit", {})
 /**
+ * `input_audio_buffer.commit` as JSON.
+ *
+ * @since 0.2.0
+ * @category client events
+ */
+export type InputAudioBufferCommit = typeof InputAudioBufferCommit.Encoded
+/**
  * `input_audio_buffer.clear`: drop the input buffer.
  *
  * @since 0.1.0
@@ -39,12 +61,26 @@ export const InputAudioBufferCommit = event("input_audio_buffer.commit", {})
  */
 export const InputAudioBufferClear = event("input_audio_buffer.clear", {})
 /**
+ * `input_audio_buffer.clear` as JSON.
+ *
+ * @since 0.2.0
+ * @category client events
+ */
+export type InputAudioBufferClear = typeof InputAudioBufferClear.Encoded
+/**
  * `output_audio_buffer.clear`: stop the output audio (WebRTC/SIP).
  *
  * @since 0.1.0
  * @category client events
  */
 export const OutputAudioBufferClear = event("output_audio_buffer.clear", {})
+/**
+ * `output_audio_buffer.clear` as JSON.
+ *
+ * @since 0.2.0
+ * @category client events
+ */
+export type OutputAudioBufferClear = typeof OutputAudioBufferClear.Encoded
 /**
  * `conversation.item.create`: add an item to the conversation.
  *
@@ -56,6 +92,26 @@ export const ConversationItemCreate = event("conversation.item.create", {
   item: Item
 })
 /**
+ * An item a client creates, as JSON: a message, a function call or a function call's output.
+ * (The Schema lets items of other kinds through, as a server must.)
+ *
+ * @since 0.2.0
+ * @category client events
+ */
+export type ClientItem =
+  | typeof MessageItem.Encoded
+  | typeof FunctionCallItem.Encoded
+  | typeof FunctionCallOutputItem.Encoded
+/**
+ * `conversation.item.create` as JSON, with an item of a kind a client creates.
+ *
+ * @since 0.2.0
+ * @category client events
+ */
+export type ConversationItemCreate = Omit<typeof ConversationItemCreate.Encoded, "item"> & {
+  readonly item: ClientItem
+}
+/**
  * `conversation.item.delete`: remove an item.
  *
  * @since 0.1.0
@@ -63,12 +119,26 @@ export const ConversationItemCreate = event("conversation.item.create", {
  */
 export const ConversationItemDelete = event("conversation.item.delete", { item_id: Schema.String })
 /**
+ * `conversation.item.delete` as JSON.
+ *
+ * @since 0.2.0
+ * @category client events
+ */
+export type ConversationItemDelete = typeof ConversationItemDelete.Encoded
+/**
  * `conversation.item.retrieve`: ask for an item as the server has it.
  *
  * @since 0.1.0
  * @category client events
  */
 export const ConversationItemRetrieve = event("conversation.item.retrieve", { item_id: Schema.String })
+/**
+ * `conversation.item.retrieve` as JSON.
+ *
+ * @since 0.2.0
+ * @category client events
+ */
+export type ConversationItemRetrieve = typeof ConversationItemRetrieve.Encoded
 /**
  * `conversation.item.truncate`: cut an assistant audio item at what was heard.
  *
@@ -81,6 +151,13 @@ export const ConversationItemTruncate = event("conversation.item.truncate", {
   audio_end_ms: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 })
 /**
+ * `conversation.item.truncate` as JSON.
+ *
+ * @since 0.2.0
+ * @category client events
+ */
+export type ConversationItemTruncate = typeof ConversationItemTruncate.Encoded
+/**
  * `response.create`: ask for a response.
  *
  * @since 0.1.0
@@ -90,6 +167,13 @@ export const ResponseCreate = event("response.create", {
   response: Schema.optional(Schema.Record(Schema.String, Schema.Unknown))
 })
 /**
+ * `response.create` as JSON.
+ *
+ * @since 0.2.0
+ * @category client events
+ */
+export type ResponseCreate = typeof ResponseCreate.Encoded
+/**
  * `response.cancel`: cancel a response in flight.
  *
  * @since 0.1.0
@@ -97,6 +181,13 @@ export const ResponseCreate = event("response.create", {
  */
 export const ResponseCancel = event("response.cancel", { response_id: Schema.optional(Schema.String) })
 
+/**
+ * `response.cancel` as JSON.
+ *
+ * @since 0.2.0
+ * @category client events
+ */
+export type ResponseCancel = typeof ResponseCancel.Encoded
 /**
  * Every client event, discriminated by `type`.
  *
@@ -117,12 +208,24 @@ export const ClientEvent = Schema.Union([
   ResponseCancel
 ])
 /**
- * A client event as JSON.
+ * A client event as JSON: what a client builds and sends. A value of this type has the fields
+ * and values the protocol names, so a misspelt field is a compile error.
  *
  * @since 0.1.0
  * @category client events
  */
-export type ClientEvent = typeof ClientEvent.Encoded
+export type ClientEvent =
+  | SessionUpdate
+  | InputAudioBufferAppend
+  | InputAudioBufferCommit
+  | InputAudioBufferClear
+  | OutputAudioBufferClear
+  | ConversationItemCreate
+  | ConversationItemDelete
+  | ConversationItemRetrieve
+  | ConversationItemTruncate
+  | ResponseCreate
+  | ResponseCancel
 
 /**
  * Why a client frame was refused: what an `invalid_request_error` answer needs.

@@ -1,14 +1,18 @@
 /**
  * Session settings → the GA `session` object of `session.update` (and of a SIP call's accept):
- * camelCase in the domain, the protocol's exact spelling on the wire. {@link settingsByWirePath}
- * names, for every property path of the protocol's realtime session, the setting that produces it.
+ * camelCase in the domain, the protocol's exact spelling on the wire, built as the session
+ * Schema's encoded type so a misspelt field does not compile. {@link sessionUpdate} is the one
+ * place a `session.update` frame is built. {@link settingsByWirePath} names, for every property
+ * path of the protocol's realtime session, the setting that produces it.
  *
  * @since 0.2.0
  */
 import { Redacted } from "effect"
-import * as AudioFormat from "../../AudioFormat.js"
 import type * as Settings from "../../RealtimeSessionSettings.js"
 import { defaultModelName } from "../../RealtimeSessionSettings.js"
+import { audioFormatToWire } from "./audioFormat.js"
+import type { SessionUpdate } from "./clientEvents.js"
+import type * as Wire from "./wire.js"
 
 /**
  * The defaults the library uses where the user's settings say nothing.
@@ -22,16 +26,35 @@ export const defaults = {
   turnDetection: { type: "semantic_vad", create_response: true, interrupt_response: true }
 } as const
 
-type Json = Record<string, unknown>
+/**
+ * The `session` object of `session.update` as JSON.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type SessionJson = typeof Wire.Session.Encoded
+type Audio = NonNullable<SessionJson["audio"]>
+type AudioInput = NonNullable<Audio["input"]>
+type AudioOutput = NonNullable<Audio["output"]>
+type TurnDetectionJson = typeof Wire.TurnDetection.Encoded
+type ToolFilterJson = NonNullable<
+  Extract<typeof Wire.McpTool.Encoded["allowed_tools"], { readonly read_only?: unknown }>
+>
+type PromptJson = NonNullable<SessionJson["prompt"]>
+type TracingJson = NonNullable<SessionJson["tracing"]>
+type Variant<Union, Type extends string> = Extract<Union, { readonly type: Type }>
 
-/** The entries whose value is defined, under their wire names. */
-const present = (entries: ReadonlyArray<readonly [string, unknown]>): Json => {
-  const out: Json = {}
-  for (const [key, value] of entries) if (value !== undefined) out[key] = value
-  return out
+/** The fields of `T`, where an optional one may be `undefined` (and is then left out). */
+type Fields<T> = { readonly [K in keyof T]: T[K] | ({} extends Pick<T, K> ? undefined : never) }
+
+/** A `T` made of the fields whose value is defined. */
+const defined = <T extends object>(fields: Fields<T>): T => {
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined) out[key] = value
+  return out as T
 }
 
-const nonEmpty = (json: Json): Json | undefined => Object.keys(json).length > 0 ? json : undefined
+const nonEmpty = <T extends object>(json: T): T | undefined => Object.keys(json).length > 0 ? json : undefined
 
 /**
  * Turn detection on the wire.
@@ -39,138 +62,146 @@ const nonEmpty = (json: Json): Json | undefined => Object.keys(json).length > 0 
  * @since 0.1.0
  * @category to the wire
  */
-export const turnDetectionToWire = (turn: Settings.TurnDetection): Json =>
+export const turnDetectionToWire = (turn: Settings.TurnDetection): TurnDetectionJson =>
   turn.type === "server_vad"
-    ? present([
-      ["type", "server_vad"],
-      ["threshold", turn.threshold],
-      ["prefix_padding_ms", turn.prefixPaddingMs],
-      ["silence_duration_ms", turn.silenceDurationMs],
-      ["idle_timeout_ms", turn.idleTimeoutMs],
-      ["create_response", turn.createResponse],
-      ["interrupt_response", turn.interruptResponse]
-    ])
-    : present([
-      ["type", "semantic_vad"],
-      ["eagerness", turn.eagerness],
-      ["create_response", turn.createResponse],
-      ["interrupt_response", turn.interruptResponse]
-    ])
+    ? defined<typeof Wire.ServerVad.Encoded>({
+      type: "server_vad",
+      threshold: turn.threshold,
+      prefix_padding_ms: turn.prefixPaddingMs,
+      silence_duration_ms: turn.silenceDurationMs,
+      idle_timeout_ms: turn.idleTimeoutMs,
+      create_response: turn.createResponse,
+      interrupt_response: turn.interruptResponse
+    })
+    : defined<typeof Wire.SemanticVad.Encoded>({
+      type: "semantic_vad",
+      eagerness: turn.eagerness,
+      create_response: turn.createResponse,
+      interrupt_response: turn.interruptResponse
+    })
 
-type Transcription = typeof Settings.InputAudioTranscription.Type
+const transcriptionToWire = (
+  transcription: typeof Settings.InputAudioTranscription.Type
+): typeof Wire.Transcription.Encoded =>
+  defined<typeof Wire.Transcription.Encoded>({
+    model: transcription.model ?? defaults.transcriptionModel,
+    language: transcription.language,
+    languages: transcription.languages,
+    keywords: transcription.keywords,
+    prompt: transcription.prompt,
+    delay: transcription.delay
+  })
 
-const transcriptionToWire = (transcription: Transcription): Json =>
-  present([
-    ["model", transcription.model ?? defaults.transcriptionModel],
-    ["language", transcription.language],
-    ["languages", transcription.languages],
-    ["keywords", transcription.keywords],
-    ["prompt", transcription.prompt],
-    ["delay", transcription.delay]
-  ])
-
-const filterToWire = (filter: typeof Settings.McpToolFilter.Type): Json =>
-  present([["tool_names", filter.toolNames], ["read_only", filter.readOnly]])
+const filterToWire = (filter: typeof Settings.McpToolFilter.Type): ToolFilterJson =>
+  defined<ToolFilterJson>({ tool_names: filter.toolNames, read_only: filter.readOnly })
 
 const isToolNames = (
   allowed: ReadonlyArray<string> | typeof Settings.McpToolFilter.Type
 ): allowed is ReadonlyArray<string> => Array.isArray(allowed)
 
-const approvalToWire = (approval: typeof Settings.McpRequireApproval.Type): Json | string =>
-  typeof approval === "string" ? approval : present([
-    ["always", approval.always === undefined ? undefined : filterToWire(approval.always)],
-    ["never", approval.never === undefined ? undefined : filterToWire(approval.never)]
-  ])
+const approvalToWire = (
+  approval: typeof Settings.McpRequireApproval.Type
+): NonNullable<typeof Wire.McpTool.Encoded["require_approval"]> =>
+  typeof approval === "string" ? approval : defined<{
+    readonly always?: ToolFilterJson
+    readonly never?: ToolFilterJson
+  }>({
+    always: approval.always === undefined ? undefined : filterToWire(approval.always),
+    never: approval.never === undefined ? undefined : filterToWire(approval.never)
+  })
 
-const mcpToolToWire = (tool: Settings.McpTool): Json =>
-  present([
-    ["type", "mcp"],
-    ["server_label", tool.serverLabel],
-    ["server_url", tool.serverUrl],
-    ["connector_id", tool.connectorId],
-    ["tunnel_id", tool.tunnelId],
-    ["authorization", tool.authorization === undefined ? undefined : Redacted.value(tool.authorization)],
-    ["server_description", tool.serverDescription],
-    ["headers", tool.headers],
-    [
-      "allowed_tools",
-      tool.allowedTools == null || isToolNames(tool.allowedTools) ? tool.allowedTools : filterToWire(tool.allowedTools)
-    ],
-    ["allowed_callers", tool.allowedCallers],
-    ["require_approval", tool.requireApproval == null ? tool.requireApproval : approvalToWire(tool.requireApproval)],
-    ["defer_loading", tool.deferLoading]
-  ])
+const mcpToolToWire = (tool: Settings.McpTool): typeof Wire.McpTool.Encoded =>
+  defined<typeof Wire.McpTool.Encoded>({
+    type: "mcp",
+    server_label: tool.serverLabel,
+    server_url: tool.serverUrl,
+    connector_id: tool.connectorId,
+    tunnel_id: tool.tunnelId,
+    authorization: tool.authorization === undefined ? undefined : Redacted.value(tool.authorization),
+    server_description: tool.serverDescription,
+    headers: tool.headers,
+    allowed_tools: tool.allowedTools == null || isToolNames(tool.allowedTools)
+      ? tool.allowedTools
+      : filterToWire(tool.allowedTools),
+    allowed_callers: tool.allowedCallers,
+    require_approval: tool.requireApproval == null ? tool.requireApproval : approvalToWire(tool.requireApproval),
+    defer_loading: tool.deferLoading
+  })
 
-const toolToWire = (tool: Settings.Tool): Json =>
-  tool.type === "mcp" ? mcpToolToWire(tool) : present([
-    ["type", "function"],
-    ["name", tool.name],
-    ["description", tool.description],
-    ["parameters", tool.parameters ?? { type: "object", properties: {} }]
-  ])
+const toolToWire = (tool: Settings.Tool): typeof Wire.Tool.Encoded =>
+  tool.type === "mcp" ? mcpToolToWire(tool) : defined<typeof Wire.FunctionTool.Encoded>({
+    type: "function",
+    name: tool.name,
+    description: tool.description,
+    parameters: tool.parameters ?? { type: "object", properties: {} }
+  })
 
-const toolChoiceToWire = (choice: typeof Settings.ToolChoice.Type): Json | string =>
+const toolChoiceToWire = (choice: typeof Settings.ToolChoice.Type): typeof Wire.ToolChoice.Encoded =>
   typeof choice === "string" || choice.type === "function"
     ? choice
-    : present([["type", "mcp"], ["server_label", choice.serverLabel], ["name", choice.name]])
+    : defined<Variant<typeof Wire.ToolChoice.Encoded, "mcp">>({
+      type: "mcp",
+      server_label: choice.serverLabel,
+      name: choice.name
+    })
 
-const truncationToWire = (truncation: typeof Settings.Truncation.Type): Json | string =>
-  typeof truncation === "string" ? truncation : present([
-    ["type", "retention_ratio"],
-    ["retention_ratio", truncation.retentionRatio],
-    [
-      "token_limits",
-      truncation.tokenLimits === undefined
-        ? undefined
-        : present([["post_instructions", truncation.tokenLimits.postInstructions]])
-    ]
-  ])
+const truncationToWire = (truncation: typeof Settings.Truncation.Type): typeof Wire.Truncation.Encoded =>
+  typeof truncation === "string" ? truncation : defined<Variant<typeof Wire.Truncation.Encoded, "retention_ratio">>({
+    type: "retention_ratio",
+    retention_ratio: truncation.retentionRatio,
+    token_limits: truncation.tokenLimits === undefined
+      ? undefined
+      : defined<{ readonly post_instructions?: number }>({ post_instructions: truncation.tokenLimits.postInstructions })
+  })
 
-const tracingToWire = (tracing: typeof Settings.Tracing.Type | null): Json | string | null =>
-  tracing === null || tracing === "auto" ? tracing : present([
-    ["workflow_name", tracing.workflowName],
-    ["group_id", tracing.groupId],
-    ["metadata", tracing.metadata]
-  ])
+const tracingToWire = (tracing: typeof Settings.Tracing.Type | null): TracingJson | null =>
+  tracing === null || tracing === "auto" ? tracing : defined<Exclude<TracingJson, string>>({
+    workflow_name: tracing.workflowName,
+    group_id: tracing.groupId,
+    metadata: tracing.metadata
+  })
 
-const variableToWire = (variable: Settings.PromptVariable): Json | string => {
+type PromptVariableJson = typeof Wire.PromptVariable.Encoded
+
+const variableToWire = (variable: Settings.PromptVariable): PromptVariableJson => {
   if (typeof variable === "string") return variable
-  const breakpoint = ["prompt_cache_breakpoint", variable.promptCacheBreakpoint] as const
+  const prompt_cache_breakpoint = variable.promptCacheBreakpoint
   switch (variable.type) {
     case "input_text":
-      return present([["type", "input_text"], ["text", variable.text], breakpoint])
+      return defined<Variant<PromptVariableJson, "input_text">>({
+        type: "input_text",
+        text: variable.text,
+        prompt_cache_breakpoint
+      })
     case "input_image":
-      return present([
-        ["type", "input_image"],
-        ["image_url", variable.imageUrl],
-        ["file_id", variable.fileId],
-        ["detail", variable.detail],
-        breakpoint
-      ])
+      return defined<Variant<PromptVariableJson, "input_image">>({
+        type: "input_image",
+        image_url: variable.imageUrl,
+        file_id: variable.fileId,
+        detail: variable.detail,
+        prompt_cache_breakpoint
+      })
     case "input_file":
-      return present([
-        ["type", "input_file"],
-        ["file_id", variable.fileId],
-        ["filename", variable.filename],
-        ["file_data", variable.fileData],
-        ["file_url", variable.fileUrl],
-        ["detail", variable.detail],
-        breakpoint
-      ])
+      return defined<Variant<PromptVariableJson, "input_file">>({
+        type: "input_file",
+        file_id: variable.fileId,
+        filename: variable.filename,
+        file_data: variable.fileData,
+        file_url: variable.fileUrl,
+        detail: variable.detail,
+        prompt_cache_breakpoint
+      })
   }
 }
 
-const promptToWire = (prompt: typeof Settings.Prompt.Type): Json =>
-  present([
-    ["id", prompt.id],
-    ["version", prompt.version],
-    [
-      "variables",
-      prompt.variables == null
-        ? prompt.variables
-        : Object.fromEntries(Object.entries(prompt.variables).map(([name, value]) => [name, variableToWire(value)]))
-    ]
-  ])
+const promptToWire = (prompt: typeof Settings.Prompt.Type): PromptJson =>
+  defined<PromptJson>({
+    id: prompt.id,
+    version: prompt.version,
+    variables: prompt.variables == null
+      ? prompt.variables
+      : Object.fromEntries(Object.entries(prompt.variables).map(([name, value]) => [name, variableToWire(value)]))
+  })
 
 /**
  * The GA `session` object for `session.update`. With `withDefaults` (the initial update) every
@@ -179,53 +210,59 @@ const promptToWire = (prompt: typeof Settings.Prompt.Type): Json =>
  * @since 0.1.0
  * @category to the wire
  */
-export const sessionToWire = (settings: Settings.RealtimeSessionSettings, withDefaults: boolean): Json => {
+export const sessionToWire = (settings: Settings.RealtimeSessionSettings, withDefaults: boolean): SessionJson => {
   const inputFormat = settings.inputAudioFormat ?? (withDefaults ? "pcm16" : undefined)
   const outputFormat = settings.outputAudioFormat ?? (withDefaults ? "pcm16" : undefined)
   const transcription = settings.inputAudioTranscription
   const turn = settings.turnDetection
-  const input = nonEmpty(present([
-    ["format", inputFormat === undefined ? undefined : AudioFormat.toWire(inputFormat)],
-    [
-      "transcription",
-      transcription === undefined
-        ? (withDefaults ? { model: defaults.transcriptionModel } : undefined)
-        : transcription === null
-        ? null
-        : transcriptionToWire(transcription)
-    ],
-    ["noise_reduction", settings.inputAudioNoiseReduction],
-    [
-      "turn_detection",
-      turn === undefined
-        ? (withDefaults ? defaults.turnDetection : undefined)
-        : turn === null
-        ? null
-        : turnDetectionToWire(turn)
-    ]
-  ]))
-  const output = nonEmpty(present([
-    ["format", outputFormat === undefined ? undefined : AudioFormat.toWire(outputFormat)],
-    ["voice", settings.voice ?? (withDefaults ? defaults.voice : undefined)],
-    ["speed", settings.speed]
-  ]))
-  return present([
-    ["type", "realtime"],
-    ["model", withDefaults || settings.modelName !== undefined ? settings.modelName ?? defaultModelName : undefined],
-    ["output_modalities", settings.outputModalities ?? (withDefaults ? ["audio"] : undefined)],
-    ["instructions", settings.instructions],
-    ["audio", nonEmpty(present([["input", input], ["output", output]]))],
-    ["include", settings.include],
-    ["tools", settings.tools?.map(toolToWire)],
-    ["tool_choice", settings.toolChoice === undefined ? undefined : toolChoiceToWire(settings.toolChoice)],
-    ["parallel_tool_calls", settings.parallelToolCalls],
-    ["tracing", settings.tracing === undefined ? undefined : tracingToWire(settings.tracing)],
-    ["max_output_tokens", settings.maxOutputTokens],
-    ["truncation", settings.truncation === undefined ? undefined : truncationToWire(settings.truncation)],
-    ["prompt", settings.prompt === undefined ? undefined : promptToWire(settings.prompt)],
-    ["reasoning", settings.reasoning]
-  ])
+  const input = nonEmpty(defined<AudioInput>({
+    format: inputFormat === undefined ? undefined : audioFormatToWire(inputFormat),
+    transcription: transcription === undefined
+      ? (withDefaults ? { model: defaults.transcriptionModel } : undefined)
+      : transcription === null
+      ? null
+      : transcriptionToWire(transcription),
+    noise_reduction: settings.inputAudioNoiseReduction,
+    turn_detection: turn === undefined
+      ? (withDefaults ? defaults.turnDetection : undefined)
+      : turn === null
+      ? null
+      : turnDetectionToWire(turn)
+  }))
+  const output = nonEmpty(defined<AudioOutput>({
+    format: outputFormat === undefined ? undefined : audioFormatToWire(outputFormat),
+    voice: settings.voice ?? (withDefaults ? defaults.voice : undefined),
+    speed: settings.speed
+  }))
+  return defined<SessionJson>({
+    type: "realtime",
+    model: withDefaults || settings.modelName !== undefined ? settings.modelName ?? defaultModelName : undefined,
+    output_modalities: settings.outputModalities ?? (withDefaults ? ["audio"] : undefined),
+    instructions: settings.instructions,
+    audio: nonEmpty(defined<Audio>({ input, output })),
+    include: settings.include,
+    tools: settings.tools?.map(toolToWire),
+    tool_choice: settings.toolChoice === undefined ? undefined : toolChoiceToWire(settings.toolChoice),
+    parallel_tool_calls: settings.parallelToolCalls,
+    tracing: settings.tracing === undefined ? undefined : tracingToWire(settings.tracing),
+    max_output_tokens: settings.maxOutputTokens,
+    truncation: settings.truncation === undefined ? undefined : truncationToWire(settings.truncation),
+    prompt: settings.prompt === undefined ? undefined : promptToWire(settings.prompt),
+    reasoning: settings.reasoning
+  })
 }
+
+/**
+ * The one `session.update` frame the library writes: the initial one (`withDefaults`) at connect
+ * and every later update.
+ *
+ * @since 0.2.0
+ * @category to the wire
+ */
+export const sessionUpdate = (settings: Settings.RealtimeSessionSettings, withDefaults: boolean): SessionUpdate => ({
+  type: "session.update",
+  session: sessionToWire(settings, withDefaults)
+})
 
 /**
  * For every property path of the protocol's realtime session (`a.b`, `[]` for array items, `*`

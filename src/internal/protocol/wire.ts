@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
+import { WireAudioFormat } from "./audioFormat.js"
 
 /**
  * An optional field that a server may also send as `null`.
@@ -17,17 +18,6 @@ export const opt = <S extends Schema.Constraint>(schema: S) => Schema.optional(S
 
 /** The other keys of an open JSON object, kept as they are. */
 const rest = [Schema.Record(Schema.String, Schema.Unknown)] as const
-
-/**
- * An audio format object: `{ type: "audio/pcm", rate: 24000 }`, `{ type: "audio/pcmu" }`, `{ type: "audio/pcma" }`.
- *
- * @since 0.1.0
- * @category session
- */
-export const WireAudioFormat = Schema.Struct({
-  type: Schema.Literals(["audio/pcm", "audio/pcmu", "audio/pcma"]),
-  rate: opt(Schema.Number)
-})
 
 /**
  * Server voice activity detection: turns end after a silence.
@@ -82,7 +72,10 @@ export type TurnDetection = typeof TurnDetection.Type
 export const Transcription = Schema.Struct({
   model: opt(Schema.String),
   language: opt(Schema.String),
-  prompt: opt(Schema.String)
+  languages: opt(Schema.Array(Schema.String)),
+  keywords: opt(Schema.Array(Schema.String)),
+  prompt: opt(Schema.String),
+  delay: opt(Schema.Literals(["minimal", "low", "medium", "high", "xhigh"]))
 })
 
 /**
@@ -98,13 +91,99 @@ export const FunctionTool = Schema.Struct({
   parameters: opt(Schema.Record(Schema.String, Schema.Unknown))
 })
 
+const ToolFilter = Schema.Struct({ tool_names: opt(Schema.Array(Schema.String)), read_only: opt(Schema.Boolean) })
+
 /**
- * Tools of other kinds (MCP, …) pass through untouched.
+ * An MCP server's tools.
+ *
+ * @since 0.2.0
+ * @category session
+ */
+export const McpTool = Schema.Struct({
+  type: Schema.Literal("mcp"),
+  server_label: Schema.String,
+  server_url: opt(Schema.String),
+  connector_id: opt(Schema.String),
+  tunnel_id: opt(Schema.String),
+  authorization: opt(Schema.String),
+  server_description: opt(Schema.String),
+  headers: opt(Schema.Record(Schema.String, Schema.String)),
+  allowed_tools: opt(Schema.Union([Schema.Array(Schema.String), ToolFilter])),
+  allowed_callers: opt(Schema.Array(Schema.Literals(["direct", "programmatic"]))),
+  require_approval: opt(Schema.Union([
+    Schema.Literals(["always", "never"]),
+    Schema.Struct({ always: opt(ToolFilter), never: opt(ToolFilter) })
+  ])),
+  defer_loading: opt(Schema.Boolean)
+})
+
+/**
+ * A tool: a function, an MCP server, or another kind passed through untouched.
  *
  * @since 0.1.0
  * @category session
  */
-export const Tool = Schema.Union([FunctionTool, Schema.StructWithRest(Schema.Struct({ type: Schema.String }), rest)])
+export const Tool = Schema.Union([
+  FunctionTool,
+  McpTool,
+  Schema.StructWithRest(Schema.Struct({ type: Schema.String }), rest)
+])
+
+/**
+ * Which tool the model must use: a mode, a function, or an MCP server's tool.
+ *
+ * @since 0.2.0
+ * @category session
+ */
+export const ToolChoice = Schema.Union([
+  Schema.Literals(["none", "auto", "required"]),
+  Schema.Struct({ type: Schema.Literal("function"), name: Schema.String }),
+  Schema.Struct({ type: Schema.Literal("mcp"), server_label: Schema.String, name: opt(Schema.String) })
+])
+
+/**
+ * How the server truncates a long conversation.
+ *
+ * @since 0.2.0
+ * @category session
+ */
+export const Truncation = Schema.Union([
+  Schema.Literals(["auto", "disabled"]),
+  Schema.Struct({
+    type: Schema.Literal("retention_ratio"),
+    retention_ratio: Schema.Number,
+    token_limits: opt(Schema.Struct({ post_instructions: opt(Schema.Number) }))
+  })
+])
+
+const breakpoint = opt(Schema.Struct({ mode: Schema.Literal("explicit") }))
+
+/**
+ * A variable of a stored prompt: a string, or a text, image or file input.
+ *
+ * @since 0.2.0
+ * @category session
+ */
+export const PromptVariable = Schema.Union([
+  Schema.String,
+  Schema.Struct({ type: Schema.Literal("input_text"), text: Schema.String, prompt_cache_breakpoint: breakpoint }),
+  Schema.Struct({
+    type: Schema.Literal("input_image"),
+    image_url: opt(Schema.String),
+    file_id: opt(Schema.String),
+    detail: Schema.Literals(["low", "high", "auto", "original"]),
+    prompt_cache_breakpoint: breakpoint
+  }),
+  Schema.Struct({
+    type: Schema.Literal("input_file"),
+    file_id: opt(Schema.String),
+    filename: opt(Schema.String),
+    file_data: opt(Schema.String),
+    file_url: opt(Schema.String),
+    detail: opt(Schema.Literals(["auto", "low", "high"])),
+    prompt_cache_breakpoint: breakpoint
+  })
+])
 
 /**
  * The session object of `session.update`, `session.created` and `session.updated`.
@@ -134,15 +213,21 @@ export const Session = Schema.Struct({
   })),
   tools: opt(Schema.Array(Tool)),
   tool_choice: opt(Schema.Union([
+    ToolChoice,
     Schema.String,
     Schema.StructWithRest(Schema.Struct({ type: Schema.String, name: opt(Schema.String) }), rest)
   ])),
+  parallel_tool_calls: opt(Schema.Boolean),
   tracing: opt(Schema.Union([
     Schema.Literal("auto"),
     Schema.Struct({ workflow_name: opt(Schema.String), group_id: opt(Schema.String), metadata: opt(Schema.Unknown) })
   ])),
   max_output_tokens: opt(Schema.Union([Schema.Number, Schema.Literal("inf")])),
-  prompt: opt(Schema.Struct({ id: Schema.String, version: opt(Schema.String), variables: opt(Schema.Unknown) })),
+  prompt: opt(Schema.Struct({
+    id: Schema.String,
+    version: opt(Schema.String),
+    variables: opt(Schema.Record(Schema.String, Schema.Unknown))
+  })),
   reasoning: opt(Schema.Struct({ effort: opt(Schema.String) })),
   include: opt(Schema.Array(Schema.String)),
   truncation: opt(Schema.Unknown),

@@ -31,7 +31,8 @@ import type { Interrupt, RealtimeModelSendEvent } from "../../RealtimeModelSendE
 import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
 import { promptQueue } from "../eventHub.js"
 import type { EventHub } from "../eventHub.js"
-import * as Base64 from "./base64.js"
+import { encodeClientEvent } from "../protocol/clientEvents.js"
+import type { ClientEvent } from "../protocol/clientEvents.js"
 import * as Convert from "./convert.js"
 import * as Ending from "./ending.js"
 import * as Inbound from "./inbound.js"
@@ -145,11 +146,12 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
     /** Set by the socket reader when the socket ends, before the owner has processed it. */
     let ended: RealtimeConnectionLost | undefined = undefined
 
-    const write = (frame: Record<string, unknown>): Effect.Effect<void, SocketError | SocketEnded> =>
-      ended !== undefined ? Effect.fail(new SocketEnded({ lost: ended })) : options.write(JSON.stringify(frame))
-    const writeAll = (frames: ReadonlyArray<Record<string, unknown>>) =>
-      Effect.forEach(frames, write, { discard: true })
-    const writeOrWarn = (frame: Record<string, unknown> | undefined, what: string) =>
+    const writeText = (text: string): Effect.Effect<void, SocketError | SocketEnded> =>
+      ended !== undefined ? Effect.fail(new SocketEnded({ lost: ended })) : options.write(text)
+    /** Every frame the model writes is a typed client event. */
+    const write = (frame: ClientEvent) => writeText(encodeClientEvent(frame))
+    const writeAll = (frames: ReadonlyArray<ClientEvent>) => Effect.forEach(frames, write, { discard: true })
+    const writeOrWarn = (frame: ClientEvent | undefined, what: string) =>
       frame === undefined
         ? Effect.void
         : Effect.catch(write(frame), (error) => Effect.logWarning(`${what} could not be written`, error))
@@ -203,30 +205,18 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
     const dispatch = (event: RealtimeModelSendEvent): Effect.Effect<void, SocketError | SocketEnded> => {
       switch (event._tag) {
         case "RawMessage": {
+          // the application's own frame, written as it is
           const frame: Record<string, unknown> = { ...event.otherData, type: event.type }
           return event.type === "response.create"
             ? requestResponse(Sequencer.manual(State.responseOf(frame)))
-            : write(frame)
+            : writeText(JSON.stringify(frame))
         }
-        case "UserInput":
-          return Effect.andThen(
-            write({ type: "conversation.item.create", item: Convert.userMessageToWire(event.userInput) }),
-            requestResponse(Sequencer.auto)
-          )
-        case "SendAudio":
-          return Effect.andThen(
-            write({ type: "input_audio_buffer.append", audio: Base64.encode(event.audio) }),
-            event.commit ? write({ type: "input_audio_buffer.commit" }) : Effect.void
-          )
-        case "ToolOutput":
-          return Effect.andThen(
-            write({ type: "conversation.item.create", item: Convert.toolOutputToWire(event.toolCall, event.output) }),
-            event.startResponse ? requestResponse(Sequencer.auto) : Effect.void
-          )
         case "Interrupt":
           return interrupt(event)
-        case "SessionUpdate":
-          return write({ type: "session.update", session: Convert.sessionToWire(event.sessionSettings, false) })
+        default: {
+          const { frames, respond } = Convert.framesOf(event)
+          return Effect.andThen(writeAll(frames), respond ? requestResponse(Sequencer.auto) : Effect.void)
+        }
       }
     }
 

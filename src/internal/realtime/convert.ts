@@ -1,5 +1,7 @@
 /**
- * Conversions between the library's domain values and the GA wire format.
+ * Conversions between the library's domain values and the GA wire format. What the model writes
+ * is built as the encoded client event types of `internal/protocol/clientEvents.ts`, so a frame
+ * with a misspelt field or a value the protocol does not allow does not compile.
  *
  * @since 0.1.0
  */
@@ -7,16 +9,20 @@ import { Option, Schema } from "effect"
 import * as AudioFormat from "../../AudioFormat.js"
 import * as RealtimeItem from "../../RealtimeItem.js"
 import type { FunctionCall, Usage } from "../../RealtimeModelEvent.js"
-import type { UserInputMessage } from "../../RealtimeModelSendEvent.js"
+import type { RealtimeModelSendEvent, UserInputMessage } from "../../RealtimeModelSendEvent.js"
+import type { ClientEvent } from "../protocol/clientEvents.js"
+import { sessionUpdate } from "../protocol/session.js"
 import * as Wire from "../protocol/wire.js"
+import * as Base64 from "./base64.js"
 
 /**
- * The conversion of session settings to the wire lives in `internal/protocol/session.ts`.
+ * The conversion of session settings to the wire, and the one function that builds a
+ * `session.update` frame, live in `internal/protocol/session.ts`.
  *
  * @since 0.1.0
  * @category to the wire
  */
-export { defaults, sessionToWire, turnDetectionToWire } from "../protocol/session.js"
+export { sessionUpdate } from "../protocol/session.js"
 
 /**
  * The output format a server session says it uses, if it says.
@@ -140,7 +146,7 @@ export const usageFromWire = (usage: Wire.Usage): Usage => ({
  * @since 0.1.0
  * @category to the wire
  */
-export const userMessageToWire = (input: string | UserInputMessage): Record<string, unknown> => ({
+export const userMessageToWire = (input: string | UserInputMessage): typeof Wire.MessageItem.Encoded => ({
   type: "message",
   role: "user",
   content: typeof input === "string"
@@ -162,8 +168,56 @@ export const userMessageToWire = (input: string | UserInputMessage): Record<stri
  * @since 0.1.0
  * @category to the wire
  */
-export const toolOutputToWire = (call: FunctionCall, output: string): Record<string, unknown> => ({
+export const toolOutputToWire = (
+  call: FunctionCall,
+  output: string
+): typeof Wire.FunctionCallOutputItem.Encoded => ({
   type: "function_call_output",
   call_id: call.callId,
   output
 })
+
+/**
+ * The send events that become a fixed list of client frames (a raw message, an interrupt are
+ * the connection's own business).
+ *
+ * @since 0.2.0
+ * @category to the wire
+ */
+export type FramedSendEvent = Extract<
+  RealtimeModelSendEvent,
+  { readonly _tag: "UserInput" | "SendAudio" | "ToolOutput" | "SessionUpdate" }
+>
+
+/**
+ * The client frames a send event writes, in order, and whether it then asks for a response.
+ *
+ * @since 0.2.0
+ * @category to the wire
+ */
+export const framesOf = (
+  event: FramedSendEvent
+): { readonly frames: ReadonlyArray<ClientEvent>; readonly respond: boolean } => {
+  switch (event._tag) {
+    case "UserInput":
+      return {
+        frames: [{ type: "conversation.item.create", item: userMessageToWire(event.userInput) }],
+        respond: true
+      }
+    case "SendAudio":
+      return {
+        frames: [
+          { type: "input_audio_buffer.append", audio: Base64.encode(event.audio) },
+          ...(event.commit ? [{ type: "input_audio_buffer.commit" } as const] : [])
+        ],
+        respond: false
+      }
+    case "ToolOutput":
+      return {
+        frames: [{ type: "conversation.item.create", item: toolOutputToWire(event.toolCall, event.output) }],
+        respond: event.startResponse
+      }
+    case "SessionUpdate":
+      return { frames: [sessionUpdate(event.sessionSettings, false)], respond: false }
+  }
+}

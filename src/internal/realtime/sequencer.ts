@@ -35,6 +35,7 @@
  *
  * @since 0.1.0
  */
+import type { ResponseCreate } from "../protocol/clientEvents.js"
 
 /**
  * A request for a response: automatic (a user input or a tool output asked for one; requests of
@@ -85,7 +86,7 @@ export type Phase =
  * @since 0.1.0
  * @category models
  */
-export type Body = Record<string, unknown>
+export type Body = NonNullable<ResponseCreate["response"]>
 
 /**
  * The sequencer's state.
@@ -145,7 +146,7 @@ export const inFlight = (self: Sequencer): boolean => self.phase._tag !== "Idle"
  */
 export const waitingTurns = (self: Sequencer): number => self.waiting.length
 
-const create = (self: Sequencer, turn: Turn, nowMs: number): Record<string, unknown> => {
+const create = (self: Sequencer, turn: Turn, nowMs: number): ResponseCreate => {
   const eventId = `evt_client_${++self.counter}`
   self.phase = { _tag: "Requested", eventId, turn }
   self.lastSeenMs = nowMs
@@ -153,7 +154,7 @@ const create = (self: Sequencer, turn: Turn, nowMs: number): Record<string, unkn
   return { event_id: eventId, type: "response.create", ...(response !== undefined ? { response } : {}) }
 }
 
-const sendNext = (self: Sequencer, nowMs: number): Record<string, unknown> | undefined => {
+const sendNext = (self: Sequencer, nowMs: number): ResponseCreate | undefined => {
   const turn = self.waiting.shift()
   return turn === undefined ? undefined : create(self, turn, nowMs)
 }
@@ -172,7 +173,7 @@ const enqueue = (self: Sequencer, turn: Turn): void => {
  * @since 0.1.0
  * @category requests
  */
-export const request = (self: Sequencer, turn: Turn, nowMs: number): Record<string, unknown> | undefined => {
+export const request = (self: Sequencer, turn: Turn, nowMs: number): ResponseCreate | undefined => {
   if (self.phase._tag === "Idle") return create(self, turn, nowMs)
   enqueue(self, turn)
   return probe(self, nowMs)
@@ -184,7 +185,7 @@ export const request = (self: Sequencer, turn: Turn, nowMs: number): Record<stri
  * @since 0.1.0
  * @category requests
  */
-export const probe = (self: Sequencer, nowMs: number): Record<string, unknown> | undefined =>
+export const probe = (self: Sequencer, nowMs: number): ResponseCreate | undefined =>
   self.waiting.length > 0 && self.phase._tag !== "Idle" && nowMs - self.lastSeenMs >= self.staleAfterMs
     ? sendNext(self, nowMs)
     : undefined
@@ -225,7 +226,7 @@ export const done = (
   self: Sequencer,
   responseId: string | null,
   nowMs: number
-): Record<string, unknown> | undefined => {
+): ResponseCreate | undefined => {
   switch (self.phase._tag) {
     case "Active":
       // the done of an older response (whose created we treated as missed) ends nothing
@@ -254,7 +255,7 @@ export const error = (
   code: string | null | undefined,
   eventId: string | null | undefined,
   nowMs: number
-): Record<string, unknown> | undefined => {
+): ResponseCreate | undefined => {
   const phase = self.phase
   if (code === "conversation_already_has_active_response") {
     if (phase._tag !== "Requested" || (eventId != null && eventId !== phase.eventId)) return undefined

@@ -16,6 +16,7 @@ import type { PlaybackState } from "../../PlaybackTracker.js"
 import type { RealtimeModelState } from "../../RealtimeModel.js"
 import type { ConnectionStatus } from "../../RealtimeModelEvent.js"
 import type { Interrupt } from "../../RealtimeModelSendEvent.js"
+import type { ConversationItemTruncate, ResponseCancel } from "../protocol/clientEvents.js"
 import type * as Wire from "../protocol/wire.js"
 import * as Convert from "./convert.js"
 import * as DefaultTracker from "./defaultTracker.js"
@@ -237,7 +238,7 @@ export const responseFinished = (state: State, responseId: string | null): Trace
   return span
 }
 
-const cancelFrame = (state: State, responseId: string | null): Record<string, unknown> | undefined => {
+const cancelFrame = (state: State, responseId: string | null): ResponseCancel | undefined => {
   const target = Sequencer.cancelTarget(state.sequencer, responseId)
   if (target === undefined) return undefined
   return { type: "response.cancel", ...(target !== null ? { response_id: target } : {}) }
@@ -266,12 +267,12 @@ export interface Playing {
  */
 export interface InterruptPlan {
   readonly interrupted: { readonly itemId: string; readonly contentIndex: number } | undefined
-  readonly before: ReadonlyArray<Record<string, unknown>>
+  readonly before: ReadonlyArray<ConversationItemTruncate>
   readonly resetTrackers: boolean
-  readonly after: ReadonlyArray<Record<string, unknown>>
+  readonly after: ReadonlyArray<ResponseCancel>
 }
 
-const none: ReadonlyArray<Record<string, unknown>> = []
+const none: ReadonlyArray<never> = []
 
 /**
  * Plans an interrupt given where playback is, and records the response whose late audio is
@@ -288,7 +289,7 @@ export const planInterrupt = (state: State, event: Interrupt, position: Playing 
   const inFlightAtStart = Sequencer.inFlight(state.sequencer)
   const activeAtStart = Sequencer.activeResponse(state.sequencer)
   let interrupted: InterruptPlan["interrupted"] = undefined
-  let truncate: Record<string, unknown> | undefined = undefined
+  let truncate: ConversationItemTruncate | undefined = undefined
   let playingResponse: string | null = null
   if (position !== undefined) {
     const { contentIndex, elapsedMs, itemId } = position

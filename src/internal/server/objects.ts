@@ -6,6 +6,7 @@
  */
 import { Option } from "effect"
 import * as AudioFormat from "../../AudioFormat.js"
+import { audioFormatToWire } from "../protocol/audioFormat.js"
 
 /** A JSON object as it travels on the wire. */
 export type Json = Record<string, unknown>
@@ -37,10 +38,10 @@ export const defaultSession = (id: string, model: string): Json => ({
   expires_at: 0,
   audio: {
     input: {
-      format: { type: "audio/pcm", rate: 24000 },
+      format: audioFormatToWire("pcm16"),
       turn_detection: { type: "server_vad", idle_timeout_ms: null, ...vadDefaults }
     },
-    output: { format: { type: "audio/pcm", rate: 24000 }, voice: "marin", speed: 1 }
+    output: { format: audioFormatToWire("pcm16"), voice: "marin", speed: 1 }
   }
 })
 
@@ -138,7 +139,7 @@ export const responseObject = (
   max_output_tokens: "inf",
   audio: {
     output: {
-      format: record(record(session["audio"])["output"])["format"] ?? { type: "audio/pcm", rate: 24000 },
+      format: record(record(session["audio"])["output"])["format"] ?? audioFormatToWire("pcm16"),
       voice: "marin"
     }
   },
