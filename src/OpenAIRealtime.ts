@@ -13,8 +13,8 @@
  *
  * @since 0.1.0
  */
-import { Cause, Deferred, Effect, Exit, Fiber, Layer, Ref, Scheduler } from "effect"
-import type { Duration, Scope } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Layer, Option, Ref, Scheduler } from "effect"
+import type { Config, Duration, Redacted, Scope } from "effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import * as Socket from "effect/socket/Socket"
 import * as EventHub from "./internal/eventHub.js"
@@ -23,8 +23,14 @@ import * as Convert from "./internal/realtime/convert.js"
 import * as Ending from "./internal/realtime/ending.js"
 import * as Handshake from "./internal/realtime/handshake.js"
 import type { RealtimeConnectError, RealtimeConnectionLost, RealtimeSendError } from "./RealtimeError.js"
-import { RealtimeModel } from "./RealtimeModel.js"
-import type { ListenerBuffer, RealtimeModelConfig, RealtimeModelService, RealtimeModelState } from "./RealtimeModel.js"
+import { RealtimeModel, resolveApiKey } from "./RealtimeModel.js"
+import type {
+  ApiKeySource,
+  ListenerBuffer,
+  RealtimeModelConfig,
+  RealtimeModelService,
+  RealtimeModelState
+} from "./RealtimeModel.js"
 import type { ConnectionStatus, RealtimeModelEvent } from "./RealtimeModelEvent.js"
 import * as SendEvent from "./RealtimeModelSendEvent.js"
 import type { RealtimeSessionSettings } from "./RealtimeSessionSettings.js"
@@ -37,6 +43,12 @@ import { RealtimeWebSocket } from "./RealtimeWebSocket.js"
  * @category models
  */
 export interface OpenAIRealtimeOptions {
+  /**
+   * The key of every connection whose config gives no `apiKey`. Default: `OPENAI_API_KEY`, read
+   * through `Config` when the connection is made (unset or blank: no key, which only a server
+   * other than OpenAI's accepts).
+   */
+  readonly apiKey?: ApiKeySource
   /** Listener buffering; see `ListenerBuffer`. Default `"unbounded"`. */
   readonly listenerBuffer?: ListenerBuffer
   /** How long the WebSocket handshake may take, on the `Clock`. Default 10 seconds. */
@@ -65,7 +77,7 @@ const idle: Lifecycle = { _tag: "Idle" }
 const closed: Lifecycle = { _tag: "Closed" }
 const disposed: Lifecycle = { _tag: "Disposed" }
 
-const status = (value: ConnectionStatus): RealtimeModelEvent => ({ _tag: "ConnectionStatus", status: value })
+const status = (value: ConnectionStatus): RealtimeModelEvent => ({ _tag: "ConnectionStatusChanged", status: value })
 const endOfStream: RealtimeModelEvent = { _tag: "EndOfStream" }
 
 /**
@@ -101,6 +113,15 @@ const pump = (
  */
 export const make = (
   options: OpenAIRealtimeOptions = {}
+): Effect.Effect<RealtimeModelService, never, Scope.Scope | RealtimeWebSocket> =>
+  makeWith(
+    options,
+    options.apiKey === undefined ? Handshake.environmentApiKey : resolveApiKey(options.apiKey)
+  )
+
+const makeWith = (
+  options: OpenAIRealtimeOptions,
+  defaultApiKey: Effect.Effect<Option.Option<Redacted.Redacted<string>>, RealtimeConnectError>
 ): Effect.Effect<RealtimeModelService, never, Scope.Scope | RealtimeWebSocket> =>
   Effect.gen(function*() {
     const webSocket = yield* RealtimeWebSocket
@@ -141,7 +162,7 @@ export const make = (
         yield* Effect.sync(() => hub.offerAllUnsafe([status("connected")]))
         yield* Deferred.succeed(opened, undefined)
         yield* Effect.logDebug(`connected to ${url}`)
-        yield* writer.write(JSON.stringify({ type: "session.update", session: Convert.sessionToWire(settings, true) }))
+        yield* writer.write(JSON.stringify(Convert.sessionUpdate(settings, true)))
           .pipe(
             Effect.catch((error) => Effect.logWarning("the initial session.update could not be written", error))
           )
@@ -172,7 +193,7 @@ export const make = (
         // never waits for a listener: a stalled one cannot hold the close up
         yield* Effect.sync(() =>
           hub.offerAllUnsafe([
-            ...(lost !== undefined ? [{ _tag: "Error", error: lost } as const] : []),
+            ...(lost !== undefined ? [{ _tag: "ErrorEvent", error: lost } as const] : []),
             status("disconnected"),
             endOfStream
           ])
@@ -227,7 +248,7 @@ export const make = (
     const connect = (config: RealtimeModelConfig = {}): Effect.Effect<void, RealtimeConnectError, Scope.Scope> =>
       Effect.gen(function*() {
         const settings = yield* Handshake.decodeSettings(config.initialSettings)
-        const target = yield* Handshake.resolveTarget(config, settings, webSocket)
+        const target = yield* Handshake.resolveTarget(config, settings, webSocket, defaultApiKey)
         const opened = yield* Deferred.make<void, RealtimeConnectError>()
         // the owner lives in the caller's scope: closing it closes the connection
         const owner = yield* Effect.forkIn(own(target, settings, config, opened), yield* Effect.scope, {
@@ -306,3 +327,45 @@ export const make = (
  */
 export const layer = (options: OpenAIRealtimeOptions = {}): Layer.Layer<RealtimeModel, never, RealtimeWebSocket> =>
   Layer.effect(RealtimeModel, make(options))
+
+/**
+ * A layer like {@link layer} whose key is read from `Config` when the layer is built, the way
+ * Effect's AI provider clients take theirs: `apiKey` defaults to
+ * `Config.option(Config.Redacted("OPENAI_API_KEY"))`. A missing (or blank) key is no key, so the
+ * layer builds without one; a connection to OpenAI's host then fails with `MissingApiKey`. A
+ * connection's own `apiKey` still wins.
+ *
+ * @example
+ * ```ts
+ * import { Config } from "effect"
+ * import { OpenAIRealtime } from "effect-realtime"
+ *
+ * const RealtimeLive = OpenAIRealtime.layerConfig({
+ *   apiKey: Config.option(Config.Redacted("MY_REALTIME_KEY"))
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerConfig = (
+  options: {
+    /** The key; default `Config.option(Config.Redacted("OPENAI_API_KEY"))`. */
+    readonly apiKey?: Config.Config<Option.Option<Redacted.Redacted<string>>>
+    /** How long the WebSocket handshake may take; default 10 seconds. */
+    readonly connectTimeout?: Config.Config<Duration.Duration>
+    /** Listener buffering; see `ListenerBuffer`. Not a `Config`: it is a choice of the program. */
+    readonly listenerBuffer?: ListenerBuffer
+  } = {}
+): Layer.Layer<RealtimeModel, Config.ConfigError, RealtimeWebSocket> =>
+  Layer.effect(
+    RealtimeModel,
+    Effect.gen(function*() {
+      const key = yield* (options.apiKey ?? Handshake.environmentKeyConfig)
+      const connectTimeout = options.connectTimeout === undefined ? undefined : yield* options.connectTimeout
+      return yield* makeWith({
+        ...(options.listenerBuffer !== undefined ? { listenerBuffer: options.listenerBuffer } : {}),
+        ...(connectTimeout !== undefined ? { connectTimeout } : {})
+      }, Option.isSome(key) ? resolveApiKey(key.value) : Effect.succeed(Option.none()))
+    })
+  )

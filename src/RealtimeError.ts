@@ -87,8 +87,9 @@ export class RealtimeProtocolError extends Schema.TaggedError<RealtimeProtocolEr
 }) {}
 
 /**
- * The server closed the connection on its own. Reported as an `Error` model event before the
- * connection status turns `disconnected`.
+ * The server closed the connection on its own, or the network dropped it. Reported as an
+ * `ErrorEvent` model event before the connection status turns `disconnected`; `cause` is the
+ * socket's error that reported it.
  *
  * @since 0.1.0
  * @category errors
@@ -96,7 +97,8 @@ export class RealtimeProtocolError extends Schema.TaggedError<RealtimeProtocolEr
 export class RealtimeConnectionLost extends Schema.TaggedError<RealtimeConnectionLost>()("RealtimeConnectionLost", {
   code: Schema.optional(Schema.Number),
   reason: Schema.optional(Schema.String),
-  message: Schema.String
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect())
 }) {}
 
 /**

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Config, Context, Effect, Option, Redacted, Stream } from "effect"
+import { Cause, Context, Effect, Option, Redacted, Stream } from "effect"
 import type { Fiber, Scope } from "effect"
 import type { PlaybackState, PlaybackTrackerService } from "./PlaybackTracker.js"
 import { RealtimeConnectError } from "./RealtimeError.js"
@@ -15,8 +15,8 @@ import type { RealtimeSessionSettingsInput } from "./RealtimeSessionSettings.js"
 
 /**
  * Where the API key comes from: a plain string, a `Redacted` string, or an Effect producing either
- * (read from a vault, minted as an ephemeral client secret, …). When absent, models read
- * `OPENAI_API_KEY` through `Config`.
+ * (read from a vault, minted as an ephemeral client secret, …). When a connection gives none, the
+ * model's own layer decides (`OpenAIRealtime` falls back to `OPENAI_API_KEY`, through `Config`).
  *
  * @since 0.1.0
  * @category models
@@ -45,7 +45,7 @@ export type ListenerBuffer = "unbounded" | { readonly capacity: number }
  * @category models
  */
 export interface RealtimeModelConfig {
-  /** The API key; defaults to `OPENAI_API_KEY` from the environment (through `Config`). */
+  /** This connection's API key; without one, the model's layer supplies its default (if any). */
   readonly apiKey?: ApiKeySource
   /** The WebSocket URL; defaults to the provider's endpoint for the configured model. */
   readonly url?: string
@@ -58,7 +58,11 @@ export interface RealtimeModelConfig {
    * one the model assumes playback starts with the first audio chunk of an item.
    */
   readonly playbackTracker?: PlaybackTrackerService
-  /** Attach to an existing call (e.g. a SIP call) instead of starting a session for a model. */
+  /**
+   * Attach to a call the provider already holds (a phone call over SIP, say) instead of starting a
+   * new session; with OpenAI, a call accepted through `OpenAICalls`. A model whose provider has no
+   * calls fails the connect with `InvalidConfig`.
+   */
   readonly callId?: string
 }
 
@@ -159,9 +163,10 @@ const nonEmpty = (key: string | Redacted.Redacted<string>): Option.Option<Redact
 }
 
 /**
- * The API key of a config as a `Redacted`, or `None` when there is none anywhere (no config value
- * and no `OPENAI_API_KEY`). An empty key (`OPENAI_API_KEY=`, `apiKey: ""`) is no key. Fails with
- * `MissingApiKey` when a given source fails.
+ * The API key of a source as a `Redacted`, or `None` when there is none (no source, or an empty
+ * key: `apiKey: ""` is no key). Reads nothing from the environment: a model's layer supplies its
+ * own default. Fails with `MissingApiKey` when a given effect fails, keeping its failure as the
+ * cause.
  *
  * @since 0.1.0
  * @category credentials
@@ -169,18 +174,14 @@ const nonEmpty = (key: string | Redacted.Redacted<string>): Option.Option<Redact
 export const resolveApiKey = (
   source: ApiKeySource | undefined
 ): Effect.Effect<Option.Option<Redacted.Redacted<string>>, RealtimeConnectError> => {
-  if (source === undefined) {
-    return Config.option(Config.Redacted("OPENAI_API_KEY")).pipe(
-      Effect.map(Option.flatMap(nonEmpty)),
-      Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
-    )
-  }
+  if (source === undefined) return Effect.succeed(Option.none())
   if (typeof source === "string" || Redacted.isRedacted(source)) return Effect.succeed(nonEmpty(source))
   return Effect.matchEffect(source, {
-    onFailure: () =>
+    onFailure: (cause) =>
       new RealtimeConnectError({
         reason: "MissingApiKey",
-        message: "the effect given as apiKey failed, so there is no API key to connect with"
+        message: "the effect given as apiKey failed, so there is no API key to connect with",
+        cause
       }),
     onSuccess: (key) => Effect.succeed(nonEmpty(key))
   })

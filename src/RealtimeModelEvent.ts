@@ -4,16 +4,42 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
+import { RealtimeConnectionLost, RealtimeProtocolError } from "./RealtimeError.js"
 import { RealtimeItem } from "./RealtimeItem.js"
 
+const Nullish = <S extends Schema.Top>(schema: S) => Schema.optional(Schema.NullOr(schema))
+
 /**
- * An error reported by the server (its `error` payload) or by the connection.
+ * An error the server reported (the `error` payload of its `error` event), in the server's own
+ * spelling: `type` (e.g. `invalid_request_error`), `code` (e.g. `item_truncate_invalid_item_id`),
+ * `message`, the offending `param`, and the `event_id` of the client event it answers.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const ServerError = Schema.Struct({
+  type: Schema.String,
+  code: Nullish(Schema.String),
+  message: Schema.String,
+  param: Nullish(Schema.String),
+  event_id: Nullish(Schema.String)
+})
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type ServerError = typeof ServerError.Type
+
+/**
+ * An error reported by the server (a {@link ServerError}), or the connection lost by the server's
+ * doing (a `RealtimeConnectionLost`, just before the status turns `disconnected`). Tell them apart
+ * with `error instanceof RealtimeConnectionLost`.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ErrorEvent = Schema.TaggedStruct("Error", {
-  error: Schema.Unknown
+export const ErrorEvent = Schema.TaggedStruct("ErrorEvent", {
+  error: Schema.Union([ServerError, RealtimeConnectionLost])
 })
 
 /**
@@ -156,7 +182,7 @@ export type ConnectionStatus = typeof ConnectionStatus.Type
  * @since 0.1.0
  * @category schemas
  */
-export const ConnectionStatusChanged = Schema.TaggedStruct("ConnectionStatus", {
+export const ConnectionStatusChanged = Schema.TaggedStruct("ConnectionStatusChanged", {
   status: ConnectionStatus
 })
 
@@ -228,7 +254,7 @@ export type Usage = typeof Usage.Type
  * @since 0.1.0
  * @category schemas
  */
-export const UsageUpdated = Schema.TaggedStruct("Usage", {
+export const UsageUpdated = Schema.TaggedStruct("UsageUpdated", {
   usage: Usage
 })
 
@@ -243,14 +269,14 @@ export const Other = Schema.TaggedStruct("Other", {
 })
 
 /**
- * Something went wrong inside the model (a malformed frame, an event that violates its schema);
- * `context` says where. The connection keeps running.
+ * Something went wrong inside the model (a frame that is not JSON, an event that violates its
+ * schema): `cause` is the `RealtimeProtocolError` saying what, `context` says where. The connection keeps running.
  *
  * @since 0.1.0
  * @category schemas
  */
 export const Exception = Schema.TaggedStruct("Exception", {
-  cause: Schema.Defect(),
+  cause: RealtimeProtocolError,
   context: Schema.NullOr(Schema.String)
 })
 

@@ -13,7 +13,7 @@ import * as PlaybackTracker from "./PlaybackTracker.js"
 import { InvalidArgumentError } from "./RealtimeError.js"
 import type { RealtimeConnectError, RealtimeSendError } from "./RealtimeError.js"
 import type { RealtimeModelConfig, RealtimeModelService } from "./RealtimeModel.js"
-import type { RealtimeModelEvent } from "./RealtimeModelEvent.js"
+import type { ErrorEvent, RealtimeModelEvent } from "./RealtimeModelEvent.js"
 import { Interrupt, RawMessage, SendAudio, UserInput } from "./RealtimeModelSendEvent.js"
 
 /**
@@ -85,8 +85,8 @@ export interface VoiceSessionSummary {
   /** The reply's transcript as it streamed in (before any truncation). */
   readonly transcript: string
   readonly bargeIn: BargeIn | null
-  /** Error events the model reported during the session. */
-  readonly errors: ReadonlyArray<unknown>
+  /** The payloads of the `ErrorEvent`s the model reported during the session. */
+  readonly errors: ReadonlyArray<(typeof ErrorEvent.Type)["error"]>
 }
 
 type PlayerInput =
@@ -102,7 +102,7 @@ interface Tally {
   readonly totalTokens: number
   readonly firstAudioAt: number | null
   readonly transcript: string
-  readonly errors: ReadonlyArray<unknown>
+  readonly errors: ReadonlyArray<(typeof ErrorEvent.Type)["error"]>
   readonly bargeIn: Omit<BargeIn, "heardTranscript"> | null
 }
 
@@ -199,14 +199,14 @@ export const run = Effect.fn("VoiceSession.run")(function*(
         return Ref.update(tally, (t) => ({ ...t, turns: t.turns + 1 }))
       case "TurnEnded":
         return Queue.offer(player, { _tag: "TurnEnded" })
-      case "Usage":
+      case "UsageUpdated":
         return Ref.update(tally, (t) => ({
           ...t,
           inputTokens: t.inputTokens + event.usage.inputTokens,
           outputTokens: t.outputTokens + event.usage.outputTokens,
           totalTokens: t.totalTokens + event.usage.totalTokens
         }))
-      case "Error":
+      case "ErrorEvent":
         return Ref.update(tally, (t) => ({ ...t, errors: [...t.errors, event.error] }))
       case "ItemUpdated":
         return Effect.flatMap(Ref.get(tally), (t) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber, Redacted, Scope, Stream } from "effect"
+import { Cause, ConfigProvider, Effect, Exit, Fiber, Redacted, Scope, Stream } from "effect"
 import * as PlaybackTracker from "../src/PlaybackTracker.js"
 import { RealtimeConnectError, RealtimeSendError } from "../src/RealtimeError.js"
 import { RealtimeModel } from "../src/RealtimeModel.js"
@@ -124,6 +124,33 @@ describe("scripted model", () => {
         customPlaybackTracker: false
       }])
       expect(JSON.stringify(connects)).not.toContain("secret")
+    }))
+
+  it.effect("never reads the environment: the same with and without OPENAI_API_KEY", () =>
+    Effect.gen(function*() {
+      const run = (env: Record<string, string>) =>
+        Effect.gen(function*() {
+          const model = yield* RealtimeTesting.makeScripted({
+            steps: [{ expect: "UserInput", emit: turn("resp_1") }]
+          })
+          const events = yield* collect(Stream.takeUntil(yield* model.subscribe, (event) => event._tag === "TurnEnded"))
+          yield* model.connect({ url: "ws://127.0.0.1:1/v1/realtime" })
+          yield* model.sendEvent(Send.UserInput.make({ userInput: "hi" }))
+          return { connects: yield* model.connects, events: yield* Fiber.join(events) }
+        }).pipe(
+          Effect.scoped,
+          Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env }))
+        )
+      const without = yield* run({})
+      const withKey = yield* run({ OPENAI_API_KEY: "sk-from-the-environment" })
+      expect(withKey).toEqual(without)
+      expect(without.connects.map((connect) => connect.apiKeyAvailable)).toEqual([false])
+      expect(without.events.map((event) => event._tag)).toEqual([
+        "ConnectionStatusChanged",
+        "ConnectionStatusChanged",
+        "TurnStarted",
+        "TurnEnded"
+      ])
     }))
 
   it.effect("connect twice fails, close is idempotent, sends before connect and after close fail typed", () =>

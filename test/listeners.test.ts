@@ -147,11 +147,11 @@ describe("listen", () => {
       yield* model.close
       yield* Fiber.join(fiber)
       expect(yield* Ref.get(handled)).toEqual([
-        "ConnectionStatus",
-        "ConnectionStatus",
+        "ConnectionStatusChanged",
+        "ConnectionStatusChanged",
         "0",
         "2",
-        "ConnectionStatus",
+        "ConnectionStatusChanged",
         "EndOfStream"
       ])
     }))

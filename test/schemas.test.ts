@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Result, Schema, SchemaAST } from "effect"
-import { RealtimeProtocolError } from "../src/RealtimeError.js"
+import { RealtimeConnectionLost, RealtimeProtocolError } from "../src/RealtimeError.js"
 import * as Item from "../src/RealtimeItem.js"
 import * as Event from "../src/RealtimeModelEvent.js"
 import * as Send from "../src/RealtimeModelSendEvent.js"
@@ -60,6 +60,9 @@ const items: ReadonlyArray<Item.RealtimeItem> = [
 
 const events: ReadonlyArray<Event.RealtimeModelEvent> = [
   Event.ErrorEvent.make({ error: { type: "invalid_request_error", message: "nope" } }),
+  Event.ErrorEvent.make({
+    error: new RealtimeConnectionLost({ code: 4001, reason: "bye", message: "the server closed the connection" })
+  }),
   functionCall,
   Event.Audio.make({ data: new Uint8Array([0, 1, 2, 255]), responseId: "resp_1", itemId: "item_2", contentIndex: 0 }),
   Event.AudioInterrupted.make({ itemId: "item_2", contentIndex: 0 }),
@@ -130,6 +133,9 @@ describe("RealtimeModelEvent", () => {
       // a defect comes back as a plain error-like value with the same message
       expect(decoded._tag).toBe("Exception")
       expect(decoded).toMatchObject({ context: "decoding", cause: { message: "bad" } })
+      // the cause is typed: a RealtimeProtocolError, with no cast
+      expect(decoded._tag === "Exception" && decoded.cause.eventType).toBe("x")
+      expect(decoded._tag === "Exception" && decoded.cause instanceof RealtimeProtocolError).toBe(true)
     } else {
       expect(decoded).toEqual(event)
     }

@@ -42,7 +42,7 @@ const conversation = (url: string, clientSecret: string) =>
     const interrupted = yield* Deferred.make<string>()
     yield* Effect.forkScoped(Stream.runForEach(yield* model.subscribe, (event) => {
       switch (event._tag) {
-        case "ConnectionStatus":
+        case "ConnectionStatusChanged":
           return Ref.update(statuses, (all) => [...all, event.status])
         case "Audio":
           return Ref.updateAndGet(audioBytes, (bytes) => bytes + event.data.byteLength).pipe(

@@ -34,10 +34,13 @@ describe("the command line's tally", () => {
   })
 
   it("keeps the summary so far: turns, tokens, audio, transcript and errors", () => {
-    const state = [usage, Event.ErrorEvent.make({ error: { message: "boom" } })].reduce(Tally.step, {
-      ...arrived,
-      transcript: "Hello "
-    })
+    const state = [usage, Event.ErrorEvent.make({ error: { type: "server_error", message: "boom" } })].reduce(
+      Tally.step,
+      {
+        ...arrived,
+        transcript: "Hello "
+      }
+    )
     expect(Tally.summaryOf(state)).toEqual({
       turns: 1,
       audioReceivedMs: 2000,
@@ -48,7 +51,7 @@ describe("the command line's tally", () => {
       firstAudioLatencyMs: null,
       transcript: "Hello ",
       bargeIn: null,
-      errors: [{ message: "boom" }]
+      errors: [{ type: "server_error", message: "boom" }]
     })
   })
 })

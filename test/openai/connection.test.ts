@@ -33,8 +33,8 @@ describe("OpenAIRealtime connection", () => {
           output: { format: { type: "audio/pcm", rate: 24000 }, voice: "cedar" }
         }
       })
-      const statuses = (yield* Queue.clear(events)).filter((event) => event._tag === "ConnectionStatus")
-      expect(statuses.map((event) => event._tag === "ConnectionStatus" ? event.status : "")).toEqual([
+      const statuses = (yield* Queue.clear(events)).filter((event) => event._tag === "ConnectionStatusChanged")
+      expect(statuses.map((event) => event._tag === "ConnectionStatusChanged" ? event.status : "")).toEqual([
         "connecting",
         "connected"
       ])
@@ -44,15 +44,15 @@ describe("OpenAIRealtime connection", () => {
   it.effect("close: disconnected then EndOfStream to every listener, idempotent, later sends fail typed", () =>
     Effect.gen(function*() {
       const { drain, model, next } = yield* connectHarness()
-      yield* next("ConnectionStatus") // connecting
-      yield* next("ConnectionStatus") // connected
+      yield* next("ConnectionStatusChanged") // connecting
+      yield* next("ConnectionStatusChanged") // connected
       yield* drain
       const second = yield* Effect.forkChild(Stream.runCollect(yield* model.subscribe))
       yield* model.close
       yield* model.close
-      expect((yield* next("ConnectionStatus")).status).toBe("disconnected")
+      expect((yield* next("ConnectionStatusChanged")).status).toBe("disconnected")
       yield* next("EndOfStream")
-      expect((yield* Fiber.join(second)).map((event) => event._tag)).toEqual(["ConnectionStatus", "EndOfStream"])
+      expect((yield* Fiber.join(second)).map((event) => event._tag)).toEqual(["ConnectionStatusChanged", "EndOfStream"])
       const error = yield* Effect.flip(model.sendEvent(Send.UserInput.make({ userInput: "hi" })))
       expect(error.reason).toBe("Closed")
       expect(yield* model.status).toBe("disconnected")
@@ -82,9 +82,9 @@ describe("OpenAIRealtime connection", () => {
       })
       yield* next("TurnStarted")
       yield* server.close(4001, "going away")
-      const error = yield* next("Error")
+      const error = yield* next("ErrorEvent")
       expect(error.error).toMatchObject({ _tag: "RealtimeConnectionLost", code: 4001, reason: "going away" })
-      expect((yield* next("ConnectionStatus")).status).toBe("disconnected")
+      expect((yield* next("ConnectionStatusChanged")).status).toBe("disconnected")
       yield* next("EndOfStream")
       const sendError = yield* Effect.flip(model.sendEvent(Send.UserInput.make({ userInput: "still there?" })))
       expect(sendError.reason).toBe("Closed")

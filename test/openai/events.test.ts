@@ -166,7 +166,7 @@ describe("server events → model events", () => {
         Event.InputAudioTimeoutTriggered.make({ itemId: "item_t", audioStartMs: 100, audioEndMs: 5100 })
       )
       expect(yield* next("TurnEnded")).toEqual(Event.TurnEnded.make({ responseId: "resp_1" }))
-      expect((yield* next("Usage")).usage).toMatchObject({
+      expect((yield* next("UsageUpdated")).usage).toMatchObject({
         inputTokens: 10,
         outputTokens: 20,
         totalTokens: 30,
@@ -183,7 +183,7 @@ describe("server events → model events", () => {
       yield* server.sendRaw("{ not json")
       const notJson = yield* next("Exception")
       expect(notJson.cause).toMatchObject({ _tag: "RealtimeProtocolError" })
-      expect(String((notJson.cause as { message: string }).message)).toContain("not JSON")
+      expect(notJson.cause.message).toContain("not JSON")
       yield* server.send({ type: "response.output_audio.delta", event_id: "e", response_id: 7 })
       const invalid = yield* next("Exception")
       expect(invalid.cause).toMatchObject({ _tag: "RealtimeProtocolError", eventType: "response.output_audio.delta" })
@@ -194,7 +194,7 @@ describe("server events → model events", () => {
       expect(yield* model.status).toBe("connected")
     }))
 
-  it.effect("maps server errors to Error events and keeps going", () =>
+  it.effect("maps server errors to ErrorEvent events and keeps going", () =>
     Effect.gen(function*() {
       const { next, server } = yield* connectHarness()
       const error = {
@@ -205,7 +205,7 @@ describe("server events → model events", () => {
         event_id: "evt_x"
       }
       yield* server.send({ type: "error", event_id: "e", error })
-      expect((yield* next("Error")).error).toEqual(error)
+      expect((yield* next("ErrorEvent")).error).toEqual(error)
     }))
 
   it.effect("every documented server example decodes without an Exception event", () =>
@@ -336,7 +336,7 @@ describe("send events → client frames", () => {
         event_id: "e",
         error: { type: "invalid_request_error", code: "bad", message: "no", event_id: create["event_id"] }
       })
-      yield* next("Error")
+      yield* next("ErrorEvent")
       yield* model.sendEvent(Send.UserInput.make({ userInput: "two" }))
       const frames = yield* framesUntil(server, "response.create")
       expect(frames.at(-1)?.["type"]).toBe("response.create")

@@ -75,9 +75,9 @@ describe("connection lifecycle: nothing waits without a way out", () => {
         return { early, late, model }
       }))
       expect((yield* Fiber.join(early)).map((event) => event._tag)).toEqual([
-        "ConnectionStatus",
-        "ConnectionStatus",
-        "ConnectionStatus",
+        "ConnectionStatusChanged",
+        "ConnectionStatusChanged",
+        "ConnectionStatusChanged",
         "EndOfStream"
       ])
       expect((yield* Fiber.join(late)).map((event) => event._tag)).toEqual(["EndOfStream"])
@@ -159,7 +159,7 @@ describe("connection lifecycle: nothing waits without a way out", () => {
             return listener
           }))
           return (yield* Fiber.join(listener)).map((event) =>
-            event._tag === "ConnectionStatus" ? event.status : event._tag
+            event._tag === "ConnectionStatusChanged" ? event.status : event._tag
           )
         })
       // idle: never connected
@@ -198,7 +198,7 @@ describe("connection lifecycle: nothing waits without a way out", () => {
       // on a real socket
       const { next, server } = yield* connectHarness()
       yield* server.close(4002)
-      const error = (yield* next("Error")).error
+      const error = (yield* next("ErrorEvent")).error
       expect(error).toMatchObject({
         _tag: "RealtimeConnectionLost",
         code: 4002,

@@ -46,7 +46,7 @@ describe("response sequencer", () => {
       const create = yield* server.next("response.create")
       // attached mid-response: the server is busy with a response the client never saw created
       yield* server.send(busy(create["event_id"]))
-      yield* next("Error")
+      yield* next("ErrorEvent")
       yield* model.sendEvent(userInput("two"))
       expect(creates(yield* barrier(model.sendEvent, server))).toHaveLength(0)
       yield* server.send(done("resp_unseen"))
@@ -91,7 +91,7 @@ describe("response sequencer", () => {
       expect(probe).toHaveLength(1)
       // the server was still busy after all: it refuses the probe, and the request waits for the done
       yield* server.send(busy(probe[0]!["event_id"]))
-      yield* next("Error")
+      yield* next("ErrorEvent")
       expect(creates(yield* barrier(model.sendEvent, server))).toHaveLength(0)
       yield* server.send(done("resp_1"))
       yield* server.next("response.create")

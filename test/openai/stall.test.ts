@@ -131,7 +131,7 @@ describe("bounded listener buffers", () => {
         expect(yield* model.status).toBe("disconnected")
         yield* Deferred.succeed(release, undefined)
         const tags = (yield* Fiber.join(slow)).map((event) => event._tag)
-        expect(tags.slice(-2)).toEqual(["ConnectionStatus", "EndOfStream"])
+        expect(tags.slice(-2)).toEqual(["ConnectionStatusChanged", "EndOfStream"])
       }).pipe(Effect.provide(log.layer))
     }))
 

@@ -7,6 +7,7 @@ import * as Tone from "../../src/internal/audio/Tone.js"
 import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
 import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
 import * as PlaybackTracker from "../../src/PlaybackTracker.js"
+import { RealtimeConnectionLost } from "../../src/RealtimeError.js"
 import type { RealtimeModelConfig } from "../../src/RealtimeModel.js"
 import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
 import * as Send from "../../src/RealtimeModelSendEvent.js"
@@ -56,7 +57,7 @@ describe("OpenAIRealtime against the embedded server", () => {
     Effect.gen(function*() {
       const { checkFrames, model, until } = yield* session({ rules: [{ match: "hello", reply: "Hi there, friend." }] })
       yield* model.sendEvent(Send.UserInput.make({ userInput: "hello!" }))
-      const turn = yield* until((event) => event._tag === "Usage")
+      const turn = yield* until((event) => event._tag === "UsageUpdated")
       const transcript = turn.flatMap((event) => event._tag === "TranscriptDelta" ? [event.delta] : []).join("")
       expect(transcript).toBe("Hi there, friend.")
       const audioBytes = turn.reduce((sum, event) => sum + (event._tag === "Audio" ? event.data.byteLength : 0), 0)
@@ -73,7 +74,7 @@ describe("OpenAIRealtime against the embedded server", () => {
         "response.output_item.done",
         "response.done"
       ]))
-      expect(turn.find((event) => event._tag === "Usage")).toMatchObject({
+      expect(turn.find((event) => event._tag === "UsageUpdated")).toMatchObject({
         usage: { outputTokens: expect.any(Number) }
       })
       yield* checkFrames
@@ -164,7 +165,7 @@ describe("OpenAIRealtime against the embedded server", () => {
       yield* checkFrames
     }))
 
-  it.live("server-side errors come back as Error events and the session recovers", () =>
+  it.live("server-side errors come back as ErrorEvent events and the session recovers", () =>
     Effect.gen(function*() {
       const { checkFrames, model, until } = yield* session({ rules: [{ match: "again", reply: "Fine." }] })
       yield* model.sendEvent(
@@ -173,10 +174,10 @@ describe("OpenAIRealtime against the embedded server", () => {
           otherData: { item_id: "nope", content_index: 0, audio_end_ms: 10 }
         })
       )
-      const error = (yield* until((event) => event._tag === "Error")).at(-1)
+      const error = (yield* until((event) => event._tag === "ErrorEvent")).at(-1)
       expect(error).toMatchObject({ error: { type: "invalid_request_error", code: "item_truncate_invalid_item_id" } })
       yield* model.sendEvent(Send.RawMessage.make({ type: "input_audio_buffer.commit" }))
-      expect((yield* until((event) => event._tag === "Error")).at(-1)).toMatchObject({
+      expect((yield* until((event) => event._tag === "ErrorEvent")).at(-1)).toMatchObject({
         error: { code: "input_audio_buffer_commit_empty" }
       })
       yield* model.sendEvent(Send.UserInput.make({ userInput: "again" }))
@@ -195,7 +196,7 @@ describe("OpenAIRealtime against the embedded server", () => {
           otherData: { event_id: "evt_bad", item_id: "x", content_index: 0, audio_end_ms: "soon" }
         })
       )
-      const error = (yield* until((event) => event._tag === "Error")).at(-1)
+      const error = (yield* until((event) => event._tag === "ErrorEvent")).at(-1)
       expect(error).toMatchObject({ error: { type: "invalid_request_error", event_id: "evt_bad" } })
     }))
 
@@ -209,7 +210,7 @@ describe("OpenAIRealtime against the embedded server", () => {
       yield* model.sendEvent(
         Send.RawMessage.make({ type: "conversation.item.retrieve", otherData: { item_id: "missing" } })
       )
-      const error = (yield* until((event) => event._tag === "Error")).at(-1)
+      const error = (yield* until((event) => event._tag === "ErrorEvent")).at(-1)
       expect(error).toMatchObject({ error: { code: "item_retrieve_invalid_item_id" } })
     }))
 })
@@ -220,9 +221,9 @@ describe("embedded server faults", () => {
       const { model, until } = yield* session({ faults: { closeAfterEvents: 4 } })
       yield* model.sendEvent(Send.UserInput.make({ userInput: "hi" }))
       const lost = yield* until((event) => event._tag === "EndOfStream")
-      expect(lost.some((event) =>
-        event._tag === "Error" && (event.error as { _tag?: string })._tag === "RealtimeConnectionLost"
-      )).toBe(true)
+      expect(lost.some((event) => event._tag === "ErrorEvent" && event.error instanceof RealtimeConnectionLost)).toBe(
+        true
+      )
       expect((yield* Effect.flip(model.sendEvent(Send.UserInput.make({ userInput: "?" })))).reason).toBe("Closed")
     }))
 
@@ -353,7 +354,7 @@ describe("embedded server protocol rules", () => {
           }
         })
       )
-      expect((yield* until((event) => event._tag === "Error")).at(-1)).toMatchObject({
+      expect((yield* until((event) => event._tag === "ErrorEvent")).at(-1)).toMatchObject({
         error: { type: "invalid_request_error", event_id: "evt_s" }
       })
       expect(yield* model.status).toBe("connected")
@@ -369,7 +370,7 @@ describe("embedded server protocol rules", () => {
           otherData: { previous_item_id: "item_missing", item }
         })
       )
-      expect((yield* until((event) => event._tag === "Error")).at(-1)).toMatchObject({
+      expect((yield* until((event) => event._tag === "ErrorEvent")).at(-1)).toMatchObject({
         error: { param: "previous_item_id" }
       })
       yield* model.sendEvent(
@@ -391,7 +392,7 @@ describe("embedded server protocol rules", () => {
           otherData: { item_id: audio.itemId, content_index: 0, audio_end_ms: 500 }
         })
       )
-      expect((yield* until((event) => event._tag === "Error")).at(-1)).toMatchObject({
+      expect((yield* until((event) => event._tag === "ErrorEvent")).at(-1)).toMatchObject({
         error: { param: "audio_end_ms" }
       })
       yield* model.sendEvent(

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Result, Stream } from "effect"
+import { Config, ConfigProvider, Effect, Layer, Result, Stream } from "effect"
+import * as Handshake from "../../src/internal/realtime/handshake.js"
 import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
 import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
-import { resolveApiKey } from "../../src/RealtimeModel.js"
+import { RealtimeModel, resolveApiKey } from "../../src/RealtimeModel.js"
 import * as Send from "../../src/RealtimeModelSendEvent.js"
 import * as RealtimeServer from "../../src/RealtimeServer.js"
 
@@ -32,6 +33,7 @@ describe("API keys: asked for only where one is needed", () => {
   it.live("an empty OPENAI_API_KEY= is no key: a keyless server works, OpenAI's host asks for a key", () =>
     Effect.gen(function*() {
       expect((yield* resolveApiKey(undefined))._tag).toBe("None")
+      expect((yield* Handshake.environmentApiKey)._tag).toBe("None")
       expect((yield* resolveApiKey(""))._tag).toBe("None")
       const server = yield* RealtimeServer.make({ speed: 50 })
       const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
@@ -82,4 +84,63 @@ describe("API keys: asked for only where one is needed", () => {
       const error = yield* Effect.flip(model.connect({ url: "ws://example.com/v1/realtime" }))
       expect(error.reason).toBe("InsecureTransport")
     }).pipe(withEnv({ OPENAI_API_KEY: "sk-env" })))
+
+  it.live("resolveApiKey never reads the environment: the default key is the OpenAI model's", () =>
+    Effect.gen(function*() {
+      expect((yield* resolveApiKey(undefined))._tag).toBe("None")
+      expect((yield* Handshake.environmentApiKey)._tag).toBe("Some")
+    }).pipe(withEnv({ OPENAI_API_KEY: "sk-env" })))
+
+  it.live("make({ apiKey }) is every connection's default key; a connection's own apiKey wins", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make({ apiKey: "sk-needed" })
+      const model = yield* OpenAIRealtime.make({ apiKey: "sk-needed" }).pipe(
+        Effect.provide(NodeRealtimeWebSocket.layer)
+      )
+      yield* model.connect({ url: server.url })
+      expect(yield* model.status).toBe("connected")
+      yield* model.close
+      const error = yield* Effect.flip(model.connect({ url: server.url, apiKey: "sk-wrong" }))
+      expect(error.reason).toBe("Unauthorized")
+    }).pipe(withEnv({ OPENAI_API_KEY: "sk-env" })))
+
+  it.live("layerConfig reads OPENAI_API_KEY through Config when the layer is built", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make({ apiKey: "sk-from-config" })
+      const context = yield* Layer.build(
+        OpenAIRealtime.layerConfig().pipe(Layer.provide(NodeRealtimeWebSocket.layer))
+      ).pipe(withEnv({ OPENAI_API_KEY: "sk-from-config" }))
+      // the environment is gone by the time of connecting: the key was read with the layer
+      yield* Effect.gen(function*() {
+        const model = yield* RealtimeModel
+        yield* model.connect({ url: server.url })
+        expect(yield* model.status).toBe("connected")
+      }).pipe(Effect.provide(context), withEnv({}))
+    }))
+
+  it.live("layerConfig takes the key as any Config; without one, OpenAI's host asks for a key", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make({ apiKey: "sk-custom" })
+      const custom = yield* Effect.gen(function*() {
+        const model = yield* RealtimeModel
+        yield* model.connect({ url: server.url })
+        return yield* model.status
+      }).pipe(
+        Effect.provide(
+          OpenAIRealtime.layerConfig({ apiKey: Config.option(Config.Redacted("MY_REALTIME_KEY")) }).pipe(
+            Layer.provide(NodeRealtimeWebSocket.layer)
+          )
+        ),
+        withEnv({ MY_REALTIME_KEY: "sk-custom", OPENAI_API_KEY: "sk-other" })
+      )
+      expect(custom).toBe("connected")
+      const missing = yield* Effect.gen(function*() {
+        const model = yield* RealtimeModel
+        return yield* Effect.flip(model.connect())
+      }).pipe(
+        Effect.provide(OpenAIRealtime.layerConfig().pipe(Layer.provide(NodeRealtimeWebSocket.layer))),
+        withEnv({ OPENAI_API_KEY: " " })
+      )
+      expect(missing.reason).toBe("MissingApiKey")
+    }))
 })

@@ -9,13 +9,13 @@ import type { Scope } from "effect"
 import { dirname, resolve } from "node:path"
 import * as NodeRealtimeWebSocket from "../../NodeRealtimeWebSocket.js"
 import * as OpenAIRealtime from "../../OpenAIRealtime.js"
-import { resolveApiKey } from "../../RealtimeModel.js"
 import type { RealtimeModelConfig } from "../../RealtimeModel.js"
 import * as RealtimeServer from "../../RealtimeServer.js"
 import * as VoiceSession from "../../VoiceSession.js"
 import * as Pcm16 from "../audio/Pcm16.js"
 import * as Resample from "../audio/Resample.js"
 import * as Wav from "../audio/Wav.js"
+import { environmentApiKey } from "../realtime/handshake.js"
 import { progressBar, summaryLines } from "./render.js"
 import * as Tally from "./tally.js"
 
@@ -166,7 +166,7 @@ export const program = Effect.fn("cli.program")(function*(args: CliArgs) {
   const noInput = Option.isNone(args.text) && Option.isNone(args.input)
   const text = noInput ? Option.some(demoQuestion) : args.text
   const bargeInMs = noInput && Option.isNone(args.bargeInMs) ? Option.some(demoBargeInMs) : args.bargeInMs
-  if (args.live && Option.isNone(yield* Effect.orElseSucceed(resolveApiKey(undefined), Option.none))) {
+  if (args.live && Option.isNone(yield* Effect.orElseSucceed(environmentApiKey, Option.none))) {
     return yield* usage("--live talks to OpenAI, which needs an API key: set OPENAI_API_KEY")
   }
   if (Option.isSome(args.output)) yield* checkOutput(args.output.value)

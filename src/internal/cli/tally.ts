@@ -7,7 +7,7 @@
 import { Effect, Ref, Stream } from "effect"
 import type { Scope } from "effect"
 import type { RealtimeModelService } from "../../RealtimeModel.js"
-import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
+import type { ErrorEvent, RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { PlaybackProgress, VoiceSessionSummary } from "../../VoiceSession.js"
 
 /**
@@ -26,7 +26,7 @@ export interface State {
   /** The reply's audio has all arrived (its length is known). */
   readonly audioComplete: boolean
   readonly transcript: string
-  readonly errors: ReadonlyArray<unknown>
+  readonly errors: ReadonlyArray<(typeof ErrorEvent.Type)["error"]>
 }
 
 /**
@@ -80,14 +80,14 @@ export const step = (state: State, event: RealtimeModelEvent): State => {
   switch (event._tag) {
     case "TurnStarted":
       return { ...state, turns: state.turns + 1 }
-    case "Usage":
+    case "UsageUpdated":
       return {
         ...state,
         inputTokens: state.inputTokens + event.usage.inputTokens,
         outputTokens: state.outputTokens + event.usage.outputTokens,
         totalTokens: state.totalTokens + event.usage.totalTokens
       }
-    case "Error":
+    case "ErrorEvent":
       return { ...state, errors: [...state.errors, event.error] }
     default:
       return isAudioDone(event) ? { ...state, audioComplete: true } : state

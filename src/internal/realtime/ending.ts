@@ -21,6 +21,8 @@ export interface SocketEnd {
   readonly by: "server" | "transport"
   readonly code: number | undefined
   readonly reason: string | undefined
+  /** The socket's error that reported the end, when it did. */
+  readonly cause?: SocketError
 }
 
 /** Close code for a connection that dropped without a close frame. */
@@ -42,14 +44,16 @@ export const fromSocketError = (error: SocketError, detail: (cause: unknown) => 
       _tag: "Closed",
       by: reason.code === abnormalClosure ? "transport" : "server",
       code: reason.code,
-      reason: closeReason
+      reason: closeReason,
+      cause: error
     }
   }
   return {
     _tag: "Closed",
     by: "transport",
     code: undefined,
-    reason: "cause" in reason ? detail(reason.cause) : reason.message
+    reason: "cause" in reason ? detail(reason.cause) : reason.message,
+    cause: error
   }
 }
 
@@ -84,7 +88,8 @@ export const connectionLost = (end: SocketEnd): RealtimeConnectionLost =>
   new RealtimeConnectionLost({
     ...(end.code !== undefined ? { code: end.code } : {}),
     ...(end.reason !== undefined ? { reason: end.reason } : {}),
-    message: describe(end)
+    message: describe(end),
+    ...(end.cause !== undefined ? { cause: end.cause } : {})
   })
 
 /**

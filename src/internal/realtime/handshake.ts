@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Redacted, Result, Schema } from "effect"
+import { Config, Duration, Effect, Option, Redacted, Result, Schema } from "effect"
 import * as Socket from "effect/socket/Socket"
 import { RealtimeConnectError } from "../../RealtimeError.js"
 import type { ConnectFailure } from "../../RealtimeError.js"
@@ -105,7 +105,31 @@ export interface Target {
 }
 
 /**
- * Works out where to connect and with which credentials; nothing is opened yet.
+ * `OPENAI_API_KEY` through `Config`, `None` when unset.
+ *
+ * @since 0.2.0
+ * @category credentials
+ */
+export const environmentKeyConfig: Config.Config<Option.Option<Redacted.Redacted<string>>> = Config.option(
+  Config.Redacted("OPENAI_API_KEY")
+)
+
+/**
+ * The key of a connection that gives none: `OPENAI_API_KEY`, read through `Config` when the
+ * connection is made; `None` when it is unset or blank.
+ *
+ * @since 0.2.0
+ * @category credentials
+ */
+export const environmentApiKey: Effect.Effect<Option.Option<Redacted.Redacted<string>>, RealtimeConnectError> = Effect
+  .flatMap(
+    Effect.orElseSucceed(environmentKeyConfig, () => Option.none()),
+    (key) => Option.isSome(key) ? resolveApiKey(key.value) : Effect.succeed(Option.none())
+  )
+
+/**
+ * Works out where to connect and with which credentials; nothing is opened yet. `defaultApiKey`
+ * is the model's key for a connection whose config gives none.
  *
  * @since 0.1.0
  * @category handshake
@@ -113,7 +137,8 @@ export interface Target {
 export const resolveTarget = (
   config: RealtimeModelConfig,
   settings: RealtimeSessionSettings,
-  webSocket: Pick<RealtimeWebSocketService, "credentials" | "dangerouslyAllowApiKeyInBrowser">
+  webSocket: Pick<RealtimeWebSocketService, "credentials" | "dangerouslyAllowApiKeyInBrowser">,
+  defaultApiKey: Effect.Effect<Option.Option<Redacted.Redacted<string>>, RealtimeConnectError>
 ): Effect.Effect<Target, RealtimeConnectError> =>
   Effect.gen(function*() {
     if (config.callId !== undefined && settings.modelName !== undefined) {
@@ -133,7 +158,7 @@ export const resolveTarget = (
         url: displayUrl(url)
       })
     }
-    const apiKey = yield* resolveApiKey(config.apiKey)
+    const apiKey = config.apiKey === undefined ? yield* defaultApiKey : yield* resolveApiKey(config.apiKey)
     const userHeaders = Object.entries(config.headers ?? {})
     const hasAuthorization = userHeaders.some(([name]) => name.toLowerCase() === "authorization")
     // OpenAI always needs a key; any other server decides for itself (a 401 then says so)
@@ -248,17 +273,19 @@ export const openFailure = (
   switch (reason._tag) {
     case "SocketOpenError":
       if (reason.kind === "Timeout") {
-        return connectError("Timeout", `the WebSocket handshake with ${url} timed out`, { url })
+        return connectError("Timeout", `the WebSocket handshake with ${url} timed out`, { url, cause: error })
       }
       break
     case "SocketCloseError":
       return connectError("Handshake", `${url} closed the connection during the handshake (code ${reason.code})`, {
-        url
+        url,
+        cause: error
       })
     default:
       break
   }
-  const cause = "cause" in reason ? errorOf(reason.cause) : undefined
+  // the Error underneath when there is one (ws), else the socket's own error (a browser's event says nothing)
+  const cause = ("cause" in reason ? errorOf(reason.cause) : undefined) ?? error
   const detail = "cause" in reason ? detailOf(reason.cause) : reason.message
   const status = /Unexpected server response: (\d+)/.exec(detail)
   if (status !== null) {

@@ -109,7 +109,9 @@ const mapEvent = (
     case "response.done": {
       const responseId = event.response.id ?? null
       out.push({ _tag: "TurnEnded", responseId })
-      if (event.response.usage != null) out.push({ _tag: "Usage", usage: Convert.usageFromWire(event.response.usage) })
+      if (event.response.usage != null) {
+        out.push({ _tag: "UsageUpdated", usage: Convert.usageFromWire(event.response.usage) })
+      }
       return { _tag: "ResponseDone", responseId }
     }
     case "conversation.item.added":
@@ -159,7 +161,7 @@ const mapEvent = (
       out.push({ _tag: "Other", data: json })
       return { _tag: "Session", format: State.setSession(state, event.session) }
     case "error":
-      out.push({ _tag: "Error", error: json["error"] })
+      out.push({ _tag: "ErrorEvent", error: event.error })
       return { _tag: "ServerError", code: event.error.code, eventId: event.error.event_id }
     default:
       // the newer events (input transcription deltas, DTMF, MCP calls, rate limits) have their own
