@@ -8,7 +8,7 @@ import * as Send from "../../src/RealtimeModelSendEvent.js"
 import type { ServerConnection } from "../support/loopbackServer.js"
 import { clientFrameErrors, corpus } from "../support/protocolCorpus.js"
 import { takeUntil } from "../support/queues.js"
-import { connectHarness, responseCreated, responseDone, session } from "./harness.js"
+import { barrier, connectHarness, responseCreated, responseDone, session } from "./harness.js"
 
 const pcm = (ms: number) => Buffer.alloc(ms * 48).toString("base64") // pcm16 24 kHz: 48 bytes a millisecond
 const audioDelta = (responseId: string, itemId: string, ms: number) => ({
@@ -38,17 +38,6 @@ const untilTag = (events: Queue.Queue<RealtimeModelEvent>, tag: RealtimeModelEve
 /** Client frames received up to and including the first of the type. */
 const framesUntil = (server: ServerConnection, type: string) =>
   takeUntil(server.frames, (frame) => frame["type"] === type)
-
-/** A marker round trip: the client sends a raw frame of an unusual type; everything sent before it has arrived once it does. */
-const barrier = (
-  send: (event: Send.RealtimeModelSendEvent) => Effect.Effect<void, unknown>,
-  server: ServerConnection
-) =>
-  Effect.gen(function*() {
-    yield* Effect.orDie(send(Send.RawMessage.make({ type: "output_audio_buffer.clear" })))
-    const frames = yield* framesUntil(server, "output_audio_buffer.clear")
-    return frames.slice(0, -1)
-  })
 
 describe("server events → model events", () => {
   it.effect("maps audio, transcript, text, turns, usage, items and function calls", () =>

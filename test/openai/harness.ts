@@ -7,8 +7,10 @@ import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
 import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
 import type { RealtimeModelConfig, RealtimeModelService } from "../../src/RealtimeModel.js"
 import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
+import * as Send from "../../src/RealtimeModelSendEvent.js"
 import * as Loopback from "../support/loopbackServer.js"
-import { takeFirst } from "../support/queues.js"
+import { clientFrameErrors } from "../support/protocolCorpus.js"
+import { takeFirst, takeUntil } from "../support/queues.js"
 
 export interface Harness {
   readonly model: RealtimeModelService
@@ -64,3 +66,21 @@ export const responseDone = (id: string, extra: Record<string, unknown> = {}) =>
   event_id: "e",
   response: { id, object: "realtime.response", status: "completed", ...extra }
 })
+
+/**
+ * A marker round trip: the client sends a raw frame of an unusual type, and once the server has
+ * it, everything sent before has arrived. Returns those earlier frames.
+ */
+export const barrier = (
+  send: (event: Send.RealtimeModelSendEvent) => Effect.Effect<void, unknown>,
+  server: Loopback.ServerConnection
+) =>
+  Effect.gen(function*() {
+    yield* Effect.orDie(send(Send.RawMessage.make({ type: "output_audio_buffer.clear" })))
+    const frames = yield* takeUntil(server.frames, (frame) => frame["type"] === "output_audio_buffer.clear")
+    return frames.slice(0, -1)
+  })
+
+/** Each frame's schema violations against the protocol corpus, as `type: error` lines (none for valid frames). */
+export const corpusViolations = (frames: ReadonlyArray<Record<string, unknown>>): Array<string> =>
+  frames.flatMap((frame) => clientFrameErrors(frame).map((error) => `${frame["type"]}: ${error}`))

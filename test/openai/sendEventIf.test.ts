@@ -10,9 +10,7 @@ import * as PlaybackTracker from "../../src/PlaybackTracker.js"
 import type { RealtimeModelState } from "../../src/RealtimeModel.js"
 import * as Send from "../../src/RealtimeModelSendEvent.js"
 import type { ServerConnection } from "../support/loopbackServer.js"
-import { clientFrameErrors } from "../support/protocolCorpus.js"
-import { takeUntil } from "../support/queues.js"
-import { connectHarness, responseCreated, responseDone } from "./harness.js"
+import { barrier as markerBarrier, connectHarness, corpusViolations, responseCreated, responseDone } from "./harness.js"
 
 const userInput = (text: string) => Send.UserInput.make({ userInput: text })
 
@@ -29,14 +27,7 @@ const barrier = (
   send: (event: Send.RealtimeModelSendEvent) => Effect.Effect<void, unknown>,
   server: ServerConnection
 ) =>
-  Effect.gen(function*() {
-    yield* Effect.orDie(send(Send.RawMessage.make({ type: "output_audio_buffer.clear" })))
-    const frames = yield* takeUntil(server.frames, (frame) => frame["type"] === "output_audio_buffer.clear")
-    // every frame the client sent validates against the protocol corpus
-    expect(frames.flatMap((frame) => clientFrameErrors(frame).map((error) => `${frame["type"]}: ${error}`)))
-      .toEqual([])
-    return frames.slice(0, -1)
-  })
+  Effect.tap(markerBarrier(send, server), (frames) => Effect.sync(() => expect(corpusViolations(frames)).toEqual([])))
 
 /** A predicate that records every state it sees and answers `answer`. */
 const recording = (answer: boolean) => {

@@ -6,9 +6,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { TestClock } from "effect/testing"
 import * as Send from "../../src/RealtimeModelSendEvent.js"
-import type { ServerConnection } from "../support/loopbackServer.js"
-import { takeUntil } from "../support/queues.js"
-import { connectHarness, responseCreated, responseDone } from "./harness.js"
+import { barrier, connectHarness, responseCreated, responseDone } from "./harness.js"
 
 const created = responseCreated
 const done = (id: string) => responseDone(id)
@@ -26,17 +24,6 @@ const userInput = (text: string) => Send.UserInput.make({ userInput: text })
 
 const creates = (frames: ReadonlyArray<Record<string, unknown>>) =>
   frames.filter((frame) => frame["type"] === "response.create")
-
-/** Everything the client sent before a marker frame it sends now. */
-const barrier = (
-  send: (event: Send.RealtimeModelSendEvent) => Effect.Effect<void, unknown>,
-  server: ServerConnection
-) =>
-  Effect.gen(function*() {
-    yield* Effect.orDie(send(Send.RawMessage.make({ type: "output_audio_buffer.clear" })))
-    const frames = yield* takeUntil(server.frames, (frame) => frame["type"] === "output_audio_buffer.clear")
-    return frames.slice(0, -1)
-  })
 
 describe("response sequencer", () => {
   it.effect("an active response never seen created: the refused create goes out again at its response.done", () =>
