@@ -77,13 +77,16 @@ export class RealtimeSendError extends Schema.TaggedError<RealtimeSendError>()("
 /**
  * A frame from the server could not be understood: it is not JSON, or it violates the schema of
  * its event type. It is reported as an `Exception` model event; the connection keeps running.
+ * `cause` is what rejected the frame, when there is one: the JSON parser's `SyntaxError`, or the
+ * `Schema.SchemaError` (its `issue` says which field is wrong).
  *
  * @since 0.1.0
  * @category errors
  */
 export class RealtimeProtocolError extends Schema.TaggedError<RealtimeProtocolError>()("RealtimeProtocolError", {
   eventType: Schema.optional(Schema.String),
-  message: Schema.String
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect())
 }) {}
 
 /**

@@ -30,8 +30,11 @@ export type ApiKeySource =
  * How events are buffered for each listener.
  * - `"unbounded"` (default): a listener never loses an event and never slows the others; a listener
  *   that stops draining holds memory until it is removed (its scope closes).
- * - `{ capacity }`: at most `capacity` undelivered events per listener; when one is full, the
- *   connection waits for it (backpressure) and a warning is logged, so nothing is lost silently.
+ * - `{ capacity }`: about `capacity` undelivered events per listener (one frame's events may run
+ *   over); while one is full the connection stops processing server frames (backpressure) and logs
+ *   one warning per stall, so nothing is lost silently. Sends and `close` are not held up.
+ *
+ * Either way a listener's stream ends after `EndOfStream`, and the listener then holds nothing.
  *
  * @since 0.1.0
  * @category models

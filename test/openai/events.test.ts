@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Queue } from "effect"
+import { Effect, Queue, Schema, SchemaIssue } from "effect"
 import { TestClock } from "effect/testing"
 import * as PlaybackTracker from "../../src/PlaybackTracker.js"
 import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
@@ -173,9 +173,14 @@ describe("server events → model events", () => {
       const notJson = yield* next("Exception")
       expect(notJson.cause).toMatchObject({ _tag: "RealtimeProtocolError" })
       expect(notJson.cause.message).toContain("not JSON")
+      // the JSON parser's own error is kept as the cause
+      expect(notJson.cause.cause).toBeInstanceOf(SyntaxError)
       yield* server.send({ type: "response.output_audio.delta", event_id: "e", response_id: 7 })
       const invalid = yield* next("Exception")
       expect(invalid.cause).toMatchObject({ _tag: "RealtimeProtocolError", eventType: "response.output_audio.delta" })
+      // the Schema's error is kept as the cause, with the issue that says what is wrong
+      expect(invalid.cause.cause).toBeInstanceOf(Schema.SchemaError)
+      expect(SchemaIssue.isIssue((invalid.cause.cause as Schema.SchemaError).issue)).toBe(true)
       expect(invalid.context).toContain("response.output_audio.delta")
       // still connected and working
       yield* server.send(created("resp_2"))

@@ -5,8 +5,9 @@
  * @since 0.1.0
  */
 import { Result, Schema } from "effect"
-import { Item, opt, Session } from "./wire.js"
-import type { FunctionCallItem, FunctionCallOutputItem, MessageItem } from "./wire.js"
+import { Item } from "./items.js"
+import type { FunctionCallItem, FunctionCallOutputItem, MessageItem } from "./items.js"
+import { opt, Session } from "./wire.js"
 
 const event = <Type extends string, Fields extends Schema.Struct.Fields>(type: Type, fields: Fields) =>
   Schema.Struct({ type: Schema.Literal(type), event_id: Schema.optional(Schema.String), ...fields })

@@ -6,7 +6,8 @@
  */
 import { Result, Schema } from "effect"
 import type { SchemaError } from "effect/Schema"
-import { Item, opt, Response, ServerError, Session } from "./wire.js"
+import { Item, Response, ServerError } from "./items.js"
+import { opt, Session } from "./wire.js"
 
 const event = <Type extends string, Fields extends Schema.Struct.Fields>(type: Type, fields: Fields) =>
   Schema.Struct({ type: Schema.Literal(type), event_id: opt(Schema.String), ...fields })
@@ -150,7 +151,9 @@ export type ServerEventType = ServerEvent["type"]
 export type ServerEventOf<T extends ServerEventType> = Extract<ServerEvent, { readonly type: T }>
 
 /**
- * A server frame after decoding.
+ * A server frame after decoding. A `Malformed` frame's `cause` is what rejected it: the JSON
+ * parser's `SyntaxError`, or the `SchemaError` (with its issue) of the event type's schema; there
+ * is none for a JSON frame without a string `type`.
  *
  * @since 0.1.0
  * @category decoding
@@ -158,7 +161,13 @@ export type ServerEventOf<T extends ServerEventType> = Extract<ServerEvent, { re
 export type ServerFrame =
   | { readonly _tag: "Known"; readonly event: ServerEvent; readonly json: Record<string, unknown> }
   | { readonly _tag: "Unknown"; readonly type: string; readonly json: Record<string, unknown> }
-  | { readonly _tag: "Malformed"; readonly type: string | undefined; readonly json: unknown; readonly message: string }
+  | {
+    readonly _tag: "Malformed"
+    readonly type: string | undefined
+    readonly json: unknown
+    readonly message: string
+    readonly cause: unknown
+  }
 
 /**
  * Per event type: a guard and a decoder. The server event schemas only check (they transform
@@ -204,11 +213,18 @@ export const decodeServerFrame = (text: string): ServerFrame => {
       _tag: "Malformed",
       type: undefined,
       json: text,
-      message: `the server sent a frame that is not JSON (${error instanceof Error ? error.message : String(error)})`
+      message: `the server sent a frame that is not JSON (${error instanceof Error ? error.message : String(error)})`,
+      cause: error
     }
   }
   if (!isRecord(json) || typeof json["type"] !== "string") {
-    return { _tag: "Malformed", type: undefined, json, message: "the server sent a JSON frame without a string `type`" }
+    return {
+      _tag: "Malformed",
+      type: undefined,
+      json,
+      message: "the server sent a JSON frame without a string `type`",
+      cause: undefined
+    }
   }
   const type = json["type"]
   const checker = decoders.get(type)
@@ -221,6 +237,7 @@ export const decodeServerFrame = (text: string): ServerFrame => {
       _tag: "Malformed",
       type,
       json,
-      message: `the server sent a ${type} event that does not match its schema: ${explained.failure.message}`
+      message: `the server sent a ${type} event that does not match its schema: ${explained.failure.message}`,
+      cause: explained.failure
     }
 }

@@ -1,7 +1,8 @@
 /**
- * The OpenAI Realtime GA wire protocol as Effect Schemas: the session, conversation items and
- * responses as they travel as JSON. Decoding is lenient the way real servers are: optional fields
- * accept `null`, unknown fields are ignored.
+ * The OpenAI Realtime GA wire protocol as Effect Schemas: the session (its audio, turn detection,
+ * transcription, tools and prompt) as it travels as JSON, and the combinators the wire schemas
+ * share. Conversation items and responses are in `items.ts`. Decoding is lenient the way real
+ * servers are: optional fields accept `null`, unknown fields are ignored.
  *
  * @since 0.1.0
  */
@@ -16,8 +17,13 @@ import { WireAudioFormat } from "./audioFormat.js"
  */
 export const opt = <S extends Schema.Constraint>(schema: S) => Schema.optional(Schema.NullOr(schema))
 
-/** The other keys of an open JSON object, kept as they are. */
-const rest = [Schema.Record(Schema.String, Schema.Unknown)] as const
+/**
+ * The rest of an open JSON object (for `Schema.StructWithRest`): its other keys, kept as they are.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const rest = [Schema.Record(Schema.String, Schema.Unknown)] as const
 
 /**
  * Server voice activity detection: turns end after a silence.
@@ -240,163 +246,3 @@ export const Session = Schema.Struct({
  * @category session
  */
 export type Session = typeof Session.Type
-
-const ContentPart = Schema.Struct({
-  type: Schema.Literals(["input_text", "input_audio", "input_image", "output_text", "output_audio", "text", "audio"]),
-  text: opt(Schema.String),
-  audio: opt(Schema.String),
-  transcript: opt(Schema.String),
-  image_url: opt(Schema.String),
-  detail: opt(Schema.String)
-})
-/**
- * A content part as decoded.
- *
- * @since 0.1.0
- * @category items
- */
-export type ContentPart = typeof ContentPart.Type
-
-const itemStatus = opt(Schema.Literals(["completed", "incomplete", "in_progress"]))
-
-/**
- * A message: system, user or assistant content parts.
- *
- * @since 0.1.0
- * @category items
- */
-export const MessageItem = Schema.Struct({
-  id: opt(Schema.String),
-  object: opt(Schema.String),
-  type: Schema.Literal("message"),
-  status: itemStatus,
-  role: Schema.Literals(["system", "user", "assistant"]),
-  content: Schema.Array(ContentPart)
-})
-
-/**
- * A function call the model made.
- *
- * @since 0.1.0
- * @category items
- */
-export const FunctionCallItem = Schema.Struct({
-  id: opt(Schema.String),
-  object: opt(Schema.String),
-  type: Schema.Literal("function_call"),
-  status: itemStatus,
-  call_id: opt(Schema.String),
-  name: Schema.String,
-  arguments: Schema.String
-})
-
-/**
- * The output of a function call.
- *
- * @since 0.1.0
- * @category items
- */
-export const FunctionCallOutputItem = Schema.Struct({
-  id: opt(Schema.String),
-  object: opt(Schema.String),
-  type: Schema.Literal("function_call_output"),
-  status: itemStatus,
-  call_id: Schema.String,
-  output: Schema.String
-})
-
-/**
- * MCP and other item kinds: only their type and id are read.
- *
- * @since 0.1.0
- * @category items
- */
-export const OtherItem = Schema.StructWithRest(
-  Schema.Struct({
-    id: opt(Schema.String),
-    type: Schema.String.check(
-      Schema.makeFilter((type) => type !== "message" && type !== "function_call" && type !== "function_call_output")
-    )
-  }),
-  rest
-)
-
-/**
- * Any conversation item.
- *
- * @since 0.1.0
- * @category items
- */
-export const Item = Schema.Union([MessageItem, FunctionCallItem, FunctionCallOutputItem, OtherItem])
-/**
- * A conversation item as decoded.
- *
- * @since 0.1.0
- * @category items
- */
-export type Item = typeof Item.Type
-
-const TokenDetails = Schema.Struct({
-  text_tokens: opt(Schema.Number),
-  audio_tokens: opt(Schema.Number),
-  image_tokens: opt(Schema.Number),
-  cached_tokens: opt(Schema.Number),
-  cached_tokens_details: opt(Schema.Struct({
-    text_tokens: opt(Schema.Number),
-    audio_tokens: opt(Schema.Number),
-    image_tokens: opt(Schema.Number)
-  }))
-})
-
-/**
- * Token usage of a response.
- *
- * @since 0.1.0
- * @category responses
- */
-export const Usage = Schema.Struct({
-  total_tokens: opt(Schema.Number),
-  input_tokens: opt(Schema.Number),
-  output_tokens: opt(Schema.Number),
-  input_token_details: opt(TokenDetails),
-  output_token_details: opt(TokenDetails)
-})
-/**
- * Token usage as decoded.
- *
- * @since 0.1.0
- * @category responses
- */
-export type Usage = typeof Usage.Type
-
-/**
- * A response object of `response.created` and `response.done`.
- *
- * @since 0.1.0
- * @category responses
- */
-export const Response = Schema.Struct({
-  id: opt(Schema.String),
-  object: opt(Schema.String),
-  status: opt(Schema.String),
-  status_details: opt(Schema.Unknown),
-  output: opt(Schema.Array(Schema.Unknown)),
-  usage: opt(Usage),
-  conversation_id: opt(Schema.String),
-  output_modalities: opt(Schema.Array(Schema.String)),
-  metadata: opt(Schema.Unknown)
-})
-
-/**
- * The payload of an `error` server event.
- *
- * @since 0.1.0
- * @category errors
- */
-export const ServerError = Schema.Struct({
-  type: Schema.String,
-  code: opt(Schema.String),
-  message: Schema.String,
-  param: opt(Schema.String),
-  event_id: opt(Schema.String)
-})

@@ -5,7 +5,8 @@
  * predicate is evaluated by the owner when it reaches them), bookkeeping queries and the hub's
  * "listeners have room again". The owner maps frames to model events, turns send events into
  * client frames, runs barge-in and keeps at most one response in flight. No other fiber reads or
- * writes the state.
+ * writes the state. Frames are mapped by `inbound.ts`; sends, barge-in and the writes they make
+ * are `outbound.ts`, run by the owner.
  *
  * Nothing waits without a way out:
  * - The owner never waits for a listener. When a bounded listener is full it stops processing
@@ -20,22 +21,20 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Data, Deferred, Effect, Exit, Latch, LogLevel, Queue } from "effect"
+import { Clock, Deferred, Effect, Exit, Latch, LogLevel, Queue } from "effect"
 import type { Scope, Tracer } from "effect"
 import type { SocketError } from "effect/socket/Socket"
 import type { PlaybackTrackerService } from "../../PlaybackTracker.js"
 import type { RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeError.js"
 import type { RealtimeModelState } from "../../RealtimeModel.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
-import type { Interrupt, RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
+import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
 import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
 import { promptQueue } from "../eventHub.js"
 import type { EventHub } from "../eventHub.js"
-import { encodeClientEvent } from "../protocol/clientEvents.js"
-import type { ClientEvent } from "../protocol/clientEvents.js"
-import * as Convert from "./convert.js"
 import * as Ending from "./ending.js"
 import * as Inbound from "./inbound.js"
+import * as Outbound from "./outbound.js"
 import * as Sequencer from "./sequencer.js"
 import * as State from "./state.js"
 
@@ -113,9 +112,6 @@ export interface Connection {
   readonly bookkeeping: Effect.Effect<State.Bookkeeping>
 }
 
-/** A write refused because the socket had ended before it. */
-class SocketEnded extends Data.TaggedError("SocketEnded")<{ readonly lost: RealtimeConnectionLost }> {}
-
 const stopped = Ending.connectionLost({
   _tag: "Closed",
   by: "transport",
@@ -137,7 +133,6 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
     const mailbox = yield* promptQueue<Command>()
     const gate = Latch.makeUnsafe(true)
     const state = State.make(options.settings.outputAudioFormat ?? "pcm16", options.staleResponseMs)
-    const tracker = customTracker ?? state.tracker
 
     yield* Effect.addFinalizer(() =>
       Effect.flatMap(Clock.currentTimeNanos, (now) => Effect.sync(() => State.release(state, now)))
@@ -145,16 +140,6 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
 
     /** Set by the socket reader when the socket ends, before the owner has processed it. */
     let ended: RealtimeConnectionLost | undefined = undefined
-
-    const writeText = (text: string): Effect.Effect<void, SocketError | SocketEnded> =>
-      ended !== undefined ? Effect.fail(new SocketEnded({ lost: ended })) : options.write(text)
-    /** Every frame the model writes is a typed client event. */
-    const write = (frame: ClientEvent) => writeText(encodeClientEvent(frame))
-    const writeAll = (frames: ReadonlyArray<ClientEvent>) => Effect.forEach(frames, write, { discard: true })
-    const writeOrWarn = (frame: ClientEvent | undefined, what: string) =>
-      frame === undefined
-        ? Effect.void
-        : Effect.catch(write(frame), (error) => Effect.logWarning(`${what} could not be written`, error))
 
     // ---- listeners: the owner never waits for them ----
 
@@ -171,97 +156,13 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       )
     }
 
-    // ---- barge-in ----
-
-    const interrupt = (event: Interrupt) =>
-      Effect.gen(function*() {
-        const playing = yield* tracker.getState
-        const position = playing.currentItemId === null || playing.elapsedMs === null ? undefined : {
-          itemId: playing.currentItemId,
-          contentIndex: playing.currentItemContentIndex ?? 0,
-          elapsedMs: playing.elapsedMs
-        }
-        const plan = State.planInterrupt(state, event, position)
-        if (plan.interrupted !== undefined) yield* publish([{ _tag: "AudioInterrupted", ...plan.interrupted }])
-        yield* writeAll(plan.before)
-        if (plan.resetTrackers) {
-          yield* state.tracker.onInterrupted
-          if (customTracker !== undefined) yield* customTracker.onInterrupted
-        }
-        yield* writeAll(plan.after)
-      })
-
-    // ---- send events → client frames ----
-
-    /** One `response.create` per turn: see the sequencer. */
-    const requestResponse = (turn: Sequencer.Turn) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        const frame = Sequencer.request(state.sequencer, turn, now)
-        return frame === undefined
-          ? Effect.logDebug("response.create waits (or joins the turn waiting) until the response in flight is done")
-          : write(frame)
-      })
-
-    const dispatch = (event: RealtimeModelSendEvent): Effect.Effect<void, SocketError | SocketEnded> => {
-      switch (event._tag) {
-        case "RawMessage": {
-          // the application's own frame, written as it is
-          const frame: Record<string, unknown> = { ...event.otherData, type: event.type }
-          return event.type === "response.create"
-            ? requestResponse(Sequencer.manual(State.responseOf(frame)))
-            : writeText(JSON.stringify(frame))
-        }
-        case "Interrupt":
-          return interrupt(event)
-        default: {
-          const { frames, respond } = Convert.framesOf(event)
-          return Effect.andThen(writeAll(frames), respond ? requestResponse(Sequencer.auto) : Effect.void)
-        }
-      }
-    }
-
-    /** Runs a send and answers it; an owner interrupted meanwhile answers `Closed`. */
-    const answer = (event: RealtimeModelSendEvent, reply: Deferred.Deferred<boolean, RealtimeSendError>) =>
-      Effect.mapError(
-        dispatch(event),
-        (error) =>
-          error instanceof SocketEnded ? Ending.lostBeforeWrite(event, error.lost) : Ending.transportError(event, error)
-      ).pipe(
-        Effect.as(true),
-        Effect.onExit((exit) =>
-          Deferred.done(
-            reply,
-            Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)
-              ? Exit.fail(Ending.notConnected(event, true))
-              : exit
-          )
-        ),
-        Effect.ignore
-      )
-
-    /** The state a conditional send's predicate sees, now. */
-    const snapshot: Effect.Effect<RealtimeModelState> = Effect.map(
-      tracker.getState,
-      (playback) => State.snapshot(state, ended === undefined ? "connected" : "disconnected", playback)
-    )
-
-    /**
-     * A conditional send: evaluates the predicate and sends when it holds, with nothing in between
-     * (only the owner touches the state). A predicate that throws fails this call with the defect;
-     * the connection goes on.
-     */
-    const answerIf = (
-      event: RealtimeModelSendEvent,
-      predicate: (state: RealtimeModelState) => boolean,
-      reply: Deferred.Deferred<boolean, RealtimeSendError>
-    ): Effect.Effect<void> =>
-      Effect.gen(function*() {
-        const current = yield* snapshot
-        const holds = yield* Effect.exit(Effect.sync(() => predicate(current)))
-        if (Exit.isFailure(holds)) yield* Deferred.failCause(reply, holds.cause)
-        else if (holds.value) yield* answer(event, reply)
-        else yield* Deferred.succeed(reply, false)
-      }).pipe(Effect.onInterrupt(() => Deferred.fail(reply, Ending.notConnected(event, true))))
+    const { answer, answerIf, interrupt, writeOrWarn } = Outbound.make({
+      write: options.write,
+      state,
+      customTracker,
+      ended: () => ended,
+      publish
+    })
 
     // ---- what frames leave to do ----
 

@@ -11,8 +11,9 @@ import * as RealtimeItem from "../../RealtimeItem.js"
 import type { FunctionCall, Usage } from "../../RealtimeModelEvent.js"
 import type { RealtimeModelSendEvent, UserInputMessage } from "../../RealtimeModelSendEvent.js"
 import type { ClientEvent } from "../protocol/clientEvents.js"
+import * as WireItems from "../protocol/items.js"
 import { sessionUpdate } from "../protocol/session.js"
-import * as Wire from "../protocol/wire.js"
+import type * as Wire from "../protocol/wire.js"
 import * as Base64 from "./base64.js"
 
 /**
@@ -44,11 +45,11 @@ export const autoCancels = (session: Wire.Session | null): boolean =>
 
 const nullable = <A>(value: A | null | undefined): A | null => value ?? null
 
-const isMessage = Schema.is(Wire.MessageItem)
-const isFunctionCall = Schema.is(Wire.FunctionCallItem)
+const isMessage = Schema.is(WireItems.MessageItem)
+const isFunctionCall = Schema.is(WireItems.FunctionCallItem)
 
 const messageFromWire = (
-  item: typeof Wire.MessageItem.Type,
+  item: typeof WireItems.MessageItem.Type,
   previousItemId: string | null
 ): RealtimeItem.RealtimeItem => {
   const itemId = item.id ?? ""
@@ -95,7 +96,7 @@ const messageFromWire = (
  * @category from the wire
  */
 export const itemFromWire = (
-  item: Wire.Item,
+  item: WireItems.Item,
   previousItemId: string | null
 ): Option.Option<RealtimeItem.RealtimeItem> => {
   if (isMessage(item)) return Option.some(messageFromWire(item, previousItemId))
@@ -119,7 +120,7 @@ export const itemFromWire = (
  * @since 0.1.0
  * @category from the wire
  */
-export const usageFromWire = (usage: Wire.Usage): Usage => ({
+export const usageFromWire = (usage: WireItems.Usage): Usage => ({
   inputTokens: usage.input_tokens ?? 0,
   outputTokens: usage.output_tokens ?? 0,
   totalTokens: usage.total_tokens ?? (usage.input_tokens ?? 0) + (usage.output_tokens ?? 0),
@@ -146,7 +147,7 @@ export const usageFromWire = (usage: Wire.Usage): Usage => ({
  * @since 0.1.0
  * @category to the wire
  */
-export const userMessageToWire = (input: string | UserInputMessage): typeof Wire.MessageItem.Encoded => ({
+export const userMessageToWire = (input: string | UserInputMessage): typeof WireItems.MessageItem.Encoded => ({
   type: "message",
   role: "user",
   content: typeof input === "string"
@@ -171,7 +172,7 @@ export const userMessageToWire = (input: string | UserInputMessage): typeof Wire
 export const toolOutputToWire = (
   call: FunctionCall,
   output: string
-): typeof Wire.FunctionCallOutputItem.Encoded => ({
+): typeof WireItems.FunctionCallOutputItem.Encoded => ({
   type: "function_call_output",
   call_id: call.callId,
   output

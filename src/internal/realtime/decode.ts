@@ -5,7 +5,8 @@
  * of audio deltas runs one small specialised check per frame instead of the shared interpreter.
  *
  * Only the verdict is computed here: a frame that fails its check, or is not a JSON object with a
- * string `type`, goes through the protocol module's `decodeServerFrame`, which explains why.
+ * string `type`, goes through the protocol module's `decodeServerFrame`, which explains why and
+ * keeps what rejected it as the cause.
  *
  * @since 0.1.0
  */

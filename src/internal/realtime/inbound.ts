@@ -206,7 +206,8 @@ export const handleFrame = (
         _tag: "Exception",
         cause: new RealtimeProtocolError({
           ...(frame.type !== undefined ? { eventType: frame.type } : {}),
-          message: frame.message
+          message: frame.message,
+          ...(frame.cause !== undefined ? { cause: frame.cause } : {})
         }),
         context: frame.type === undefined ? "decoding a server frame" : `decoding a ${frame.type} event`
       })
