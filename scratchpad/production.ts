@@ -2,6 +2,7 @@
  * The README's production example, complete: a voice agent on OpenAI's Realtime API that streams
  * microphone audio and answers function calls. Needs OPENAI_API_KEY; type-checked with the rest.
  */
+import { NodeRuntime } from "@effect/platform-node"
 import { Console, Effect, Layer, Match, Schedule, Stream } from "effect"
 import { OpenAIRealtime, RealtimeModel, RealtimeModelSendEvent as Send } from "../src/index.js"
 import { NodeRealtimeWebSocket } from "../src/node.js"
@@ -38,4 +39,5 @@ const agent = Effect.gen(function*() {
 // the model dials with the `ws` WebSocket (a browser app provides BrowserRealtimeWebSocket.layer() instead)
 const RealtimeLive = OpenAIRealtime.layer().pipe(Layer.provide(NodeRealtimeWebSocket.layer))
 
-Effect.runPromise(agent.pipe(Effect.scoped, Effect.provide(RealtimeLive)))
+// runMain reports a failure (no OPENAI_API_KEY, say) as one logged error and exit code 1
+NodeRuntime.runMain(agent.pipe(Effect.scoped, Effect.provide(RealtimeLive)))
