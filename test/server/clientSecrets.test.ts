@@ -82,9 +82,12 @@ describe("embedded server: ephemeral client secrets", () => {
       expect(Redacted.value(secret.value)).toMatch(/^ek_[A-Za-z0-9]{32}$/)
       expect(secret.model).toBe(defaultModelName)
       expect(secret.sessionId).toMatch(/^sess_/)
-      const lifetime = DateTime.toEpochMillis(secret.expiresAt) - DateTime.toEpochMillis(before)
-      expect(lifetime).toBeGreaterThan(58_000)
-      expect(lifetime).toBeLessThanOrEqual(60_000)
+      const after = yield* DateTime.now
+      // the API gives the expiry in whole epoch seconds: a minute after the second of minting
+      const wholeSecond = (time: DateTime.Utc) => Math.floor(DateTime.toEpochMillis(time) / 1000) * 1000
+      const expiresAt = DateTime.toEpochMillis(secret.expiresAt)
+      expect(expiresAt).toBeGreaterThanOrEqual(wholeSecond(before) + 60_000)
+      expect(expiresAt).toBeLessThanOrEqual(wholeSecond(after) + 60_000)
 
       const { model, until } = yield* connectWith(server, secret.value)
       expect(yield* model.status).toBe("connected")
