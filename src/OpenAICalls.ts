@@ -20,7 +20,7 @@
  *
  * @since 0.2.0
  */
-import { Config, Context, Effect, Layer, type Redacted, Schema } from "effect"
+import { type Config, Context, Effect, Layer, type Redacted, Schema } from "effect"
 import { HttpBody, HttpClient, HttpClientRequest } from "effect/http"
 import type { HttpClientError, HttpClientResponse } from "effect/http"
 import * as Api from "./internal/openaiApi.js"
@@ -237,10 +237,4 @@ export const layer = (options: OpenAICallsOptions): Layer.Layer<OpenAICalls, nev
 export const layerConfig = (
   options: Partial<OpenAICallsOptions> = {}
 ): Layer.Layer<OpenAICalls, Config.ConfigError, HttpClient.HttpClient> =>
-  Layer.effect(
-    OpenAICalls,
-    Effect.gen(function*() {
-      const apiKey = options.apiKey ?? (yield* Config.Redacted("OPENAI_API_KEY"))
-      return yield* make({ ...options, apiKey })
-    })
-  )
+  Layer.effect(OpenAICalls, Effect.flatMap(Api.withConfiguredKey<OpenAICallsOptions>(options), make))

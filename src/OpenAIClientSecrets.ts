@@ -23,7 +23,7 @@
  *
  * @since 0.2.0
  */
-import { Config, Context, DateTime, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { type Config, Context, DateTime, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { HttpBody, HttpClient, HttpClientRequest } from "effect/http"
 import type { HttpClientResponse } from "effect/http"
 import * as Api from "./internal/openaiApi.js"
@@ -270,10 +270,4 @@ export const layer = (
 export const layerConfig = (
   options: Partial<OpenAIClientSecretsOptions> = {}
 ): Layer.Layer<OpenAIClientSecrets, Config.ConfigError, HttpClient.HttpClient> =>
-  Layer.effect(
-    OpenAIClientSecrets,
-    Effect.gen(function*() {
-      const apiKey = options.apiKey ?? (yield* Config.Redacted("OPENAI_API_KEY"))
-      return yield* make({ ...options, apiKey })
-    })
-  )
+  Layer.effect(OpenAIClientSecrets, Effect.flatMap(Api.withConfiguredKey<OpenAIClientSecretsOptions>(options), make))

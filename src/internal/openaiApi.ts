@@ -6,7 +6,7 @@
  *
  * @since 0.2.0
  */
-import { Effect, Option, Redacted, Schema } from "effect"
+import { Config, Effect, Option, Redacted, Schema } from "effect"
 import { Headers, HttpClient, HttpClientRequest } from "effect/http"
 import type { HttpClientError, HttpClientResponse } from "effect/http"
 
@@ -30,6 +30,21 @@ export interface ApiOptions {
   readonly organizationId?: Redacted.Redacted<string> | undefined
   readonly projectId?: Redacted.Redacted<string> | undefined
 }
+
+/**
+ * The options with their key: the one given, else `OPENAI_API_KEY` through `Config` (for the
+ * `layerConfig` of the REST helpers).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const withConfiguredKey = <O extends ApiOptions>(
+  options: Omit<O, "apiKey"> & { readonly apiKey?: Redacted.Redacted<string> | undefined }
+): Effect.Effect<O, Config.ConfigError> =>
+  Effect.gen(function*() {
+    const apiKey = options.apiKey ?? (yield* Config.Redacted("OPENAI_API_KEY"))
+    return { ...options, apiKey } as O
+  })
 
 /**
  * The client's requests take paths under the API's URL and carry the key (and the organization
