@@ -12,6 +12,14 @@
  * `apiUrl`, as `OpenAIClientSecrets` asks): an `ek_…` secret opens connections, with the session
  * configuration it was minted with, until it expires (time from the Clock).
  *
+ * Faults for tests of error handling and long calls: a session duration limit (the session ends as
+ * the service ends one at its maximum duration: a `session_expired` error, then close 1001), frame
+ * faults (`faults.closeAfterEvents`, a non-JSON or unknown frame, a delay), upgrade refusals
+ * (always, on every reconnect, or at run time for the next K attempts or from now on), abrupt drops
+ * (every open connection now, or the next connections after N events) and unanswered pings. Options
+ * set them from the start; `server.faults` injects them at the moment a test chooses, and
+ * `connectionAttempts`/`connectionsAccepted` count what the server saw.
+ *
  * Connect the real `OpenAIRealtime` to its `url` with either WebSocket layer:
  * `NodeRealtimeWebSocket.layer` (the key in a header) or, from a page, `BrowserRealtimeWebSocket.layer()`
  * (the key or client secret in a sub-protocol); it accepts both.
@@ -21,23 +29,22 @@
  * @since 0.1.0
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Chunk, Context, Effect, Exit, FiberSet, Layer, Option, Queue, Redacted, Ref, Schema } from "effect"
+import { Chunk, Clock, Context, Duration, Effect, FiberSet, Layer, Option, Redacted, Ref, Schema } from "effect"
 import type { Scope } from "effect"
 import { HttpServerRequest } from "effect/http"
-import * as Socket from "effect/socket/Socket"
-import { createServer, STATUS_CODES } from "node:http"
+import { createServer } from "node:http"
 import type { IncomingMessage } from "node:http"
 import type { AddressInfo } from "node:net"
 import type { Duplex } from "node:stream"
 import { WebSocketServer } from "ws"
-import type { WebSocket } from "ws"
 import * as Answers from "./internal/server/answers.js"
 import * as Calls from "./internal/server/calls.js"
 import * as ClientSecrets from "./internal/server/clientSecrets.js"
+import * as Connection from "./internal/server/connection.js"
 import type { ReplyRule as ReplyRuleShape } from "./internal/server/conversation.js"
+import * as ConnectionFaults from "./internal/server/faults.js"
 import * as Newer from "./internal/server/newer.js"
-import type { Json } from "./internal/server/objects.js"
-import * as Session from "./internal/server/session.js"
+import { admit, refuse } from "./internal/server/upgrade.js"
 import { defaultModelName } from "./RealtimeSessionSettings.js"
 
 /**
@@ -50,15 +57,24 @@ import { defaultModelName } from "./RealtimeSessionSettings.js"
 export type ReplyRule = ReplyRuleShape
 
 /**
- * Fault injection for tests of error handling.
+ * Fault injection for tests of error handling, set when the server is made: frame faults
+ * (`closeAfterEvents`, `nonJsonAfterEvents`, `unknownEventAfterEvents`, `delayMs`) and connection
+ * faults (`refuseUpgrade`, `refuseReconnects`, `closeAfterEventsConnections`, `ignorePings`).
  *
  * @since 0.1.0
  * @category models
  */
-export interface Faults extends Session.Faults {
-  /** Refuse every WebSocket upgrade with this HTTP status. */
-  readonly refuseUpgrade?: number
-}
+export interface Faults extends ConnectionFaults.FrameFaults, ConnectionFaults.ConnectionFaults {}
+
+/**
+ * Faults injected into a running server at the moment a test chooses: drop every connection now,
+ * drop the next connections after N events, refuse the next K upgrade attempts or every one from
+ * now on, leave pings unanswered; `clear` lifts them.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type RealtimeServerFaults = ConnectionFaults.RuntimeFaults
 
 /**
  * How the server behaves.
@@ -88,6 +104,13 @@ export interface RealtimeServerOptions {
   readonly defaultReply?: string
   /** The transcript of a committed user audio buffer. Default: a description of its length. */
   readonly transcribe?: (samples: Int16Array, ms: number) => string
+  /**
+   * The maximum duration of a session, on the Clock from the connection's start: then the server
+   * sends the service's `error` (`session_expired`, "Your session hit the maximum duration of 60
+   * minutes.") and closes with 1001 and that message. `session.created` reports it in `expires_at`
+   * (epoch seconds); without a limit sessions never expire and `expires_at` is 0.
+   */
+  readonly sessionDurationLimit?: Duration.Input
   /** Faults to inject. */
   readonly faults?: Faults
 }
@@ -124,6 +147,12 @@ export interface RealtimeServer {
   readonly received: Effect.Effect<ReadonlyArray<string>>
   /** Connections open now. */
   readonly connections: Effect.Effect<number>
+  /** WebSocket upgrade attempts seen so far, refused ones included. */
+  readonly connectionAttempts: Effect.Effect<number>
+  /** Connections accepted (upgraded) so far. */
+  readonly connectionsAccepted: Effect.Effect<number>
+  /** Faults to inject now (see `RealtimeServerFaults`). */
+  readonly faults: RealtimeServerFaults
   /** The REST API's base URL, e.g. `http://127.0.0.1:PORT/v1`, as the `apiUrl` of `OpenAICalls` and `OpenAIClientSecrets`. */
   readonly apiUrl: string
   /**
@@ -181,23 +210,6 @@ export const defaultReply = Answers.northernLights
  */
 export const answer: (question: string) => string = Answers.answer
 
-/** The credentials an upgrade request carries: a Bearer header, `openai-insecure-api-key.` sub-protocols. */
-const credentialsOf = (request: IncomingMessage): ReadonlyArray<string> => {
-  const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1]
-  const protocols = String(request.headers["sec-websocket-protocol"] ?? "").split(",").map((part) => part.trim())
-  const keys = protocols.flatMap((protocol) =>
-    protocol.startsWith("openai-insecure-api-key.") ? [protocol.slice("openai-insecure-api-key.".length)] : []
-  )
-  return bearer === undefined ? keys : [bearer, ...keys]
-}
-
-/** Answers an upgrade request with an HTTP status and closes the socket. */
-const refuse = (socket: Duplex, status: number): void => {
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Refused"}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`
-  )
-}
-
 /**
  * Starts the server on 127.0.0.1; it stops when the Scope closes: connections dropped, their
  * fibers interrupted, the port released.
@@ -209,6 +221,12 @@ export const make: (
   options?: RealtimeServerOptions
 ) => Effect.Effect<RealtimeServer, RealtimeServerError, Scope.Scope> = Effect.fn("RealtimeServer.make")(
   function*(options: RealtimeServerOptions = {}) {
+    const durationLimit = options.sessionDurationLimit === undefined
+      ? undefined
+      : yield* Effect.fromOption(
+        Duration.fromInput(options.sessionDurationLimit),
+        () => new RealtimeServerError({ message: "sessionDurationLimit is not a duration" })
+      )
     const received = yield* Ref.make(Chunk.empty<string>())
     const open = yield* Ref.make(0)
     const ids = yield* Ref.make(0)
@@ -224,8 +242,10 @@ export const make: (
     const { http, wss } = yield* Effect.acquireRelease(
       Effect.sync(() => ({
         http: createServer(),
+        // pings are answered by hand, so that a fault can leave them unanswered
         wss: new WebSocketServer({
           noServer: true,
+          autoPong: false,
           handleProtocols: (protocols) => (protocols.has("realtime") ? "realtime" : false)
         })
       })),
@@ -238,109 +258,61 @@ export const make: (
         })
     )
 
-    /** Serves one upgraded connection until either side closes it. */
-    const serve = (
-      ws: WebSocket,
-      request: IncomingMessage,
-      call: Option.Option<CallInfo>,
-      minted: Option.Option<Json>
-    ) =>
-      Effect.gen(function*() {
-        // closing: normal once the client is gone, "going away" when the server stops, else an internal error
-        const socket = yield* Socket.fromWebSocket(
-          Effect.acquireRelease(Effect.succeed(ws), (ws, exit) =>
-            Effect.sync(() => ws.close(Exit.hasDies(exit) ? 1011 : Exit.hasInterrupts(exit) ? 1001 : 1000)))
-        )
-        const pull = yield* Socket.readerString(socket)
-        const writer = yield* socket.writer
-        yield* Effect.acquireRelease(
-          Ref.update(open, (n) =>
-            n + 1),
-          () => Ref.update(open, (n) => n - 1)
-        )
-        // a call's accepted session, else the session a client secret was minted with
-        const callSession = Option.flatMapNullishOr(call, (info) => info.session)
-        const accepted = Option.getOrUndefined(Option.orElse(callSession, () => minted))
-        const model = typeof accepted?.["model"] === "string"
-          ? accepted["model"]
-          : new URL(request.url ?? "/", "http://127.0.0.1").searchParams.get("model") ?? defaultModelName
-        // a call's connection takes controls (DTMF) and is closed when the call ends
-        const controls = Option.isSome(call) ? yield* Queue.unbounded<Newer.Control>() : undefined
-        if (Option.isSome(call) && controls !== undefined) {
-          yield* calls.attach(call.value.callId, {
-            dtmf: (digits) => Effect.asVoid(Queue.offer(controls, { _tag: "Dtmf", digits })),
-            close: Effect.sync(() => ws.close(1000))
-          })
-        }
-        yield* Effect.logDebug("client connected").pipe(Effect.annotateLogs({ model }))
-        return yield* Session.run(
-          Effect.tap(pull, (frames) => Ref.update(received, Chunk.appendAll(Chunk.fromIterable(frames)))),
-          {
-            model,
-            nextId,
-            pacing: { speed: options.speed ?? 1, chunkMs: options.chunkMs ?? 100, msPerChar: options.msPerChar ?? 65 },
-            rules: options.rules ?? [],
-            defaultReply: options.defaultReply === undefined ? answer : () => options.defaultReply ?? "",
-            transcribe: options.transcribe ?? ((_, ms) => `(${Math.round(ms)} ms of speech)`),
-            faults: options.faults ?? {},
-            // a failed write means the socket is gone; the reader reports its end
-            send: (text) => Effect.ignore(writer.write(text)),
-            terminate: Effect.sync(() => ws.terminate()),
-            accepted,
-            controls
-          }
-        )
-      }).pipe(
-        Effect.catchTag("SocketError", (error) =>
-          error.reason._tag === "SocketCloseError"
-            ? Effect.logDebug("client disconnected", error.reason.code)
-            : Effect.logWarning("connection failed", error)),
-        Effect.scoped,
-        Effect.withSpan("RealtimeServer.connection")
-      )
-
     // released first: interrupts every connection's fibers
     const runFork = yield* FiberSet.makeRuntime<never, void, never>()
 
+    const faults = yield* ConnectionFaults.make(
+      options.faults ?? {},
+      Effect.sync(() => {
+        const open = [...wss.clients]
+        for (const client of open) client.terminate()
+        return open.length
+      })
+    )
     const calls = yield* Calls.make(key)
     const secrets = yield* ClientSecrets.make({ key, model: defaultModelName, nextId })
+    const shared: Connection.Shared = {
+      received,
+      open,
+      calls,
+      defaultModel: defaultModelName,
+      session: {
+        nextId,
+        pacing: { speed: options.speed ?? 1, chunkMs: options.chunkMs ?? 100, msPerChar: options.msPerChar ?? 65 },
+        rules: options.rules ?? [],
+        defaultReply: options.defaultReply === undefined ? answer : () => options.defaultReply ?? "",
+        transcribe: options.transcribe ?? ((_, ms) => `(${Math.round(ms)} ms of speech)`),
+        faults: options.faults ?? {},
+        durationLimit
+      }
+    }
     const app = Effect.flatMap(
       HttpServerRequest.HttpServerRequest,
       (request) => new URL(request.url, "http://127.0.0.1").pathname === ClientSecrets.path ? secrets.app : calls.app
     )
     http.on("request", yield* NodeHttpServer.makeHandler(app, { scope: yield* Effect.scope }))
 
-    /**
-     * Whether an upgrade's credentials let it in, and the session of the client secret that did:
-     * a live secret opens; an unknown or expired one is refused; else `key`, when set, is needed.
-     */
-    const admit = (request: IncomingMessage) =>
-      Effect.gen(function*() {
-        const credentials = credentialsOf(request)
-        const secretsGiven = credentials.filter((value) => value.startsWith("ek_"))
-        for (const credential of secretsGiven) {
-          const session = yield* secrets.verify(credential)
-          if (Option.isSome(session)) return Option.some(session)
-        }
-        const keyed = key !== undefined && credentials.includes(Redacted.value(key))
-        const refused = secretsGiven.length > 0 || (key !== undefined && !keyed)
-        return refused ? Option.none() : Option.some(Option.none<Json>())
-      })
-
     /** Upgrades a WebSocket request; one naming a `call_id` needs an accepted call (404 unknown, 400 not active). */
     const upgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) =>
       Effect.gen(function*() {
-        if (options.faults?.refuseUpgrade !== undefined) return refuse(socket, options.faults.refuseUpgrade)
-        const admitted = yield* admit(request)
+        const refused = yield* faults.onAttempt
+        if (Option.isSome(refused)) return refuse(socket, refused.value)
+        const admitted = yield* admit(request, secrets.verify, key)
         if (Option.isNone(admitted)) return refuse(socket, 401)
         const callId = new URL(request.url ?? "/", "http://127.0.0.1").searchParams.get("call_id")
         const call = callId === null ? Option.none() : yield* calls.info(callId)
         if (callId !== null && Option.isNone(call)) return refuse(socket, 404)
         if (Option.isSome(call) && call.value.status !== "accepted") return refuse(socket, 400)
+        // the session starts now, before the client can know it is connected
+        const startedAt = yield* Clock.currentTimeMillis
         wss.handleUpgrade(request, socket, head, (ws) => {
           // nothing is read until the session pulls, so no early frame is lost
           ws.pause()
-          runFork(serve(ws, request, call, admitted.value))
+          ws.on("ping", (data) => {
+            if (!faults.pingsIgnored() && ws.readyState === ws.OPEN) ws.pong(data)
+          })
+          runFork(Effect.flatMap(faults.onAccept, (closeAfterEvents) =>
+            Connection.serve(shared, { ws, request, call, minted: admitted.value, closeAfterEvents, startedAt })))
         })
       })
 
@@ -366,6 +338,9 @@ export const make: (
       port,
       received: Effect.map(Ref.get(received), Chunk.toReadonlyArray),
       connections: Ref.get(open),
+      connectionAttempts: faults.attempts,
+      connectionsAccepted: faults.accepted,
+      faults: faults.runtime,
       apiUrl: `http://127.0.0.1:${port}/v1`,
       incomingCall: (callId) =>
         Effect.gen(function*() {

@@ -2,7 +2,7 @@
  * A raw WebSocket client of the embedded server for frame-level tests: every server frame parsed
  * into a Queue, so a test waits for the frame it expects instead of sleeping.
  */
-import { Data, Effect, Queue } from "effect"
+import { Data, Deferred, Effect, Queue } from "effect"
 import type { Scope } from "effect"
 import { WebSocket } from "ws"
 import { takeUntil } from "../support/queues.js"
@@ -15,8 +15,16 @@ export interface RawClient {
   readonly until: (type: string) => Effect.Effect<Array<Frame>>
   /** Every frame taken so far, in order. */
   readonly seen: ReadonlyArray<Frame>
-  /** Resolves with the close code once the server closes the connection. */
-  readonly closed: Effect.Effect<number>
+  /** The frames received and not taken yet. */
+  readonly rest: Effect.Effect<Array<Frame>>
+  /** The close code and reason, once the connection is closed. */
+  readonly closed: Effect.Effect<{ readonly code: number; readonly reason: string }>
+  /** Sends a WebSocket ping. */
+  readonly ping: Effect.Effect<void>
+  /** Pongs received so far. */
+  readonly pongs: () => number
+  /** Waits for the next pong. */
+  readonly pong: Effect.Effect<void>
 }
 
 /** The server refused the WebSocket upgrade. */
@@ -30,15 +38,21 @@ export class UpgradeRefused extends Data.TaggedError("UpgradeRefused")<{ readonl
 export const connect = (url: string, key: string): Effect.Effect<RawClient, UpgradeRefused, Scope.Scope> =>
   Effect.gen(function*() {
     const frames = yield* Queue.unbounded<Frame>()
-    const closes = yield* Queue.unbounded<number>()
+    const closed = Deferred.makeUnsafe<{ readonly code: number; readonly reason: string }>()
+    const pongs = yield* Queue.unbounded<void>()
+    let pongCount = 0
     const ws = yield* Effect.acquireRelease(
       Effect.callback<WebSocket, UpgradeRefused>((resume) => {
         const socket = new WebSocket(url, { headers: { authorization: `Bearer ${key}` } })
         socket.on("message", (data) => {
           Queue.offerUnsafe(frames, JSON.parse(String(data)) as Frame)
         })
-        socket.on("close", (code) => {
-          Queue.offerUnsafe(closes, code)
+        socket.on("pong", () => {
+          pongCount++
+          Queue.offerUnsafe(pongs, undefined)
+        })
+        socket.on("close", (code, reason) => {
+          Deferred.doneUnsafe(closed, Effect.succeed({ code, reason: String(reason) }))
         })
         socket.once("open", () => resume(Effect.succeed(socket)))
         socket.once(
@@ -58,6 +72,10 @@ export const connect = (url: string, key: string): Effect.Effect<RawClient, Upgr
           (taken) => Effect.sync(() => seen.push(...taken))
         ),
       seen,
-      closed: Queue.take(closes)
+      rest: Queue.clear(frames),
+      closed: Deferred.await(closed),
+      ping: Effect.sync(() => ws.ping()),
+      pongs: () => pongCount,
+      pong: Queue.take(pongs)
     }
   })

@@ -34,6 +34,27 @@ export const entry = (item: Json & { readonly id: string }, text = ""): Entry =>
 
 const toolOutputPrefix = "tool output: "
 
+/** `previous_item_id` naming the start of the conversation. */
+const root = "root"
+
+/** The content part types a message of each role may carry, as the service accepts them. */
+const contentTypes: Record<string, ReadonlyArray<string>> = {
+  system: ["input_text"],
+  user: ["input_text", "input_audio", "input_image"],
+  assistant: ["output_text", "output_audio"]
+}
+
+/** Why a `conversation.item.create` is refused, as the `error` event's fields. */
+export interface Refusal {
+  readonly message: string
+  readonly code: string
+  readonly param: string
+}
+
+/** An item a client sent, as the server keeps it: its fields set to null are left out. */
+export const clientItem = (value: unknown): Json =>
+  Object.fromEntries(Object.entries(record(value)).filter(([, field]) => field !== null))
+
 /** The items of one connection's conversation. */
 export class Conversation {
   private readonly entries: Array<Entry> = []
@@ -48,12 +69,50 @@ export class Conversation {
   }
 
   /**
-   * Inserts after `previousId` (at the end when null) and returns the id of the item now before
-   * it, null when it is first. The caller checked that `previousId` exists.
+   * Why a client's item cannot be added after `previousId`, or undefined when it can: the previous
+   * item must exist (or be `root`, the start), the item's id must be new, and a message's content
+   * parts must be of its role's types.
+   */
+  refusesToCreate(item: Json, previousId: string | null): Refusal | undefined {
+    if (previousId !== null && previousId !== root && this.find(previousId) === undefined) {
+      return {
+        message: `Previous item with id ${previousId} not found`,
+        code: "invalid_value",
+        param: "previous_item_id"
+      }
+    }
+    const id = item["id"]
+    if (typeof id === "string" && this.find(id) !== undefined) {
+      return {
+        message: `Item with id '${id}' already exists in the conversation.`,
+        code: "item_create_duplicate_item_id",
+        param: "item.id"
+      }
+    }
+    const allowed = item["type"] === "message" ? contentTypes[String(item["role"])] : undefined
+    const content = Array.isArray(item["content"]) ? item["content"].map(record) : []
+    const wrong = allowed === undefined ? -1 : content.findIndex((part) => !allowed.includes(String(part["type"])))
+    if (allowed !== undefined && wrong >= 0) {
+      return {
+        message: `Invalid value: '${String(content[wrong]?.["type"])}'. Supported values for a ${
+          String(item["role"])
+        } message are: ${allowed.map((type) => `'${type}'`).join(", ")}.`,
+        code: "invalid_value",
+        param: `item.content[${wrong}].type`
+      }
+    }
+    return undefined
+  }
+
+  /**
+   * Inserts after `previousId` (at the end when null, first when `root`) and returns the id of the
+   * item now before it, null when it is first. The caller checked that `previousId` exists.
    */
   insert(added: Entry, previousId: string | null): string | null {
     const index = previousId === null
       ? this.entries.length
+      : previousId === root
+      ? 0
       : this.entries.findIndex((candidate) => candidate.id === previousId) + 1
     this.entries.splice(index, 0, added)
     return index === 0 ? null : this.entries[index - 1]?.id ?? null

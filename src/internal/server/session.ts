@@ -8,12 +8,13 @@
  * a synchronous step between two effects, so no change is ever seen half made.
  */
 import { Clock, Effect, Fiber, Queue, Result, Semaphore } from "effect"
-import type { Scope } from "effect"
+import type { Duration, Scope } from "effect"
 import * as AudioFormat from "../../AudioFormat.js"
 import * as Codec from "../audio/Codec.js"
 import { decodeClientFrame } from "../protocol/clientEvents.js"
 import * as Base64 from "../realtime/base64.js"
-import { Conversation, entry, type ReplyRule } from "./conversation.js"
+import { clientItem, Conversation, entry, type ReplyRule } from "./conversation.js"
+import * as ConnectionFaults from "./faults.js"
 import * as Newer from "./newer.js"
 import {
   defaultSession,
@@ -29,18 +30,6 @@ import {
 import * as Response from "./response.js"
 import * as Vad from "./vad.js"
 
-/** Fault injection: what the server does wrong on purpose. */
-export interface Faults {
-  /** Drop the connection abruptly once this many events were sent. */
-  readonly closeAfterEvents?: number
-  /** Send a frame that is not JSON once this many events were sent. */
-  readonly nonJsonAfterEvents?: number
-  /** Send an event of an unknown type once this many events were sent. */
-  readonly unknownEventAfterEvents?: number
-  /** Delay every frame by this many milliseconds. */
-  readonly delayMs?: number
-}
-
 /** What one connection needs: its server's configuration, the server's ids, and its socket. */
 export interface SessionOptions {
   readonly model: string
@@ -51,11 +40,17 @@ export interface SessionOptions {
   /** The reply to a question no rule matches. */
   readonly defaultReply: (question: string) => string
   readonly transcribe: (samples: Int16Array, ms: number) => string
-  readonly faults: Faults
+  readonly faults: ConnectionFaults.FrameFaults
   /** Sends one text frame. */
   readonly send: (text: string) => Effect.Effect<void>
   /** Drops the connection without a close handshake. */
   readonly terminate: Effect.Effect<void>
+  /** Starts the close handshake with this code and reason, after the frames sent before it. */
+  readonly close: (code: number, reason: string) => Effect.Effect<void>
+  /** The session's maximum duration on the Clock: then it ends with `session_expired` and close 1001. */
+  readonly durationLimit?: Duration.Duration | undefined
+  /** When the session started (the upgrade was accepted), in Clock milliseconds; default: now. */
+  readonly startedAt?: number | undefined
   /** The session configuration a SIP call was accepted with, applied over the defaults. */
   readonly accepted?: Json | undefined
   /** Controls from outside (DTMF digits of a call), sent as they come, each frame whole. */
@@ -84,9 +79,10 @@ export const run = <E>(
     const { faults, nextId } = options
     const sending = yield* Semaphore.make(1)
     let sentEvents = 0
+    // once dropped or ended, nothing more is sent
     let dropped = false
     /** Sends one server event, stamped with an event id; faults fire after the Nth event. */
-    const emit = (event: Json): Effect.Effect<void> =>
+    const sendEvent = (event: Json): Effect.Effect<void> =>
       Effect.gen(function*() {
         if (dropped) return
         if (faults.delayMs !== undefined && faults.delayMs > 0) yield* Effect.sleep(faults.delayMs)
@@ -104,12 +100,16 @@ export const run = <E>(
           yield* Effect.logDebug("dropping the connection (fault injection)")
           yield* options.terminate
         }
-      }).pipe(Semaphore.withPermit(sending))
+      })
+    const emit = (event: Json): Effect.Effect<void> => Semaphore.withPermit(sending)(sendEvent(event))
 
     const error = (message: string, code: string, eventId: string | undefined, param: string | null = null) =>
       emit({ type: "error", error: { type: "invalid_request_error", code, message, param, event_id: eventId ?? null } })
 
-    let session = mergeSession(defaultSession(yield* nextId("sess"), options.model), options.accepted ?? {})
+    const startedAt = options.startedAt ?? (yield* Clock.currentTimeMillis)
+    const limit = options.durationLimit
+    const merged = mergeSession(defaultSession(yield* nextId("sess"), options.model), options.accepted ?? {})
+    let session = limit === undefined ? merged : { ...merged, expires_at: ConnectionFaults.expiresAt(startedAt, limit) }
     // what the connection's responses used, for `rate_limits.updated`
     let used = Newer.unused
     /** Ends a response: its `response.done`, then the rate limits it leaves. */
@@ -306,7 +306,8 @@ export const run = <E>(
         const eventId = event.event_id
         switch (event.type) {
           case "session.update":
-            session = mergeSession(session, record(event.session))
+            // when the session expires is the server's to say
+            session = { ...mergeSession(session, record(event.session)), expires_at: session["expires_at"] }
             return yield* emit({ type: "session.updated", session: reported(session) })
           case "input_audio_buffer.append": {
             const format = formatOf(session, "input")
@@ -322,16 +323,11 @@ export const run = <E>(
           case "output_audio_buffer.clear":
             return yield* emit({ type: "output_audio_buffer.cleared", response_id: active?.id ?? null })
           case "conversation.item.create": {
+            const item = clientItem(event.item)
             const previous = event.previous_item_id ?? null
-            if (previous !== null && conversation.find(previous) === undefined) {
-              return yield* error(
-                `Previous item with id ${previous} not found`,
-                "invalid_value",
-                eventId,
-                "previous_item_id"
-              )
-            }
-            return yield* addItem(record(event.item), previous)
+            const refused = conversation.refusesToCreate(item, previous)
+            if (refused !== undefined) return yield* error(refused.message, refused.code, eventId, refused.param)
+            return yield* addItem(item, previous)
           }
           case "conversation.item.delete":
             if (!conversation.remove(event.item_id)) {
@@ -364,6 +360,17 @@ export const run = <E>(
         }
       })
 
+    if (limit !== undefined) {
+      const end = ConnectionFaults.expiry(limit)
+      // the error, then the close, with no event of a response in between
+      const expire = Effect.gen(function*() {
+        yield* Effect.logDebug("the session hit its maximum duration")
+        yield* sendEvent(end.error)
+        dropped = true
+        yield* options.close(end.code, end.reason)
+      }).pipe(Semaphore.withPermit(sending))
+      yield* Effect.forkScoped(ConnectionFaults.expireAt(startedAt, limit, expire), { startImmediately: true })
+    }
     yield* emit({ type: "session.created", session: reported(session) })
     const controls = options.controls
     if (controls !== undefined) {

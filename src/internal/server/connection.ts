@@ -1,0 +1,98 @@
+/**
+ * One upgraded WebSocket connection of the embedded server: its Socket, the count of open
+ * connections, a call's attachment (DTMF in, closed when the call ends), and its session, run
+ * until either side closes it.
+ */
+import { Chunk, Effect, Exit, Option, Queue, Ref } from "effect"
+import * as Socket from "effect/socket/Socket"
+import type { IncomingMessage } from "node:http"
+import type { WebSocket } from "ws"
+import type * as Calls from "./calls.js"
+import type * as Newer from "./newer.js"
+import type { Json } from "./objects.js"
+import * as Session from "./session.js"
+
+/** What every connection of a server shares: its records, its calls and the session settings. */
+export interface Shared {
+  /** Every client frame received, across connections. */
+  readonly received: Ref.Ref<Chunk.Chunk<string>>
+  /** Connections open now. */
+  readonly open: Ref.Ref<number>
+  readonly calls: Calls.Calls
+  /** The model of a connection that names none. */
+  readonly defaultModel: string
+  /** The session settings of every connection; its faults and its socket's are added per connection. */
+  readonly session: Omit<
+    Session.SessionOptions,
+    "model" | "send" | "terminate" | "close" | "accepted" | "controls"
+  >
+}
+
+/** One accepted upgrade. */
+export interface Accepted {
+  readonly ws: WebSocket
+  readonly request: IncomingMessage
+  /** The accepted call it attaches to, if it names one. */
+  readonly call: Option.Option<Calls.CallInfo>
+  /** The session a client secret it opened with was minted with. */
+  readonly minted: Option.Option<Json>
+  /** After how many events a fault drops it, if one does. */
+  readonly closeAfterEvents: number | undefined
+  /** When the upgrade was accepted, in Clock milliseconds: the session's start. */
+  readonly startedAt: number
+}
+
+/** Serves one upgraded connection until either side closes it. */
+export const serve = (
+  shared: Shared,
+  { call, closeAfterEvents, minted, request, startedAt, ws }: Accepted
+): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    // closing: normal once the client is gone, "going away" when the server stops, else an internal error
+    const socket = yield* Socket.fromWebSocket(
+      Effect.acquireRelease(
+        Effect.succeed(ws),
+        (ws, exit) => Effect.sync(() => ws.close(Exit.hasDies(exit) ? 1011 : Exit.hasInterrupts(exit) ? 1001 : 1000))
+      )
+    )
+    const pull = yield* Socket.readerString(socket)
+    const writer = yield* socket.writer
+    yield* Effect.acquireRelease(Ref.update(shared.open, (n) => n + 1), () => Ref.update(shared.open, (n) => n - 1))
+    // a call's accepted session, else the session a client secret was minted with
+    const callSession = Option.flatMapNullishOr(call, (info) => info.session)
+    const accepted = Option.getOrUndefined(Option.orElse(callSession, () => minted))
+    const model = typeof accepted?.["model"] === "string"
+      ? accepted["model"]
+      : new URL(request.url ?? "/", "http://127.0.0.1").searchParams.get("model") ?? shared.defaultModel
+    // a call's connection takes controls (DTMF) and is closed when the call ends
+    const controls = Option.isSome(call) ? yield* Queue.unbounded<Newer.Control>() : undefined
+    if (Option.isSome(call) && controls !== undefined) {
+      yield* shared.calls.attach(call.value.callId, {
+        dtmf: (digits) => Effect.asVoid(Queue.offer(controls, { _tag: "Dtmf", digits })),
+        close: Effect.sync(() => ws.close(1000))
+      })
+    }
+    yield* Effect.logDebug("client connected").pipe(Effect.annotateLogs({ model }))
+    return yield* Session.run(
+      Effect.tap(pull, (frames) => Ref.update(shared.received, Chunk.appendAll(Chunk.fromIterable(frames)))),
+      {
+        ...shared.session,
+        model,
+        startedAt,
+        faults: { ...shared.session.faults, closeAfterEvents },
+        // a failed write means the socket is gone; the reader reports its end
+        send: (text) => Effect.ignore(writer.write(text)),
+        terminate: Effect.sync(() => ws.terminate()),
+        close: (code, reason) => Effect.ignore(writer.write(new Socket.CloseEvent(code, reason))),
+        accepted,
+        controls
+      }
+    )
+  }).pipe(
+    Effect.catchTag("SocketError", (error) =>
+      error.reason._tag === "SocketCloseError"
+        ? Effect.logDebug("client disconnected", error.reason.code)
+        : Effect.logWarning("connection failed", error)),
+    Effect.scoped,
+    Effect.withSpan("RealtimeServer.connection")
+  )
