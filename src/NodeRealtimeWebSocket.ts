@@ -34,11 +34,32 @@ export const layerWebSocketConstructor: Layer.Layer<Socket.WebSocketConstructor>
 )
 
 /**
- * The `RealtimeWebSocket` of Node: `ws`, with the credentials in handshake headers.
+ * Pings over `ws`: the keepalive of `OpenAIRealtime` (see its `transport` option).
+ *
+ * @since 0.3.0
+ * @category heartbeat
+ */
+export const heartbeat: RealtimeWebSocket.Heartbeat = {
+  ping: (socket) => {
+    if (!(socket instanceof WebSocket) || socket.readyState !== WebSocket.OPEN) return false
+    socket.ping()
+    return true
+  },
+  onPong: (socket, onPong) => {
+    if (!(socket instanceof WebSocket)) return () => {}
+    const listener = () => onPong()
+    socket.on("pong", listener)
+    return () => void socket.off("pong", listener)
+  }
+}
+
+/**
+ * The `RealtimeWebSocket` of Node: `ws`, with the credentials in handshake headers and keepalive
+ * pings.
  *
  * @since 0.2.0
  * @category layers
  */
 export const layer: Layer.Layer<RealtimeWebSocket.RealtimeWebSocket> = RealtimeWebSocket
-  .layerWebSocketConstructor({ credentials: "headers" })
+  .layerWebSocketConstructor({ credentials: "headers", heartbeat })
   .pipe(Layer.provide(layerWebSocketConstructor))

@@ -3,25 +3,27 @@
  * WebSocket, and any server that speaks the same protocol (Azure, proxies, local servers) through
  * `url` and `headers`.
  *
- * Each connection is run by one owner fiber, forked into the scope `connect` was called in: it
- * dials, owns the connection's state, and on its way out closes the socket, ends the spans and
- * tells the listeners; a reader fiber beside it hands the socket's frames to it. `close` (or
- * closing that scope, or the model's) interrupts it and waits for it to finish, so every operation
- * ends in bounded time whatever the socket did. Listeners never hold the connection up beyond
- * their buffering policy: with a bounded `ListenerBuffer`, a full listener pauses the processing
- * of frames (and the reading of the socket), never sends, closes or the final `EndOfStream`.
+ * Each call is run by one owner fiber, forked into the scope `connect` was called in: it dials,
+ * owns the connection's state, and on its way out closes the socket, ends the spans and tells the
+ * listeners; a reader fiber beside it hands the socket's frames to it. `close` (or closing that
+ * scope, or the model's) interrupts it and waits for it to finish, so every operation ends in
+ * bounded time whatever the socket did. Listeners never hold the connection up beyond their
+ * buffering policy: with a bounded `ListenerBuffer`, a full listener pauses the processing of
+ * frames (and the reading of the socket), never sends, closes or the final `EndOfStream`.
+ *
+ * With the `reconnect` option a call outlives its connection: see `RealtimeReconnect` for what is
+ * kept across a reconnect and what sends do in the gap. `transport` sets the keepalive pings and
+ * the frame size limit.
  *
  * @since 0.1.0
  */
-import { Cause, Deferred, Effect, Exit, Fiber, Layer, Option, Ref, Scheduler } from "effect"
-import type { Config, Duration, Redacted, Scope } from "effect"
-import type { NonEmptyReadonlyArray } from "effect/Array"
-import * as Socket from "effect/socket/Socket"
+import { Cause, Deferred, Duration, Effect, Exit, Fiber, Layer, Option, Ref } from "effect"
+import type { Config, Redacted, Scope } from "effect"
 import * as EventHub from "./internal/eventHub.js"
-import * as Connection from "./internal/realtime/connection.js"
-import * as Convert from "./internal/realtime/convert.js"
+import type * as Connection from "./internal/realtime/connection.js"
 import * as Ending from "./internal/realtime/ending.js"
 import * as Handshake from "./internal/realtime/handshake.js"
+import * as Supervisor from "./internal/realtime/supervisor.js"
 import type { RealtimeConnectError, RealtimeConnectionLost, RealtimeSendError } from "./RealtimeError.js"
 import { RealtimeModel, resolveApiKey } from "./RealtimeModel.js"
 import type {
@@ -33,6 +35,8 @@ import type {
 } from "./RealtimeModel.js"
 import type { ConnectionStatus, RealtimeModelEvent } from "./RealtimeModelEvent.js"
 import * as SendEvent from "./RealtimeModelSendEvent.js"
+import type { ReconnectOptions, TransportOptions } from "./RealtimeReconnect.js"
+import { defaultSchedule } from "./RealtimeReconnect.js"
 import type { RealtimeSessionSettings } from "./RealtimeSessionSettings.js"
 import { RealtimeWebSocket } from "./RealtimeWebSocket.js"
 
@@ -53,6 +57,10 @@ export interface OpenAIRealtimeOptions {
   readonly listenerBuffer?: ListenerBuffer
   /** How long the WebSocket handshake may take, on the `Clock`. Default 10 seconds. */
   readonly connectTimeout?: Duration.Input
+  /** Keepalive pings and the frame size limit; see `TransportOptions`. */
+  readonly transport?: TransportOptions
+  /** Reconnect after a retryable loss, and roll sessions over; off unless given. See `ReconnectOptions`. */
+  readonly reconnect?: ReconnectOptions
 }
 
 /**
@@ -68,7 +76,7 @@ type Owner = Fiber.Fiber<unknown, unknown>
 type Lifecycle =
   | { readonly _tag: "Idle" }
   | { readonly _tag: "Connecting"; readonly owner: Owner }
-  | { readonly _tag: "Open"; readonly owner: Owner; readonly connection: Connection.Connection }
+  | { readonly _tag: "Live"; readonly owner: Owner; readonly phase: Supervisor.Phase }
   | { readonly _tag: "Closed" }
   /** The model's own scope is closed: nothing can be opened any more. */
   | { readonly _tag: "Disposed" }
@@ -80,27 +88,28 @@ const disposed: Lifecycle = { _tag: "Disposed" }
 const status = (value: ConnectionStatus): RealtimeModelEvent => ({ _tag: "ConnectionStatusChanged", status: value })
 const endOfStream: RealtimeModelEvent = { _tag: "EndOfStream" }
 
-/**
- * Reads the socket into the owner's mailbox until the socket ends, then delivers its end (which
- * also stops any later write at once). It pauses while the owner's backlog is at its limit.
- */
-const pump = (
-  pull: Effect.Effect<NonEmptyReadonlyArray<string>, Socket.SocketError>,
-  connection: Connection.Connection
-) =>
-  Effect.gen(function*() {
-    for (;;) {
-      const texts = yield* pull
-      if (!connection.deliverUnsafe(texts)) return
-      yield* connection.backpressure
-      // let the rest of this socket read arrive before pulling again: one batch per read
-      yield* Effect.yieldNow
+const defaultMaxFrameSize = 16 * 1024 * 1024
+
+/** The options of a call, resolved once per model. */
+const callDefaults = (options: OpenAIRealtimeOptions) => {
+  const transport = options.transport ?? {}
+  const reconnect = options.reconnect
+  const rollover = reconnect?.rollover === false ? undefined : reconnect?.rollover ?? {}
+  return {
+    keepalive: transport.pingInterval === false ? undefined : {
+      interval: Duration.fromInputUnsafe(transport.pingInterval ?? Duration.seconds(20)),
+      timeout: Duration.fromInputUnsafe(transport.pongTimeout ?? Duration.seconds(20))
+    },
+    maxFrameSize: transport.maxFrameSize ?? defaultMaxFrameSize,
+    reconnect: reconnect === undefined ? undefined : {
+      schedule: reconnect.schedule ?? defaultSchedule,
+      sendTimeout: Duration.fromInputUnsafe(reconnect.sendTimeout ?? Duration.seconds(10)),
+      rollover: rollover === undefined ? undefined : {
+        at: Supervisor.rolloverAt(rollover.sessionLimit ?? Duration.minutes(60), rollover.margin ?? Duration.minutes(5))
+      }
     }
-  }).pipe(
-    Effect.catch((error) =>
-      Effect.sync(() => void connection.deliverUnsafe([Ending.fromSocketError(error, Handshake.detailOf)]))
-    )
-  )
+  }
+}
 
 /**
  * A new model instance, for one connection at a time, living as long as the Scope (closing the
@@ -128,51 +137,34 @@ const makeWith = (
     const hub = yield* EventHub.make(options.listenerBuffer)
     const lifecycle = yield* Ref.make<Lifecycle>(idle)
 
-    /** One connection from dial to close; the owner fiber runs it. */
-    const connection = (
+    const defaults = callDefaults(options)
+
+    /** The call from dial to end; the owner fiber runs it. */
+    const call = (
+      owner: Owner,
       target: Handshake.Target,
       settings: RealtimeSessionSettings,
       config: RealtimeModelConfig,
       opened: Deferred.Deferred<void, RealtimeConnectError>
     ) =>
-      Effect.gen(function*() {
-        const url = Handshake.displayUrl(target.url)
-        yield* Effect.sync(() => hub.offerAllUnsafe([status("connecting")]))
-        const span = yield* Effect.makeSpanScoped("OpenAIRealtime.connection", {
-          attributes: { "realtime.model": target.model, "realtime.url": url }
-        })
-        const socket = yield* Handshake.socket(webSocket, target, options.connectTimeout)
-        const pull = yield* Effect.mapError(
-          Socket.readerString(socket),
-          (error) => Handshake.openFailure(error, url, Handshake.sendsCredentials(target))
-        )
-        const writer = yield* socket.writer
-        const live = yield* Connection.make({
-          hub,
-          write: writer.write,
-          settings,
-          customTracker: config.playbackTracker,
-          span
-        })
-        yield* Ref.update(
-          lifecycle,
-          (current): Lifecycle =>
-            current._tag === "Connecting" ? { _tag: "Open", owner: current.owner, connection: live } : current
-        )
-        yield* Effect.sync(() => hub.offerAllUnsafe([status("connected")]))
-        yield* Deferred.succeed(opened, undefined)
-        yield* Effect.logDebug(`connected to ${url}`)
-        yield* writer.write(JSON.stringify(Convert.sessionUpdate(settings, true)))
-          .pipe(
-            Effect.catch((error) => Effect.logWarning("the initial session.update could not be written", error))
+      Supervisor.run({
+        webSocket,
+        hub,
+        target,
+        config,
+        settings,
+        connectTimeout: options.connectTimeout,
+        ...defaults,
+        enter: (phase) =>
+          Ref.update(
+            lifecycle,
+            (current): Lifecycle => current._tag === "Disposed" ? current : { _tag: "Live", owner, phase }
           )
-        yield* Effect.forkScoped(Effect.provideService(pump(pull, live), Scheduler.Scheduler, EventHub.wakeInMicrotask))
-        return yield* live.run
-      }).pipe(Effect.scoped)
+      }, opened)
 
     /** After the owner's scope closed (socket closed, spans ended): the model's state, then the listeners. */
     const finish = (
-      exit: Exit.Exit<RealtimeConnectionLost, RealtimeConnectError>,
+      exit: Exit.Exit<RealtimeConnectionLost | RealtimeConnectError, RealtimeConnectError>,
       opened: Deferred.Deferred<void, RealtimeConnectError>
     ) =>
       Effect.gen(function*() {
@@ -203,7 +195,7 @@ const makeWith = (
     const close: Effect.Effect<void> = Effect.flatMap(
       Ref.get(lifecycle),
       (current) =>
-        current._tag === "Connecting" || current._tag === "Open" ? Fiber.interrupt(current.owner) : Effect.void
+        current._tag === "Connecting" || current._tag === "Live" ? Fiber.interrupt(current.owner) : Effect.void
     )
 
     /**
@@ -237,7 +229,7 @@ const makeWith = (
                   )
               )
             }
-            yield* restore(connection(target, settings, config, opened)).pipe(
+            yield* restore(call(self, target, settings, config, opened)).pipe(
               Effect.onExit((exit) => finish(exit, opened)),
               Effect.ignore
             )
@@ -270,14 +262,42 @@ const makeWith = (
         )
       }).pipe(Effect.withSpan("OpenAIRealtime.connect"))
 
+    /** A send through the live connection; in a reconnect's gap, audio is dropped and the rest waits. */
+    const route = <A>(
+      event: SendEvent.RealtimeModelSendEvent,
+      send: (connection: Connection.Connection) => Effect.Effect<A, RealtimeSendError>,
+      dropped: A
+    ): Effect.Effect<A, RealtimeSendError> =>
+      Effect.flatMap(Ref.get(lifecycle), (current) => {
+        if (current._tag !== "Live") {
+          return Effect.fail(Ending.notConnected(event, current._tag === "Closed" || current._tag === "Disposed"))
+        }
+        const phase = current.phase
+        if (phase._tag === "Open") return send(phase.connection)
+        const { gap } = phase
+        if (event._tag === "SendAudio") {
+          return Effect.as(Ref.update(gap.audioBytes, (n) => n + event.audio.byteLength), dropped)
+        }
+        return Deferred.await(gap.reopened).pipe(
+          Effect.timeoutOrElse({
+            duration: gap.sendTimeout,
+            orElse: () =>
+              Effect.fail(
+                Ending.gapTimeout(event, `did not get a connection back within ${Duration.format(gap.sendTimeout)}`)
+              )
+          }),
+          Effect.catchTag(
+            ["RealtimeConnectionLost", "RealtimeConnectError"],
+            (error) => Effect.fail(Ending.gapTimeout(event, `gave up: ${error.message}`, error))
+          ),
+          Effect.flatMap(send)
+        )
+      })
+
     const sendEvent = (event: SendEvent.RealtimeModelSendEvent): Effect.Effect<void, RealtimeSendError> =>
       Effect.flatMap(
         SendEvent.validate(event),
-        (valid) =>
-          Effect.flatMap(Ref.get(lifecycle), (current) =>
-            current._tag === "Open"
-              ? current.connection.send(valid)
-              : Effect.fail(Ending.notConnected(valid, current._tag === "Closed" || current._tag === "Disposed")))
+        (valid) => route(valid, (connection) => connection.send(valid), undefined)
       )
 
     // the connection's owner evaluates the predicate when it reaches the event, so nothing runs between
@@ -287,11 +307,7 @@ const makeWith = (
     ): Effect.Effect<boolean, RealtimeSendError> =>
       Effect.flatMap(
         SendEvent.validate(event),
-        (valid) =>
-          Effect.flatMap(Ref.get(lifecycle), (current) =>
-            current._tag === "Open"
-              ? current.connection.sendIf(valid, predicate)
-              : Effect.fail(Ending.notConnected(valid, current._tag === "Closed" || current._tag === "Disposed")))
+        (valid) => route(valid, (connection) => connection.sendIf(valid, predicate), false)
       )
 
     // the model's scope closes: its connection closes, and every listener's stream ends, including
@@ -299,7 +315,7 @@ const makeWith = (
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
         const previous = yield* Ref.getAndSet(lifecycle, disposed)
-        if (previous._tag === "Connecting" || previous._tag === "Open") yield* Fiber.interrupt(previous.owner)
+        if (previous._tag === "Connecting" || previous._tag === "Live") yield* Fiber.interrupt(previous.owner)
         yield* hub.shutdown
       })
     )
@@ -313,7 +329,11 @@ const makeWith = (
       status: Effect.map(
         Ref.get(lifecycle),
         (current): ConnectionStatus =>
-          current._tag === "Open" ? "connected" : current._tag === "Connecting" ? "connecting" : "disconnected"
+          current._tag === "Live"
+            ? current.phase._tag === "Open" ? "connected" : "reconnecting"
+            : current._tag === "Connecting"
+            ? "connecting"
+            : "disconnected"
       )
     } satisfies RealtimeModelService
   })

@@ -52,7 +52,7 @@ export class RealtimeConnectError extends Schema.TaggedError<RealtimeConnectErro
  * @since 0.1.0
  * @category models
  */
-export const SendFailure = Schema.Literals(["NotConnected", "Closed", "InvalidEvent", "Transport"])
+export const SendFailure = Schema.Literals(["NotConnected", "Closed", "InvalidEvent", "Transport", "Reconnecting"])
 
 /**
  * @since 0.1.0
@@ -62,7 +62,8 @@ export type SendFailure = typeof SendFailure.Type
 
 /**
  * Sending an event to the model failed: there is no open connection, the connection is closed,
- * the event itself is invalid, or the transport refused the write.
+ * the event itself is invalid, the transport refused the write, or the model was reconnecting and
+ * the connection did not come back in time.
  *
  * @since 0.1.0
  * @category errors
@@ -90,9 +91,10 @@ export class RealtimeProtocolError extends Schema.TaggedError<RealtimeProtocolEr
 }) {}
 
 /**
- * The server closed the connection on its own, or the network dropped it. Reported as an
- * `ErrorEvent` model event before the connection status turns `disconnected`; `cause` is the
- * socket's error that reported it.
+ * The server closed the connection on its own, the network dropped it, or the client found it dead
+ * (an unanswered ping, a frame over the size limit). Reported as an `ErrorEvent` model event before
+ * the connection status turns `disconnected` (or `reconnecting`); `cause` is the socket's error
+ * that reported it.
  *
  * @since 0.1.0
  * @category errors
@@ -101,6 +103,10 @@ export class RealtimeConnectionLost extends Schema.TaggedError<RealtimeConnectio
   code: Schema.optional(Schema.Number),
   reason: Schema.optional(Schema.String),
   message: Schema.String,
+  /** What the client itself detected: a ping left unanswered, a frame over the size limit. */
+  detected: Schema.optional(Schema.Literals(["KeepaliveTimeout", "FrameTooLarge"])),
+  /** The server's last `error` event before the end, if it sent one (its `type` and `code`). */
+  serverError: Schema.optional(Schema.Struct({ type: Schema.String, code: Schema.optional(Schema.String) })),
   cause: Schema.optional(Schema.Defect())
 }) {}
 

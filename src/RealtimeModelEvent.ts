@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-import { RealtimeConnectionLost, RealtimeProtocolError } from "./RealtimeError.js"
+import { RealtimeConnectError, RealtimeConnectionLost, RealtimeProtocolError } from "./RealtimeError.js"
 import { RealtimeItem } from "./RealtimeItem.js"
 import {
   DtmfReceived,
@@ -14,7 +14,8 @@ import {
   McpCallArgumentsDone,
   McpCallStatus,
   McpListToolsStatus,
-  RateLimitsUpdated
+  RateLimitsUpdated,
+  Reconnected
 } from "./RealtimeModelExtendedEvent.js"
 
 /**
@@ -51,15 +52,16 @@ export const ServerError = Schema.Struct({
 export type ServerError = typeof ServerError.Type
 
 /**
- * An error reported by the server (a {@link ServerError}), or the connection lost by the server's
- * doing (a `RealtimeConnectionLost`, just before the status turns `disconnected`). Tell them apart
- * with `error instanceof RealtimeConnectionLost`.
+ * An error reported by the server (a {@link ServerError}); the connection lost (a
+ * `RealtimeConnectionLost`, just before the status turns `disconnected`, or `reconnecting`); or a
+ * reconnect that failed for good (the `RealtimeConnectError` of its last attempt, before
+ * `disconnected`). Tell them apart with `instanceof`.
  *
  * @since 0.1.0
  * @category schemas
  */
 export const ErrorEvent = Schema.TaggedStruct("ErrorEvent", {
-  error: Schema.Union([ServerError, RealtimeConnectionLost])
+  error: Schema.Union([ServerError, RealtimeConnectionLost, RealtimeConnectError])
 })
 
 /**
@@ -184,12 +186,13 @@ export const ItemDeleted = Schema.TaggedStruct("ItemDeleted", {
 })
 
 /**
- * The state of the connection.
+ * The state of the connection. `reconnecting`: the connection was lost and a new one is being
+ * made (only with `OpenAIRealtime`'s `reconnect` option); listeners stay subscribed meanwhile.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ConnectionStatus = Schema.Literals(["connecting", "connected", "disconnected"])
+export const ConnectionStatus = Schema.Literals(["connecting", "connected", "reconnecting", "disconnected"])
 /**
  * @since 0.1.0
  * @category models
@@ -343,7 +346,8 @@ export const RealtimeModelEvent = Schema.Union([
   McpCallArgumentsDelta,
   McpCallArgumentsDone,
   McpListToolsStatus,
-  RateLimitsUpdated
+  RateLimitsUpdated,
+  Reconnected
 ])
 
 /**

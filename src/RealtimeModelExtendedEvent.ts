@@ -134,3 +134,39 @@ export const RateLimit = Schema.Struct({
 export const RateLimitsUpdated = Schema.TaggedStruct("RateLimitsUpdated", {
   rateLimits: Schema.Array(RateLimit)
 })
+
+/**
+ * A reconnect happened: the stream goes on over a new connection. `cause` says why
+ * (`"dropped"`: the connection was lost; `"rollover"`: the session was renewed before its limit),
+ * `attempts` how many dials it took; `restored` what the new session was given; `lost` what could
+ * not be carried over.
+ *
+ * @since 0.3.0
+ * @category schemas
+ */
+export const Reconnected = Schema.TaggedStruct("Reconnected", {
+  cause: Schema.Literals(["dropped", "rollover"]),
+  attempts: Schema.Number,
+  restored: Schema.Struct({
+    /** Whether the session settings were sent again (always, on a reconnect). */
+    settings: Schema.Boolean,
+    /** How many conversation items were replayed. */
+    items: Schema.Number,
+    /** Whether a response asked for before the drop, and not yet started, was asked for again. */
+    responseRequested: Schema.Boolean
+  }),
+  lost: Schema.Struct({
+    /** The response the drop cut off, if one was in flight; its audio so far was heard, the rest is gone. */
+    responseId: Schema.NullOr(Schema.String),
+    /** Bytes of `SendAudio` dropped during the gap. */
+    audioBytes: Schema.Number,
+    /** Items that could not be replayed (the user's audio turns without a transcript, …). */
+    items: Schema.Number
+  })
+})
+
+/**
+ * @since 0.3.0
+ * @category models
+ */
+export type Reconnected = typeof Reconnected.Type

@@ -25,6 +25,20 @@ import * as Socket from "effect/socket/Socket"
 export type Credentials = "headers" | "protocols"
 
 /**
+ * Protocol-level pings, for a WebSocket implementation that can send them (`ws` can; a browser's
+ * `WebSocket` cannot). The model's keepalive uses them to find a silent peer.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Heartbeat {
+  /** Sends a ping frame on a socket this service made; `false` when it cannot (not open, not its own). */
+  readonly ping: (socket: Socket.WebSocketLike) => boolean
+  /** Calls `onPong` at every pong the socket receives, until the returned function is called. */
+  readonly onPong: (socket: Socket.WebSocketLike, onPong: () => void) => () => void
+}
+
+/**
  * The service: a WebSocket constructor (the shape of Effect's `Socket.WebSocketConstructor`) and
  * the way credentials travel over it.
  *
@@ -41,6 +55,8 @@ export interface RealtimeWebSocketService {
    * secret (`ek_…`, minted on a server with `OpenAIClientSecrets`) is, since the page can read it.
    */
   readonly dangerouslyAllowApiKeyInBrowser: boolean
+  /** Pings, when the implementation can send them; without, the model sends no keepalive pings. */
+  readonly heartbeat?: Heartbeat | undefined
 }
 
 /**
@@ -60,8 +76,12 @@ export class RealtimeWebSocket extends Context.Service<RealtimeWebSocket, Realti
  * @category models
  */
 export type ConstructorOptions =
-  | { readonly credentials: "headers" }
-  | { readonly credentials: "protocols"; readonly dangerouslyAllowApiKeyInBrowser?: boolean | undefined }
+  | { readonly credentials: "headers"; readonly heartbeat?: Heartbeat | undefined }
+  | {
+    readonly credentials: "protocols"
+    readonly dangerouslyAllowApiKeyInBrowser?: boolean | undefined
+    readonly heartbeat?: Heartbeat | undefined
+  }
 
 /**
  * The service over the `Socket.WebSocketConstructor` in context, e.g. Effect's own
@@ -82,7 +102,8 @@ export const layerWebSocketConstructor = (
         construct,
         credentials: options.credentials,
         dangerouslyAllowApiKeyInBrowser: options.credentials === "protocols" &&
-          options.dangerouslyAllowApiKeyInBrowser === true
+          options.dangerouslyAllowApiKeyInBrowser === true,
+        heartbeat: options.heartbeat
       })
     })
   )

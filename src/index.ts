@@ -76,6 +76,14 @@ export * as RealtimeModel from "./RealtimeModel.js"
  */
 export * as OpenAIRealtime from "./OpenAIRealtime.js"
 /**
+ * Calls that outlive their connection: keepalive, reconnect by a Schedule, session rollover, and
+ * which failures are worth a retry.
+ *
+ * @since 0.3.0
+ * @category modules
+ */
+export * as RealtimeReconnect from "./RealtimeReconnect.js"
+/**
  * The WebSocket a model dials, as a requirement: provide `NodeRealtimeWebSocket.layer`
  * (`effect-realtime/node`) or `BrowserRealtimeWebSocket.layer()` (`effect-realtime/browser`).
  *

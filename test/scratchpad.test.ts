@@ -29,4 +29,28 @@ describe("scratchpad programs", () => {
       }),
     30_000
   )
+
+  it.live(
+    "longCall.ts survives a drop and a rollover, and the listener's stream goes on",
+    () =>
+      Effect.gen(function*() {
+        const run = yield* runCli([], { script: "scratchpad/longCall.ts" })
+        expect(run.code).toBe(0)
+        const lines = run.stdout.split("\n").filter((line) => !line.startsWith("["))
+        expect(lines.filter((line) => line.length > 0)).toEqual([
+          "user: Hello, my name is Ada.",
+          "assistant: Nice to meet you, Ada.",
+          "network: dropped 1 connection",
+          "status: reconnecting",
+          "reconnected (dropped) after 1 attempt(s): 2 items restored",
+          "user: How is the weather?",
+          "assistant: Sunny and mild.",
+          "new session (rollover): 4 items carried over",
+          "user: Do you still know my name?",
+          "assistant: Yes, you are Ada.",
+          "sessions opened: 3"
+        ])
+      }),
+    30_000
+  )
 })

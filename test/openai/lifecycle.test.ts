@@ -126,8 +126,11 @@ describe("connection lifecycle: nothing waits without a way out", () => {
       })
       yield* connection.deliver([{ _tag: "Closed", by: "server", code: 4000, reason: "bye" }])
       const after = yield* Effect.forkChild(Effect.flip(connection.send(audio)), { startImmediately: true })
-      const lost = yield* connection.run
-      expect(lost).toMatchObject({ _tag: "RealtimeConnectionLost", code: 4000, reason: "bye" })
+      const outcome = yield* connection.run
+      expect(outcome).toMatchObject({
+        _tag: "Lost",
+        lost: { _tag: "RealtimeConnectionLost", code: 4000, reason: "bye" }
+      })
       expect((yield* Fiber.join(after)).reason).toBe("Closed")
     }))
 

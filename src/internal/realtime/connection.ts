@@ -32,8 +32,11 @@ import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
 import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
 import { promptQueue } from "../eventHub.js"
 import type { EventHub } from "../eventHub.js"
+import * as Echoes from "./echoes.js"
 import * as Ending from "./ending.js"
+import * as History from "./history.js"
 import * as Inbound from "./inbound.js"
+import * as Mailbox from "./mailbox.js"
 import * as Outbound from "./outbound.js"
 import * as Sequencer from "./sequencer.js"
 import * as State from "./state.js"
@@ -44,22 +47,11 @@ import * as State from "./state.js"
  * @since 0.1.0
  * @category models
  */
-export type Delivery = string | Ending.SocketEnd
+export type Delivery = Mailbox.Delivery
 
-type Command =
-  | Delivery
-  | {
-    readonly _tag: "Send"
-    readonly event: RealtimeModelSendEvent
-    /** A conditional send's predicate, evaluated by the owner when it reaches the command. */
-    readonly predicate: ((state: RealtimeModelState) => boolean) | undefined
-    /** Whether the event was sent. */
-    readonly reply: Deferred.Deferred<boolean, RealtimeSendError>
-  }
-  | { readonly _tag: "Inspect"; readonly reply: Deferred.Deferred<State.Bookkeeping> }
-  | { readonly _tag: "Resume" }
-
-const resume: Command = { _tag: "Resume" }
+const resume: Mailbox.Command = { _tag: "Resume" }
+const switchAtBoundary: Mailbox.Command = { _tag: "SwitchAtBoundary" }
+const boundary: Mailbox.Outcome = { _tag: "Boundary" }
 
 /**
  * What a connection is built from: the listener hub, the socket's writer, the settings sent at
@@ -74,6 +66,8 @@ export interface ConnectionOptions {
   readonly settings: RealtimeSessionSettings
   readonly customTracker: PlaybackTrackerService | undefined
   readonly span: Tracer.Span
+  /** The call's memory, kept across connections: fed with what this connection sees and sends. Default: its own. */
+  readonly history?: History.History
   /** How many unprocessed frames may wait before the socket reader stops reading. Default 1024. */
   readonly backlogLimit?: number
   /** See the response sequencer. Default 30 seconds. */
@@ -88,9 +82,9 @@ export interface ConnectionOptions {
  */
 export interface Connection {
   /** Hands socket deliveries to the owner, in order; `false` once the owner has stopped. */
-  readonly deliverUnsafe: (deliveries: ReadonlyArray<Delivery>) => boolean
+  readonly deliverUnsafe: (deliveries: ReadonlyArray<Mailbox.Delivery>) => boolean
   /** {@link deliverUnsafe} as an effect. */
-  readonly deliver: (deliveries: ReadonlyArray<Delivery>) => Effect.Effect<boolean>
+  readonly deliver: (deliveries: ReadonlyArray<Mailbox.Delivery>) => Effect.Effect<boolean>
   /** Waits while the frames the owner has not processed are at the backlog limit. */
   readonly backpressure: Effect.Effect<void>
   /** Sends an event through the owner; ends with its result, or `Closed` once the owner has stopped. */
@@ -104,10 +98,24 @@ export interface Connection {
     predicate: (state: RealtimeModelState) => boolean
   ) => Effect.Effect<boolean, RealtimeSendError>
   /**
-   * The owner: processes the mailbox until the socket ends and returns why it ended. Run it in
-   * exactly one fiber; interrupting that fiber stops the connection.
+   * The owner: processes the mailbox until the socket ends (or a turn boundary, after
+   * {@link switchAtBoundary}) and returns why it stopped. Run it in exactly one fiber at a time
+   * (it can be run again after a boundary); interrupting that fiber stops the connection.
    */
-  readonly run: Effect.Effect<RealtimeConnectionLost>
+  readonly run: Effect.Effect<Mailbox.Outcome>
+  /**
+   * Restores a call on this new connection, before `run`: creates the replayed items (their
+   * echoes, and the session events of the restore, are kept from the listeners) and asks again
+   * for the responses a lost connection left unanswered. Whether it asked for one.
+   */
+  readonly restore: (
+    replay: History.Replay,
+    turns: ReadonlyArray<Sequencer.Turn>
+  ) => Effect.Effect<boolean, SocketError | Outbound.SocketEnded>
+  /** Makes `run` return at the next turn boundary. */
+  readonly switchAtBoundary: Effect.Effect<void>
+  /** What the connection left unanswered; read by the owner once `run` has returned. */
+  readonly unanswered: () => ReturnType<typeof Sequencer.unanswered>
   /** How much per-item and per-response state the connection holds, as the owner sees it now. */
   readonly bookkeeping: Effect.Effect<State.Bookkeeping>
 }
@@ -128,9 +136,10 @@ const stopped = Ending.connectionLost({
 export const make = (options: ConnectionOptions): Effect.Effect<Connection, never, Scope.Scope> =>
   Effect.gen(function*() {
     const { customTracker, hub } = options
+    const history = options.history ?? History.make(options.settings)
     const bounded = hub.capacity !== undefined
     const backlogLimit = options.backlogLimit ?? 1024
-    const mailbox = yield* promptQueue<Command>()
+    const mailbox = yield* promptQueue<Mailbox.Command>()
     const gate = Latch.makeUnsafe(true)
     const state = State.make(options.settings.outputAudioFormat ?? "pcm16", options.staleResponseMs)
 
@@ -140,12 +149,30 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
 
     /** Set by the socket reader when the socket ends, before the owner has processed it. */
     let ended: RealtimeConnectionLost | undefined = undefined
+    /** The server's last `error` event, which says whether a loss that follows is worth a retry. */
+    let lastServerError: { readonly type: string; readonly code?: string | undefined } | undefined = undefined
+    /** After a restore: what the listeners must not see again. */
+    let echoes: Echoes.Echoes | undefined = undefined
+    let userSpeaking = false
+    let switchWanted = false
+
+    /** What the events of a frame say that the owner must remember, before listeners get them. */
+    const observe = (out: ReadonlyArray<RealtimeModelEvent>) => {
+      History.observe(history, out)
+      for (const event of out) {
+        if (event._tag === "ErrorEvent" && "type" in event.error) {
+          const code = event.error.code
+          lastServerError = { type: event.error.type, code: typeof code === "string" ? code : undefined }
+        }
+      }
+    }
 
     // ---- listeners: the owner never waits for them ----
 
     let stalled = false
     const publish = (out: Array<RealtimeModelEvent>): Effect.Effect<void> => {
       if (out.length === 0) return Effect.void
+      observe(out)
       const full = hub.offerAllUnsafe(out)
       out.length = 0
       if (!full || stalled) return Effect.void
@@ -156,12 +183,13 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       )
     }
 
-    const { answer, answerIf, interrupt, writeOrWarn } = Outbound.make({
+    const { answer, answerIf, interrupt, writeAll, writeOrWarn } = Outbound.make({
       write: options.write,
       state,
       customTracker,
       ended: () => ended,
-      publish
+      publish,
+      onSent: (event) => History.sent(history, event)
     })
 
     // ---- what frames leave to do ----
@@ -173,6 +201,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
             ? Effect.void
             : customTracker.setAudioFormat(action.format)
         case "ResponseCreated":
+          userSpeaking = false
           return Effect.flatMap(
             Effect.makeSpan("OpenAIRealtime.response", {
               parent: options.span,
@@ -197,6 +226,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
             "a held response.create"
           )
         case "SpeechStarted":
+          userSpeaking = true
           return interrupt(Inbound.bargeIn).pipe(
             Effect.catch((error) => Effect.logWarning("barge-in could not be completed", error))
           )
@@ -206,12 +236,16 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
     // ---- the owner ----
 
     /** The commands being processed and how far the owner got; what it did not reach is refused if it stops. */
-    let batch: ReadonlyArray<Command> = []
+    let batch: ReadonlyArray<Mailbox.Command> = []
     let next = 0
     /** Frames (and the socket's end) that arrived while the owner waited for a listener. */
-    let backlog: Array<Delivery> = []
+    let backlog: Array<Mailbox.Delivery> = []
 
     const backlogSize = () => backlog.length + Queue.sizeUnsafe(mailbox) + batch.length - next
+
+    const atBoundary = () =>
+      switchWanted && !userSpeaking && !Sequencer.inFlight(state.sequencer) &&
+      Sequencer.waitingTurns(state.sequencer) === 0
 
     /** Processes the batch; returns the socket's end when it reaches it. */
     const processBatch = Effect.gen(function*() {
@@ -225,7 +259,9 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
             backlog.push(command)
             continue
           }
+          const from = out.length
           const handled = Inbound.handleFrame(state, command, now, debug, out)
+          if (echoes !== undefined && Echoes.hush(echoes, out, from)) echoes = undefined
           if (handled.debug !== undefined) yield* Effect.logDebug(handled.debug)
           if (handled.warning !== undefined) yield* Effect.logWarning(handled.warning)
           if (handled.action !== undefined) {
@@ -243,7 +279,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
               break
             }
             yield* publish(out)
-            return Ending.connectionLost(command)
+            return { _tag: "Lost", lost: Ending.connectionLost(command, lastServerError) } as const
           case "Send":
             yield* publish(out)
             // a stale response in flight is probed before anything sent after it
@@ -255,6 +291,9 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
           case "Inspect":
             yield* publish(out)
             yield* Deferred.succeed(command.reply, State.bookkeeping(state))
+            break
+          case "SwitchAtBoundary":
+            switchWanted = true
             break
           case "Resume":
             yield* publish(out)
@@ -273,17 +312,10 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       }
       yield* publish(out)
       yield* writeOrWarn(Sequencer.probe(state.sequencer, now), "a held response.create")
-      return undefined
+      if (!atBoundary()) return undefined
+      switchWanted = false
+      return boundary
     })
-
-    const refuse = (command: Command) =>
-      typeof command === "string"
-        ? Effect.void
-        : command._tag === "Send"
-        ? Deferred.fail(command.reply, Ending.notConnected(command.event, true))
-        : command._tag === "Inspect"
-        ? Deferred.succeed(command.reply, State.bookkeeping(state))
-        : Effect.void
 
     /** Once the owner stops: no new requests, and every one not reached is answered. */
     const refuseRemaining = Effect.gen(function*() {
@@ -293,25 +325,44 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       next = 0
       backlog = []
       gate.openUnsafe()
-      yield* Effect.forEach(rest, refuse, { discard: true })
+      yield* Effect.forEach(rest, (command) => Mailbox.refuse(command, State.bookkeeping(state)), { discard: true })
     })
 
-    const run: Effect.Effect<RealtimeConnectionLost> = Effect.gen(function*() {
+    const run: Effect.Effect<Mailbox.Outcome> = Effect.gen(function*() {
       for (;;) {
         if (!Latch.isOpen(gate) && backlogSize() < backlogLimit) gate.openUnsafe()
-        batch = yield* Queue.takeAll(mailbox)
-        next = 0
-        const lost = yield* processBatch
-        if (lost !== undefined) return lost
+        // what a batch left unprocessed when it stopped at a boundary comes first
+        if (next >= batch.length) {
+          batch = yield* Queue.takeAll(mailbox)
+          next = 0
+        }
+        const outcome = yield* processBatch
+        if (outcome !== undefined) return outcome
       }
     }).pipe(
       // the mailbox only ends when the owner stops, so this is never reached while it runs
-      Effect.catch(() => Effect.succeed(stopped)),
-      Effect.ensuring(refuseRemaining)
+      Effect.catch(() => Effect.succeed<Mailbox.Outcome>({ _tag: "Lost", lost: stopped })),
+      Effect.onExit((exit) => exit._tag === "Success" && exit.value._tag === "Boundary" ? Effect.void : refuseRemaining)
     )
 
+    const restore = (replay: History.Replay, turns: ReadonlyArray<Sequencer.Turn>) =>
+      Effect.gen(function*() {
+        echoes = Echoes.make(replay.ids)
+        yield* writeAll(replay.frames)
+        const now = yield* Clock.currentTimeMillis
+        let requested = false
+        for (const turn of turns) {
+          const frame = Sequencer.request(state.sequencer, turn, now)
+          if (frame !== undefined) {
+            requested = true
+            yield* writeAll([frame])
+          }
+        }
+        return requested
+      })
+
     const request = <A, E>(
-      command: (reply: Deferred.Deferred<A, E>) => Command,
+      command: (reply: Deferred.Deferred<A, E>) => Mailbox.Command,
       refused: Effect.Effect<A, E>
     ): Effect.Effect<A, E> =>
       Effect.flatMap(
@@ -328,7 +379,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
         Effect.fail(Ending.notConnected(event, true))
       )
 
-    const deliverUnsafe = (deliveries: ReadonlyArray<Delivery>): boolean => {
+    const deliverUnsafe = (deliveries: ReadonlyArray<Mailbox.Delivery>): boolean => {
       for (const delivery of deliveries) {
         if (typeof delivery !== "string" && ended === undefined) ended = Ending.connectionLost(delivery)
       }
@@ -344,6 +395,9 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
         return gate.await
       }),
       send: (event) => Effect.asVoid(send(event, undefined)),
+      restore,
+      switchAtBoundary: Effect.sync(() => void Queue.offerUnsafe(mailbox, switchAtBoundary)),
+      unanswered: () => Sequencer.unanswered(state.sequencer),
       sendIf: send,
       run,
       bookkeeping: request<State.Bookkeeping, never>(

@@ -23,7 +23,23 @@ export interface SocketEnd {
   readonly reason: string | undefined
   /** The socket's error that reported the end, when it did. */
   readonly cause?: SocketError
+  /** What the client itself detected, when it ended the connection. */
+  readonly detected?: "KeepaliveTimeout" | "FrameTooLarge"
 }
+
+/**
+ * The end of a socket the client gave up on: a ping left unanswered, a frame over the size limit.
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const detected = (what: "KeepaliveTimeout" | "FrameTooLarge", reason: string): SocketEnd => ({
+  _tag: "Closed",
+  by: "transport",
+  code: what === "FrameTooLarge" ? 1009 : undefined,
+  reason,
+  detected: what
+})
 
 /** Close code for a connection that dropped without a close frame. */
 const abnormalClosure = 1006
@@ -72,7 +88,9 @@ export const details = (code: number | undefined, reason: string | undefined): s
 }
 
 const describe = (end: SocketEnd): string =>
-  end.by === "server"
+  end.detected !== undefined
+    ? `the client ended the connection: ${end.reason ?? end.detected}`
+    : end.by === "server"
     ? `the server closed the connection${details(end.code, end.reason)}`
     : end.code !== undefined
     ? `the connection dropped without a close frame${details(end.code, end.reason)}`
@@ -84,11 +102,18 @@ const describe = (end: SocketEnd): string =>
  * @since 0.1.0
  * @category errors
  */
-export const connectionLost = (end: SocketEnd): RealtimeConnectionLost =>
+export const connectionLost = (
+  end: SocketEnd,
+  serverError?: { readonly type: string; readonly code?: string | undefined }
+): RealtimeConnectionLost =>
   new RealtimeConnectionLost({
     ...(end.code !== undefined ? { code: end.code } : {}),
     ...(end.reason !== undefined ? { reason: end.reason } : {}),
     message: describe(end),
+    ...(end.detected !== undefined ? { detected: end.detected } : {}),
+    ...(serverError !== undefined
+      ? { serverError: serverError.code !== undefined ? serverError : { type: serverError.type } }
+      : {}),
     ...(end.cause !== undefined ? { cause: end.cause } : {})
   })
 
@@ -119,6 +144,20 @@ export const lostBeforeWrite = (event: RealtimeModelSendEvent, lost: RealtimeCon
     eventTag: event._tag,
     message: `the ${event._tag} event was not sent: ${lost.message}`,
     cause: lost
+  })
+
+/**
+ * A send that waited for a reconnect which did not come back in time (or gave up).
+ *
+ * @since 0.3.0
+ * @category errors
+ */
+export const gapTimeout = (event: RealtimeModelSendEvent, detail: string, cause?: unknown): RealtimeSendError =>
+  new RealtimeSendError({
+    reason: "Reconnecting",
+    eventTag: event._tag,
+    message: `the ${event._tag} event was not sent: the model was reconnecting and ${detail}`,
+    ...(cause !== undefined ? { cause } : {})
   })
 
 /**

@@ -208,6 +208,18 @@ const construct = (webSocket: RealtimeWebSocketService, target: Target): Socket.
     : webSocket.construct(target.url.toString(), { protocols: target.protocols, headers: target.headers })
 
 /**
+ * A socket being dialled, and the WebSocket underneath once it was made (for pings).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Dialled {
+  readonly socket: Socket.Socket
+  /** The WebSocket, once acquiring the socket's reader has made it. */
+  readonly webSocket: () => Socket.WebSocketLike | undefined
+}
+
+/**
  * The socket of a target, over the application's `RealtimeWebSocket`. Acquiring its reader dials
  * and waits for the handshake (at most `openTimeout`, on the Clock); releasing it closes the
  * WebSocket.
@@ -219,18 +231,26 @@ export const socket = (
   webSocket: RealtimeWebSocketService,
   target: Target,
   openTimeout: Duration.Input = Duration.seconds(10)
-): Effect.Effect<Socket.Socket> =>
-  Socket.fromWebSocket(
-    Effect.acquireRelease(
-      Effect.try({
-        try: () => construct(webSocket, target),
-        catch: (cause) =>
-          new Socket.SocketError({ reason: new Socket.SocketOpenError({ kind: "Unknown", cause: errorOf(cause) }) })
-      }),
-      (ws) => Effect.sync(() => ws.close(1000))
+): Effect.Effect<Dialled> => {
+  let made: Socket.WebSocketLike | undefined = undefined
+  return Effect.map(
+    Socket.fromWebSocket(
+      Effect.acquireRelease(
+        Effect.try({
+          try: () => {
+            made = construct(webSocket, target)
+            return made
+          },
+          catch: (cause) =>
+            new Socket.SocketError({ reason: new Socket.SocketOpenError({ kind: "Unknown", cause: errorOf(cause) }) })
+        }),
+        (ws) => Effect.sync(() => ws.close(1000))
+      ),
+      { openTimeout }
     ),
-    { openTimeout }
+    (socket) => ({ socket, webSocket: () => made })
   )
+}
 
 /** The `Error` inside a socket failure (a ws `ErrorEvent` carries one), never the event itself. */
 const errorOf = (cause: unknown): Error | undefined => {

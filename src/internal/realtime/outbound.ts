@@ -47,6 +47,8 @@ export interface OutboundOptions {
   readonly customTracker: PlaybackTrackerService | undefined
   readonly ended: () => RealtimeConnectionLost | undefined
   readonly publish: (out: Array<RealtimeModelEvent>) => Effect.Effect<void>
+  /** Told of every send event written. */
+  readonly onSent?: (event: RealtimeModelSendEvent) => void
 }
 
 /**
@@ -56,6 +58,8 @@ export interface OutboundOptions {
  * @category models
  */
 export interface Outbound {
+  /** Writes frames, in order; fails at the first refused. */
+  readonly writeAll: (frames: ReadonlyArray<ClientEvent>) => Effect.Effect<void, SocketError | SocketEnded>
   /** Writes a frame if there is one; a failed write is logged as a warning naming `what`. */
   readonly writeOrWarn: (frame: ClientEvent | undefined, what: string) => Effect.Effect<void>
   /** Barge-in: stops the audio playing (if any), truncates and cancels as the interrupt asks. */
@@ -155,6 +159,7 @@ export const make = (options: OutboundOptions): Outbound => {
       (error) =>
         error instanceof SocketEnded ? Ending.lostBeforeWrite(event, error.lost) : Ending.transportError(event, error)
     ).pipe(
+      Effect.tap(() => options.onSent === undefined ? Effect.void : Effect.sync(() => options.onSent?.(event))),
       Effect.as(true),
       Effect.onExit((exit) =>
         Deferred.done(
@@ -186,5 +191,5 @@ export const make = (options: OutboundOptions): Outbound => {
       else yield* Deferred.succeed(reply, false)
     }).pipe(Effect.onInterrupt(() => Deferred.fail(reply, Ending.notConnected(event, true))))
 
-  return { writeOrWarn, interrupt, answer, answerIf }
+  return { writeAll, writeOrWarn, interrupt, answer, answerIf }
 }

@@ -146,6 +146,20 @@ export const inFlight = (self: Sequencer): boolean => self.phase._tag !== "Idle"
  */
 export const waitingTurns = (self: Sequencer): number => self.waiting.length
 
+/**
+ * What a lost connection leaves unanswered: the turns asked for and not yet started (the one
+ * requested, then those waiting), and the response the loss cut off, if one was under way.
+ *
+ * @since 0.3.0
+ * @category getters
+ */
+export const unanswered = (
+  self: Sequencer
+): { readonly turns: ReadonlyArray<Turn>; readonly cutOff: string | null } => ({
+  turns: self.phase._tag === "Requested" ? [self.phase.turn, ...self.waiting] : [...self.waiting],
+  cutOff: activeResponse(self)
+})
+
 const create = (self: Sequencer, turn: Turn, nowMs: number): ResponseCreate => {
   const eventId = `evt_client_${++self.counter}`
   self.phase = { _tag: "Requested", eventId, turn }

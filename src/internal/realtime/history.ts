@@ -1,0 +1,263 @@
+/**
+ * What a model remembers of its call across connections, to restore it on a new one: the session
+ * settings (the initial ones merged with every later `SessionUpdate`) and the conversation as
+ * items that can be created again — messages as their text (audio as its transcript), function
+ * calls, and their outputs.
+ *
+ * It is fed by the connection's owner (only one connection is live at a time): the model events
+ * it publishes, and the send events it wrote. A client-created message is remembered when it is
+ * written, before the server acknowledges it, so one in flight at a drop is not lost; the
+ * acknowledgement then gives it its id.
+ *
+ * @since 0.3.0
+ */
+import type * as RealtimeItem from "../../RealtimeItem.js"
+import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
+import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
+import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
+import type { ConversationItemCreate } from "../protocol/clientEvents.js"
+
+/** A message's content parts as text; `null` for audio whose transcript is not known (yet). */
+type Texts = Array<string | null>
+
+type Entry =
+  | {
+    readonly _tag: "Message"
+    id: string | undefined
+    readonly role: "user" | "assistant" | "system"
+    texts: Texts
+    /** Parts that cannot be created again as text (images). */
+    readonly unreplayable: number
+  }
+  | { readonly _tag: "Call"; readonly id: string; readonly callId: string; name: string; arguments: string }
+  | { readonly _tag: "Output"; id: string | undefined; readonly callId: string; readonly output: string }
+
+/**
+ * A call's memory.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface History {
+  settings: RealtimeSessionSettings
+  readonly entries: Array<Entry>
+  /** Ids given to replayed items the server never named. */
+  replayIds: number
+}
+
+/**
+ * An empty memory, with the connection's initial settings.
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const make = (settings: RealtimeSessionSettings): History => ({ settings, entries: [], replayIds: 0 })
+
+const findMessage = (history: History, id: string) => {
+  for (let i = history.entries.length - 1; i >= 0; i--) {
+    const entry = history.entries[i]!
+    if (entry._tag === "Message" && entry.id === id) return entry
+  }
+  return undefined
+}
+
+const indexOf = (history: History, id: string): number => history.entries.findIndex((entry) => entry.id === id)
+
+const textsOf = (item: RealtimeItem.UserMessage | RealtimeItem.AssistantMessage | RealtimeItem.SystemMessage) =>
+  item.content.map((part) =>
+    part._tag === "InputText" || part._tag === "OutputText"
+      ? part.text
+      : part._tag === "InputImage"
+      ? ""
+      : part.transcript
+  )
+
+const sameTexts = (a: Texts, b: Texts) => a.length === b.length && a.every((text, i) => text === b[i])
+
+/** Newer texts win part by part, except a part the server has not filled in (yet). */
+const mergeTexts = (known: Texts, update: Texts): Texts =>
+  update.map((text, i) => text === null || (text === "" && (known[i] ?? "") !== "") ? known[i] ?? text : text)
+
+const onItem = (history: History, item: RealtimeItem.RealtimeItem): void => {
+  if (item.itemId === "") return
+  if (item._tag === "ToolCall") {
+    const at = indexOf(history, item.itemId)
+    const entry = at < 0 ? undefined : history.entries[at]
+    if (entry?._tag === "Call") {
+      entry.name = item.name
+      entry.arguments = item.arguments
+    } else if (item.callId !== null) {
+      history.entries.push({
+        _tag: "Call",
+        id: item.itemId,
+        callId: item.callId,
+        name: item.name,
+        arguments: item.arguments
+      })
+    }
+    return
+  }
+  const texts = textsOf(item)
+  const known = findMessage(history, item.itemId)
+  if (known !== undefined) {
+    known.texts = mergeTexts(known.texts, texts)
+    return
+  }
+  const role = item._tag === "UserMessage" ? "user" : item._tag === "AssistantMessage" ? "assistant" : "system"
+  // the acknowledgement of a message this client sent: it gets its id
+  const sent = history.entries.find((entry) =>
+    entry._tag === "Message" && entry.id === undefined && entry.role === role && sameTexts(entry.texts, texts)
+  )
+  if (sent?._tag === "Message") {
+    sent.id = item.itemId
+    return
+  }
+  const unreplayable = item._tag === "UserMessage"
+    ? item.content.filter((part) => part._tag === "InputImage").length
+    : 0
+  history.entries.push({ _tag: "Message", id: item.itemId, role, texts, unreplayable })
+}
+
+/**
+ * Remembers what the events a connection publishes say about the conversation.
+ *
+ * @since 0.3.0
+ * @category recording
+ */
+export const observe = (history: History, events: ReadonlyArray<RealtimeModelEvent>): void => {
+  for (const event of events) {
+    switch (event._tag) {
+      case "ItemUpdated":
+        onItem(history, event.item)
+        break
+      case "ItemDeleted": {
+        const at = indexOf(history, event.itemId)
+        if (at >= 0) history.entries.splice(at, 1)
+        break
+      }
+      case "InputAudioTranscriptionCompleted": {
+        const entry = findMessage(history, event.itemId)
+        if (entry === undefined) break
+        const audio = entry.texts.indexOf(null)
+        if (audio >= 0) entry.texts[audio] = event.transcript
+        break
+      }
+      case "TranscriptDelta": {
+        let entry = findMessage(history, event.itemId)
+        if (entry === undefined) {
+          entry = { _tag: "Message", id: event.itemId, role: "assistant", texts: [], unreplayable: 0 }
+          history.entries.push(entry)
+        }
+        const last = entry.texts.length - 1
+        if (last < 0) entry.texts.push(event.delta)
+        else entry.texts[last] = (entry.texts[last] ?? "") + event.delta
+        break
+      }
+      default:
+        break
+    }
+  }
+}
+
+/**
+ * Remembers a send the connection wrote: its messages, tool outputs and session updates.
+ *
+ * @since 0.3.0
+ * @category recording
+ */
+export const sent = (history: History, event: RealtimeModelSendEvent): void => {
+  switch (event._tag) {
+    case "SessionUpdate":
+      history.settings = { ...history.settings, ...event.sessionSettings }
+      return
+    case "ToolOutput":
+      history.entries.push({ _tag: "Output", id: undefined, callId: event.toolCall.callId, output: event.output })
+      return
+    case "UserInput": {
+      const input = event.userInput
+      const texts = typeof input === "string"
+        ? [input]
+        : input.content.map((part) => part.type === "input_text" ? part.text : "")
+      const unreplayable = typeof input === "string"
+        ? 0
+        : input.content.filter((part) => part.type !== "input_text").length
+      history.entries.push({ _tag: "Message", id: undefined, role: "user", texts, unreplayable })
+      return
+    }
+    default:
+      return
+  }
+}
+
+/**
+ * What a new connection is given: a `conversation.item.create` per item that can be created again,
+ * in order, each with its id (a fresh one for an item the server never named); those ids, whose
+ * echoes the listeners must not see again; and how many items could not be carried over.
+ *
+ * @since 0.3.0
+ * @category replay
+ */
+export interface Replay {
+  readonly frames: ReadonlyArray<ConversationItemCreate>
+  readonly ids: ReadonlySet<string>
+  readonly lost: number
+}
+
+/**
+ * The items to create on a new connection.
+ *
+ * @since 0.3.0
+ * @category replay
+ */
+export const replay = (history: History): Replay => {
+  const frames: Array<ConversationItemCreate> = []
+  const ids = new Set<string>()
+  let lost = 0
+  const named = (entry: { id: string | undefined }): string => {
+    if (entry.id === undefined) entry.id = `item_replayed_${++history.replayIds}`
+    ids.add(entry.id)
+    return entry.id
+  }
+  for (const entry of history.entries) {
+    switch (entry._tag) {
+      case "Message": {
+        const texts = entry.texts.filter((text): text is string => text !== null && text.length > 0)
+        if (texts.length === 0) {
+          // audio never transcribed, an image: there was something, and it cannot be said again
+          if (entry.texts.includes(null) || entry.unreplayable > 0) lost++
+          break
+        }
+        const type = entry.role === "assistant" ? "output_text" : "input_text"
+        frames.push({
+          type: "conversation.item.create",
+          item: {
+            id: named(entry),
+            type: "message",
+            role: entry.role,
+            content: [{ type, text: texts.join(" ") }]
+          }
+        })
+        break
+      }
+      case "Call":
+        frames.push({
+          type: "conversation.item.create",
+          item: {
+            id: named(entry),
+            type: "function_call",
+            call_id: entry.callId,
+            name: entry.name,
+            arguments: entry.arguments
+          }
+        })
+        break
+      case "Output":
+        frames.push({
+          type: "conversation.item.create",
+          item: { id: named(entry), type: "function_call_output", call_id: entry.callId, output: entry.output }
+        })
+        break
+    }
+  }
+  return { frames, ids, lost }
+}

@@ -1,0 +1,68 @@
+/**
+ * What reaches a connection's owner through its mailbox, in order, and how a run of the owner
+ * ends.
+ *
+ * @since 0.3.0
+ */
+import { Deferred, Effect } from "effect"
+import type { RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeError.js"
+import type { RealtimeModelState } from "../../RealtimeModel.js"
+import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
+import * as Ending from "./ending.js"
+import type * as State from "./state.js"
+
+/**
+ * What the socket delivers to the owner: a text frame, or the end of the socket.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Delivery = string | Ending.SocketEnd
+
+/**
+ * A request to the owner: a delivery, a send, a bookkeeping query, "listeners have room again",
+ * "stop at the next turn boundary".
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type Command =
+  | Delivery
+  | {
+    readonly _tag: "Send"
+    readonly event: RealtimeModelSendEvent
+    /** A conditional send's predicate, evaluated by the owner when it reaches the command. */
+    readonly predicate: ((state: RealtimeModelState) => boolean) | undefined
+    /** Whether the event was sent. */
+    readonly reply: Deferred.Deferred<boolean, RealtimeSendError>
+  }
+  | { readonly _tag: "Inspect"; readonly reply: Deferred.Deferred<State.Bookkeeping> }
+  | { readonly _tag: "Resume" }
+  | { readonly _tag: "SwitchAtBoundary" }
+
+/**
+ * How a run of the owner ended: the socket ended, or (when a switch was asked for) the
+ * conversation reached a turn boundary: no response in flight or waiting, the user not speaking.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type Outcome =
+  | { readonly _tag: "Lost"; readonly lost: RealtimeConnectionLost }
+  | { readonly _tag: "Boundary" }
+
+/**
+ * Answers a request the owner will never reach: a send fails with `Closed`, a query gets the
+ * bookkeeping as it was left.
+ *
+ * @since 0.3.0
+ * @category refusing
+ */
+export const refuse = (command: Command, bookkeeping: State.Bookkeeping): Effect.Effect<void> =>
+  typeof command === "string"
+    ? Effect.void
+    : command._tag === "Send"
+    ? Effect.asVoid(Deferred.fail(command.reply, Ending.notConnected(command.event, true)))
+    : command._tag === "Inspect"
+    ? Effect.asVoid(Deferred.succeed(command.reply, bookkeeping))
+    : Effect.void

@@ -1,0 +1,380 @@
+/**
+ * A call from its first dial to its end, run by the model's owner fiber: it dials each connection
+ * into a scope of its own (socket, reader, keepalive, spans), runs it, and when it is lost decides
+ * what comes next — the end, or (with a reconnect policy and a retryable loss) a new connection,
+ * dialled by the `Schedule`, restored from the call's memory. Before the session's time limit it
+ * prepares the next session in the background and switches at a turn boundary (rollover).
+ *
+ * Only this fiber touches the call's memory and runs the connections; the model's lifecycle
+ * (which connection sends go to, or the gap they wait in) is told through `enter`.
+ *
+ * @since 0.3.0
+ */
+import { Deferred, Duration, Effect, Exit, Option, Ref, Schedule, Scheduler, Scope } from "effect"
+import type { NonEmptyReadonlyArray } from "effect/Array"
+import * as Socket from "effect/socket/Socket"
+import type { RealtimeConnectError, RealtimeConnectionLost } from "../../RealtimeError.js"
+import type { RealtimeModelConfig } from "../../RealtimeModel.js"
+import type { ConnectionStatus, RealtimeModelEvent } from "../../RealtimeModelEvent.js"
+import { isRetryable } from "../../RealtimeReconnect.js"
+import type { ReconnectSchedule } from "../../RealtimeReconnect.js"
+import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
+import type { RealtimeWebSocketService } from "../../RealtimeWebSocket.js"
+import * as EventHub from "../eventHub.js"
+import * as Connection from "./connection.js"
+import * as Convert from "./convert.js"
+import * as Ending from "./ending.js"
+import * as Handshake from "./handshake.js"
+import * as History from "./history.js"
+import * as Keepalive from "./keepalive.js"
+
+/**
+ * Where sends go while the call runs: a connection, or the gap between two.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type Phase =
+  | { readonly _tag: "Open"; readonly connection: Connection.Connection }
+  | { readonly _tag: "Reconnecting"; readonly gap: Gap }
+
+/**
+ * The gap of a reconnect: sends wait for `reopened`; dropped audio is counted in `audioBytes`.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Gap {
+  readonly reopened: Deferred.Deferred<Connection.Connection, RealtimeConnectionLost | RealtimeConnectError>
+  readonly audioBytes: Ref.Ref<number>
+  readonly sendTimeout: Duration.Duration
+}
+
+/**
+ * What a call is run with.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface CallOptions {
+  readonly webSocket: RealtimeWebSocketService
+  readonly hub: EventHub.EventHub
+  readonly target: Handshake.Target
+  readonly config: RealtimeModelConfig
+  readonly settings: RealtimeSessionSettings
+  readonly connectTimeout: Duration.Input | undefined
+  readonly keepalive: Keepalive.KeepaliveOptions | undefined
+  readonly maxFrameSize: number
+  readonly reconnect:
+    | {
+      readonly schedule: ReconnectSchedule
+      readonly sendTimeout: Duration.Duration
+      readonly rollover: { readonly at: Duration.Duration } | undefined
+    }
+    | undefined
+  /** Tells the model where sends go now. */
+  readonly enter: (phase: Phase) => Effect.Effect<void>
+}
+
+interface Link {
+  readonly connection: Connection.Connection
+  readonly scope: Scope.Closeable
+  /** Starts the WebSocket's closing handshake; the reader then delivers the end. */
+  readonly closeSocket: () => void
+}
+
+const status = (value: ConnectionStatus): RealtimeModelEvent => ({ _tag: "ConnectionStatusChanged", status: value })
+
+const utf8 = new TextEncoder()
+
+/** Over the limit in UTF-8 bytes; a frame that short in characters cannot be, whatever it holds. */
+const tooLarge = (text: string, max: number) =>
+  text.length > max || (text.length * 3 > max && utf8.encode(text).byteLength > max)
+
+/**
+ * Reads the socket into the owner's mailbox until the socket ends, then delivers its end (which
+ * also stops any later write at once). It pauses while the owner's backlog is at its limit.
+ */
+const pump = (
+  pull: Effect.Effect<NonEmptyReadonlyArray<string>, Socket.SocketError>,
+  connection: Connection.Connection,
+  maxFrameSize: number
+) =>
+  Effect.gen(function*() {
+    for (;;) {
+      const texts = yield* pull
+      const over = texts.findIndex((text) => tooLarge(text, maxFrameSize))
+      if (over >= 0) {
+        const size = utf8.encode(texts[over]!).byteLength
+        connection.deliverUnsafe([
+          ...texts.slice(0, over),
+          Ending.detected(
+            "FrameTooLarge",
+            `the server sent a frame of ${size} bytes, over the limit of ${maxFrameSize}`
+          )
+        ])
+        return
+      }
+      if (!connection.deliverUnsafe(texts)) return
+      yield* connection.backpressure
+      // let the rest of this socket read arrive before pulling again: one batch per read
+      yield* Effect.yieldNow
+    }
+  }).pipe(
+    Effect.catch((error) =>
+      Effect.sync(() => void connection.deliverUnsafe([Ending.fromSocketError(error, Handshake.detailOf)]))
+    )
+  )
+
+/**
+ * Dials one connection into a scope of its own, primed with the call's settings, and hands it to
+ * `keep` before anything can interrupt: whoever keeps it closes its scope.
+ */
+const dial = (
+  options: CallOptions,
+  history: History.History,
+  keep: (link: Link) => Effect.Effect<void>
+): Effect.Effect<Link, RealtimeConnectError> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const opened = yield* Effect.exit(restore(Scope.provide(open(options, history), scope)))
+      if (Exit.isFailure(opened)) {
+        yield* Scope.close(scope, opened)
+        return yield* Effect.failCause(opened.cause)
+      }
+      const link = { ...opened.value, scope }
+      yield* keep(link)
+      return link
+    })
+  )
+
+const open = (options: CallOptions, history: History.History) =>
+  Effect.gen(function*() {
+    const { target, webSocket } = options
+    const url = Handshake.displayUrl(target.url)
+    const span = yield* Effect.makeSpanScoped("OpenAIRealtime.connection", {
+      attributes: { "realtime.model": target.model, "realtime.url": url }
+    })
+    const dialled = yield* Handshake.socket(webSocket, target, options.connectTimeout)
+    const pull = yield* Effect.mapError(
+      Socket.readerString(dialled.socket),
+      (error) => Handshake.openFailure(error, url, Handshake.sendsCredentials(target))
+    )
+    const writer = yield* dialled.socket.writer
+    const connection = yield* Connection.make({
+      hub: options.hub,
+      write: writer.write,
+      settings: history.settings,
+      customTracker: options.config.playbackTracker,
+      span,
+      history
+    })
+    yield* Effect.logDebug(`connected to ${url}`)
+    yield* writer.write(JSON.stringify(Convert.sessionUpdate(history.settings, true))).pipe(
+      Effect.catch((error) => Effect.logWarning("the session.update could not be written", error))
+    )
+    yield* Effect.forkScoped(
+      Effect.provideService(pump(pull, connection, options.maxFrameSize), Scheduler.Scheduler, EventHub.wakeInMicrotask)
+    )
+    const ws = dialled.webSocket()
+    const heartbeat = webSocket.heartbeat
+    if (options.keepalive !== undefined && heartbeat !== undefined && ws !== undefined) {
+      yield* Effect.forkScoped(
+        Keepalive.run(heartbeat, ws, options.keepalive, (end) => void connection.deliverUnsafe([end]))
+      )
+    }
+    return { connection, closeSocket: () => void ws?.close(1000) }
+  })
+
+/** How a call ended: the loss (or the failed reconnect) to report to listeners. */
+type Ended = RealtimeConnectionLost | RealtimeConnectError
+
+/**
+ * Runs a call: the first connection (its dial failure is the call's), then every reconnect and
+ * rollover, until the call ends. `opened` is settled once the first connection is open.
+ *
+ * @since 0.3.0
+ * @category calls
+ */
+export const run = (
+  options: CallOptions,
+  opened: Deferred.Deferred<void, RealtimeConnectError>
+): Effect.Effect<Ended, RealtimeConnectError> =>
+  Effect.suspend(() => {
+    /** The live connection, whose scope closes with the call however it ends. */
+    let current: Link | undefined = undefined
+    return Effect.onExit(
+      loop(options, opened, (link) => {
+        current = link
+      }),
+      (exit) => current === undefined ? Effect.void : Scope.close(current.scope, exit)
+    )
+  })
+
+const loop = (
+  options: CallOptions,
+  opened: Deferred.Deferred<void, RealtimeConnectError>,
+  live: (link: Link | undefined) => void
+): Effect.Effect<Ended, RealtimeConnectError> =>
+  Effect.gen(function*() {
+    const { hub } = options
+    const history = History.make(options.settings)
+    hub.offerAllUnsafe([status("connecting")])
+    let link = yield* dial(options, history, (link) => Effect.sync(() => live(link)))
+    yield* options.enter({ _tag: "Open", connection: link.connection })
+    hub.offerAllUnsafe([status("connected")])
+    yield* Deferred.succeed(opened, undefined)
+    for (;;) {
+      const standby = yield* Deferred.make<Link>()
+      let switched = false
+      // a standby never switched to is closed with the connection it was meant to replace
+      yield* Scope.addFinalizer(
+        link.scope,
+        Effect.flatMap(Deferred.poll(standby), (ready) =>
+          Option.isNone(ready) || switched
+            ? Effect.void
+            : Effect.flatMap(ready.value, (unused) => Scope.close(unused.scope, Exit.void)))
+      )
+      const rollover = options.reconnect?.rollover
+      if (rollover !== undefined) {
+        yield* Effect.forkIn(prepareRollover(options, history, link, standby, rollover.at), link.scope)
+      }
+      const outcome = yield* link.connection.run
+      if (outcome._tag === "Boundary") {
+        const next = yield* Deferred.await(standby)
+        switched = true
+        // bounded (the old session drains for at most 2 seconds), and never half done
+        yield* Effect.uninterruptible(switchOver(options, history, link, next))
+        link = next
+        live(link)
+        continue
+      }
+      live(undefined)
+      yield* Scope.close(link.scope, Exit.void)
+      const lost = outcome.lost
+      if (options.reconnect === undefined || !isRetryable(lost)) return lost
+      const next = yield* reconnect(options, history, link.connection, lost, options.reconnect.schedule, live)
+      if (next._tag !== "Link") return next.error
+      link = next.link
+      live(link)
+    }
+  })
+
+/** Before the session's limit: dials the next session, then asks for a switch at the next boundary. */
+const prepareRollover = (
+  options: CallOptions,
+  history: History.History,
+  link: Link,
+  standby: Deferred.Deferred<Link>,
+  at: Duration.Duration
+) =>
+  Effect.gen(function*() {
+    yield* Effect.sleep(at)
+    yield* Effect.logInfo("the session nears its time limit: preparing the next one")
+    const dialled = yield* Effect.exit(
+      dial(options, history, (next) => Deferred.succeed(standby, next))
+    )
+    if (Exit.isFailure(dialled)) {
+      return yield* Effect.logWarning(
+        "the next session could not be prepared; the call reconnects when this one ends",
+        dialled.cause
+      )
+    }
+    yield* link.connection.switchAtBoundary
+  })
+
+/** At a turn boundary: the next session gets the conversation, sends go there, the old one drains and closes. */
+const switchOver = (options: CallOptions, history: History.History, old: Link, next: Link) =>
+  Effect.gen(function*() {
+    const replay = History.replay(history)
+    yield* next.connection.restore(replay, []).pipe(
+      Effect.catch((error) => Effect.logWarning("the conversation could not be replayed on the next session", error))
+    )
+    yield* options.enter({ _tag: "Open", connection: next.connection })
+    // what the old session still sends (its close comes last) reaches listeners before the new one's
+    old.closeSocket()
+    yield* old.connection.run.pipe(Effect.timeoutOption(Duration.seconds(2)))
+    yield* Scope.close(old.scope, Exit.void)
+    options.hub.offerAllUnsafe([{
+      _tag: "Reconnected",
+      cause: "rollover",
+      attempts: 1,
+      restored: { settings: true, items: replay.frames.length, responseRequested: false },
+      lost: { responseId: null, audioBytes: 0, items: replay.lost }
+    }])
+    yield* Effect.logInfo(`the call moved to a new session (${replay.frames.length} items replayed)`)
+  })
+
+/** After a retryable loss: dials by the schedule, then restores the call on the new connection. */
+const reconnect = (
+  options: CallOptions,
+  history: History.History,
+  previous: Connection.Connection,
+  lost: RealtimeConnectionLost,
+  schedule: ReconnectSchedule,
+  live: (link: Link | undefined) => void
+) =>
+  Effect.gen(function*() {
+    const { hub, reconnect } = options
+    const gap: Gap = {
+      reopened: yield* Deferred.make<Connection.Connection, RealtimeConnectionLost | RealtimeConnectError>(),
+      audioBytes: yield* Ref.make(0),
+      sendTimeout: reconnect!.sendTimeout
+    }
+    yield* options.enter({ _tag: "Reconnecting", gap })
+    hub.offerAllUnsafe([{ _tag: "ErrorEvent", error: lost }, status("reconnecting")])
+    yield* Effect.logWarning(`${lost.message}; reconnecting`)
+    const unanswered = previous.unanswered()
+    const tracker = options.config.playbackTracker
+    if (tracker !== undefined) yield* tracker.onInterrupted
+    const step = yield* Schedule.toStepWithSleep(schedule)
+    let attempts = 0
+    for (;;) {
+      attempts++
+      const dialled = yield* Effect.exit(dial(options, history, (link) => Effect.sync(() => live(link))))
+      if (Exit.isSuccess(dialled)) {
+        const link = dialled.value
+        const replay = History.replay(history)
+        const requested = yield* link.connection.restore(replay, unanswered.turns).pipe(
+          Effect.catch((error) =>
+            Effect.as(Effect.logWarning("the call could not be restored on the new connection", error), false)
+          )
+        )
+        yield* options.enter({ _tag: "Open", connection: link.connection })
+        yield* Deferred.succeed(gap.reopened, link.connection)
+        hub.offerAllUnsafe([
+          status("connected"),
+          {
+            _tag: "Reconnected",
+            cause: "dropped",
+            attempts,
+            restored: { settings: true, items: replay.frames.length, responseRequested: requested },
+            lost: { responseId: unanswered.cutOff, audioBytes: yield* Ref.get(gap.audioBytes), items: replay.lost }
+          }
+        ])
+        return { _tag: "Link", link } as const
+      }
+      const error = Exit.findErrorOption(dialled)
+      if (error._tag === "None") return yield* Effect.failCause(dialled.cause) // interrupted
+      const failure = error.value
+      const retry = isRetryable(failure)
+        ? yield* Effect.exit(step(failure))
+        : Exit.fail(undefined)
+      if (Exit.isFailure(retry)) {
+        const why = isRetryable(failure) ? `gave up after ${attempts} attempts` : "the failure is not retryable"
+        yield* Effect.logWarning(`reconnecting ${why}: ${failure.message}`)
+        yield* Deferred.fail(gap.reopened, failure)
+        return { _tag: "Ended", error: failure } as const
+      }
+    }
+  })
+
+/**
+ * When the rollover starts for a session that opened now, given the limit and the margin.
+ *
+ * @since 0.3.0
+ * @category calls
+ */
+export const rolloverAt = (limit: Duration.Input, margin: Duration.Input): Duration.Duration =>
+  Duration.max(Duration.zero, Duration.subtract(Duration.fromInputUnsafe(limit), Duration.fromInputUnsafe(margin)))

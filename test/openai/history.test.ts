@@ -1,0 +1,192 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber, Queue, Stream } from "effect"
+import * as EventHub from "../../src/internal/eventHub.js"
+import * as Connection from "../../src/internal/realtime/connection.js"
+import * as History from "../../src/internal/realtime/history.js"
+import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
+import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
+import { RealtimeConnectError, RealtimeConnectionLost } from "../../src/RealtimeError.js"
+import * as RealtimeItem from "../../src/RealtimeItem.js"
+import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
+import * as Send from "../../src/RealtimeModelSendEvent.js"
+import { isRetryable } from "../../src/RealtimeReconnect.js"
+import * as Loopback from "../support/loopbackServer.js"
+import { takeUntil } from "../support/queues.js"
+
+const assistant = (itemId: string, transcript: string | null): RealtimeModelEvent => ({
+  _tag: "ItemUpdated",
+  item: RealtimeItem.AssistantMessage.make({
+    itemId,
+    previousItemId: null,
+    status: "completed",
+    content: [RealtimeItem.OutputAudio.make({ audio: null, transcript })]
+  })
+})
+const user = (itemId: string, content: ReadonlyArray<RealtimeItem.UserContent>): RealtimeModelEvent => ({
+  _tag: "ItemUpdated",
+  item: RealtimeItem.UserMessage.make({ itemId, previousItemId: null, status: "completed", content })
+})
+const call = {
+  _tag: "FunctionCall",
+  name: "lookup",
+  callId: "call_1",
+  arguments: "{}",
+  itemId: "fc_1",
+  previousItemId: null
+} as const
+
+describe("the call's memory (history)", () => {
+  it("replays messages as text, audio as its transcript, calls and their outputs, in order", () => {
+    const history = History.make({ instructions: "be brief" })
+    History.sent(history, Send.UserInput.make({ userInput: "my name is Ada" }))
+    // the server acknowledges the message this client sent: same item, now named
+    History.observe(history, [user("item_u1", [RealtimeItem.InputText.make({ text: "my name is Ada" })])])
+    History.observe(history, [
+      { _tag: "TranscriptDelta", itemId: "item_a1", delta: "Hello ", responseId: "r1" },
+      { _tag: "TranscriptDelta", itemId: "item_a1", delta: "Ada.", responseId: "r1" }
+    ])
+    History.observe(history, [{
+      _tag: "ItemUpdated",
+      item: RealtimeItem.ToolCall.make({
+        itemId: "fc_1",
+        previousItemId: null,
+        callId: "call_1",
+        name: "lookup",
+        arguments: "{}",
+        status: "completed",
+        output: null
+      })
+    }])
+    History.sent(history, Send.ToolOutput.make({ toolCall: call, output: "42", startResponse: true }))
+    History.sent(history, Send.SessionUpdate.make({ sessionSettings: { voice: "marin" } }))
+    const replay = History.replay(history)
+    expect(replay.frames.map((frame) => frame.item)).toEqual([
+      { id: "item_u1", type: "message", role: "user", content: [{ type: "input_text", text: "my name is Ada" }] },
+      { id: "item_a1", type: "message", role: "assistant", content: [{ type: "output_text", text: "Hello Ada." }] },
+      { id: "fc_1", type: "function_call", call_id: "call_1", name: "lookup", arguments: "{}" },
+      { id: "item_replayed_1", type: "function_call_output", call_id: "call_1", output: "42" }
+    ])
+    expect([...replay.ids]).toEqual(["item_u1", "item_a1", "fc_1", "item_replayed_1"])
+    expect(replay.lost).toBe(0)
+    expect(history.settings).toEqual({ instructions: "be brief", voice: "marin" })
+  })
+
+  it("a message sent and never acknowledged is replayed under a fresh id, once", () => {
+    const history = History.make({})
+    History.sent(history, Send.UserInput.make({ userInput: "are you there?" }))
+    const first = History.replay(history)
+    expect(first.frames.map((frame) => frame.item)).toEqual([
+      {
+        id: "item_replayed_1",
+        type: "message",
+        role: "user",
+        content: [{ type: "input_text", text: "are you there?" }]
+      }
+    ])
+    // the new session's echo is the same item, not another
+    History.observe(history, [user("item_replayed_1", [RealtimeItem.InputText.make({ text: "are you there?" })])])
+    expect(History.replay(history).frames).toHaveLength(1)
+  })
+
+  it("user audio without a transcript is lost (and counted); a deleted item is gone; a completed transcript fills in", () => {
+    const history = History.make({})
+    History.observe(history, [
+      user("item_u1", [RealtimeItem.InputAudio.make({ audio: null, transcript: null })]),
+      user("item_u2", [RealtimeItem.InputAudio.make({ audio: null, transcript: null })]),
+      assistant("item_a1", "Sure."),
+      assistant("item_a2", "Deleted."),
+      { _tag: "ItemDeleted", itemId: "item_a2" },
+      { _tag: "InputAudioTranscriptionCompleted", itemId: "item_u2", transcript: "book a table" }
+    ])
+    const replay = History.replay(history)
+    expect(replay.frames.map((frame) => [frame.item.id, JSON.stringify(frame.item)])).toEqual([
+      ["item_u2", expect.stringContaining("book a table")],
+      ["item_a1", expect.stringContaining("Sure.")]
+    ])
+    expect(replay.lost).toBe(1)
+  })
+
+  it.effect("a tool output written just before the socket ends is remembered, and its response is still owed", () =>
+    Effect.gen(function*() {
+      const hub = yield* EventHub.make()
+      const span = yield* Effect.makeSpanScoped("test")
+      const history = History.make({})
+      const written: Array<string> = []
+      const connection = yield* Connection.make({
+        hub,
+        write: (text) => Effect.sync(() => void written.push(text)),
+        settings: {},
+        customTracker: undefined,
+        span,
+        history
+      })
+      const owner = yield* Effect.forkChild(connection.run)
+      yield* connection.send(Send.ToolOutput.make({ toolCall: call, output: "42", startResponse: true }))
+      // the server never saw it: the socket ends before any response.created
+      yield* connection.deliver([{ _tag: "Closed", by: "transport", code: 1006, reason: undefined }])
+      const outcome = yield* Fiber.join(owner)
+      expect(outcome._tag).toBe("Lost")
+      expect(written.map((text) => JSON.parse(text).type)).toEqual(["conversation.item.create", "response.create"])
+      expect(connection.unanswered()).toEqual({ turns: [{ _tag: "Auto" }], cutOff: null })
+      expect(History.replay(history).frames.map((frame) => frame.item.type)).toEqual(["function_call_output"])
+    }))
+})
+
+describe("which failures are worth another connection", () => {
+  const lost = (fields: Partial<ConstructorParameters<typeof RealtimeConnectionLost>[0]>) =>
+    new RealtimeConnectionLost({ message: "lost", ...fields })
+  const dial = (reason: RealtimeConnectError["reason"], status?: number) =>
+    new RealtimeConnectError({ reason, message: "dial", ...(status !== undefined ? { status } : {}) })
+
+  it("drops, timeouts, the service going away, server errors and 5xx are retried", () => {
+    expect(isRetryable(lost({ code: 1006 }))).toBe(true)
+    expect(isRetryable(lost({}))).toBe(true)
+    expect(isRetryable(lost({ code: 1001, serverError: { type: "invalid_request_error", code: "session_expired" } })))
+      .toBe(true)
+    expect(isRetryable(lost({ code: 1011, serverError: { type: "server_error" } }))).toBe(true)
+    expect(isRetryable(lost({ detected: "KeepaliveTimeout" }))).toBe(true)
+    expect(isRetryable(dial("Timeout"))).toBe(true)
+    expect(isRetryable(dial("Refused"))).toBe(true)
+    expect(isRetryable(dial("Handshake", 503))).toBe(true)
+    expect(isRetryable(dial("Handshake", 429))).toBe(true)
+  })
+
+  it("refused credentials, bad configuration, quota, oversized frames and deliberate closes are not", () => {
+    expect(isRetryable(dial("Unauthorized", 401))).toBe(false)
+    expect(isRetryable(dial("Unauthorized", 403))).toBe(false)
+    expect(isRetryable(dial("MissingApiKey"))).toBe(false)
+    expect(isRetryable(dial("InvalidConfig"))).toBe(false)
+    expect(isRetryable(dial("Handshake", 404))).toBe(false)
+    expect(isRetryable(lost({ code: 1000 }))).toBe(false)
+    expect(isRetryable(lost({ code: 1008 }))).toBe(false)
+    expect(isRetryable(lost({ code: 1011, serverError: { type: "insufficient_quota", code: "insufficient_quota" } })))
+      .toBe(false)
+    expect(isRetryable(lost({ code: 1009, detected: "FrameTooLarge" }))).toBe(false)
+  })
+})
+
+describe("the frame size limit", () => {
+  it.effect("a frame over maxFrameSize ends the connection with FrameTooLarge; the frames before it are kept", () =>
+    Effect.gen(function*() {
+      const loopback = yield* Loopback.make()
+      const model = yield* OpenAIRealtime.make({ apiKey: "k", transport: { maxFrameSize: 2048 } }).pipe(
+        Effect.provide(NodeRealtimeWebSocket.layer)
+      )
+      const events = yield* Queue.unbounded<RealtimeModelEvent>()
+      yield* Effect.forkScoped(Stream.runForEach(yield* model.subscribe, (event) => Queue.offer(events, event)))
+      yield* Effect.orDie(model.connect({ url: loopback.url }))
+      const server = yield* Queue.take(loopback.connections)
+      yield* server.send({ type: "rate_limits.updated", event_id: "e1", rate_limits: [] })
+      // 1500 characters, 3000 bytes: only the byte count is over the limit
+      yield* server.send({ type: "x.large", event_id: "e2", padding: "é".repeat(1500) })
+      const end = yield* takeUntil(events, (event) => event._tag === "EndOfStream")
+      expect(end.some((event) => event._tag === "RateLimitsUpdated")).toBe(true)
+      const error = end.find((event) => event._tag === "ErrorEvent")
+      expect(error).toMatchObject({ error: { _tag: "RealtimeConnectionLost", detected: "FrameTooLarge", code: 1009 } })
+      expect(error?._tag === "ErrorEvent" ? error.error.message : "").toMatch(
+        /frame of 30\d\d bytes, over the limit of 2048/
+      )
+      expect(end.some((event) => event._tag === "RawServerEvent" && JSON.stringify(event.data).includes("x.large")))
+        .toBe(false)
+    }))
+})

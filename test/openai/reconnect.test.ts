@@ -1,0 +1,259 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber, Queue, Schedule, Stream } from "effect"
+import { TestClock } from "effect/testing"
+import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
+import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
+import { RealtimeConnectError, RealtimeConnectionLost } from "../../src/RealtimeError.js"
+import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
+import * as Send from "../../src/RealtimeModelSendEvent.js"
+import type { ReconnectOptions, TransportOptions } from "../../src/RealtimeReconnect.js"
+import * as RealtimeServer from "../../src/RealtimeServer.js"
+import { takeUntil } from "../support/queues.js"
+
+/** Two seconds between attempts, at most `times` retries: every delay is known to the test. */
+const every2s = (times: number) => Schedule.spaced("2 seconds").pipe(Schedule.upTo({ times }))
+
+/** The server on the real clock (its replies stream in real time), the model on the TestClock. */
+const liveServer = (options: RealtimeServer.RealtimeServerOptions = {}) =>
+  TestClock.withLive(
+    RealtimeServer.make({
+      speed: 40,
+      rules: [
+        { match: "name is", reply: "Nice to meet you, Ada." },
+        { match: "weather", reply: "It is sunny with a light breeze over the whole coast today." }
+      ],
+      ...options
+    })
+  )
+
+const connected = (
+  server: RealtimeServer.RealtimeServer,
+  options: { readonly reconnect?: ReconnectOptions; readonly transport?: TransportOptions } = {}
+) =>
+  Effect.gen(function*() {
+    const model = yield* OpenAIRealtime.make({ apiKey: "sk-reconnect", ...options }).pipe(
+      Effect.provide(NodeRealtimeWebSocket.layer)
+    )
+    const events = yield* Queue.unbounded<RealtimeModelEvent>()
+    yield* Effect.forkScoped(Stream.runForEach(yield* model.subscribe, (event) => Queue.offer(events, event)))
+    yield* Effect.orDie(model.connect({ url: server.url, initialSettings: { turnDetection: null } }))
+    const until = (predicate: (event: RealtimeModelEvent) => boolean) => takeUntil(events, predicate)
+    // the server has the session settings once it says so
+    yield* until((event) => event._tag === "Other" && (event.data as { type?: unknown }).type === "session.updated")
+    return { model, events, until }
+  })
+
+const say = (text: string) => Send.UserInput.make({ userInput: text })
+const isStatus = (status: string) => (event: RealtimeModelEvent) =>
+  event._tag === "ConnectionStatusChanged" && event.status === status
+const isReconnected = (event: RealtimeModelEvent): event is Extract<RealtimeModelEvent, { _tag: "Reconnected" }> =>
+  event._tag === "Reconnected"
+
+/** The client frames the server got after the `n`th session.update, parsed. */
+const framesAfterUpdate = (server: RealtimeServer.RealtimeServer, n: number) =>
+  Effect.map(server.received, (texts) => {
+    const frames = texts.map((text) => JSON.parse(text) as { type: string; item?: Record<string, unknown> })
+    const updates = frames.flatMap((frame, i) => frame.type === "session.update" ? [i] : [])
+    return frames.slice((updates[n - 1] ?? frames.length) + 1)
+  })
+
+describe("OpenAIRealtime: calls that outlive their connection", () => {
+  it.effect("a drop mid-response reconnects by the schedule; the next turn is answered with the history in place", () =>
+    Effect.gen(function*() {
+      const server = yield* liveServer()
+      const { model, until } = yield* connected(server, { reconnect: { schedule: every2s(3), rollover: false } })
+      yield* Effect.orDie(model.sendEvent(say("Hello, my name is Ada")))
+      yield* until((event) => event._tag === "TurnEnded")
+      yield* Effect.orDie(model.sendEvent(say("How is the weather?")))
+      const inFlight = [...(yield* until((event) => event._tag === "Audio"))].reverse().find((event) =>
+        event._tag === "TurnStarted"
+      )
+      // the first dial after the drop is refused: the next one waits for the schedule's delay
+      yield* server.faults.refuseNext(1, 503)
+      expect(yield* server.faults.dropAll).toBe(1)
+      const gap = yield* until(isStatus("reconnecting"))
+      expect(gap.find((event) => event._tag === "ErrorEvent")).toMatchObject({
+        error: { _tag: "RealtimeConnectionLost", code: 1006 }
+      })
+      yield* Effect.yieldNow
+      expect(yield* server.connectionAttempts).toBe(2)
+      expect(yield* model.status).toBe("reconnecting")
+      yield* TestClock.adjust("2 seconds")
+      const back = yield* until(isReconnected)
+      const reconnected = back.find(isReconnected)!
+      expect(reconnected).toMatchObject({
+        cause: "dropped",
+        attempts: 2,
+        restored: { settings: true, responseRequested: false },
+        lost: { responseId: inFlight?._tag === "TurnStarted" ? inFlight.responseId : "?", audioBytes: 0, items: 0 }
+      })
+      // the first turn (both sides) and the second question, at least, were replayed
+      expect(reconnected.restored.items).toBeGreaterThanOrEqual(3)
+      expect(yield* server.connectionsAccepted).toBe(2)
+      expect(yield* model.status).toBe("connected")
+      // the next turn is answered on the new connection, and the replay's echoes never reach listeners
+      yield* Effect.orDie(model.sendEvent(say("Is the weather nice?")))
+      const answer = yield* until((event) => event._tag === "TurnEnded")
+      const replayed = yield* framesAfterUpdate(server, 2)
+      expect(replayed.slice(0, 3).map((frame) => [frame.type, frame.item?.["role"]])).toEqual([
+        ["conversation.item.create", "user"],
+        ["conversation.item.create", "assistant"],
+        ["conversation.item.create", "user"]
+      ])
+      expect(JSON.stringify(replayed[1])).toContain("Nice to meet you, Ada.")
+      const echoed = answer.flatMap((event) => event._tag === "ItemUpdated" ? [event.item.itemId] : [])
+      const replayedIds = replayed.flatMap((frame) => typeof frame.item?.["id"] === "string" ? [frame.item["id"]] : [])
+      expect(echoed.filter((id) => replayedIds.includes(id))).toEqual([])
+      expect(answer.some((event) => event._tag === "Audio")).toBe(true)
+    }))
+
+  it.effect("a silent peer is found by the keepalive: no pong within the timeout ends the connection", () =>
+    Effect.gen(function*() {
+      const server = yield* liveServer({ faults: { ignorePings: true } })
+      const { until } = yield* connected(server, { transport: { pingInterval: "5 seconds", pongTimeout: "3 seconds" } })
+      yield* Effect.yieldNow
+      yield* TestClock.adjust("5 seconds")
+      yield* TestClock.adjust("3 seconds")
+      const end = yield* until((event) => event._tag === "EndOfStream")
+      const error = end.find((event) => event._tag === "ErrorEvent")
+      expect(error?._tag === "ErrorEvent" && error.error).toBeInstanceOf(RealtimeConnectionLost)
+      expect(error).toMatchObject({ error: { detected: "KeepaliveTimeout" } })
+      expect(end.map((event) => event._tag).slice(-2)).toEqual(["ConnectionStatusChanged", "EndOfStream"])
+    }))
+
+  it.effect("a 401 on reconnect is fatal at once: no second attempt, the typed error, EndOfStream", () =>
+    Effect.gen(function*() {
+      const server = yield* liveServer()
+      const { model, until } = yield* connected(server, { reconnect: { schedule: every2s(5), rollover: false } })
+      yield* server.faults.refuseFromNow(401)
+      yield* server.faults.dropAll
+      const end = yield* until((event) => event._tag === "EndOfStream")
+      const errors = end.flatMap((event) => event._tag === "ErrorEvent" ? [event.error] : [])
+      expect(errors[0]).toBeInstanceOf(RealtimeConnectionLost)
+      expect(errors[1]).toBeInstanceOf(RealtimeConnectError)
+      expect(errors[1]).toMatchObject({ reason: "Unauthorized", status: 401 })
+      expect(yield* server.connectionAttempts).toBe(2)
+      expect(yield* model.status).toBe("disconnected")
+      expect((yield* Effect.flip(model.sendEvent(say("anyone?")))).reason).toBe("Closed")
+    }))
+
+  it.effect("an exhausted schedule ends the call with the last attempt's typed error and EndOfStream", () =>
+    Effect.gen(function*() {
+      const server = yield* liveServer()
+      const { until } = yield* connected(server, { reconnect: { schedule: every2s(2), rollover: false } })
+      yield* server.faults.refuseFromNow(503)
+      yield* server.faults.dropAll
+      yield* until(isStatus("reconnecting"))
+      // the first attempt at once, then one per delay: 3 in all
+      for (let i = 0; i < 2; i++) {
+        yield* Effect.yieldNow
+        yield* TestClock.adjust("2 seconds")
+      }
+      const end = yield* until((event) => event._tag === "EndOfStream")
+      const last = end.flatMap((event) => event._tag === "ErrorEvent" ? [event.error] : []).at(-1)
+      expect(last).toBeInstanceOf(RealtimeConnectError)
+      expect(last).toMatchObject({ reason: "Handshake", status: 503 })
+      expect(yield* server.connectionAttempts).toBe(4)
+    }))
+
+  it.effect("sends in the gap: audio is dropped and counted, text waits for the new connection", () =>
+    Effect.gen(function*() {
+      const server = yield* liveServer()
+      const { model, until } = yield* connected(server, { reconnect: { schedule: every2s(3), rollover: false } })
+      yield* server.faults.refuseNext(1, 503)
+      yield* server.faults.dropAll
+      yield* until(isStatus("reconnecting"))
+      yield* Effect.orDie(model.sendEvent(Send.SendAudio.make({ audio: new Uint8Array(4800), commit: false })))
+      const question = yield* Effect.forkChild(model.sendEvent(say("Are you still there?")), {
+        startImmediately: true
+      })
+      yield* Effect.yieldNow
+      expect(question.pollUnsafe()).toBeUndefined()
+      yield* TestClock.adjust("2 seconds")
+      const back = (yield* until(isReconnected)).find(isReconnected)
+      expect(back?.lost.audioBytes).toBe(4800)
+      yield* Fiber.join(question)
+      yield* until((event) => event._tag === "TurnEnded")
+      const after = yield* framesAfterUpdate(server, 2)
+      const created = after.filter((frame) => frame.type === "conversation.item.create")
+      expect(created).toHaveLength(1)
+      expect(created[0]?.item).toMatchObject({ role: "user", content: [{ text: "Are you still there?" }] })
+      expect(after.some((frame) => frame.type === "input_audio_buffer.append")).toBe(false)
+    }))
+
+  it.effect("a send in the gap fails typed when the connection does not come back in time", () =>
+    Effect.gen(function*() {
+      const server = yield* liveServer()
+      const { model, until } = yield* connected(server, {
+        reconnect: {
+          schedule: Schedule.spaced("30 seconds").pipe(Schedule.upTo({ times: 3 })),
+          sendTimeout: "3 seconds"
+        }
+      })
+      yield* server.faults.refuseNext(1, 503)
+      yield* server.faults.dropAll
+      yield* until(isStatus("reconnecting"))
+      const waiting = yield* Effect.forkChild(Effect.flip(model.sendEvent(say("hello?"))), { startImmediately: true })
+      yield* Effect.yieldNow
+      yield* TestClock.adjust("3 seconds")
+      const error = yield* Fiber.join(waiting)
+      expect(error).toMatchObject({ _tag: "RealtimeSendError", reason: "Reconnecting", eventTag: "UserInput" })
+    }))
+
+  it.effect("the session's time limit (the service's 1001 close) is retried, and the call goes on", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make({ sessionDurationLimit: "10 minutes" })
+      // no pings: a ten-minute jump of the TestClock leaves no room for a pong to arrive
+      const { until } = yield* connected(server, {
+        reconnect: { schedule: every2s(3), rollover: false },
+        transport: { pingInterval: false }
+      })
+      yield* Effect.yieldNow
+      yield* TestClock.adjust("10 minutes")
+      const back = yield* until(isReconnected)
+      const errors = back.flatMap((event) => event._tag === "ErrorEvent" ? [event.error] : [])
+      // the service's error event, then the close it explains
+      expect(errors).toMatchObject([
+        { type: "invalid_request_error", code: "session_expired" },
+        { _tag: "RealtimeConnectionLost", code: 1001, serverError: { code: "session_expired" } }
+      ])
+      expect(back.find(isReconnected)).toMatchObject({ cause: "dropped", attempts: 1 })
+      expect(yield* server.connectionsAccepted).toBe(2)
+    }))
+
+  it.effect("rollover under a short session limit switches at a turn boundary, no event lost or repeated", () =>
+    Effect.gen(function*() {
+      const server = yield* liveServer()
+      const { model, until } = yield* connected(server, {
+        reconnect: { schedule: every2s(3), rollover: { sessionLimit: "60 seconds", margin: "10 seconds" } },
+        transport: { pingInterval: false }
+      })
+      yield* Effect.orDie(model.sendEvent(say("Hello, my name is Ada")))
+      yield* until((event) => event._tag === "TurnEnded")
+      yield* Effect.orDie(model.sendEvent(say("How is the weather?")))
+      yield* until((event) => event._tag === "Audio")
+      // the next session is prepared while the reply plays, and taken once it is done
+      yield* TestClock.adjust("50 seconds")
+      const turn = yield* until(isReconnected)
+      expect(turn.find(isReconnected)).toMatchObject({ cause: "rollover", lost: { responseId: null, items: 0 } })
+      const tags = turn.map((event) => event._tag)
+      expect(tags.indexOf("TurnEnded")).toBeLessThan(tags.indexOf("Reconnected"))
+      expect(tags).not.toContain("ConnectionStatusChanged")
+      expect(tags.filter((tag) => tag === "TurnStarted")).toHaveLength(0)
+      expect(tags.filter((tag) => tag === "TurnEnded")).toHaveLength(1)
+      expect(yield* server.connectionsAccepted).toBe(2)
+      expect(yield* server.connections).toBe(1)
+      yield* Effect.orDie(model.sendEvent(say("Is the weather nice?")))
+      const next = yield* until((event) => event._tag === "TurnEnded")
+      // the replayed items were seen once, before the switch; their echoes on the new session are not repeated
+      const replayed = yield* framesAfterUpdate(server, 2)
+      const replayedIds = replayed.flatMap((frame) => typeof frame.item?.["id"] === "string" ? [frame.item["id"]] : [])
+      expect(replayedIds.length).toBeGreaterThanOrEqual(4)
+      const seenAgain = next.flatMap((event) =>
+        event._tag === "ItemUpdated" && replayedIds.includes(event.item.itemId) ? [event.item.itemId] : []
+      )
+      expect(seenAgain).toEqual([])
+      expect(next.filter((event) => event._tag === "TurnStarted")).toHaveLength(1)
+      expect(next.some((event) => event._tag === "Audio")).toBe(true)
+    }))
+})
