@@ -288,7 +288,12 @@ const makeWith = (
           }),
           Effect.catchTag(
             ["RealtimeConnectionLost", "RealtimeConnectError"],
-            (error) => Effect.fail(Ending.gapTimeout(event, `gave up: ${error.message}`, error))
+            (error) =>
+              Effect.fail(
+                error._tag === "RealtimeConnectError" && error.reason === "Closed"
+                  ? Ending.notConnected(event, true)
+                  : Ending.gapTimeout(event, `gave up: ${error.message}`, error)
+              )
           ),
           Effect.flatMap(send)
         )

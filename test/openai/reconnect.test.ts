@@ -200,6 +200,30 @@ describe("OpenAIRealtime: calls that outlive their connection", () => {
       expect(error).toMatchObject({ _tag: "RealtimeSendError", reason: "Reconnecting", eventTag: "UserInput" })
     }))
 
+  it.effect("close during the gap: a waiting send fails with Closed at once, listeners end, a new connect works", () =>
+    Effect.gen(function*() {
+      const server = yield* liveServer()
+      const { model, until } = yield* connected(server, {
+        reconnect: {
+          schedule: Schedule.spaced("30 seconds").pipe(Schedule.upTo({ times: 3 })),
+          sendTimeout: "1 minute"
+        }
+      })
+      yield* server.faults.refuseNext(1, 503)
+      yield* server.faults.dropAll
+      yield* until(isStatus("reconnecting"))
+      const waiting = yield* Effect.forkChild(Effect.flip(model.sendEvent(say("hello?"))), { startImmediately: true })
+      yield* Effect.yieldNow
+      yield* model.close
+      // no clock moved: the send was answered by the close, not by its timeout
+      expect(yield* Fiber.join(waiting)).toMatchObject({ reason: "Closed", eventTag: "UserInput" })
+      const end = yield* until((event) => event._tag === "EndOfStream")
+      expect(end.at(-2)).toMatchObject({ _tag: "ConnectionStatusChanged", status: "disconnected" })
+      expect(yield* model.status).toBe("disconnected")
+      yield* Effect.orDie(model.connect({ url: server.url }))
+      expect(yield* model.status).toBe("connected")
+    }))
+
   it.effect("the session's time limit (the service's 1001 close) is retried, and the call goes on", () =>
     Effect.gen(function*() {
       const server = yield* RealtimeServer.make({ sessionDurationLimit: "10 minutes" })

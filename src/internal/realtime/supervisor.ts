@@ -237,7 +237,8 @@ const loop = (
             : Effect.flatMap(ready.value, (unused) => Scope.close(unused.scope, Exit.void)))
       )
       const rollover = options.reconnect?.rollover
-      if (rollover !== undefined) {
+      // a SIP call's session is the call's: it is not renewed by a new connection
+      if (rollover !== undefined && options.config.callId === undefined) {
         yield* Effect.forkIn(prepareRollover(options, history, link, standby, rollover.at), link.scope)
       }
       const outcome = yield* link.connection.run
@@ -287,7 +288,7 @@ const prepareRollover = (
 /** At a turn boundary: the next session gets the conversation, sends go there, the old one drains and closes. */
 const switchOver = (options: CallOptions, history: History.History, old: Link, next: Link) =>
   Effect.gen(function*() {
-    const replay = History.replay(history)
+    const replay = replayOf(options, history)
     yield* next.connection.restore(replay, []).pipe(
       Effect.catch((error) => Effect.logWarning("the conversation could not be replayed on the next session", error))
     )
@@ -305,6 +306,13 @@ const switchOver = (options: CallOptions, history: History.History, old: Link, n
     }])
     yield* Effect.logInfo(`the call moved to a new session (${replay.frames.length} items replayed)`)
   })
+
+/**
+ * What a new connection is given of the conversation. A connection attached to a call (`callId`)
+ * finds the call's session, conversation included, where it was: nothing is replayed.
+ */
+const replayOf = (options: CallOptions, history: History.History): History.Replay =>
+  options.config.callId === undefined ? History.replay(history) : { frames: [], ids: new Set(), lost: 0 }
 
 /** After a retryable loss: dials by the schedule, then restores the call on the new connection. */
 const reconnect = (
@@ -329,13 +337,31 @@ const reconnect = (
     const tracker = options.config.playbackTracker
     if (tracker !== undefined) yield* tracker.onInterrupted
     const step = yield* Schedule.toStepWithSleep(schedule)
+    return yield* redial(options, history, gap, unanswered, step, live).pipe(
+      // sends waiting in the gap fail at once when the model is closed meanwhile
+      Effect.onInterrupt(() =>
+        Deferred.fail(gap.reopened, Handshake.connectError("Closed", "the model was closed while it was reconnecting"))
+      )
+    )
+  })
+
+const redial = (
+  options: CallOptions,
+  history: History.History,
+  gap: Gap,
+  unanswered: ReturnType<Connection.Connection["unanswered"]>,
+  step: (failure: RealtimeConnectError) => Effect.Effect<unknown, unknown>,
+  live: (link: Link | undefined) => void
+) =>
+  Effect.gen(function*() {
+    const { hub } = options
     let attempts = 0
     for (;;) {
       attempts++
       const dialled = yield* Effect.exit(dial(options, history, (link) => Effect.sync(() => live(link))))
       if (Exit.isSuccess(dialled)) {
         const link = dialled.value
-        const replay = History.replay(history)
+        const replay = replayOf(options, history)
         const requested = yield* link.connection.restore(replay, unanswered.turns).pipe(
           Effect.catch((error) =>
             Effect.as(Effect.logWarning("the call could not be restored on the new connection", error), false)
