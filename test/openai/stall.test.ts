@@ -84,6 +84,30 @@ describe("bounded listener buffers", () => {
     return Effect.provideService(test, References.MinimumLogLevel, "Warn")
   })
 
+  it.effect("past the backlog limit the socket stops being read, and every frame still arrives once the listener catches up", () =>
+    Effect.gen(function*() {
+      const paused = yield* Deferred.make<void>()
+      const logger = Logger.make(({ message }) => {
+        if (String(message).includes("the socket is not read")) Effect.runSync(Deferred.succeed(paused, undefined))
+      })
+      return yield* Effect.gen(function*() {
+        const { model, next, server } = yield* connectHarness({}, { listenerBuffer: { capacity: 4 } })
+        const release = yield* Deferred.make<void>()
+        const holding = yield* Deferred.make<void>()
+        const slow = yield* heldListener(model.subscribe, release, holding)
+        yield* server.send(delta(0))
+        yield* Deferred.await(holding)
+        // far more than the 1024 frames the connection lets wait before it stops reading the socket
+        for (const n of range(2999)) yield* server.send(delta(n + 1))
+        yield* Deferred.await(paused)
+        yield* Deferred.succeed(release, undefined)
+        for (const _ of range(3000)) yield* next("TranscriptDelta")
+        yield* model.close
+        const events = yield* Fiber.join(slow)
+        expect(deltasOf(events)).toEqual(range(3000).map(String))
+      }).pipe(Effect.provide(Logger.layer([logger])), Effect.provideService(References.MinimumLogLevel, "Debug"))
+    }))
+
   it.effect("a bounded listener that keeps up makes the connection wait for nothing: no warning", () =>
     Effect.gen(function*() {
       const log = yield* stallLog

@@ -54,6 +54,18 @@ const switchAtBoundary: Mailbox.Command = { _tag: "SwitchAtBoundary" }
 const boundary: Mailbox.Outcome = { _tag: "Boundary" }
 
 /**
+ * A transport that can stop reading while the owner catches up (the `ws` socket can; a browser's
+ * cannot, and its frames then wait in memory).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Flow {
+  readonly pause: () => void
+  readonly resume: () => void
+}
+
+/**
  * What a connection is built from: the listener hub, the socket's writer, the settings sent at
  * open, the application's playback tracker (if any) and the connection's span.
  *
@@ -86,7 +98,7 @@ export interface Connection {
   /** {@link deliverUnsafe} as an effect. */
   readonly deliver: (deliveries: ReadonlyArray<Mailbox.Delivery>) => Effect.Effect<boolean>
   /** Waits while the frames the owner has not processed are at the backlog limit. */
-  readonly backpressure: Effect.Effect<void>
+  readonly backpressure: (transport?: Flow) => Effect.Effect<void>
   /** Sends an event through the owner; ends with its result, or `Closed` once the owner has stopped. */
   readonly send: (event: RealtimeModelSendEvent) => Effect.Effect<void, RealtimeSendError>
   /**
@@ -389,11 +401,19 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
     const connection: Connection = {
       deliverUnsafe,
       deliver: (deliveries) => Effect.sync(() => deliverUnsafe(deliveries)),
-      backpressure: Effect.suspend(() => {
-        if (backlogSize() < backlogLimit) return Effect.void
-        gate.closeUnsafe()
-        return gate.await
-      }),
+      backpressure: (transport) =>
+        Effect.suspend(() => {
+          if (backlogSize() < backlogLimit) return Effect.void
+          gate.closeUnsafe()
+          transport?.pause()
+          const waited = Effect.andThen(
+            Effect.logDebug(
+              `${backlogLimit} frames wait for the connection: the socket is not read until they are processed`
+            ),
+            gate.await
+          )
+          return transport === undefined ? waited : Effect.ensuring(waited, Effect.sync(transport.resume))
+        }),
       send: (event) => Effect.asVoid(send(event, undefined)),
       restore,
       switchAtBoundary: Effect.sync(() => void Queue.offerUnsafe(mailbox, switchAtBoundary)),

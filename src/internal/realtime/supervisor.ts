@@ -98,7 +98,8 @@ const tooLarge = (text: string, max: number) =>
 const pump = (
   pull: Effect.Effect<NonEmptyReadonlyArray<string>, Socket.SocketError>,
   connection: Connection.Connection,
-  maxFrameSize: number
+  maxFrameSize: number,
+  flow: Connection.Flow
 ) =>
   Effect.gen(function*() {
     for (;;) {
@@ -116,7 +117,7 @@ const pump = (
         return
       }
       if (!connection.deliverUnsafe(texts)) return
-      yield* connection.backpressure
+      yield* connection.backpressure(flow)
       // let the rest of this socket read arrive before pulling again: one batch per read
       yield* Effect.yieldNow
     }
@@ -175,7 +176,7 @@ const open = (options: CallOptions, history: History.History) =>
       Effect.catch((error) => Effect.logWarning("the session.update could not be written", error))
     )
     yield* Effect.forkScoped(
-      Effect.provideService(pump(pull, connection, options.maxFrameSize), Scheduler.Scheduler, EventHub.wakeInMicrotask)
+      Effect.provideService(pump(pull, connection, options.maxFrameSize, dialled.flow), Scheduler.Scheduler, EventHub.wakeInMicrotask)
     )
     const ws = dialled.webSocket()
     const heartbeat = webSocket.heartbeat
