@@ -122,9 +122,11 @@ const pump = (
       yield* Effect.yieldNow
     }
   }).pipe(
-    Effect.catch((error) =>
-      Effect.sync(() => void connection.deliverUnsafe([Ending.fromSocketError(error, Handshake.detailOf)]))
-    )
+    Effect.catch((error) => {
+      const end = Ending.fromSocketError(error, Handshake.detailOf)
+      connection.deliverUnsafe([end])
+      return Effect.logDebug(`the socket ended${Ending.details(end.code, end.reason)}: sends fail from now on`)
+    })
   )
 
 /**
@@ -176,7 +178,11 @@ const open = (options: CallOptions, history: History.History) =>
       Effect.catch((error) => Effect.logWarning("the session.update could not be written", error))
     )
     yield* Effect.forkScoped(
-      Effect.provideService(pump(pull, connection, options.maxFrameSize, dialled.flow), Scheduler.Scheduler, EventHub.wakeInMicrotask)
+      Effect.provideService(
+        pump(pull, connection, options.maxFrameSize, dialled.flow),
+        Scheduler.Scheduler,
+        EventHub.wakeInMicrotask
+      )
     )
     const ws = dialled.webSocket()
     const heartbeat = webSocket.heartbeat
