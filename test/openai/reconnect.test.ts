@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Queue, Schedule, Stream } from "effect"
+import { Deferred, Effect, Fiber, Logger, Queue, References, Schedule, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
 import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
@@ -119,6 +119,33 @@ describe("OpenAIRealtime: calls that outlive their connection", () => {
       expect(error?._tag === "ErrorEvent" && error.error).toBeInstanceOf(RealtimeConnectionLost)
       expect(error).toMatchObject({ error: { detected: "KeepaliveTimeout" } })
       expect(end.map((event) => event._tag).slice(-2)).toEqual(["ConnectionStatusChanged", "EndOfStream"])
+    }))
+
+  it.effect("a peer that answers its pings stays connected, ping after ping", () =>
+    Effect.gen(function*() {
+      const pongs = yield* Queue.unbounded<string>()
+      const logger = Logger.make(({ message }) => {
+        const text = String(message)
+        if (text.startsWith("pong ")) Queue.offerUnsafe(pongs, text)
+      })
+      yield* Effect.gen(function*() {
+        const server = yield* liveServer()
+        const { model } = yield* connected(server, {
+          transport: { pingInterval: "5 seconds", pongTimeout: "3 seconds" }
+        })
+        yield* Effect.yieldNow
+        for (let i = 0; i < 3; i++) {
+          // a ping every 5 seconds after the last pong
+          yield* TestClock.adjust(i === 0 ? "5 seconds" : "2 seconds")
+          // the pong arrives over the real socket, with no time passing on the TestClock
+          expect(yield* Queue.take(pongs)).toBe("pong 0 ms after the ping")
+          yield* TestClock.adjust("3 seconds")
+          expect(yield* model.status).toBe("connected")
+        }
+      }).pipe(
+        Effect.provide(Logger.layer([logger])),
+        Effect.provideService(References.MinimumLogLevel, "Debug")
+      )
     }))
 
   it.effect("a 401 on reconnect is fatal at once: no second attempt, the typed error, EndOfStream", () =>
@@ -243,6 +270,32 @@ describe("OpenAIRealtime: calls that outlive their connection", () => {
       ])
       expect(back.find(isReconnected)).toMatchObject({ cause: "dropped", attempts: 1 })
       expect(yield* server.connectionsAccepted).toBe(2)
+    }))
+
+  it.effect("a next session that cannot be prepared leaves the call to reconnect when the service ends this one", () =>
+    Effect.gen(function*() {
+      const warned = yield* Deferred.make<void>()
+      const logger = Logger.make(({ message }) => {
+        if (String(message).includes("could not be prepared")) Deferred.doneUnsafe(warned, Effect.void)
+      })
+      yield* Effect.gen(function*() {
+        // on the TestClock, like the model: the service's limit is 60 seconds
+        const server = yield* RealtimeServer.make({ sessionDurationLimit: "60 seconds" })
+        const { until } = yield* connected(server, {
+          reconnect: { schedule: every2s(3), rollover: { sessionLimit: "60 seconds", margin: "10 seconds" } },
+          transport: { pingInterval: false }
+        })
+        yield* server.faults.refuseNext(1, 503)
+        yield* Effect.yieldNow
+        yield* TestClock.adjust("50 seconds")
+        yield* Deferred.await(warned)
+        yield* TestClock.adjust("10 seconds")
+        const back = (yield* until(isReconnected)).find(isReconnected)
+        expect(back).toMatchObject({ cause: "dropped", attempts: 1 })
+        // the first session, the refused next one, the reconnect
+        expect(yield* server.connectionAttempts).toBe(3)
+        expect(yield* server.connectionsAccepted).toBe(2)
+      }).pipe(Effect.provide(Logger.layer([logger])))
     }))
 
   it.effect("rollover under a short session limit switches at a turn boundary, no event lost or repeated", () =>

@@ -5,7 +5,7 @@
  *
  * @since 0.3.0
  */
-import { Deferred, Duration, Effect } from "effect"
+import { Clock, Deferred, Duration, Effect } from "effect"
 import type * as Socket from "effect/socket/Socket"
 import type { Heartbeat } from "../../RealtimeWebSocket.js"
 import * as Ending from "./ending.js"
@@ -42,8 +42,11 @@ export const run = (
       yield* Effect.sleep(options.interval)
       answered = Deferred.makeUnsafe<void>()
       if (!heartbeat.ping(socket)) continue
+      const pinged = yield* Clock.currentTimeMillis
       const pong = yield* Deferred.await(answered).pipe(Effect.timeoutOption(options.timeout))
-      if (pong._tag === "None") {
+      if (pong._tag === "Some") {
+        yield* Effect.logDebug(`pong ${(yield* Clock.currentTimeMillis) - pinged} ms after the ping`)
+      } else {
         const seconds = Duration.toSeconds(options.timeout)
         lost(Ending.detected("KeepaliveTimeout", `no pong within ${seconds} s of a ping: the server went silent`))
         return
