@@ -132,6 +132,47 @@ describe("the call's memory (history)", () => {
     }))
 })
 
+describe("a rollover's hand-over", () => {
+  it.effect("sends waiting on the old connection go first to the new one, in order; its frames stay for the drain", () =>
+    Effect.gen(function*() {
+      const hub = yield* EventHub.make()
+      const span = yield* Effect.makeSpanScoped("test")
+      const writer = (into: Array<string>) => (text: string) => Effect.sync(() => void into.push(text))
+      const oldWrites: Array<string> = []
+      const newWrites: Array<string> = []
+      const make = (into: Array<string>) =>
+        Connection.make({ hub, write: writer(into), settings: {}, customTracker: undefined, span })
+      const old = yield* make(oldWrites)
+      const next = yield* make(newWrites)
+      const events = yield* Queue.unbounded<RealtimeModelEvent>()
+      yield* Effect.forkScoped(Stream.runForEach(yield* hub.subscribe, (event) => Queue.offer(events, event)))
+      // two sends and a frame reach the old connection after its last run
+      const first = yield* Effect.forkChild(old.send(Send.RawMessage.make({ type: "first" })), {
+        startImmediately: true
+      })
+      yield* old.deliver([JSON.stringify({ type: "rate_limits.updated", event_id: "e1", rate_limits: [] })])
+      const second = yield* Effect.forkChild(old.send(Send.RawMessage.make({ type: "second" })), {
+        startImmediately: true
+      })
+      old.handOverUnsafe(next)
+      const third = yield* Effect.forkChild(next.send(Send.RawMessage.make({ type: "third" })), {
+        startImmediately: true
+      })
+      yield* Effect.forkChild(next.run)
+      yield* Fiber.join(first)
+      yield* Fiber.join(second)
+      yield* Fiber.join(third)
+      expect(newWrites.map((text) => JSON.parse(text).type)).toEqual(["first", "second", "third"])
+      // the old connection drains its frame and writes nothing more
+      yield* old.deliver([{ _tag: "Closed", by: "server", code: 1000, reason: undefined }])
+      expect((yield* old.run)._tag).toBe("Lost")
+      expect(oldWrites).toEqual([])
+      expect((yield* takeUntil(events, (event) => event._tag === "RateLimitsUpdated")).at(-1)?._tag).toBe(
+        "RateLimitsUpdated"
+      )
+    }))
+})
+
 describe("which failures are worth another connection", () => {
   const lost = (fields: Partial<ConstructorParameters<typeof RealtimeConnectionLost>[0]>) =>
     new RealtimeConnectionLost({ message: "lost", ...fields })

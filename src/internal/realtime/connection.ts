@@ -22,16 +22,13 @@
  * @since 0.1.0
  */
 import { Clock, Deferred, Effect, Exit, Latch, LogLevel, Queue } from "effect"
-import type { Scope, Tracer } from "effect"
-import type { SocketError } from "effect/socket/Socket"
-import type { PlaybackTrackerService } from "../../PlaybackTracker.js"
+import type { Scope } from "effect"
 import type { RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeError.js"
 import type { RealtimeModelState } from "../../RealtimeModel.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
-import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
 import { promptQueue } from "../eventHub.js"
-import type { EventHub } from "../eventHub.js"
+import type { Connection, ConnectionOptions } from "./connectionApi.js"
 import * as Echoes from "./echoes.js"
 import * as Ending from "./ending.js"
 import * as History from "./history.js"
@@ -53,84 +50,7 @@ const resume: Mailbox.Command = { _tag: "Resume" }
 const switchAtBoundary: Mailbox.Command = { _tag: "SwitchAtBoundary" }
 const boundary: Mailbox.Outcome = { _tag: "Boundary" }
 
-/**
- * A transport that can stop reading while the owner catches up (the `ws` socket can; a browser's
- * cannot, and its frames then wait in memory).
- *
- * @since 0.3.0
- * @category models
- */
-export interface Flow {
-  readonly pause: () => void
-  readonly resume: () => void
-}
-
-/**
- * What a connection is built from: the listener hub, the socket's writer, the settings sent at
- * open, the application's playback tracker (if any) and the connection's span.
- *
- * @since 0.1.0
- * @category models
- */
-export interface ConnectionOptions {
-  readonly hub: EventHub
-  readonly write: (text: string) => Effect.Effect<void, SocketError>
-  readonly settings: RealtimeSessionSettings
-  readonly customTracker: PlaybackTrackerService | undefined
-  readonly span: Tracer.Span
-  /** The call's memory, kept across connections: fed with what this connection sees and sends. Default: its own. */
-  readonly history?: History.History
-  /** How many unprocessed frames may wait before the socket reader stops reading. Default 1024. */
-  readonly backlogLimit?: number
-  /** See the response sequencer. Default 30 seconds. */
-  readonly staleResponseMs?: number
-}
-
-/**
- * A live connection.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Connection {
-  /** Hands socket deliveries to the owner, in order; `false` once the owner has stopped. */
-  readonly deliverUnsafe: (deliveries: ReadonlyArray<Mailbox.Delivery>) => boolean
-  /** {@link deliverUnsafe} as an effect. */
-  readonly deliver: (deliveries: ReadonlyArray<Mailbox.Delivery>) => Effect.Effect<boolean>
-  /** Waits while the frames the owner has not processed are at the backlog limit. */
-  readonly backpressure: (transport?: Flow) => Effect.Effect<void>
-  /** Sends an event through the owner; ends with its result, or `Closed` once the owner has stopped. */
-  readonly send: (event: RealtimeModelSendEvent) => Effect.Effect<void, RealtimeSendError>
-  /**
-   * Sends an event through the owner if `predicate` holds when the owner reaches it (no other
-   * command runs in between); ends with whether it was sent, or `Closed` once the owner has stopped.
-   */
-  readonly sendIf: (
-    event: RealtimeModelSendEvent,
-    predicate: (state: RealtimeModelState) => boolean
-  ) => Effect.Effect<boolean, RealtimeSendError>
-  /**
-   * The owner: processes the mailbox until the socket ends (or a turn boundary, after
-   * {@link switchAtBoundary}) and returns why it stopped. Run it in exactly one fiber at a time
-   * (it can be run again after a boundary); interrupting that fiber stops the connection.
-   */
-  readonly run: Effect.Effect<Mailbox.Outcome>
-  /**
-   * Restores a call on this new connection, before `run`: creates the replayed items (their
-   * echoes, and the session events of the restore, are kept from the listeners) and asks again
-   * for the responses a lost connection left unanswered. Whether it asked for one.
-   */
-  readonly restore: (
-    replay: History.Replay,
-    turns: ReadonlyArray<Sequencer.Turn>
-  ) => Effect.Effect<boolean, SocketError | Outbound.SocketEnded>
-  /** Makes `run` return at the next turn boundary. */
-  readonly switchAtBoundary: Effect.Effect<void>
-  /** What the connection left unanswered; read by the owner once `run` has returned. */
-  readonly unanswered: () => ReturnType<typeof Sequencer.unanswered>
-  /** How much per-item and per-response state the connection holds, as the owner sees it now. */
-  readonly bookkeeping: Effect.Effect<State.Bookkeeping>
-}
+export type { Connection, ConnectionOptions, Flow } from "./connectionApi.js"
 
 const stopped = Ending.connectionLost({
   _tag: "Closed",
@@ -167,6 +87,8 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
     let echoes: Echoes.Echoes | undefined = undefined
     let userSpeaking = false
     let switchWanted = false
+    /** The connection that took over after a rollover: sends reaching this one go there. */
+    let successor: Connection | undefined = undefined
 
     /** What the events of a frame say that the owner must remember, before listeners get them. */
     const observe = (out: ReadonlyArray<RealtimeModelEvent>) => {
@@ -293,6 +215,10 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
             yield* publish(out)
             return { _tag: "Lost", lost: Ending.connectionLost(command, lastServerError) } as const
           case "Send":
+            if (successor !== undefined) {
+              if (!successor.adoptUnsafe(command)) yield* Mailbox.refuse(command, State.bookkeeping(state))
+              break
+            }
             yield* publish(out)
             // a stale response in flight is probed before anything sent after it
             yield* writeOrWarn(Sequencer.probe(state.sequencer, now), "a held response.create")
@@ -337,7 +263,15 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       next = 0
       backlog = []
       gate.openUnsafe()
-      yield* Effect.forEach(rest, (command) => Mailbox.refuse(command, State.bookkeeping(state)), { discard: true })
+      yield* Effect.forEach(
+        rest,
+        (command) =>
+          successor !== undefined && typeof command !== "string" && command._tag === "Send" &&
+            successor.adoptUnsafe(command)
+            ? Effect.void
+            : Mailbox.refuse(command, State.bookkeeping(state)),
+        { discard: true }
+      )
     })
 
     const run: Effect.Effect<Mailbox.Outcome> = Effect.gen(function*() {
@@ -417,6 +351,18 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       send: (event) => Effect.asVoid(send(event, undefined)),
       restore,
       switchAtBoundary: Effect.sync(() => void Queue.offerUnsafe(mailbox, switchAtBoundary)),
+      handOverUnsafe: (to) => {
+        const waiting: Array<Mailbox.Command> = []
+        for (let taken = Queue.takeUnsafe(mailbox); taken?._tag === "Success"; taken = Queue.takeUnsafe(mailbox)) {
+          waiting.push(taken.value)
+        }
+        for (const command of waiting) {
+          const moved = typeof command !== "string" && command._tag === "Send" && to.adoptUnsafe(command)
+          if (!moved) Queue.offerUnsafe(mailbox, command)
+        }
+        successor = to
+      },
+      adoptUnsafe: (command) => Queue.offerUnsafe(mailbox, command),
       unanswered: () => Sequencer.unanswered(state.sequencer),
       sendIf: send,
       run,

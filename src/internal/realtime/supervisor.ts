@@ -295,11 +295,13 @@ const prepareRollover = (
 /** At a turn boundary: the next session gets the conversation, sends go there, the old one drains and closes. */
 const switchOver = (options: CallOptions, history: History.History, old: Link, next: Link) =>
   Effect.gen(function*() {
+    // sends go to the next session from now on, behind the replay, the ones already waiting first
+    old.connection.handOverUnsafe(next.connection)
+    yield* options.enter({ _tag: "Open", connection: next.connection })
     const replay = replayOf(options, history)
     yield* next.connection.restore(replay, []).pipe(
       Effect.catch((error) => Effect.logWarning("the conversation could not be replayed on the next session", error))
     )
-    yield* options.enter({ _tag: "Open", connection: next.connection })
     // what the old session still sends (its close comes last) reaches listeners before the new one's
     old.closeSocket()
     yield* old.connection.run.pipe(Effect.timeoutOption(Duration.seconds(2)))
