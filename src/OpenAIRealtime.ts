@@ -381,6 +381,10 @@ export const layerConfig = (
     readonly connectTimeout?: Config.Config<Duration.Duration>
     /** Listener buffering; see `ListenerBuffer`. Not a `Config`: it is a choice of the program. */
     readonly listenerBuffer?: ListenerBuffer
+    /** Keepalive and frame size; see `TransportOptions`. */
+    readonly transport?: TransportOptions
+    /** Reconnect and rollover; see `ReconnectOptions`. */
+    readonly reconnect?: ReconnectOptions
   } = {}
 ): Layer.Layer<RealtimeModel, Config.ConfigError, RealtimeWebSocket> =>
   Layer.effect(
@@ -390,6 +394,8 @@ export const layerConfig = (
       const connectTimeout = options.connectTimeout === undefined ? undefined : yield* options.connectTimeout
       return yield* makeWith({
         ...(options.listenerBuffer !== undefined ? { listenerBuffer: options.listenerBuffer } : {}),
+        ...(options.transport !== undefined ? { transport: options.transport } : {}),
+        ...(options.reconnect !== undefined ? { reconnect: options.reconnect } : {}),
         ...(connectTimeout !== undefined ? { connectTimeout } : {})
       }, Option.isSome(key) ? resolveApiKey(key.value) : Effect.succeed(Option.none()))
     })

@@ -86,7 +86,8 @@ export interface ReconnectOptions {
 }
 
 /**
- * Transport options of `OpenAIRealtime`, like the reference SDK's transport config.
+ * Transport options of `OpenAIRealtime`, like the reference SDK's transport config (its handshake
+ * timeout is `OpenAIRealtime`'s `connectTimeout`).
  *
  * @since 0.3.0
  * @category models
