@@ -85,6 +85,10 @@ interface Link {
 
 const status = (value: ConnectionStatus): RealtimeModelEvent => ({ _tag: "ConnectionStatusChanged", status: value })
 
+/** Publishes to every listener without waiting: a stalled listener never holds the call up. */
+const announce = (hub: EventHub.EventHub, events: ReadonlyArray<RealtimeModelEvent>) =>
+  Effect.sync(() => void hub.offerAllUnsafe(events))
+
 const utf8 = new TextEncoder()
 
 /** Over the limit in UTF-8 bytes; a frame that short in characters cannot be, whatever it holds. */
@@ -227,10 +231,10 @@ const loop = (
   Effect.gen(function*() {
     const { hub } = options
     const history = History.make(options.settings)
-    hub.offerAllUnsafe([status("connecting")])
+    yield* announce(hub, [status("connecting")])
     let link = yield* dial(options, history, (link) => Effect.sync(() => live(link)))
     yield* options.enter({ _tag: "Open", connection: link.connection })
-    hub.offerAllUnsafe([status("connected")])
+    yield* announce(hub, [status("connected")])
     yield* Deferred.succeed(opened, undefined)
     for (;;) {
       const standby = yield* Deferred.make<Link>()
@@ -306,7 +310,7 @@ const switchOver = (options: CallOptions, history: History.History, old: Link, n
     old.closeSocket()
     yield* old.connection.run.pipe(Effect.timeoutOption(Duration.seconds(2)))
     yield* Scope.close(old.scope, Exit.void)
-    options.hub.offerAllUnsafe([{
+    yield* announce(options.hub, [{
       _tag: "Reconnected",
       cause: "rollover",
       attempts: 1,
@@ -340,7 +344,7 @@ const reconnect = (
       sendTimeout: reconnect!.sendTimeout
     }
     yield* options.enter({ _tag: "Reconnecting", gap })
-    hub.offerAllUnsafe([{ _tag: "ErrorEvent", error: lost }, status("reconnecting")])
+    yield* announce(hub, [{ _tag: "ErrorEvent", error: lost }, status("reconnecting")])
     yield* Effect.logWarning(`${lost.message}; reconnecting`)
     const unanswered = previous.unanswered()
     const tracker = options.config.playbackTracker
@@ -378,14 +382,15 @@ const redial = (
         )
         yield* options.enter({ _tag: "Open", connection: link.connection })
         yield* Deferred.succeed(gap.reopened, link.connection)
-        hub.offerAllUnsafe([
+        const audioBytes = yield* Ref.get(gap.audioBytes)
+        yield* announce(hub, [
           status("connected"),
           {
             _tag: "Reconnected",
             cause: "dropped",
             attempts,
             restored: { settings: true, items: replay.frames.length, responseRequested: requested },
-            lost: { responseId: unanswered.cutOff, audioBytes: yield* Ref.get(gap.audioBytes), items: replay.lost }
+            lost: { responseId: unanswered.cutOff, audioBytes, items: replay.lost }
           }
         ])
         return { _tag: "Link", link } as const
