@@ -1,0 +1,162 @@
+/**
+ * Dialling one connection of a call: the socket, its reader (the frame size limit, the pause when
+ * the owner is behind), the keepalive, the connection's span, all in a scope of its own that the
+ * call closes when it is done with the connection.
+ *
+ * @since 0.3.0
+ */
+import { Effect, Exit, Scheduler, Scope } from "effect"
+import type { Duration } from "effect"
+import type { NonEmptyReadonlyArray } from "effect/Array"
+import * as Socket from "effect/socket/Socket"
+import type { RealtimeConnectError } from "../../RealtimeError.js"
+import type { RealtimeModelConfig } from "../../RealtimeModel.js"
+import type { RealtimeWebSocketService } from "../../RealtimeWebSocket.js"
+import * as EventHub from "../eventHub.js"
+import * as Connection from "./connection.js"
+import * as Convert from "./convert.js"
+import * as Ending from "./ending.js"
+import * as Handshake from "./handshake.js"
+import type * as History from "./history.js"
+import * as Keepalive from "./keepalive.js"
+
+/**
+ * What a connection is dialled with.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface DialOptions {
+  readonly webSocket: RealtimeWebSocketService
+  readonly hub: EventHub.EventHub
+  readonly target: Handshake.Target
+  readonly config: RealtimeModelConfig
+  readonly connectTimeout: Duration.Input | undefined
+  readonly keepalive: Keepalive.KeepaliveOptions | undefined
+  readonly maxFrameSize: number
+}
+
+/**
+ * A dialled connection and the scope it lives in.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Link {
+  readonly connection: Connection.Connection
+  readonly scope: Scope.Closeable
+  /** Starts the WebSocket's closing handshake; the reader then delivers the end. */
+  readonly closeSocket: () => void
+}
+
+const utf8 = new TextEncoder()
+
+/** Over the limit in UTF-8 bytes; a frame that short in characters cannot be, whatever it holds. */
+const tooLarge = (text: string, max: number) =>
+  text.length > max || (text.length * 3 > max && utf8.encode(text).byteLength > max)
+
+/**
+ * Reads the socket into the owner's mailbox until the socket ends, then delivers its end (which
+ * also stops any later write at once). It pauses while the owner's backlog is at its limit.
+ */
+const pump = (
+  pull: Effect.Effect<NonEmptyReadonlyArray<string>, Socket.SocketError>,
+  connection: Connection.Connection,
+  maxFrameSize: number,
+  flow: Connection.Flow
+) =>
+  Effect.gen(function*() {
+    for (;;) {
+      const texts = yield* pull
+      const over = texts.findIndex((text) => tooLarge(text, maxFrameSize))
+      if (over >= 0) {
+        const size = utf8.encode(texts[over]!).byteLength
+        connection.deliverUnsafe([
+          ...texts.slice(0, over),
+          Ending.detected(
+            "FrameTooLarge",
+            `the server sent a frame of ${size} bytes, over the limit of ${maxFrameSize}`
+          )
+        ])
+        return
+      }
+      if (!connection.deliverUnsafe(texts)) return
+      yield* connection.backpressure(flow)
+      // let the rest of this socket read arrive before pulling again: one batch per read
+      yield* Effect.yieldNow
+    }
+  }).pipe(
+    Effect.catch((error) => {
+      const end = Ending.fromSocketError(error, Handshake.detailOf)
+      connection.deliverUnsafe([end])
+      return Effect.logDebug(`the socket ended${Ending.details(end.code, end.reason)}: sends fail from now on`)
+    })
+  )
+
+/**
+ * Dials one connection into a scope of its own, primed with the call's settings, and hands it to
+ * `keep` before anything can interrupt: whoever keeps it closes its scope.
+ *
+ * @since 0.3.0
+ * @category dialling
+ */
+export const dial = (
+  options: DialOptions,
+  history: History.History,
+  keep: (link: Link) => Effect.Effect<void>
+): Effect.Effect<Link, RealtimeConnectError> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const opened = yield* Effect.exit(restore(Scope.provide(open(options, history), scope)))
+      if (Exit.isFailure(opened)) {
+        yield* Scope.close(scope, opened)
+        return yield* Effect.failCause(opened.cause)
+      }
+      const link = { ...opened.value, scope }
+      yield* keep(link)
+      return link
+    })
+  )
+
+const open = (options: DialOptions, history: History.History) =>
+  Effect.gen(function*() {
+    const { target, webSocket } = options
+    const url = Handshake.displayUrl(target.url)
+    const span = yield* Effect.makeSpanScoped("OpenAIRealtime.connection", {
+      attributes: { "realtime.model": target.model, "realtime.url": url }
+    })
+    const dialled = yield* Handshake.socket(webSocket, target, options.connectTimeout)
+    const pull = yield* Effect.mapError(
+      Socket.readerString(dialled.socket),
+      (error) => Handshake.openFailure(error, url, Handshake.sendsCredentials(target))
+    )
+    const writer = yield* dialled.socket.writer
+    const connection = yield* Connection.make({
+      hub: options.hub,
+      write: writer.write,
+      settings: history.settings,
+      customTracker: options.config.playbackTracker,
+      span,
+      history
+    })
+    yield* Effect.logDebug(`connected to ${url}`)
+    yield* writer.write(JSON.stringify(Convert.sessionUpdate(history.settings, true))).pipe(
+      Effect.catch((error) => Effect.logWarning("the session.update could not be written", error))
+    )
+    yield* Effect.forkScoped(
+      Effect.provideService(
+        pump(pull, connection, options.maxFrameSize, dialled.flow),
+        Scheduler.Scheduler,
+        EventHub.wakeInMicrotask
+      )
+    )
+    const ws = dialled.webSocket()
+    const heartbeat = webSocket.heartbeat
+    if (options.keepalive !== undefined && heartbeat !== undefined && ws !== undefined) {
+      yield* Effect.forkScoped(
+        Keepalive.run(heartbeat, ws, options.keepalive, (end) => void connection.deliverUnsafe([end]))
+      )
+    }
+    return { connection, closeSocket: () => void ws?.close(1000) }
+  })
