@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Logger, Queue, References, Schedule, Stream } from "effect"
+import type { Duration } from "effect"
 import { TestClock } from "effect/testing"
 import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
 import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
@@ -55,6 +56,21 @@ const framesAfterUpdate = (server: RealtimeServer.RealtimeServer, n: number) =>
     const frames = texts.map((text) => JSON.parse(text) as { type: string; item?: Record<string, unknown> })
     const updates = frames.flatMap((frame, i) => frame.type === "session.update" ? [i] : [])
     return frames.slice((updates[n - 1] ?? frames.length) + 1)
+  })
+
+/** A model in a long gap (the next dial 30 s away), with a text send waiting in it. */
+const sendInTheGap = (sendTimeout: Duration.Input) =>
+  Effect.gen(function*() {
+    const server = yield* liveServer()
+    const { model, until } = yield* connected(server, {
+      reconnect: { schedule: Schedule.spaced("30 seconds").pipe(Schedule.upTo({ times: 3 })), sendTimeout }
+    })
+    yield* server.faults.refuseNext(1, 503)
+    yield* server.faults.dropAll
+    yield* until(isStatus("reconnecting"))
+    const waiting = yield* Effect.forkChild(Effect.flip(model.sendEvent(say("hello?"))), { startImmediately: true })
+    yield* Effect.yieldNow
+    return { model, server, until, waiting }
   })
 
 describe("OpenAIRealtime: calls that outlive their connection", () => {
@@ -210,18 +226,7 @@ describe("OpenAIRealtime: calls that outlive their connection", () => {
 
   it.effect("a send in the gap fails typed when the connection does not come back in time", () =>
     Effect.gen(function*() {
-      const server = yield* liveServer()
-      const { model, until } = yield* connected(server, {
-        reconnect: {
-          schedule: Schedule.spaced("30 seconds").pipe(Schedule.upTo({ times: 3 })),
-          sendTimeout: "3 seconds"
-        }
-      })
-      yield* server.faults.refuseNext(1, 503)
-      yield* server.faults.dropAll
-      yield* until(isStatus("reconnecting"))
-      const waiting = yield* Effect.forkChild(Effect.flip(model.sendEvent(say("hello?"))), { startImmediately: true })
-      yield* Effect.yieldNow
+      const { waiting } = yield* sendInTheGap("3 seconds")
       yield* TestClock.adjust("3 seconds")
       const error = yield* Fiber.join(waiting)
       expect(error).toMatchObject({ _tag: "RealtimeSendError", reason: "Reconnecting", eventTag: "UserInput" })
@@ -229,18 +234,7 @@ describe("OpenAIRealtime: calls that outlive their connection", () => {
 
   it.effect("close during the gap: a waiting send fails with Closed at once, listeners end, a new connect works", () =>
     Effect.gen(function*() {
-      const server = yield* liveServer()
-      const { model, until } = yield* connected(server, {
-        reconnect: {
-          schedule: Schedule.spaced("30 seconds").pipe(Schedule.upTo({ times: 3 })),
-          sendTimeout: "1 minute"
-        }
-      })
-      yield* server.faults.refuseNext(1, 503)
-      yield* server.faults.dropAll
-      yield* until(isStatus("reconnecting"))
-      const waiting = yield* Effect.forkChild(Effect.flip(model.sendEvent(say("hello?"))), { startImmediately: true })
-      yield* Effect.yieldNow
+      const { model, server, until, waiting } = yield* sendInTheGap("1 minute")
       yield* model.close
       // no clock moved: the send was answered by the close, not by its timeout
       expect(yield* Fiber.join(waiting)).toMatchObject({ reason: "Closed", eventTag: "UserInput" })

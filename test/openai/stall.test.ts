@@ -54,18 +54,24 @@ const heldListener = (
         ))))
   )
 
+/** A model with a listener of capacity 4 holding the event of the first frame, until `release`. */
+const holdingFirstEvent = Effect.gen(function*() {
+  const { model, next, server } = yield* connectHarness({}, { listenerBuffer: { capacity: 4 } })
+  const release = yield* Deferred.make<void>()
+  const holding = yield* Deferred.make<void>()
+  const slow = yield* heldListener(model.subscribe, release, holding)
+  yield* server.send(delta(0))
+  yield* Deferred.await(holding)
+  return { model, next, release, server, slow }
+})
+
 describe("bounded listener buffers", () => {
   it.effect("a full buffer: one warning for the stall, sends still go through, nothing is dropped", () => {
     const test = Effect.gen(function*() {
       const log = yield* stallLog
       return yield* Effect.gen(function*() {
-        const { model, next, server } = yield* connectHarness({}, { listenerBuffer: { capacity: 4 } })
-        const release = yield* Deferred.make<void>()
-        const holding = yield* Deferred.make<void>()
-        const slow = yield* heldListener(model.subscribe, release, holding)
         // the listener holds its first event, then falls behind for good: one stall
-        yield* server.send(delta(0))
-        yield* Deferred.await(holding)
+        const { model, next, release, server, slow } = yield* holdingFirstEvent
         for (const n of range(49)) yield* server.send(delta(n + 1))
         yield* Deferred.await(log.firstStall)
         // the connection waits for the listener, but a send is served meanwhile
@@ -91,12 +97,7 @@ describe("bounded listener buffers", () => {
         if (String(message).includes("the socket is not read")) Effect.runSync(Deferred.succeed(paused, undefined))
       })
       return yield* Effect.gen(function*() {
-        const { model, next, server } = yield* connectHarness({}, { listenerBuffer: { capacity: 4 } })
-        const release = yield* Deferred.make<void>()
-        const holding = yield* Deferred.make<void>()
-        const slow = yield* heldListener(model.subscribe, release, holding)
-        yield* server.send(delta(0))
-        yield* Deferred.await(holding)
+        const { model, next, release, server, slow } = yield* holdingFirstEvent
         // far more than the 1024 frames the connection lets wait before it stops reading the socket
         for (const n of range(2999)) yield* server.send(delta(n + 1))
         yield* Deferred.await(paused)
