@@ -5,7 +5,7 @@
  *
  * @since 0.3.0
  */
-import { Effect, Exit, Scheduler, Scope } from "effect"
+import { Clock, Effect, Exit, Scheduler, Scope } from "effect"
 import type { Duration } from "effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import * as Socket from "effect/socket/Socket"
@@ -47,6 +47,8 @@ export interface Link {
   readonly scope: Scope.Closeable
   /** Starts the WebSocket's closing handshake; the reader then delivers the end. */
   readonly closeSocket: () => void
+  /** When the connection opened (ms, `Clock`): its session's age counts from then. */
+  readonly openedAt: number
 }
 
 const utf8 = new TextEncoder()
@@ -158,5 +160,5 @@ const open = (options: DialOptions, history: History.History) =>
         Keepalive.run(heartbeat, ws, options.keepalive, (end) => void connection.deliverUnsafe([end]))
       )
     }
-    return { connection, closeSocket: () => void ws?.close(1000) }
+    return { connection, closeSocket: () => void ws?.close(1000), openedAt: yield* Clock.currentTimeMillis }
   })

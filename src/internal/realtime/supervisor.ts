@@ -10,7 +10,7 @@
  *
  * @since 0.3.0
  */
-import { Deferred, Duration, Effect, Exit, Option, Ref, Schedule, Scope } from "effect"
+import { Clock, Deferred, Duration, Effect, Exit, Option, Ref, Schedule, Scope } from "effect"
 import type { RealtimeConnectError, RealtimeConnectionLost } from "../../RealtimeError.js"
 import type { ConnectionStatus, RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import { isRetryable } from "../../RealtimeReconnect.js"
@@ -134,8 +134,8 @@ const loop = (
         live(link)
         continue
       }
-      live(undefined)
       yield* Scope.close(link.scope, Exit.void)
+      live(undefined)
       const lost = outcome.lost
       if (options.reconnect === undefined || !isRetryable(lost)) return lost
       const next = yield* reconnect(options, history, link.connection, lost, options.reconnect.schedule, live)
@@ -154,7 +154,9 @@ const prepareRollover = (
   at: Duration.Duration
 ) =>
   Effect.gen(function*() {
-    yield* Effect.sleep(at)
+    // a session taken over at a rollover was opened before it took over
+    const age = (yield* Clock.currentTimeMillis) - link.openedAt
+    yield* Effect.sleep(Duration.max(Duration.zero, Duration.subtract(at, Duration.millis(age))))
     yield* Effect.logInfo("the session nears its time limit: preparing the next one")
     const dialled = yield* Effect.exit(
       dial(options, history, (next) => Deferred.succeed(standby, next))
