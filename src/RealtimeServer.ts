@@ -317,6 +317,8 @@ export const make: (
       })
 
     http.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      // a client may reset the connection while its upgrade is decided: nothing to report then
+      socket.on("error", () => {})
       runFork(upgrade(request, socket, head))
     })
 

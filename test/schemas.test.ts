@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Result, Schema, SchemaAST } from "effect"
-import { RealtimeConnectionLost, RealtimeProtocolError } from "../src/RealtimeError.js"
+import { RealtimeConnectError, RealtimeConnectionLost, RealtimeProtocolError } from "../src/RealtimeError.js"
 import * as Item from "../src/RealtimeItem.js"
 import * as Event from "../src/RealtimeModelEvent.js"
 import * as Send from "../src/RealtimeModelSendEvent.js"
@@ -117,7 +117,24 @@ const events: ReadonlyArray<Event.RealtimeModelEvent> = [
   Event.McpCallArgumentsDelta.make({ responseId: "resp_1", itemId: "mcp_1", outputIndex: 0, delta: "{\"q\"" }),
   Event.McpCallArgumentsDone.make({ responseId: "resp_1", itemId: "mcp_1", outputIndex: null, arguments: "{\"q\":1}" }),
   Event.McpListToolsStatus.make({ itemId: "mcp_list_1", status: "failed" }),
-  Event.RateLimitsUpdated.make({ rateLimits: [{ name: "tokens", limit: 50000, remaining: 49950, resetSeconds: 60 }] })
+  Event.RateLimitsUpdated.make({ rateLimits: [{ name: "tokens", limit: 50000, remaining: 49950, resetSeconds: 60 }] }),
+  Event.ErrorEvent.make({
+    error: new RealtimeConnectError({ reason: "Unauthorized", status: 401, message: "the server refused the key" })
+  }),
+  Event.ErrorEvent.make({
+    error: new RealtimeConnectionLost({
+      code: 1001,
+      reason: "Your session hit the maximum duration of 60 minutes.",
+      message: "the server closed the connection",
+      serverError: { type: "invalid_request_error", code: "session_expired" }
+    })
+  }),
+  Event.Reconnected.make({
+    cause: "dropped",
+    attempts: 2,
+    restored: { settings: true, items: 4, responseRequested: true },
+    lost: { responseId: "resp_1", audioBytes: 4800, items: 1 }
+  })
 ]
 
 describe("RealtimeModelEvent", () => {
