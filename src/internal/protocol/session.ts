@@ -248,7 +248,9 @@ export const sessionToWire = (settings: Settings.RealtimeSessionSettings, withDe
     max_output_tokens: settings.maxOutputTokens,
     truncation: settings.truncation === undefined ? undefined : truncationToWire(settings.truncation),
     prompt: settings.prompt === undefined ? undefined : promptToWire(settings.prompt),
-    reasoning: settings.reasoning
+    reasoning: settings.reasoning === undefined
+      ? undefined
+      : defined<NonNullable<SessionJson["reasoning"]>>({ effort: settings.reasoning.effort })
   })
 }
 

@@ -10,12 +10,14 @@ import { Schema } from "effect"
 import { WireAudioFormat } from "./audioFormat.js"
 
 /**
- * An optional field that a server may also send as `null`.
+ * An optional field that a server may also send as `null`. The key may be absent; a present key
+ * holds a value or `null` (JSON has no `undefined`), which keeps the compiled frame checks to one
+ * union per field.
  *
  * @since 0.1.0
  * @category combinators
  */
-export const opt = <S extends Schema.Constraint>(schema: S) => Schema.optional(Schema.NullOr(schema))
+export const opt = <S extends Schema.Constraint>(schema: S) => Schema.optionalKey(Schema.NullOr(schema))
 
 /**
  * The rest of an open JSON object (for `Schema.StructWithRest`): its other keys, kept as they are.

@@ -5,13 +5,13 @@
  *
  * @since 0.1.0
  */
-import { Option, Schema } from "effect"
+import { Option } from "effect"
 import * as AudioFormat from "../../AudioFormat.js"
-import * as RealtimeItem from "../../RealtimeItem.js"
+import type * as RealtimeItem from "../../RealtimeItem.js"
 import type { FunctionCall, Usage } from "../../RealtimeModelEvent.js"
 import type { RealtimeModelSendEvent, UserInputMessage } from "../../RealtimeModelSendEvent.js"
 import type { ClientEvent } from "../protocol/clientEvents.js"
-import * as WireItems from "../protocol/items.js"
+import type * as WireItems from "../protocol/items.js"
 import { sessionUpdate } from "../protocol/session.js"
 import type * as Wire from "../protocol/wire.js"
 import * as Base64 from "./base64.js"
@@ -45,8 +45,26 @@ export const autoCancels = (session: Wire.Session | null): boolean =>
 
 const nullable = <A>(value: A | null | undefined): A | null => value ?? null
 
-const isMessage = Schema.is(WireItems.MessageItem)
-const isFunctionCall = Schema.is(WireItems.FunctionCallItem)
+// Items reach these functions from frames their event schema has already checked (see
+// `decode.ts`), so they are told apart by their `type` and built as plain values of the item
+// schemas' types: no second validation of the same fields on every item frame.
+
+const outputPart = (part: WireItems.ContentPart): RealtimeItem.AssistantContent =>
+  part.type === "output_audio" || part.type === "audio"
+    ? { _tag: "OutputAudio", audio: nullable(part.audio), transcript: nullable(part.transcript) }
+    : { _tag: "OutputText", text: nullable(part.text) }
+
+const userPart = (part: WireItems.ContentPart): RealtimeItem.UserContent =>
+  part.type === "input_audio"
+    ? { _tag: "InputAudio", audio: nullable(part.audio), transcript: nullable(part.transcript) }
+    : part.type === "input_image"
+    ? { _tag: "InputImage", imageUrl: nullable(part.image_url), detail: nullable(part.detail) }
+    : { _tag: "InputText", text: nullable(part.text) }
+
+const systemPart = (part: WireItems.ContentPart): typeof RealtimeItem.InputText.Type => ({
+  _tag: "InputText",
+  text: nullable(part.text)
+})
 
 const messageFromWire = (
   item: typeof WireItems.MessageItem.Type,
@@ -56,41 +74,17 @@ const messageFromWire = (
   const status = nullable(item.status)
   switch (item.role) {
     case "assistant":
-      return RealtimeItem.AssistantMessage.make({
-        itemId,
-        previousItemId,
-        status,
-        content: item.content.map((part) =>
-          part.type === "output_audio" || part.type === "audio"
-            ? RealtimeItem.OutputAudio.make({ audio: nullable(part.audio), transcript: nullable(part.transcript) })
-            : RealtimeItem.OutputText.make({ text: nullable(part.text) })
-        )
-      })
+      return { _tag: "AssistantMessage", itemId, previousItemId, status, content: item.content.map(outputPart) }
     case "system":
-      return RealtimeItem.SystemMessage.make({
-        itemId,
-        previousItemId,
-        status,
-        content: item.content.map((part) => RealtimeItem.InputText.make({ text: nullable(part.text) }))
-      })
+      return { _tag: "SystemMessage", itemId, previousItemId, status, content: item.content.map(systemPart) }
     case "user":
-      return RealtimeItem.UserMessage.make({
-        itemId,
-        previousItemId,
-        status,
-        content: item.content.map((part) =>
-          part.type === "input_audio"
-            ? RealtimeItem.InputAudio.make({ audio: nullable(part.audio), transcript: nullable(part.transcript) })
-            : part.type === "input_image"
-            ? RealtimeItem.InputImage.make({ imageUrl: nullable(part.image_url), detail: nullable(part.detail) })
-            : RealtimeItem.InputText.make({ text: nullable(part.text) })
-        )
-      })
+      return { _tag: "UserMessage", itemId, previousItemId, status, content: item.content.map(userPart) }
   }
 }
 
 /**
- * A wire conversation item as a `RealtimeItem`; `None` for item kinds the library does not model.
+ * A checked wire conversation item (one its frame's schema accepted) as a `RealtimeItem`; `None`
+ * for item kinds the library does not model.
  *
  * @since 0.1.0
  * @category from the wire
@@ -99,19 +93,26 @@ export const itemFromWire = (
   item: WireItems.Item,
   previousItemId: string | null
 ): Option.Option<RealtimeItem.RealtimeItem> => {
-  if (isMessage(item)) return Option.some(messageFromWire(item, previousItemId))
-  if (isFunctionCall(item)) {
-    return Option.some(RealtimeItem.ToolCall.make({
-      itemId: item.id ?? "",
-      previousItemId,
-      callId: nullable(item.call_id),
-      name: item.name,
-      arguments: item.arguments,
-      status: item.status === "completed" ? "completed" : "in_progress",
-      output: null
-    }))
+  // `OtherItem` excludes these two types, so a checked item of either type is that member
+  switch (item.type) {
+    case "message":
+      return Option.some(messageFromWire(item as typeof WireItems.MessageItem.Type, previousItemId))
+    case "function_call": {
+      const call = item as typeof WireItems.FunctionCallItem.Type
+      return Option.some({
+        _tag: "ToolCall",
+        itemId: call.id ?? "",
+        previousItemId,
+        callId: nullable(call.call_id),
+        name: call.name,
+        arguments: call.arguments,
+        status: call.status === "completed" ? "completed" : "in_progress",
+        output: null
+      })
+    }
+    default:
+      return Option.none()
   }
-  return Option.none()
 }
 
 /**
