@@ -186,6 +186,43 @@ describe("event hub", () => {
       expect(hub.listenerCountUnsafe()).toBe(0)
     }))
 
+  it.effect("what is published while a listener is busy reaches it as one chunk, in order", () =>
+    Effect.gen(function*() {
+      const hub = yield* EventHub.make()
+      const pull = yield* Stream.toPull(yield* hub.subscribe)
+      hub.offerAllUnsafe([delta(1)])
+      hub.offerAllUnsafe([delta(2), delta(3)])
+      hub.offerAllUnsafe([delta(4)])
+      expect(yield* pull).toEqual([delta(1), delta(2), delta(3), delta(4)])
+      // a pull that waits is woken once, with everything published before it runs
+      const waiting = yield* Effect.forkChild(pull)
+      yield* Effect.yieldNow
+      hub.offerAllUnsafe([delta(5)])
+      hub.offerAllUnsafe([delta(6)])
+      expect(yield* Fiber.join(waiting)).toEqual([delta(5), delta(6)])
+      hub.offerAllUnsafe([delta(7), end])
+      expect(yield* pull).toEqual([delta(7), end])
+      expect(yield* Effect.exit(pull)).toSatisfy(Exit.isFailure)
+    }))
+
+  it.effect("a pull interrupted while it waits loses nothing: the next pull gets what was published", () =>
+    Effect.gen(function*() {
+      const hub = yield* EventHub.make()
+      const pull = yield* Stream.toPull(yield* hub.subscribe)
+      const other = yield* collect(yield* hub.subscribe)
+      const waiting = yield* Effect.forkChild(pull)
+      yield* Effect.yieldNow
+      // published in the same turn as the interruption, before the woken pull could run
+      hub.offerAllUnsafe([delta(1)])
+      yield* Fiber.interrupt(waiting)
+      hub.offerAllUnsafe([delta(2)])
+      yield* Effect.yieldNow
+      expect(yield* pull).toEqual([delta(1), delta(2)])
+      yield* hub.shutdown
+      expect(yield* pull).toEqual([end])
+      expect(yield* Fiber.join(other)).toEqual([delta(1), delta(2), end])
+    }))
+
   it.effect("after shutdown every listener ends, and a later subscriber gets only EndOfStream", () =>
     Effect.gen(function*() {
       const hub = yield* EventHub.make({ capacity: 2 })
@@ -193,5 +230,53 @@ describe("event hub", () => {
       yield* hub.shutdown
       expect(yield* Fiber.join(before)).toEqual([end])
       expect(yield* Stream.runCollect(yield* hub.subscribe)).toEqual([end])
+    }))
+})
+
+describe("inbox", () => {
+  it.effect("gives everything offered before the consumer runs as one chunk, in order", () =>
+    Effect.gen(function*() {
+      const inbox = EventHub.makeInboxUnsafe<number>()
+      expect(inbox.offerAllUnsafe([1, 2])).toBe(true)
+      expect(inbox.offerUnsafe(3)).toBe(true)
+      expect(inbox.sizeUnsafe()).toBe(3)
+      expect(yield* inbox.takeAll).toEqual([1, 2, 3])
+      const waiting = yield* Effect.forkChild(inbox.takeAll)
+      yield* Effect.yieldNow
+      inbox.offerUnsafe(4)
+      inbox.offerAllUnsafe([5, 6])
+      expect(yield* Fiber.join(waiting)).toEqual([4, 5, 6])
+      expect(inbox.sizeUnsafe()).toBe(0)
+    }))
+
+  it.effect("once ended it refuses offers, gives what is left, then fails with Done", () =>
+    Effect.gen(function*() {
+      const inbox = EventHub.makeInboxUnsafe<number>()
+      const waiting = yield* Effect.forkChild(Effect.exit(inbox.takeAll))
+      yield* Effect.yieldNow
+      inbox.endUnsafe()
+      expect(Exit.isFailure(yield* Fiber.join(waiting))).toBe(true)
+      const other = EventHub.makeInboxUnsafe<number>()
+      other.offerAllUnsafe([1, 2])
+      other.endUnsafe()
+      expect(other.isEndedUnsafe()).toBe(true)
+      expect(other.offerUnsafe(3)).toBe(false)
+      expect(other.offerAllUnsafe([4])).toBe(false)
+      expect(yield* other.takeAll).toEqual([1, 2])
+      expect(Exit.isFailure(yield* Effect.exit(other.takeAll))).toBe(true)
+    }))
+
+  it.effect("takeAllUnsafe drains without waiting, and afterTake runs after each take that took something", () =>
+    Effect.gen(function*() {
+      let takes = 0
+      const inbox = EventHub.makeInboxUnsafe<string>(() => takes++)
+      expect(inbox.takeAllUnsafe()).toEqual([])
+      expect(takes).toBe(0)
+      inbox.offerAllUnsafe(["a", "b"])
+      expect(inbox.takeAllUnsafe()).toEqual(["a", "b"])
+      expect(takes).toBe(1)
+      inbox.offerUnsafe("c")
+      expect(yield* inbox.takeAll).toEqual(["c"])
+      expect(takes).toBe(2)
     }))
 })

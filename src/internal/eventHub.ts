@@ -1,6 +1,7 @@
 /**
- * The fan-out of model events to listeners: one queue per listener, filled synchronously by the
- * publisher and drained in chunks by the listener's stream.
+ * The fan-out of model events to listeners: one {@link Inbox} per listener, filled synchronously
+ * by the publisher and drained in chunks by the listener's stream, which is woken at most once per
+ * microtask however many events were published meanwhile.
  *
  * - A listener sees every event published after it subscribed, in order, none dropped.
  * - An `EndOfStream` event ends every listener it reaches: the listener is removed from the hub
@@ -12,8 +13,9 @@
  *
  * @since 0.1.0
  */
-import { Effect, Queue, Scheduler, Stream } from "effect"
-import type { Cause, Scope } from "effect"
+import { Cause, Effect, Queue, Scheduler, Stream } from "effect"
+import type { Scope } from "effect"
+import type { NonEmptyReadonlyArray } from "effect/Array"
 import type { ListenerBuffer } from "../RealtimeModel.js"
 import type { RealtimeModelEvent } from "../RealtimeModelEvent.js"
 
@@ -47,7 +49,105 @@ export interface EventHub {
   readonly subscribe: Effect.Effect<Stream.Stream<RealtimeModelEvent>, never, Scope.Scope>
 }
 
-type Listener = Queue.Queue<RealtimeModelEvent, Cause.Done>
+/**
+ * A buffer with one consumer: filled synchronously, drained in chunks. A consumer waiting in
+ * {@link Inbox.takeAll} is woken in a microtask, once, however many items arrive before it runs,
+ * and takes them all; no Effect `Queue` machinery or scheduler dispatch on the way. Once ended it
+ * refuses offers, gives what it still holds, then fails with `Cause.Done`.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Inbox<A> {
+  /** Adds items in order; `false` (and nothing added) once the inbox has ended. */
+  readonly offerAllUnsafe: (items: ReadonlyArray<A>) => boolean
+  /** Adds one item; `false` once the inbox has ended. */
+  readonly offerUnsafe: (item: A) => boolean
+  /** How many items wait to be taken. */
+  readonly sizeUnsafe: () => number
+  /** Takes every waiting item now, possibly none. */
+  readonly takeAllUnsafe: () => Array<A>
+  /** Refuses offers from now on and wakes the consumer: it gets what is left, then `Cause.Done`. */
+  readonly endUnsafe: () => void
+  /** Whether the inbox has ended. */
+  readonly isEndedUnsafe: () => boolean
+  /** Waits for at least one item and takes them all; fails with `Cause.Done` once ended and empty. */
+  readonly takeAll: Effect.Effect<NonEmptyReadonlyArray<A>, Cause.Done>
+}
+
+const done = Cause.done()
+
+/**
+ * An empty inbox; `afterTake` runs after every take that took something.
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const makeInboxUnsafe = <A>(afterTake?: () => void): Inbox<A> => {
+  let items: Array<A> = []
+  let ended = false
+  let waiting: ((taken: Effect.Effect<NonEmptyReadonlyArray<A>, Cause.Done>) => void) | undefined = undefined
+  let wakeScheduled = false
+
+  const take = (): Effect.Effect<NonEmptyReadonlyArray<A>, Cause.Done> => {
+    if (items.length === 0) return done
+    const taken = items as unknown as NonEmptyReadonlyArray<A>
+    items = []
+    afterTake?.()
+    return Effect.succeed(taken)
+  }
+
+  const wakeUp = (): void => {
+    wakeScheduled = false
+    const resume = waiting
+    if (resume === undefined) return
+    waiting = undefined
+    resume(take())
+  }
+
+  const wake = (): void => {
+    if (waiting === undefined || wakeScheduled) return
+    wakeScheduled = true
+    queueMicrotask(wakeUp)
+  }
+
+  const wait = Effect.callback<NonEmptyReadonlyArray<A>, Cause.Done>((resume) => {
+    waiting = resume
+    return Effect.sync(() => {
+      if (waiting === resume) waiting = undefined
+    })
+  })
+
+  return {
+    offerAllUnsafe: (offered) => {
+      if (ended) return false
+      for (let i = 0; i < offered.length; i++) items.push(offered[i]!)
+      wake()
+      return true
+    },
+    offerUnsafe: (item) => {
+      if (ended) return false
+      items.push(item)
+      wake()
+      return true
+    },
+    sizeUnsafe: () => items.length,
+    takeAllUnsafe: () => {
+      const taken = items
+      items = []
+      if (taken.length > 0) afterTake?.()
+      return taken
+    },
+    endUnsafe: () => {
+      ended = true
+      wake()
+    },
+    isEndedUnsafe: () => ended,
+    takeAll: Effect.suspend(() => items.length > 0 || ended ? take() : wait)
+  }
+}
+
+type Listener = Inbox<RealtimeModelEvent>
 
 /**
  * Wakes a waiting consumer in a microtask rather than on a later turn of the event loop: a frame
@@ -90,7 +190,7 @@ export const make = (buffer: ListenerBuffer = "unbounded"): Effect.Effect<EventH
 
     const isFullUnsafe = (): boolean => {
       if (capacity === undefined) return false
-      for (const listener of listeners) if (Queue.sizeUnsafe(listener) >= capacity) return true
+      for (const listener of listeners) if (listener.sizeUnsafe() >= capacity) return true
       return false
     }
 
@@ -103,24 +203,24 @@ export const make = (buffer: ListenerBuffer = "unbounded"): Effect.Effect<EventH
 
     /** A listener whose scope closed: its stream ends after what it was already given. */
     const remove = (listener: Listener): void => {
-      Queue.endUnsafe(listener)
+      listener.endUnsafe()
       if (listeners.delete(listener)) checkRoom()
     }
 
     const offerAllUnsafe = (events: ReadonlyArray<RealtimeModelEvent>): boolean => {
       if (events.length === 0 || listeners.size === 0) return false
-      const end = indexOfEnd(events)
-      if (end === -1) {
-        for (const listener of listeners) Queue.offerAllUnsafe(listener, events)
+      const last = indexOfEnd(events)
+      if (last === -1) {
+        for (const listener of listeners) listener.offerAllUnsafe(events)
         return isFullUnsafe()
       }
       // every listener ends at the first EndOfStream and is forgotten at once
-      const last = events.slice(0, end + 1)
+      const upToEnd = events.slice(0, last + 1)
       const ended = [...listeners]
       listeners.clear()
       for (const listener of ended) {
-        Queue.offerAllUnsafe(listener, last)
-        Queue.endUnsafe(listener)
+        listener.offerAllUnsafe(upToEnd)
+        listener.endUnsafe()
       }
       checkRoom()
       return false
@@ -157,9 +257,7 @@ export const make = (buffer: ListenerBuffer = "unbounded"): Effect.Effect<EventH
       })
 
     const streamOf = (listener: Listener): Stream.Stream<RealtimeModelEvent> =>
-      capacity === undefined
-        ? Stream.fromQueue(listener)
-        : Stream.fromPull(Effect.succeed(Effect.tap(Queue.takeAll(listener), () => Effect.sync(checkRoom))))
+      Stream.fromPull(Effect.succeed(listener.takeAll))
 
     const hub: EventHub = {
       capacity,
@@ -177,10 +275,11 @@ export const make = (buffer: ListenerBuffer = "unbounded"): Effect.Effect<EventH
         if (closed) return Effect.succeed(Stream.succeed(endOfStream))
         return Effect.map(
           Effect.acquireRelease(
-            Effect.tap(promptQueue<RealtimeModelEvent>(), (listener) =>
-              Effect.sync(() => {
-                listeners.add(listener)
-              })),
+            Effect.sync(() => {
+              const listener: Listener = makeInboxUnsafe(capacity === undefined ? undefined : checkRoom)
+              listeners.add(listener)
+              return listener
+            }),
             (listener) => Effect.sync(() => remove(listener))
           ),
           streamOf
