@@ -21,13 +21,13 @@
  *
  * @since 0.1.0
  */
-import { Clock, Deferred, Effect, Exit, Latch, LogLevel, Queue } from "effect"
+import { Clock, Deferred, Effect, Exit, Latch, LogLevel } from "effect"
 import type { Scope } from "effect"
 import type { RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeError.js"
 import type { RealtimeModelState } from "../../RealtimeModel.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
-import { promptQueue } from "../eventHub.js"
+import { makeInboxUnsafe } from "../eventHub.js"
 import type { Connection, ConnectionOptions } from "./connectionApi.js"
 import * as Echoes from "./echoes.js"
 import * as Ending from "./ending.js"
@@ -71,7 +71,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
     const history = options.history ?? History.make(options.settings)
     const bounded = hub.capacity !== undefined
     const backlogLimit = options.backlogLimit ?? 1024
-    const mailbox = yield* promptQueue<Mailbox.Command>()
+    const mailbox = makeInboxUnsafe<Mailbox.Command>()
     const gate = Latch.makeUnsafe(true)
     const state = State.make(options.settings.outputAudioFormat ?? "pcm16", options.staleResponseMs)
 
@@ -111,7 +111,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       out.length = 0
       if (!full || stalled) return Effect.void
       stalled = true
-      hub.whenRoomUnsafe(() => Queue.offerUnsafe(mailbox, resume))
+      hub.whenRoomUnsafe(() => mailbox.offerUnsafe(resume))
       return Effect.logWarning(
         `a listener is ${hub.capacity} events behind; the connection waits until it catches up`
       )
@@ -175,7 +175,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
     /** Frames (and the socket's end) that arrived while the owner waited for a listener. */
     let backlog: Array<Mailbox.Delivery> = []
 
-    const backlogSize = () => backlog.length + Queue.sizeUnsafe(mailbox) + batch.length - next
+    const backlogSize = () => backlog.length + mailbox.sizeUnsafe() + batch.length - next
 
     const atBoundary = () =>
       switchWanted && !userSpeaking && !Sequencer.inFlight(state.sequencer) &&
@@ -233,11 +233,16 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
           case "SwitchAtBoundary":
             switchWanted = true
             break
+          case "Paused":
+            yield* Effect.logDebug(
+              `${command.waiting} frames wait for the connection: the socket is not read until they are processed`
+            )
+            break
           case "Resume":
             yield* publish(out)
             if (!stalled) break
             if (hub.isFullUnsafe()) {
-              hub.whenRoomUnsafe(() => Queue.offerUnsafe(mailbox, resume))
+              hub.whenRoomUnsafe(() => mailbox.offerUnsafe(resume))
               break
             }
             stalled = false
@@ -257,12 +262,13 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
 
     /** Once the owner stops: no new requests, and every one not reached is answered. */
     const refuseRemaining = Effect.gen(function*() {
-      yield* Queue.end(mailbox)
-      const rest = [...batch.slice(next), ...yield* Queue.collect(mailbox)]
+      mailbox.endUnsafe()
+      const rest = [...batch.slice(next), ...mailbox.takeAllUnsafe()]
       batch = []
       next = 0
       backlog = []
       gate.openUnsafe()
+      options.flow?.resume()
       yield* Effect.forEach(
         rest,
         (command) =>
@@ -276,10 +282,13 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
 
     const run: Effect.Effect<Mailbox.Outcome> = Effect.gen(function*() {
       for (;;) {
-        if (!Latch.isOpen(gate) && backlogSize() < backlogLimit) gate.openUnsafe()
+        if (!Latch.isOpen(gate) && backlogSize() < backlogLimit) {
+          gate.openUnsafe()
+          options.flow?.resume()
+        }
         // what a batch left unprocessed when it stopped at a boundary comes first
         if (next >= batch.length) {
-          batch = yield* Queue.takeAll(mailbox)
+          batch = yield* mailbox.takeAll
           next = 0
         }
         const outcome = yield* processBatch
@@ -313,7 +322,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
     ): Effect.Effect<A, E> =>
       Effect.flatMap(
         Deferred.make<A, E>(),
-        (reply) => Queue.offerUnsafe(mailbox, command(reply)) ? Deferred.await(reply) : refused
+        (reply) => mailbox.offerUnsafe(command(reply)) ? Deferred.await(reply) : refused
       )
 
     const send = (
@@ -325,44 +334,43 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
         Effect.fail(Ending.notConnected(event, true))
       )
 
+    /** Pauses the socket once the frames waiting reach the limit; the owner resumes it. */
+    const pauseIfBehind = () => {
+      if (options.flow === undefined || !Latch.isOpen(gate) || backlogSize() < backlogLimit) return
+      gate.closeUnsafe()
+      options.flow.pause()
+      mailbox.offerUnsafe({ _tag: "Paused", waiting: backlogSize() })
+    }
+
     const deliverUnsafe = (deliveries: ReadonlyArray<Mailbox.Delivery>): boolean => {
       for (const delivery of deliveries) {
         if (typeof delivery !== "string" && ended === undefined) ended = Ending.connectionLost(delivery)
       }
-      return Queue.offerAllUnsafe(mailbox, deliveries).length === 0
+      if (!mailbox.offerAllUnsafe(deliveries)) return false
+      pauseIfBehind()
+      return true
     }
 
     const connection: Connection = {
       deliverUnsafe,
       deliver: (deliveries) => Effect.sync(() => deliverUnsafe(deliveries)),
-      backpressure: (transport) =>
-        Effect.suspend(() => {
-          if (backlogSize() < backlogLimit) return Effect.void
-          gate.closeUnsafe()
-          transport?.pause()
-          const waited = Effect.andThen(
-            Effect.logDebug(
-              `${backlogLimit} frames wait for the connection: the socket is not read until they are processed`
-            ),
-            gate.await
-          )
-          return transport === undefined ? waited : Effect.ensuring(waited, Effect.sync(transport.resume))
-        }),
+      deliverFrameUnsafe: (text) => {
+        if (!mailbox.offerUnsafe(text)) return false
+        pauseIfBehind()
+        return true
+      },
       send: (event) => Effect.asVoid(send(event, undefined)),
       restore,
-      switchAtBoundary: Effect.sync(() => void Queue.offerUnsafe(mailbox, switchAtBoundary)),
+      switchAtBoundary: Effect.sync(() => void mailbox.offerUnsafe(switchAtBoundary)),
       handOverUnsafe: (to) => {
-        const waiting: Array<Mailbox.Command> = []
-        for (let taken = Queue.takeUnsafe(mailbox); taken?._tag === "Success"; taken = Queue.takeUnsafe(mailbox)) {
-          waiting.push(taken.value)
-        }
+        const waiting = mailbox.takeAllUnsafe()
         for (const command of waiting) {
           const moved = typeof command !== "string" && command._tag === "Send" && to.adoptUnsafe(command)
-          if (!moved) Queue.offerUnsafe(mailbox, command)
+          if (!moved) mailbox.offerUnsafe(command)
         }
         successor = to
       },
-      adoptUnsafe: (command) => Queue.offerUnsafe(mailbox, command),
+      adoptUnsafe: (command) => mailbox.offerUnsafe(command),
       unanswered: () => Sequencer.unanswered(state.sequencer),
       sendIf: send,
       run,

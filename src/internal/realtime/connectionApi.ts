@@ -45,8 +45,10 @@ export interface ConnectionOptions {
   readonly span: Tracer.Span
   /** The call's memory, kept across connections: fed with what this connection sees and sends. Default: its own. */
   readonly history?: History.History
-  /** How many unprocessed frames may wait before the socket reader stops reading. Default 1024. */
+  /** How many unprocessed frames may wait before the socket is paused. Default 1024. */
   readonly backlogLimit?: number
+  /** Pauses and resumes the socket's reading, where it can; without, frames wait in memory. */
+  readonly flow?: Flow
   /** See the response sequencer. Default 30 seconds. */
   readonly staleResponseMs?: number
 }
@@ -62,8 +64,8 @@ export interface Connection {
   readonly deliverUnsafe: (deliveries: ReadonlyArray<Mailbox.Delivery>) => boolean
   /** {@link deliverUnsafe} as an effect. */
   readonly deliver: (deliveries: ReadonlyArray<Mailbox.Delivery>) => Effect.Effect<boolean>
-  /** Waits while the frames the owner has not processed are at the backlog limit. */
-  readonly backpressure: (transport?: Flow) => Effect.Effect<void>
+  /** Hands one text frame to the owner; `false` once the owner has stopped. */
+  readonly deliverFrameUnsafe: (text: string) => boolean
   /** Sends an event through the owner; ends with its result, or `Closed` once the owner has stopped. */
   readonly send: (event: RealtimeModelSendEvent) => Effect.Effect<void, RealtimeSendError>
   /**

@@ -5,20 +5,21 @@
  *
  * @since 0.3.0
  */
-import { Clock, Effect, Exit, Scheduler, Scope } from "effect"
+import { Clock, Effect, Exit, Scope } from "effect"
 import type { Duration } from "effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import * as Socket from "effect/socket/Socket"
 import type { RealtimeConnectError } from "../../RealtimeError.js"
 import type { RealtimeModelConfig } from "../../RealtimeModel.js"
 import type { RealtimeWebSocketService } from "../../RealtimeWebSocket.js"
-import * as EventHub from "../eventHub.js"
+import type * as EventHub from "../eventHub.js"
 import * as Connection from "./connection.js"
 import * as Convert from "./convert.js"
 import * as Ending from "./ending.js"
 import * as Handshake from "./handshake.js"
 import type * as History from "./history.js"
 import * as Keepalive from "./keepalive.js"
+import * as Transport from "./transport.js"
 
 /**
  * What a connection is dialled with.
@@ -58,42 +59,37 @@ const tooLarge = (text: string, max: number) =>
   text.length > max || (text.length * 3 > max && utf8.encode(text).byteLength > max)
 
 /**
- * Reads the socket into the owner's mailbox until the socket ends, then delivers its end (which
- * also stops any later write at once). It pauses while the owner's backlog is at its limit.
+ * Waits for the socket's end (its frames come through `Dialled.receive`), then delivers it, which
+ * also stops any later write at once.
  */
-const pump = (
+const watchEnd = (
   pull: Effect.Effect<NonEmptyReadonlyArray<string>, Socket.SocketError>,
-  connection: Connection.Connection,
-  maxFrameSize: number,
-  flow: Connection.Flow
+  connection: Connection.Connection
 ) =>
-  Effect.gen(function*() {
-    for (;;) {
-      const texts = yield* pull
-      const over = texts.findIndex((text) => tooLarge(text, maxFrameSize))
-      if (over >= 0) {
-        const size = utf8.encode(texts[over]!).byteLength
-        connection.deliverUnsafe([
-          ...texts.slice(0, over),
-          Ending.detected(
-            "FrameTooLarge",
-            `the server sent a frame of ${size} bytes, over the limit of ${maxFrameSize}`
-          )
-        ])
-        return
-      }
-      if (!connection.deliverUnsafe(texts)) return
-      yield* connection.backpressure(flow)
-      // let the rest of this socket read arrive before pulling again: one batch per read
-      yield* Effect.yieldNow
-    }
-  }).pipe(
+  Effect.forever(pull).pipe(
     Effect.catch((error) => {
       const end = Ending.fromSocketError(error, Handshake.detailOf)
       connection.deliverUnsafe([end])
       return Effect.logDebug(`the socket ended${Ending.details(end.code, end.reason)}: sends fail from now on`)
     })
   )
+
+/** Hands each frame to the owner as it arrives; a frame over the limit ends the connection instead. */
+const readFrames = (dialled: Transport.Dialled, connection: Connection.Connection, maxFrameSize: number) => {
+  let over = false
+  dialled.receive((text) => {
+    if (over) return
+    if (!tooLarge(text, maxFrameSize)) {
+      connection.deliverFrameUnsafe(text)
+      return
+    }
+    over = true
+    const size = utf8.encode(text).byteLength
+    connection.deliverUnsafe([
+      Ending.detected("FrameTooLarge", `the server sent a frame of ${size} bytes, over the limit of ${maxFrameSize}`)
+    ])
+  })
+}
 
 /**
  * Dials one connection into a scope of its own, primed with the call's settings, and hands it to
@@ -128,7 +124,7 @@ const open = (options: DialOptions, history: History.History) =>
     const span = yield* Effect.makeSpanScoped("OpenAIRealtime.connection", {
       attributes: { "realtime.model": target.model, "realtime.url": url }
     })
-    const dialled = yield* Handshake.socket(webSocket, target, options.connectTimeout)
+    const dialled = yield* Transport.socket(webSocket, target, options.connectTimeout)
     const pull = yield* Effect.mapError(
       Socket.readerString(dialled.socket),
       (error) => Handshake.openFailure(error, url, Handshake.sendsCredentials(target))
@@ -140,19 +136,16 @@ const open = (options: DialOptions, history: History.History) =>
       settings: history.settings,
       customTracker: options.config.playbackTracker,
       span,
-      history
+      history,
+      flow: dialled.flow
     })
     yield* Effect.logDebug(`connected to ${url}`)
     yield* writer.write(JSON.stringify(Convert.sessionUpdate(history.settings, true))).pipe(
       Effect.catch((error) => Effect.logWarning("the session.update could not be written", error))
     )
-    yield* Effect.forkScoped(
-      Effect.provideService(
-        pump(pull, connection, options.maxFrameSize, dialled.flow),
-        Scheduler.Scheduler,
-        EventHub.wakeInMicrotask
-      )
-    )
+    // the frames first (those that came with the handshake at once), then the end behind them
+    readFrames(dialled, connection, options.maxFrameSize)
+    yield* Effect.forkScoped(watchEnd(pull, connection))
     const ws = dialled.webSocket()
     const heartbeat = webSocket.heartbeat
     if (options.keepalive !== undefined && heartbeat !== undefined && ws !== undefined) {

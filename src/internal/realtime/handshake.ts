@@ -8,8 +8,8 @@
  *
  * @since 0.1.0
  */
-import { Config, Duration, Effect, Option, Redacted, Result, Schema } from "effect"
-import * as Socket from "effect/socket/Socket"
+import { Config, Effect, Option, Redacted, Result, Schema } from "effect"
+import type * as Socket from "effect/socket/Socket"
 import { RealtimeConnectError } from "../../RealtimeError.js"
 import type { ConnectFailure } from "../../RealtimeError.js"
 import { resolveApiKey } from "../../RealtimeModel.js"
@@ -201,113 +201,13 @@ export const resolveTarget = (
     return { url, model, protocols: undefined, headers }
   })
 
-/** Sub-protocols alone for a constructor that cannot send headers; headers (and any protocols) otherwise. */
-const construct = (webSocket: RealtimeWebSocketService, target: Target): Socket.WebSocketLike =>
-  target.headers === undefined || Object.keys(target.headers).length === 0
-    ? webSocket.construct(target.url.toString(), target.protocols)
-    : webSocket.construct(target.url.toString(), { protocols: target.protocols, headers: target.headers })
-
 /**
- * A socket being dialled, and the WebSocket underneath once it was made (for pings).
+ * The `Error` inside a socket failure (a ws `ErrorEvent` carries one), never the event itself.
  *
  * @since 0.3.0
- * @category models
+ * @category errors
  */
-export interface Dialled {
-  readonly socket: Socket.Socket
-  /** The WebSocket, once acquiring the socket's reader has made it. */
-  readonly webSocket: () => Socket.WebSocketLike | undefined
-  /** Stops and restarts reading the WebSocket, where it can (`ws` can, a browser's cannot). */
-  readonly flow: { readonly pause: () => void; readonly resume: () => void }
-}
-
-interface Pausable {
-  pause(): void
-  resume(): void
-}
-
-const isPausable = (ws: object): ws is Pausable =>
-  "pause" in ws && typeof ws.pause === "function" && "resume" in ws && typeof ws.resume === "function"
-
-/**
- * The WebSocket as Effect's socket reads it: everything but pausing. Effect's reader pauses a
- * pausable WebSocket at a byte high-water mark, which costs a UTF-8 encoding of every text frame
- * to count its bytes; the connection pauses it itself, by its backlog of frames (see `flow`).
- */
-const withoutPause = (ws: Socket.WebSocketLike): Socket.WebSocketLike & { binaryType: string } => ({
-  get readyState() {
-    return ws.readyState
-  },
-  get binaryType() {
-    return "binaryType" in ws ? String(ws.binaryType) : "arraybuffer"
-  },
-  set binaryType(type: string) {
-    if ("binaryType" in ws) (ws as { binaryType: string }).binaryType = type
-  },
-  addEventListener: (type, listener, options) => ws.addEventListener(type, listener, options),
-  removeEventListener: (type, listener) => ws.removeEventListener(type, listener),
-  close: (code, reason) => ws.close(code, reason),
-  send: (data) => ws.send(data)
-})
-
-/**
- * The socket of a target, over the application's `RealtimeWebSocket`. Acquiring its reader dials
- * and waits for the handshake (at most `openTimeout`, on the Clock); releasing it closes the
- * WebSocket.
- *
- * @since 0.1.0
- * @category handshake
- */
-export const socket = (
-  webSocket: RealtimeWebSocketService,
-  target: Target,
-  openTimeout: Duration.Input = Duration.seconds(10)
-): Effect.Effect<Dialled> => {
-  let made: Socket.WebSocketLike | undefined = undefined
-  let paused = false
-  const flow = {
-    pause: () => {
-      if (paused || made === undefined || !isPausable(made) || made.readyState !== 1) return
-      made.pause()
-      paused = true
-    },
-    resume: () => {
-      if (!paused || made === undefined || !isPausable(made)) return
-      paused = false
-      // the socket underneath may be gone already: then there is nothing to resume
-      try {
-        made.resume()
-      } catch {
-        return
-      }
-    }
-  }
-  return Effect.map(
-    Socket.fromWebSocket(
-      Effect.acquireRelease(
-        Effect.try({
-          try: () => {
-            made = construct(webSocket, target)
-            return withoutPause(made)
-          },
-          catch: (cause) =>
-            new Socket.SocketError({ reason: new Socket.SocketOpenError({ kind: "Unknown", cause: errorOf(cause) }) })
-        }),
-        (ws) =>
-          Effect.sync(() => {
-            // a paused socket could not complete its closing handshake
-            flow.resume()
-            ws.close(1000)
-          })
-      ),
-      { openTimeout }
-    ),
-    (socket) => ({ socket, webSocket: () => made, flow })
-  )
-}
-
-/** The `Error` inside a socket failure (a ws `ErrorEvent` carries one), never the event itself. */
-const errorOf = (cause: unknown): Error | undefined => {
+export const errorOf = (cause: unknown): Error | undefined => {
   if (cause instanceof Error) return cause
   if (typeof cause === "object" && cause !== null && "error" in cause && cause.error instanceof Error) {
     return cause.error
