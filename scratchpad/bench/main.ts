@@ -2,7 +2,7 @@
  * `npm run bench`: the event pipeline of effect-realtime against the floor (`ws` + `JSON.parse` +
  * base64) and the peers, on the same loopback event streams, in one process run.
  *
- *   npm run bench              the full run (about 5 minutes on 2 cores)
+ *   npm run bench              the full run (about 4 minutes on 2 cores)
  *   npm run bench -- --smoke   a tiny run, to check that the harness works
  *
  * Run under `node --expose-gc` (the npm script does) so that retained heap is measured after a GC.
@@ -237,7 +237,7 @@ export const run = (sizes: Sizes) =>
 
     const mix = Script.conversation({ name: "conversation mix", audioDeltas: sizes.mix, interruptEvery: 5 })
     const mixRows: Array<Row> = []
-    for (const consumer of consumers) mixRows.push(yield* measure(server, consumer, mix, { speed: 50 }, 1))
+    for (const consumer of consumers) mixRows.push(yield* measure(server, consumer, mix, { speed: 50 }, sizes.trials))
     yield* Console.log(
       table(
         `(b) conversation mix at 50× real time: ${mix.frameCount} frames, ${mix.audioCount} audio deltas, barge-in every 5th response`,
