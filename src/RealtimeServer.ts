@@ -6,7 +6,8 @@
  *
  * It also plays the SIP side of the Realtime Calls API: `incomingCall` rings a call, the REST
  * operations `OpenAICalls` uses (accept, reject, refer, hang up) answer at `apiUrl`, and a model
- * connected to `callUrl(callId)` with `callId` attaches to the accepted call's session.
+ * connected to `url` with `callId` (which it adds to the URL as `call_id`) attaches to the accepted
+ * call's session.
  *
  * For browser apps it mints ephemeral client secrets (`POST /v1/realtime/client_secrets` at
  * `apiUrl`, as `OpenAIClientSecrets` asks): an `ek_…` secret opens connections, with the session

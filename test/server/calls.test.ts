@@ -34,7 +34,8 @@ const attach = (server: RealtimeServer.RealtimeServer, callId: string) =>
     const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
     const events = yield* Queue.unbounded<RealtimeModelEvent>()
     yield* Effect.forkScoped(Stream.runForEach(yield* model.subscribe, (event) => Queue.offer(events, event)))
-    yield* Effect.orDie(model.connect({ url: server.callUrl(callId), callId, apiKey: Redacted.make(key) }))
+    // the server's plain URL: the model names the call in it
+    yield* Effect.orDie(model.connect({ url: server.url, callId, apiKey: Redacted.make(key) }))
     const until = (predicate: (event: RealtimeModelEvent) => boolean) => takeUntil(events, predicate)
     return { model, until }
   })

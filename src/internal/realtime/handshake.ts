@@ -153,6 +153,8 @@ export const resolveTarget = (
       }`
     const url = URL.canParse(raw) ? new URL(raw) : undefined
     if (url === undefined) return yield* connectError("InvalidConfig", `${JSON.stringify(raw)} is not a valid URL`)
+    // a call is named in the URL, whichever server it is on
+    if (config.callId !== undefined && !url.searchParams.has("call_id")) url.searchParams.set("call_id", config.callId)
     if (url.protocol !== "ws:" && url.protocol !== "wss:") {
       return yield* connectError("InvalidConfig", `the URL must use ws:// or wss://, got ${url.protocol}//`, {
         url: displayUrl(url)
