@@ -23,6 +23,7 @@ import * as EventHub from "./internal/eventHub.js"
 import type * as Connection from "./internal/realtime/connection.js"
 import * as Ending from "./internal/realtime/ending.js"
 import * as Handshake from "./internal/realtime/handshake.js"
+import * as Routing from "./internal/realtime/routing.js"
 import * as Supervisor from "./internal/realtime/supervisor.js"
 import type { RealtimeConnectError, RealtimeConnectionLost, RealtimeSendError } from "./RealtimeError.js"
 import { RealtimeModel, resolveApiKey } from "./RealtimeModel.js"
@@ -262,42 +263,16 @@ const makeWith = (
         )
       }).pipe(Effect.withSpan("OpenAIRealtime.connect"))
 
-    /** A send through the live connection; in a reconnect's gap, audio is dropped and the rest waits. */
+    /** A send through the call's live connection, or its reconnect gap (see `routing.ts`). */
     const route = <A>(
       event: SendEvent.RealtimeModelSendEvent,
       send: (connection: Connection.Connection) => Effect.Effect<A, RealtimeSendError>,
       dropped: A
     ): Effect.Effect<A, RealtimeSendError> =>
-      Effect.flatMap(Ref.get(lifecycle), (current) => {
-        if (current._tag !== "Live") {
-          return Effect.fail(Ending.notConnected(event, current._tag === "Closed" || current._tag === "Disposed"))
-        }
-        const phase = current.phase
-        if (phase._tag === "Open") return send(phase.connection)
-        const { gap } = phase
-        if (event._tag === "SendAudio") {
-          return Effect.as(Ref.update(gap.audioBytes, (n) => n + event.audio.byteLength), dropped)
-        }
-        return Deferred.await(gap.reopened).pipe(
-          Effect.timeoutOrElse({
-            duration: gap.sendTimeout,
-            orElse: () =>
-              Effect.fail(
-                Ending.gapTimeout(event, `did not get a connection back within ${Duration.format(gap.sendTimeout)}`)
-              )
-          }),
-          Effect.catchTag(
-            ["RealtimeConnectionLost", "RealtimeConnectError"],
-            (error) =>
-              Effect.fail(
-                error._tag === "RealtimeConnectError" && error.reason === "Closed"
-                  ? Ending.notConnected(event, true)
-                  : Ending.gapTimeout(event, `gave up: ${error.message}`, error)
-              )
-          ),
-          Effect.flatMap(send)
-        )
-      })
+      Effect.flatMap(Ref.get(lifecycle), (current) =>
+        current._tag === "Live"
+          ? Routing.send(current.phase, event, send, dropped)
+          : Effect.fail(Ending.notConnected(event, current._tag === "Closed" || current._tag === "Disposed")))
 
     const sendEvent = (event: SendEvent.RealtimeModelSendEvent): Effect.Effect<void, RealtimeSendError> =>
       Effect.flatMap(

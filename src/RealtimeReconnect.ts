@@ -15,9 +15,10 @@
  *   outputs (an output sent just before the drop and never acknowledged included). The playback
  *   trackers are reset. A response asked for and not yet started is asked for again; a response
  *   the drop cut off is reported, not repeated.
- * - Sends during the gap: `SendAudio` is dropped and counted (stale microphone audio is worth
- *   nothing), every other event waits for the new connection up to `sendTimeout` and then fails
- *   with `RealtimeSendError` (`Reconnecting`); nothing waits longer.
+ * - Sends during the gap (from the moment the socket is found ended): `SendAudio` is dropped and
+ *   counted (stale microphone audio is worth nothing), every other event waits for the new
+ *   connection up to `sendTimeout` and then fails with `RealtimeSendError` (`Reconnecting`, or
+ *   `Closed` when the call ends instead); nothing waits longer.
  *
  * @since 0.3.0
  */

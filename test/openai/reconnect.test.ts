@@ -224,6 +224,60 @@ describe("OpenAIRealtime: calls that outlive their connection", () => {
       expect(after.some((frame) => frame.type === "input_audio_buffer.append")).toBe(false)
     }))
 
+  it.effect("a send that finds the socket ended before the call has moved on waits for the new connection", () =>
+    Effect.gen(function*() {
+      const stalled = yield* Deferred.make<void>()
+      const socketEnded = yield* Deferred.make<void>()
+      const logger = Logger.make(({ message }) => {
+        const text = String(message)
+        if (text.includes("events behind")) Deferred.doneUnsafe(stalled, Effect.void)
+        if (text.includes("the socket ended")) Deferred.doneUnsafe(socketEnded, Effect.void)
+      })
+      yield* Effect.gen(function*() {
+        const server = yield* liveServer()
+        const model = yield* OpenAIRealtime.make({
+          apiKey: "sk-reconnect",
+          listenerBuffer: { capacity: 1 },
+          reconnect: { schedule: every2s(3), rollover: false },
+          transport: { pingInterval: false }
+        }).pipe(Effect.provide(NodeRealtimeWebSocket.layer))
+        // a listener that holds its first event: the connection stops processing frames behind it
+        const release = yield* Deferred.make<void>()
+        const events = yield* Queue.unbounded<RealtimeModelEvent>()
+        yield* Effect.forkScoped(
+          Stream.runForEach(
+            yield* model.subscribe,
+            (event) => Effect.andThen(Deferred.await(release), Queue.offer(events, event))
+          )
+        )
+        yield* Effect.orDie(model.connect({ url: server.url, initialSettings: { turnDetection: null } }))
+        yield* Deferred.await(stalled)
+        yield* server.faults.dropAll
+        yield* Deferred.await(socketEnded)
+        // the socket has ended, the connection has not processed it: the call is still "connected"
+        expect(yield* model.status).toBe("connected")
+        const question = yield* Effect.forkChild(model.sendEvent(say("Hello, my name is Ada")), {
+          startImmediately: true
+        })
+        yield* Effect.yieldNow
+        expect(question.pollUnsafe()).toBeUndefined()
+        yield* Deferred.succeed(release, undefined)
+        yield* takeUntil(events, isReconnected)
+        yield* Fiber.join(question)
+        yield* takeUntil(events, (event) => event._tag === "TurnEnded")
+        // written once, on the new connection
+        const created = (yield* server.received).map((text) => JSON.parse(text) as { type: string; item?: unknown })
+          .filter((frame) => frame.type === "conversation.item.create")
+        expect(created.map((frame) => frame.item)).toMatchObject([
+          { role: "user", content: [{ text: "Hello, my name is Ada" }] }
+        ])
+        expect(yield* server.connectionsAccepted).toBe(2)
+      }).pipe(
+        Effect.provide(Logger.layer([logger])),
+        Effect.provideService(References.MinimumLogLevel, "Debug")
+      )
+    }))
+
   it.effect("a send in the gap fails typed when the connection does not come back in time", () =>
     Effect.gen(function*() {
       const { waiting } = yield* sendInTheGap("3 seconds")

@@ -354,6 +354,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
     const connection: Connection = {
       deliverUnsafe,
       deliver: (deliveries) => Effect.sync(() => deliverUnsafe(deliveries)),
+      isEndedUnsafe: () => ended !== undefined,
       deliverFrameUnsafe: (text) => {
         if (!mailbox.offerUnsafe(text)) return false
         pauseIfBehind()

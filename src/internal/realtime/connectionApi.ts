@@ -64,6 +64,8 @@ export interface Connection {
   readonly deliverUnsafe: (deliveries: ReadonlyArray<Mailbox.Delivery>) => boolean
   /** {@link deliverUnsafe} as an effect. */
   readonly deliver: (deliveries: ReadonlyArray<Mailbox.Delivery>) => Effect.Effect<boolean>
+  /** Whether the socket has ended (as its reader saw, maybe before the owner processed it). */
+  readonly isEndedUnsafe: () => boolean
   /** Hands one text frame to the owner; `false` once the owner has stopped. */
   readonly deliverFrameUnsafe: (text: string) => boolean
   /** Sends an event through the owner; ends with its result, or `Closed` once the owner has stopped. */

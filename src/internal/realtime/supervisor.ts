@@ -30,7 +30,15 @@ import * as History from "./history.js"
  * @category models
  */
 export type Phase =
-  | { readonly _tag: "Open"; readonly connection: Connection.Connection }
+  | {
+    readonly _tag: "Open"
+    readonly connection: Connection.Connection
+    /**
+     * With a reconnect policy: the gap its loss opens, made in advance, for a send that finds the
+     * connection ended before the call has moved on.
+     */
+    readonly gap: Gap | undefined
+  }
   | { readonly _tag: "Reconnecting"; readonly gap: Gap }
 
 /**
@@ -85,27 +93,54 @@ export const run = (
   opened: Deferred.Deferred<void, RealtimeConnectError>
 ): Effect.Effect<Ended, RealtimeConnectError> =>
   Effect.suspend(() => {
-    /** The live connection, whose scope closes with the call however it ends. */
-    let current: Link | undefined = undefined
-    return Effect.onExit(
-      loop(options, opened, (link) => {
-        current = link
-      }),
-      (exit) => current === undefined ? Effect.void : Scope.close(current.scope, exit)
-    )
+    const course: Course = { link: undefined, gap: undefined }
+    return Effect.onExit(loop(options, opened, course), (exit) =>
+      Effect.andThen(
+        // sends waiting for a connection the call will not make fail at once
+        course.gap === undefined
+          ? Effect.void
+          : Deferred.fail(course.gap.reopened, Handshake.connectError("Closed", "the model's connection is closed")),
+        course.link === undefined ? Effect.void : Scope.close(course.link.scope, exit)
+      ))
+  })
+
+/** Where the call is, for whoever must clean up after it: the live connection, the gap sends wait in. */
+interface Course {
+  link: Link | undefined
+  gap: Gap | undefined
+}
+
+const makeGap = (sendTimeout: Duration.Duration): Effect.Effect<Gap> =>
+  Effect.gen(function*() {
+    return {
+      reopened: yield* Deferred.make<Connection.Connection, RealtimeConnectionLost | RealtimeConnectError>(),
+      audioBytes: yield* Ref.make(0),
+      sendTimeout
+    }
+  })
+
+/** Sends go to `connection` now; with a reconnect policy, the gap of its loss is made ready. */
+const enterOpen = (options: CallOptions, course: Course, connection: Connection.Connection) =>
+  Effect.gen(function*() {
+    const gap = options.reconnect === undefined ? undefined : yield* makeGap(options.reconnect.sendTimeout)
+    course.gap = gap
+    yield* options.enter({ _tag: "Open", connection, gap })
   })
 
 const loop = (
   options: CallOptions,
   opened: Deferred.Deferred<void, RealtimeConnectError>,
-  live: (link: Link | undefined) => void
+  course: Course
 ): Effect.Effect<Ended, RealtimeConnectError> =>
   Effect.gen(function*() {
     const { hub } = options
     const history = History.make(options.settings)
     yield* announce(hub, [status("connecting")])
+    const live = (link: Link | undefined) => {
+      course.link = link
+    }
     let link = yield* dial(options, history, (link) => Effect.sync(() => live(link)))
-    yield* options.enter({ _tag: "Open", connection: link.connection })
+    yield* enterOpen(options, course, link.connection)
     yield* announce(hub, [status("connected")])
     yield* Deferred.succeed(opened, undefined)
     for (;;) {
@@ -129,7 +164,7 @@ const loop = (
         const next = yield* Deferred.await(standby)
         switched = true
         // bounded (the old session drains for at most 2 seconds), and never half done
-        yield* Effect.uninterruptible(switchOver(options, history, link, next))
+        yield* Effect.uninterruptible(switchOver(options, history, course, link, next))
         link = next
         live(link)
         continue
@@ -137,8 +172,11 @@ const loop = (
       yield* Scope.close(link.scope, Exit.void)
       live(undefined)
       const lost = outcome.lost
-      if (options.reconnect === undefined || !isRetryable(lost)) return lost
-      const next = yield* reconnect(options, history, link.connection, lost, options.reconnect.schedule, live)
+      if (options.reconnect === undefined || !isRetryable(lost)) {
+        if (course.gap !== undefined) yield* Deferred.fail(course.gap.reopened, lost)
+        return lost
+      }
+      const next = yield* reconnect(options, history, course, link.connection, lost, options.reconnect.schedule)
       if (next._tag !== "Link") return next.error
       link = next.link
       live(link)
@@ -171,11 +209,13 @@ const prepareRollover = (
   })
 
 /** At a turn boundary: the next session gets the conversation, sends go there, the old one drains and closes. */
-const switchOver = (options: CallOptions, history: History.History, old: Link, next: Link) =>
+const switchOver = (options: CallOptions, history: History.History, course: Course, old: Link, next: Link) =>
   Effect.gen(function*() {
     // sends go to the next session from now on, behind the replay, the ones already waiting first
     old.connection.handOverUnsafe(next.connection)
-    yield* options.enter({ _tag: "Open", connection: next.connection })
+    const oldGap = course.gap
+    yield* enterOpen(options, course, next.connection)
+    if (oldGap !== undefined) yield* Deferred.succeed(oldGap.reopened, next.connection)
     const replay = replayOf(options, history)
     yield* next.connection.restore(replay, []).pipe(
       Effect.catch((error) => Effect.logWarning("the conversation could not be replayed on the next session", error))
@@ -205,18 +245,16 @@ const replayOf = (options: CallOptions, history: History.History): History.Repla
 const reconnect = (
   options: CallOptions,
   history: History.History,
+  course: Course,
   previous: Connection.Connection,
   lost: RealtimeConnectionLost,
-  schedule: ReconnectSchedule,
-  live: (link: Link | undefined) => void
+  schedule: ReconnectSchedule
 ) =>
   Effect.gen(function*() {
-    const { hub, reconnect } = options
-    const gap: Gap = {
-      reopened: yield* Deferred.make<Connection.Connection, RealtimeConnectionLost | RealtimeConnectError>(),
-      audioBytes: yield* Ref.make(0),
-      sendTimeout: reconnect!.sendTimeout
-    }
+    const { hub } = options
+    // the gap made when the connection opened: sends that found it ended already wait there
+    const gap = course.gap ?? (yield* makeGap(Duration.seconds(10)))
+    course.gap = gap
     yield* options.enter({ _tag: "Reconnecting", gap })
     yield* announce(hub, [{ _tag: "ErrorEvent", error: lost }, status("reconnecting")])
     yield* Effect.logWarning(`${lost.message}; reconnecting`)
@@ -224,28 +262,27 @@ const reconnect = (
     const tracker = options.config.playbackTracker
     if (tracker !== undefined) yield* tracker.onInterrupted
     const step = yield* Schedule.toStepWithSleep(schedule)
-    return yield* redial(options, history, gap, unanswered, step, live).pipe(
-      // sends waiting in the gap fail at once when the model is closed meanwhile
-      Effect.onInterrupt(() =>
-        Deferred.fail(gap.reopened, Handshake.connectError("Closed", "the model was closed while it was reconnecting"))
-      )
-    )
+    // closing the model meanwhile fails the sends waiting in the gap at once (see `run`)
+    return yield* redial(options, history, course, gap, unanswered, step)
   })
 
 const redial = (
   options: CallOptions,
   history: History.History,
+  course: Course,
   gap: Gap,
   unanswered: ReturnType<Connection.Connection["unanswered"]>,
-  step: (failure: RealtimeConnectError) => Effect.Effect<unknown, unknown>,
-  live: (link: Link | undefined) => void
+  step: (failure: RealtimeConnectError) => Effect.Effect<unknown, unknown>
 ) =>
   Effect.gen(function*() {
     const { hub } = options
     let attempts = 0
     for (;;) {
       attempts++
-      const dialled = yield* Effect.exit(dial(options, history, (link) => Effect.sync(() => live(link))))
+      const dialled = yield* Effect.exit(dial(options, history, (link) =>
+        Effect.sync(() => {
+          course.link = link
+        })))
       if (Exit.isSuccess(dialled)) {
         const link = dialled.value
         const replay = replayOf(options, history)
@@ -254,7 +291,7 @@ const redial = (
             Effect.as(Effect.logWarning("the call could not be restored on the new connection", error), false)
           )
         )
-        yield* options.enter({ _tag: "Open", connection: link.connection })
+        yield* enterOpen(options, course, link.connection)
         yield* Deferred.succeed(gap.reopened, link.connection)
         const audioBytes = yield* Ref.get(gap.audioBytes)
         yield* announce(hub, [
