@@ -2,6 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Logger, Queue, References, Schedule, Stream } from "effect"
 import type { Duration } from "effect"
 import { TestClock } from "effect/testing"
+import * as Pcm16 from "../../src/internal/audio/Pcm16.js"
+import * as Tone from "../../src/internal/audio/Tone.js"
 import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
 import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
 import { RealtimeConnectError, RealtimeConnectionLost } from "../../src/RealtimeError.js"
@@ -344,6 +346,49 @@ describe("OpenAIRealtime: calls that outlive their connection", () => {
         expect(yield* server.connectionAttempts).toBe(3)
         expect(yield* server.connectionsAccepted).toBe(2)
       }).pipe(Effect.provide(Logger.layer([logger])))
+    }))
+
+  it.effect("the session ends before a turn boundary came: the session prepared for the rollover takes over", () =>
+    Effect.gen(function*() {
+      const ready = yield* Deferred.make<void>()
+      const logger = Logger.make(({ message }) => {
+        if (String(message).includes("the next session is ready")) Deferred.doneUnsafe(ready, Effect.void)
+      })
+      yield* Effect.gen(function*() {
+        // on the TestClock, like the model: the service's limit is 60 seconds
+        const server = yield* RealtimeServer.make({ sessionDurationLimit: "60 seconds" })
+        const model = yield* OpenAIRealtime.make({
+          apiKey: "sk-reconnect",
+          reconnect: { schedule: every2s(3), rollover: { sessionLimit: "60 seconds", margin: "10 seconds" } },
+          transport: { pingInterval: false }
+        }).pipe(Effect.provide(NodeRealtimeWebSocket.layer))
+        const events = yield* Queue.unbounded<RealtimeModelEvent>()
+        yield* Effect.forkScoped(Stream.runForEach(yield* model.subscribe, (event) => Queue.offer(events, event)))
+        yield* Effect.orDie(model.connect({
+          url: server.url,
+          initialSettings: { turnDetection: { type: "server_vad", createResponse: false } }
+        }))
+        // the user starts speaking and does not stop: no turn boundary comes
+        yield* Effect.orDie(
+          model.sendEvent(Send.SendAudio.make({ audio: Pcm16.toBytes(Tone.sine(440, 400, 24_000, 0.5)) }))
+        )
+        yield* takeUntil(
+          events,
+          (event) =>
+            event._tag === "Other" && (event.data as { type?: unknown }).type === "input_audio_buffer.speech_started"
+        )
+        yield* TestClock.adjust("50 seconds")
+        yield* Deferred.await(ready)
+        yield* TestClock.adjust("10 seconds")
+        const back = (yield* takeUntil(events, isReconnected)).find(isReconnected)
+        expect(back).toMatchObject({ cause: "dropped", attempts: 0 })
+        // no dial after the loss: the first session and the one prepared
+        expect(yield* server.connectionAttempts).toBe(2)
+        expect(yield* model.status).toBe("connected")
+      }).pipe(
+        Effect.provide(Logger.layer([logger])),
+        Effect.provideService(References.MinimumLogLevel, "Debug")
+      )
     }))
 
   it.effect("rollover under a short session limit switches at a turn boundary, no event lost or repeated", () =>

@@ -169,9 +169,19 @@ const loop = (
         live(link)
         continue
       }
+      const lost = outcome.lost
+      // the session ended before a boundary came, but the next one is ready: it takes over at once
+      const ready = yield* Deferred.poll(standby)
+      if (options.reconnect !== undefined && isRetryable(lost) && Option.isSome(ready)) {
+        switched = true
+        const next = yield* ready.value
+        yield* Effect.uninterruptible(takeOver(options, history, course, link, next, lost))
+        link = next
+        live(link)
+        continue
+      }
       yield* Scope.close(link.scope, Exit.void)
       live(undefined)
-      const lost = outcome.lost
       if (options.reconnect === undefined || !isRetryable(lost)) {
         if (course.gap !== undefined) yield* Deferred.fail(course.gap.reopened, lost)
         return lost
@@ -205,6 +215,7 @@ const prepareRollover = (
         dialled.cause
       )
     }
+    yield* Effect.logDebug("the next session is ready: it takes over at the next turn boundary")
     yield* link.connection.switchAtBoundary
   })
 
@@ -232,6 +243,43 @@ const switchOver = (options: CallOptions, history: History.History, course: Cour
       lost: { responseId: null, audioBytes: 0, items: replay.lost }
     }])
     yield* Effect.logInfo(`the call moved to a new session (${replay.frames.length} items replayed)`)
+  })
+
+/** A loss with the next session ready: it gets the call, as after a reconnect, with no dial. */
+const takeOver = (
+  options: CallOptions,
+  history: History.History,
+  course: Course,
+  old: Link,
+  next: Link,
+  lost: RealtimeConnectionLost
+) =>
+  Effect.gen(function*() {
+    const unanswered = old.connection.unanswered()
+    yield* Scope.close(old.scope, Exit.void)
+    const gap = course.gap
+    const replay = replayOf(options, history)
+    const requested = yield* next.connection.restore(replay, unanswered.turns).pipe(
+      Effect.catch((error) =>
+        Effect.as(Effect.logWarning("the call could not be restored on the next session", error), false)
+      )
+    )
+    yield* enterOpen(options, course, next.connection)
+    if (gap !== undefined) yield* Deferred.succeed(gap.reopened, next.connection)
+    const tracker = options.config.playbackTracker
+    if (tracker !== undefined) yield* tracker.onInterrupted
+    yield* announce(options.hub, [{ _tag: "ErrorEvent", error: lost }, {
+      _tag: "Reconnected",
+      cause: "dropped",
+      attempts: 0,
+      restored: { settings: true, items: replay.frames.length, responseRequested: requested },
+      lost: {
+        responseId: unanswered.cutOff,
+        audioBytes: gap === undefined ? 0 : yield* Ref.get(gap.audioBytes),
+        items: replay.lost
+      }
+    }])
+    yield* Effect.logWarning(`${lost.message}; the session prepared for the rollover took over`)
   })
 
 /**
