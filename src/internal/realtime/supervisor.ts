@@ -257,29 +257,44 @@ const takeOver = (
   Effect.gen(function*() {
     const unanswered = old.connection.unanswered()
     yield* Scope.close(old.scope, Exit.void)
-    const gap = course.gap
-    const replay = replayOf(options, history)
-    const requested = yield* next.connection.restore(replay, unanswered.turns).pipe(
-      Effect.catch((error) =>
-        Effect.as(Effect.logWarning("the call could not be restored on the next session", error), false)
-      )
-    )
-    yield* enterOpen(options, course, next.connection)
-    if (gap !== undefined) yield* Deferred.succeed(gap.reopened, next.connection)
     const tracker = options.config.playbackTracker
     if (tracker !== undefined) yield* tracker.onInterrupted
-    yield* announce(options.hub, [{ _tag: "ErrorEvent", error: lost }, {
+    yield* resume(options, history, course, next, course.gap, unanswered, 0, [{ _tag: "ErrorEvent", error: lost }])
+    yield* Effect.logWarning(`${lost.message}; the session prepared for the rollover took over`)
+  })
+
+/**
+ * The call goes on over `link` after a loss: the conversation restored on it, sends go there
+ * (those waiting in `gap` first), and listeners are told, after `before`, what was restored and
+ * what was lost.
+ */
+const resume = (
+  options: CallOptions,
+  history: History.History,
+  course: Course,
+  link: Link,
+  gap: Gap | undefined,
+  unanswered: ReturnType<Connection.Connection["unanswered"]>,
+  attempts: number,
+  before: ReadonlyArray<RealtimeModelEvent>
+) =>
+  Effect.gen(function*() {
+    const replay = replayOf(options, history)
+    const requested = yield* link.connection.restore(replay, unanswered.turns).pipe(
+      Effect.catch((error) =>
+        Effect.as(Effect.logWarning("the call could not be restored on the new connection", error), false)
+      )
+    )
+    yield* enterOpen(options, course, link.connection)
+    if (gap !== undefined) yield* Deferred.succeed(gap.reopened, link.connection)
+    const audioBytes = gap === undefined ? 0 : yield* Ref.get(gap.audioBytes)
+    yield* announce(options.hub, [...before, {
       _tag: "Reconnected",
       cause: "dropped",
-      attempts: 0,
+      attempts,
       restored: { settings: true, items: replay.frames.length, responseRequested: requested },
-      lost: {
-        responseId: unanswered.cutOff,
-        audioBytes: gap === undefined ? 0 : yield* Ref.get(gap.audioBytes),
-        items: replay.lost
-      }
+      lost: { responseId: unanswered.cutOff, audioBytes, items: replay.lost }
     }])
-    yield* Effect.logWarning(`${lost.message}; the session prepared for the rollover took over`)
   })
 
 /**
@@ -323,7 +338,6 @@ const redial = (
   step: (failure: RealtimeConnectError) => Effect.Effect<unknown, unknown>
 ) =>
   Effect.gen(function*() {
-    const { hub } = options
     let attempts = 0
     for (;;) {
       attempts++
@@ -333,25 +347,7 @@ const redial = (
         })))
       if (Exit.isSuccess(dialled)) {
         const link = dialled.value
-        const replay = replayOf(options, history)
-        const requested = yield* link.connection.restore(replay, unanswered.turns).pipe(
-          Effect.catch((error) =>
-            Effect.as(Effect.logWarning("the call could not be restored on the new connection", error), false)
-          )
-        )
-        yield* enterOpen(options, course, link.connection)
-        yield* Deferred.succeed(gap.reopened, link.connection)
-        const audioBytes = yield* Ref.get(gap.audioBytes)
-        yield* announce(hub, [
-          status("connected"),
-          {
-            _tag: "Reconnected",
-            cause: "dropped",
-            attempts,
-            restored: { settings: true, items: replay.frames.length, responseRequested: requested },
-            lost: { responseId: unanswered.cutOff, audioBytes, items: replay.lost }
-          }
-        ])
+        yield* resume(options, history, course, link, gap, unanswered, attempts, [status("connected")])
         return { _tag: "Link", link } as const
       }
       const error = Exit.findErrorOption(dialled)
