@@ -13,7 +13,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Effect, Queue, Scheduler, Stream } from "effect"
+import { Cause, Effect, Stream } from "effect"
 import type { Scope } from "effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import type { ListenerBuffer } from "../RealtimeModel.js"
@@ -148,25 +148,6 @@ export const makeInboxUnsafe = <A>(afterTake?: () => void): Inbox<A> => {
 }
 
 type Listener = Inbox<RealtimeModelEvent>
-
-/**
- * Wakes a waiting consumer in a microtask rather than on a later turn of the event loop: a frame
- * read from the socket reaches the listeners before the loop reads the next one, in one batch
- * per socket read. Only the queues' wake-ups use it; the fibers keep their own scheduler.
- *
- * @since 0.1.0
- * @category scheduling
- */
-export const wakeInMicrotask: Scheduler.Scheduler = new Scheduler.MixedScheduler("sync")
-
-/**
- * An unbounded queue whose waiting taker is woken in a microtask.
- *
- * @since 0.1.0
- * @category scheduling
- */
-export const promptQueue = <A>(): Effect.Effect<Queue.Queue<A, Cause.Done>> =>
-  Effect.provideService(Queue.unbounded<A, Cause.Done>(), Scheduler.Scheduler, wakeInMicrotask)
 
 const endOfStream: RealtimeModelEvent = { _tag: "EndOfStream" }
 

@@ -26,6 +26,10 @@ const user = (itemId: string, content: ReadonlyArray<RealtimeItem.UserContent>):
   _tag: "ItemUpdated",
   item: RealtimeItem.UserMessage.make({ itemId, previousItemId: null, status: "completed", content })
 })
+/** Feeds the memory what a connection would publish, in order. */
+const observeAll = (history: History.History, events: ReadonlyArray<RealtimeModelEvent>) =>
+  events.forEach((event) => History.observe(history, event))
+
 const call = {
   _tag: "FunctionCall",
   name: "lookup",
@@ -40,12 +44,12 @@ describe("the call's memory (history)", () => {
     const history = History.make({ instructions: "be brief" })
     History.sent(history, Send.UserInput.make({ userInput: "my name is Ada" }))
     // the server acknowledges the message this client sent: same item, now named
-    History.observe(history, [user("item_u1", [RealtimeItem.InputText.make({ text: "my name is Ada" })])])
-    History.observe(history, [
+    observeAll(history, [user("item_u1", [RealtimeItem.InputText.make({ text: "my name is Ada" })])])
+    observeAll(history, [
       { _tag: "TranscriptDelta", itemId: "item_a1", delta: "Hello ", responseId: "r1" },
       { _tag: "TranscriptDelta", itemId: "item_a1", delta: "Ada.", responseId: "r1" }
     ])
-    History.observe(history, [{
+    observeAll(history, [{
       _tag: "ItemUpdated",
       item: RealtimeItem.ToolCall.make({
         itemId: "fc_1",
@@ -84,13 +88,13 @@ describe("the call's memory (history)", () => {
       }
     ])
     // the new session's echo is the same item, not another
-    History.observe(history, [user("item_replayed_1", [RealtimeItem.InputText.make({ text: "are you there?" })])])
+    observeAll(history, [user("item_replayed_1", [RealtimeItem.InputText.make({ text: "are you there?" })])])
     expect(History.replay(history).frames).toHaveLength(1)
   })
 
   it("user audio without a transcript is lost (and counted); a deleted item is gone; a completed transcript fills in", () => {
     const history = History.make({})
-    History.observe(history, [
+    observeAll(history, [
       user("item_u1", [RealtimeItem.InputAudio.make({ audio: null, transcript: null })]),
       user("item_u2", [RealtimeItem.InputAudio.make({ audio: null, transcript: null })]),
       assistant("item_a1", "Sure."),

@@ -92,11 +92,12 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
 
     /** What the events of a frame say that the owner must remember, before listeners get them. */
     const observe = (out: ReadonlyArray<RealtimeModelEvent>) => {
-      History.observe(history, out)
       for (const event of out) {
         if (event._tag === "ErrorEvent" && "type" in event.error) {
           const code = event.error.code
           lastServerError = { type: event.error.type, code: typeof code === "string" ? code : undefined }
+        } else {
+          History.observe(history, event)
         }
       }
     }

@@ -119,43 +119,41 @@ const onItem = (history: History, item: RealtimeItem.RealtimeItem): void => {
 }
 
 /**
- * Remembers what the events a connection publishes say about the conversation.
+ * Remembers what an event a connection publishes says about the conversation.
  *
  * @since 0.3.0
  * @category recording
  */
-export const observe = (history: History, events: ReadonlyArray<RealtimeModelEvent>): void => {
-  for (const event of events) {
-    switch (event._tag) {
-      case "ItemUpdated":
-        onItem(history, event.item)
-        break
-      case "ItemDeleted": {
-        const at = indexOf(history, event.itemId)
-        if (at >= 0) history.entries.splice(at, 1)
-        break
-      }
-      case "InputAudioTranscriptionCompleted": {
-        const entry = findMessage(history, event.itemId)
-        if (entry === undefined) break
-        const audio = entry.texts.indexOf(null)
-        if (audio >= 0) entry.texts[audio] = event.transcript
-        break
-      }
-      case "TranscriptDelta": {
-        let entry = findMessage(history, event.itemId)
-        if (entry === undefined) {
-          entry = { _tag: "Message", id: event.itemId, role: "assistant", texts: [], unreplayable: 0 }
-          history.entries.push(entry)
-        }
-        const last = entry.texts.length - 1
-        if (last < 0) entry.texts.push(event.delta)
-        else entry.texts[last] = (entry.texts[last] ?? "") + event.delta
-        break
-      }
-      default:
-        break
+export const observe = (history: History, event: RealtimeModelEvent): void => {
+  switch (event._tag) {
+    case "ItemUpdated":
+      onItem(history, event.item)
+      return
+    case "ItemDeleted": {
+      const at = indexOf(history, event.itemId)
+      if (at >= 0) history.entries.splice(at, 1)
+      return
     }
+    case "InputAudioTranscriptionCompleted": {
+      const entry = findMessage(history, event.itemId)
+      if (entry === undefined) return
+      const audio = entry.texts.indexOf(null)
+      if (audio >= 0) entry.texts[audio] = event.transcript
+      return
+    }
+    case "TranscriptDelta": {
+      let entry = findMessage(history, event.itemId)
+      if (entry === undefined) {
+        entry = { _tag: "Message", id: event.itemId, role: "assistant", texts: [], unreplayable: 0 }
+        history.entries.push(entry)
+      }
+      const last = entry.texts.length - 1
+      if (last < 0) entry.texts.push(event.delta)
+      else entry.texts[last] = (entry.texts[last] ?? "") + event.delta
+      return
+    }
+    default:
+      return
   }
 }
 

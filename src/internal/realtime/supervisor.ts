@@ -136,10 +136,10 @@ const loop = (
     const { hub } = options
     const history = History.make(options.settings)
     yield* announce(hub, [status("connecting")])
-    const live = (link: Link | undefined) => {
-      course.link = link
-    }
-    let link = yield* dial(options, history, (link) => Effect.sync(() => live(link)))
+    let link = yield* dial(options, history, (link) =>
+      Effect.sync(() => {
+        course.link = link
+      }))
     yield* enterOpen(options, course, link.connection)
     yield* announce(hub, [status("connected")])
     yield* Deferred.succeed(opened, undefined)
@@ -166,7 +166,7 @@ const loop = (
         // bounded (the old session drains for at most 2 seconds), and never half done
         yield* Effect.uninterruptible(switchOver(options, history, course, link, next))
         link = next
-        live(link)
+        course.link = link
         continue
       }
       const lost = outcome.lost
@@ -177,11 +177,11 @@ const loop = (
         const next = yield* ready.value
         yield* Effect.uninterruptible(takeOver(options, history, course, link, next, lost))
         link = next
-        live(link)
+        course.link = link
         continue
       }
       yield* Scope.close(link.scope, Exit.void)
-      live(undefined)
+      course.link = undefined
       if (options.reconnect === undefined || !isRetryable(lost)) {
         if (course.gap !== undefined) yield* Deferred.fail(course.gap.reopened, lost)
         return lost
@@ -189,7 +189,7 @@ const loop = (
       const next = yield* reconnect(options, history, course, link.connection, lost, options.reconnect.schedule)
       if (next._tag !== "Link") return next.error
       link = next.link
-      live(link)
+      course.link = link
     }
   })
 

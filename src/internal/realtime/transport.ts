@@ -15,6 +15,7 @@
 import { Duration, Effect } from "effect"
 import * as Socket from "effect/socket/Socket"
 import type { RealtimeWebSocketService } from "../../RealtimeWebSocket.js"
+import type { Flow } from "./connectionApi.js"
 import type { Target } from "./handshake.js"
 import { errorOf } from "./handshake.js"
 
@@ -30,7 +31,7 @@ export interface Dialled {
   /** The WebSocket, once acquiring the socket's reader has made it. */
   readonly webSocket: () => Socket.WebSocketLike | undefined
   /** Stops and restarts reading the WebSocket, where it can (`ws` can, a browser's cannot). */
-  readonly flow: { readonly pause: () => void; readonly resume: () => void }
+  readonly flow: Flow
   /**
    * Hands every text frame to `receive`, in order, from the first (those that came before are
    * handed at once). Binary frames are decoded as UTF-8.
@@ -100,7 +101,7 @@ export const socket = (
 ): Effect.Effect<Dialled> => {
   let made: Socket.WebSocketLike | undefined = undefined
   let paused = false
-  const flow = {
+  const flow: Flow = {
     pause: () => {
       if (paused || made === undefined || !isPausable(made) || made.readyState !== 1) return
       made.pause()
