@@ -48,15 +48,7 @@ export type CallOperation = typeof CallOperation.Type
  * @since 0.2.0
  * @category models
  */
-export const CallFailure = Schema.Literals([
-  "InvalidSettings",
-  "Unauthorized",
-  "NotFound",
-  "InvalidRequest",
-  "RateLimited",
-  "ServerError",
-  "Transport"
-])
+export const CallFailure = Schema.Literals(Api.requestFailures)
 /**
  * @since 0.2.0
  * @category models

@@ -39,16 +39,7 @@ import { defaultModelName, RealtimeSessionSettings } from "./RealtimeSessionSett
  * @since 0.2.0
  * @category models
  */
-export const ClientSecretFailure = Schema.Literals([
-  "InvalidSettings",
-  "Unauthorized",
-  "NotFound",
-  "InvalidRequest",
-  "RateLimited",
-  "ServerError",
-  "Transport",
-  "InvalidResponse"
-])
+export const ClientSecretFailure = Schema.Literals([...Api.requestFailures, "InvalidResponse"])
 /**
  * @since 0.2.0
  * @category models

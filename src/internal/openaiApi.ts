@@ -89,6 +89,23 @@ export const redactingHeaders = <A, E, R>(effect: Effect.Effect<A, E, R>): Effec
 export type StatusFailure = "Unauthorized" | "NotFound" | "InvalidRequest" | "RateLimited" | "ServerError"
 
 /**
+ * Why a REST operation failed, whichever it is: settings that do not decode (nothing was sent),
+ * the HTTP status class the API answered with, or `Transport` when no answer came.
+ *
+ * @since 0.3.0
+ * @category errors
+ */
+export const requestFailures = [
+  "InvalidSettings",
+  "Unauthorized",
+  "NotFound",
+  "InvalidRequest",
+  "RateLimited",
+  "ServerError",
+  "Transport"
+] as const satisfies ReadonlyArray<StatusFailure | "InvalidSettings" | "Transport">
+
+/**
  * The failure an HTTP status (not 2xx) stands for.
  *
  * @since 0.2.0

@@ -25,6 +25,17 @@ const userInput = (text: string) => Send.UserInput.make({ userInput: text })
 const creates = (frames: ReadonlyArray<Record<string, unknown>>) =>
   frames.filter((frame) => frame["type"] === "response.create")
 
+/** A response (resp_1) in flight, and a second user turn waiting behind it. */
+const secondTurnWaiting = Effect.gen(function*() {
+  const harness = yield* connectHarness()
+  yield* harness.model.sendEvent(userInput("one"))
+  yield* harness.server.next("response.create")
+  yield* harness.server.send(created("resp_1"))
+  yield* harness.next("TurnStarted")
+  yield* harness.model.sendEvent(userInput("two"))
+  return harness
+})
+
 describe("response sequencer", () => {
   it.effect("an active response never seen created: the refused create goes out again at its response.done", () =>
     Effect.gen(function*() {
@@ -50,12 +61,7 @@ describe("response sequencer", () => {
 
   it.effect("a missed response.done: the next response.created ends the previous response", () =>
     Effect.gen(function*() {
-      const { model, next, server } = yield* connectHarness()
-      yield* model.sendEvent(userInput("one"))
-      yield* server.next("response.create")
-      yield* server.send(created("resp_1"))
-      yield* next("TurnStarted")
-      yield* model.sendEvent(userInput("two"))
+      const { model, server } = yield* secondTurnWaiting
       expect(creates(yield* barrier(model.sendEvent, server))).toHaveLength(0)
       // resp_1's response.done never comes; the server starts resp_2 (voice activity) and ends it
       yield* server.send(created("resp_2"))
@@ -65,12 +71,7 @@ describe("response sequencer", () => {
 
   it.effect("a missed response.done with nothing after it: the held request is sent as a probe after 30 s of silence", () =>
     Effect.gen(function*() {
-      const { model, next, server } = yield* connectHarness()
-      yield* model.sendEvent(userInput("one"))
-      yield* server.next("response.create")
-      yield* server.send(created("resp_1"))
-      yield* next("TurnStarted")
-      yield* model.sendEvent(userInput("two"))
+      const { model, next, server } = yield* secondTurnWaiting
       yield* TestClock.adjust("29 seconds")
       expect(creates(yield* barrier(model.sendEvent, server))).toHaveLength(0)
       yield* TestClock.adjust("2 seconds")
