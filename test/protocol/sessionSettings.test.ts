@@ -68,6 +68,10 @@ const withEnum: Readonly<Record<string, (value: string) => unknown>> = {
   "type": () => ({}),
   "output_modalities[]": (value) => ({ outputModalities: [value] }),
   "model": (value) => ({ modelName: value }),
+  "audio.input.format.type": (value) => ({ inputAudioFormat: { type: value } }),
+  "audio.input.format.rate": (value) => ({ inputAudioFormat: { type: "audio/pcm", rate: Number(value) } }),
+  "audio.output.format.type": (value) => ({ outputAudioFormat: { type: value } }),
+  "audio.output.format.rate": (value) => ({ outputAudioFormat: { type: "audio/pcm", rate: Number(value) } }),
   "audio.input.transcription.model": (value) => ({ inputAudioTranscription: { model: value } }),
   "audio.input.transcription.delay": (value) => ({ inputAudioTranscription: { delay: value } }),
   "audio.input.noise_reduction.type": (value) => ({ inputAudioNoiseReduction: { type: value } }),
@@ -227,7 +231,7 @@ const frames = fullySet.map((settings) => sessionUpdateFrame(settings, true))
 
 describe("session settings cover the protocol's realtime session", () => {
   it("finds the session's property paths in the corpus", () => {
-    expect(wirePaths.length).toBeGreaterThanOrEqual(73)
+    expect(wirePaths.length).toBe(80)
     expect(wirePaths).toContain("truncation.token_limits.post_instructions")
   })
 

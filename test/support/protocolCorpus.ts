@@ -1,6 +1,6 @@
 /**
  * The protocol conformance corpus (every GA client and server event with its JSON schema and
- * documented examples), kept beside the repository in `shared/protocol/`, and ajv validators for it.
+ * documented examples), kept in `test/corpus/` (see its README), and ajv validators for it.
  */
 import { Ajv } from "ajv"
 import type { ValidateFunction } from "ajv"
@@ -20,7 +20,7 @@ export interface Corpus {
 }
 
 export const corpus: Corpus = JSON.parse(
-  readFileSync(fileURLToPath(new URL("../../../shared/protocol/openai-realtime-ga.json", import.meta.url)), "utf8")
+  readFileSync(fileURLToPath(new URL("../corpus/openai-realtime-ga.json", import.meta.url)), "utf8")
 ) as Corpus
 
 const ajv = new Ajv({ strict: false, allErrors: true })
