@@ -185,14 +185,14 @@ export class RealtimeServerError extends Schema.TaggedError<RealtimeServerError>
 }) {}
 
 /**
- * The running server as a service.
+ * The running server as a service: the tag shares the interface's name, as Effect's own services do.
  *
- * @since 0.1.0
+ * @since 0.4.0
  * @category services
  */
-export class EmbeddedRealtimeServer extends Context.Service<EmbeddedRealtimeServer, RealtimeServer>()(
-  "effect-realtime/EmbeddedRealtimeServer"
-) {}
+export const RealtimeServer: Context.Service<RealtimeServer, RealtimeServer> = Context.Service<RealtimeServer>(
+  "effect-realtime/RealtimeServer"
+)
 
 /**
  * The answer to the offline demo's question (about the northern lights).
@@ -377,5 +377,5 @@ export const make: (
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: RealtimeServerOptions = {}): Layer.Layer<EmbeddedRealtimeServer, RealtimeServerError> =>
-  Layer.effect(EmbeddedRealtimeServer, make(options))
+export const layer = (options: RealtimeServerOptions = {}): Layer.Layer<RealtimeServer, RealtimeServerError> =>
+  Layer.effect(RealtimeServer, make(options))
