@@ -7,7 +7,9 @@ import { describe, expect, it } from "@effect/vitest"
 import { build } from "esbuild"
 import { builtinModules } from "node:module"
 import { join } from "node:path"
-import { root } from "./cli/subprocess.js"
+import { fileURLToPath } from "node:url"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
 
 const builtins = new Set(builtinModules)
 
