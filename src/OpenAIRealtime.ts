@@ -50,8 +50,9 @@ import { RealtimeWebSocket } from "./RealtimeWebSocket.js"
 export interface OpenAIRealtimeOptions {
   /**
    * The key of every connection whose config gives no `apiKey`. Default: `OPENAI_API_KEY`, read
-   * through `Config` when the connection is made (unset or blank: no key, which only a server
-   * other than OpenAI's accepts).
+   * through `Config` when the connection is made, from the current `ConfigProvider` (Effect's
+   * default one copies the environment once per process); unset or blank: no key, which only a
+   * server other than OpenAI's accepts.
    */
   readonly apiKey?: ApiKeySource
   /** Listener buffering; see `ListenerBuffer`. Default `"unbounded"`. */
