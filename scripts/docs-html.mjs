@@ -65,7 +65,7 @@ const overviewOf = (markdown) => {
 const fileCommentOf = (sourcePath) => {
   const match = /^\/\*\*\n([\s\S]*?)\*\//.exec(readFileSync(sourcePath, "utf8"))
   if (match === null) return ""
-  return match[1].split("\n").map((line) => line.replace(/^ \* ?|^ \*$/, ""))
+  return match[1].split("\n").map((line) => line.replace(/^ \* ?/, ""))
     .filter((line) => !line.startsWith("@")).join("\n").trim()
 }
 
@@ -79,12 +79,12 @@ const entries = Object.entries(pkg.exports).flatMap(([key, target]) => {
 })
 const entryModules = new Set(entries.map((entry) => entry.module))
 
-const modules = readdirSync(modulesDir).filter((name) => name.endsWith(".ts.md")).map((name) => {
-  const name_ = name.slice(0, -".ts.md".length)
-  const markdown = readFileSync(join(modulesDir, name), "utf8")
-  const overview = entryModules.has(name_) ? fileCommentOf(join("src", `${name_}.ts`)) : overviewOf(markdown)
+const modules = readdirSync(modulesDir).filter((file) => file.endsWith(".ts.md")).map((file) => {
+  const name = file.slice(0, -".ts.md".length)
+  const markdown = readFileSync(join(modulesDir, file), "utf8")
+  const overview = entryModules.has(name) ? fileCommentOf(join("src", `${name}.ts`)) : overviewOf(markdown)
   const reexports = [...markdown.matchAll(/^## (\w+) \(namespace export\)$/gm)].map((match) => match[1])
-  return { name: name_, markdown, overview, reexports }
+  return { name, markdown, overview, reexports }
 }).sort((a, b) => a.name.localeCompare(b.name))
 const byName = new Map(modules.map((module) => [module.name, module]))
 
@@ -173,7 +173,7 @@ const sections = entries.map((entry) => {
   const module = byName.get(entry.module)
   if (module === undefined) throw new Error(`no docs for the entry ${entry.importPath} (src/${entry.module}.ts)`)
   listed.add(module.name)
-  const held = module.reexports.map((name) => byName.get(name)).filter((held) => held !== undefined)
+  const held = module.reexports.map((name) => byName.get(name)).filter((found) => found !== undefined)
   return `<h2 id="${
     slugOf(entry.importPath)
   }"><a href="${module.name}.ts.html"><code>${entry.importPath}</code></a></h2>
