@@ -2,8 +2,6 @@
  * The flags of the `effect-realtime` command: each with a sentence and its default for `--help`,
  * and the checks that need no server (numbers in range, a ws:// or wss:// URL), so that a bad
  * value is refused by the parser, before anything is started, with exit code 2.
- *
- * @since 0.1.0
  */
 import { Flag } from "effect/cli"
 import { demoBargeInMs } from "./program.js"
@@ -11,7 +9,6 @@ import { demoBargeInMs } from "./program.js"
 /**
  * What a `--url` value should have been, or `undefined` when it is a ws:// or wss:// URL.
  *
- * @since 0.1.0
  * @category validation
  */
 export const urlProblem = (value: string): string | undefined => {
@@ -23,7 +20,6 @@ export const urlProblem = (value: string): string | undefined => {
 /**
  * The command's flags.
  *
- * @since 0.1.0
  * @category flags
  */
 export const flags = {

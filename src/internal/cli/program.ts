@@ -1,8 +1,6 @@
 /**
  * The voice session behind the `effect-realtime` command: reads the input, picks the server
  * (embedded, a given URL, or OpenAI), runs one `VoiceSession` and prints its summary.
- *
- * @since 0.1.0
  */
 import { Console, Effect, FileSystem, Option, Redacted, Ref, Result, Runtime, Schema } from "effect"
 import type { Scope } from "effect"
@@ -22,7 +20,6 @@ import * as Tally from "./tally.js"
 /**
  * The question the offline demo asks when no input is given.
  *
- * @since 0.1.0
  * @category constants
  */
 export const demoQuestion = "Tell me something about the northern lights."
@@ -30,7 +27,6 @@ export const demoQuestion = "Tell me something about the northern lights."
 /**
  * Where the offline demo barges in when no input is given.
  *
- * @since 0.1.0
  * @category constants
  */
 export const demoBargeInMs = 1500
@@ -42,7 +38,6 @@ const sessionRate = 24_000
 /**
  * What the command line asked for.
  *
- * @since 0.1.0
  * @category models
  */
 export interface CliArgs {
@@ -62,7 +57,6 @@ export interface CliArgs {
  * The command prints it before failing with it, so the runtime takes its exit code and does not
  * log it again.
  *
- * @since 0.1.0
  * @category errors
  */
 export class CliFailure extends Schema.TaggedError<CliFailure>()("CliFailure", {
@@ -158,7 +152,6 @@ const isTerminal = process.stderr.isTTY === true
  * surrounding Scope. Everything that needs no server is checked first. Interrupted (Ctrl-C), it
  * prints an `interrupted` line, the summary so far and still writes the partial `--output`.
  *
- * @since 0.1.0
  * @category running
  */
 export const program = Effect.fn("cli.program")(function*(args: CliArgs) {

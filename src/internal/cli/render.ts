@@ -1,7 +1,5 @@
 /**
  * Text rendering for the command line: the progress bar and the closing summary.
- *
- * @since 0.1.0
  */
 import type { VoiceSessionSummary } from "../../VoiceSession.js"
 
@@ -12,7 +10,6 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
  * `[#####.....] 1.2 s / 2.4 s`. While that total is not known (`null`: the reply is still
  * arriving and there is no barge-in point) the bar shows only the time played: `[~~~~] 1.2 s`.
  *
- * @since 0.1.0
  * @category rendering
  */
 export const progressBar = (playedMs: number, totalMs: number | null, width = 24): string => {
@@ -25,7 +22,6 @@ export const progressBar = (playedMs: number, totalMs: number | null, width = 24
 /**
  * The closing summary of a voice session, as printed lines.
  *
- * @since 0.1.0
  * @category rendering
  */
 export const summaryLines = (summary: VoiceSessionSummary): ReadonlyArray<string> => [

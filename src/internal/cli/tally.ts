@@ -1,8 +1,6 @@
 /**
  * What the command line knows while a voice session runs: enough for the progress bar's total and
  * for the summary printed when the session is interrupted before it could return its own.
- *
- * @since 0.1.0
  */
 import { Effect, Ref, Stream } from "effect"
 import type { Scope } from "effect"
@@ -13,7 +11,6 @@ import type { PlaybackProgress, VoiceSessionSummary } from "../../VoiceSession.j
 /**
  * What has happened so far.
  *
- * @since 0.1.0
  * @category models
  */
 export interface State {
@@ -32,7 +29,6 @@ export interface State {
 /**
  * Nothing has happened yet.
  *
- * @since 0.1.0
  * @category models
  */
 export const initial: State = {
@@ -50,7 +46,6 @@ export const initial: State = {
 /**
  * The running tally of a session.
  *
- * @since 0.1.0
  * @category models
  */
 export interface Tally {
@@ -73,7 +68,6 @@ const isAudioDone = (event: RealtimeModelEvent): boolean =>
 /**
  * The state after one event of the model.
  *
- * @since 0.1.0
  * @category models
  */
 export const step = (state: State, event: RealtimeModelEvent): State => {
@@ -98,7 +92,6 @@ export const step = (state: State, event: RealtimeModelEvent): State => {
  * How much audio will be played: the barge-in point (or the whole reply, when shorter), else the
  * reply's length once all of it has arrived; `null` while that is not known yet.
  *
- * @since 0.1.0
  * @category models
  */
 export const totalOf = (state: State, bargeInMs: number | undefined): number | null => {
@@ -109,7 +102,6 @@ export const totalOf = (state: State, bargeInMs: number | undefined): number | n
 /**
  * The summary so far, as the session would have returned it.
  *
- * @since 0.1.0
  * @category models
  */
 export const summaryOf = (state: State): VoiceSessionSummary => ({
@@ -128,7 +120,6 @@ export const summaryOf = (state: State): VoiceSessionSummary => ({
 /**
  * Starts tallying the model's events (from now on, for as long as the Scope lives).
  *
- * @since 0.1.0
  * @category constructors
  */
 export const make = (
