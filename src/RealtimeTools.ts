@@ -1,0 +1,199 @@
+/**
+ * Tools for a realtime model as `effect/ai` Toolkits: the toolkit's tools are put into the session
+ * (their JSON schemas derived from the parameters Schemas), and the model's function calls for
+ * them are answered by the toolkit's handlers, each in its own fiber and span, interrupted when
+ * the call no longer matters. Built on the `RealtimeModel` contract alone, so it works for every
+ * provider.
+ *
+ * @since 0.3.0
+ */
+import { Effect, FiberMap, Layer, Semaphore, Stream } from "effect"
+import type { Scope } from "effect"
+import type { Tool, Toolkit } from "effect/ai"
+import { type Answer, answer, type Handle } from "./internal/tools/answer.js"
+import { functionTools, mergeTools } from "./internal/tools/session.js"
+import { RealtimeModel } from "./RealtimeModel.js"
+import type { RealtimeModelConfig, RealtimeModelService } from "./RealtimeModel.js"
+import type { FunctionCall, RealtimeModelEvent } from "./RealtimeModelEvent.js"
+import { ToolOutput } from "./RealtimeModelSendEvent.js"
+import type { RealtimeModelSendEvent } from "./RealtimeModelSendEvent.js"
+
+/**
+ * How the model's function calls are answered.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface RealtimeToolsOptions {
+  /** How many handlers run at once; further calls wait for a slot (still cancellable). Default 4. */
+  readonly concurrency?: number
+  /**
+   * Whether each `ToolOutput` asks the model to go on speaking (default `true`). Outputs sent while
+   * a response is in flight share one `response.create` when it is done.
+   */
+  readonly startResponse?: boolean
+  /**
+   * A call for a tool the toolkit does not hold: `"application"` (default) leaves it to the
+   * application's own listener; `"answer"` sends an error output naming the toolkit's tools.
+   */
+  readonly unknownTools?: "application" | "answer"
+  /**
+   * Whether a barge-in interrupts the running handlers (default `true`): an `AudioInterrupted`
+   * event, or an `Interrupt` (not `playbackOnly`) sent through the returned model.
+   */
+  readonly cancelOnBargeIn?: boolean
+}
+
+/**
+ * The services a toolkit's handlers need: the handlers themselves (`toolkit.toLayer(...)`) and
+ * whatever their Schemas and tools require.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type HandlerRequirements<Tools extends Record<string, Tool.Any>> =
+  | Tool.HandlersFor<Tools>
+  | Tool.HandlerServices<Tools[keyof Tools]>
+
+type Reason = "barge-in" | "connection ended"
+
+/**
+ * Gives `model` the toolkit's tools for the life of the Scope, and returns the model to use: its
+ * `connect` puts the tools into the initial settings, and a `SessionUpdate` that sets `tools`
+ * keeps them (the application's own tools stay beside them; one named like a toolkit tool is
+ * replaced). It subscribes now, so call it before `connect`.
+ *
+ * Each `FunctionCall` for one of the toolkit's tools is answered with a `ToolOutput`: the
+ * `arguments` parsed and decoded with the parameters Schema, the handler run, the success encoded
+ * with its Schema, as JSON. Failures are outputs too, and none ends the call: arguments that are
+ * not JSON or do not decode give `{"error":"invalid arguments: …"}` (the Schema's message); a
+ * typed failure gives `{"error":<the failure encoded with the failure Schema>}`; a defect (or a
+ * result that does not encode) is logged with its cause and gives `{"error":"the tool failed
+ * unexpectedly"}`, never the stack. Failures are logged as warnings.
+ *
+ * Each call runs in its own fiber and span (`RealtimeTools.call`, with `tool.name` and `call_id`),
+ * at most `concurrency` at once. A call that no longer matters is interrupted and nothing is sent
+ * for it: on a barge-in (see `cancelOnBargeIn`), when the connection ends without a reconnect
+ * (`disconnected`; a reconnect leaves calls running, their outputs wait for the new connection),
+ * and when the Scope closes.
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const make = <Tools extends Record<string, Tool.Any>>(
+  model: RealtimeModelService,
+  toolkit: Toolkit.Toolkit<Tools>,
+  options: RealtimeToolsOptions = {}
+): Effect.Effect<RealtimeModelService, never, Scope.Scope | HandlerRequirements<Tools>> =>
+  Effect.gen(function*() {
+    const handlers = yield* toolkit
+    const services = yield* Effect.context<HandlerRequirements<Tools>>()
+    // a call's name and arguments come off the wire: the toolkit decodes them (an unknown name
+    // never reaches it), so they are passed on untyped, with the handlers' services provided
+    const handle: Handle = (name, params, callId) =>
+      handlers.handle(name, params as Tool.ParametersEncoded<Tools[keyof Tools]>, callId).pipe(
+        Effect.map(Stream.provideContext(services)),
+        Effect.provideContext(services)
+      )
+    const tools: Record<string, Tool.Any> = toolkit.tools
+    const ours = functionTools(tools)
+    const startResponse = options.startResponse ?? true
+    const calls = yield* FiberMap.make<string>()
+    const slots = yield* Semaphore.make(Math.max(1, options.concurrency ?? 4))
+
+    const cancelAll = (reason: Reason) =>
+      Effect.flatMap(FiberMap.size(calls), (running) =>
+        running === 0 ? Effect.void : Effect.andThen(
+          Effect.logInfo(`${running} tool call(s) interrupted: ${reason}`),
+          FiberMap.clear(calls)
+        ))
+
+    const unknownTool = (call: FunctionCall): Effect.Effect<Answer> =>
+      Effect.succeed({
+        outcome: "failure",
+        output: JSON.stringify({ error: `no tool named ${call.name}; the tools are ${Object.keys(tools).join(", ")}` })
+      })
+
+    const respond = (call: FunctionCall, reply: Effect.Effect<Answer>) =>
+      // the services also reach what is encoded outside the handler (a typed failure)
+      Effect.provideContext(reply, services).pipe(
+        Effect.flatMap(({ output }) => model.sendEvent(ToolOutput.make({ toolCall: call, output, startResponse }))),
+        Effect.catch((error) => Effect.logWarning("the tool's output could not be sent", error)),
+        Effect.onInterrupt(() => Effect.logDebug("tool call interrupted")),
+        Effect.withSpan("RealtimeTools.call", { attributes: { "tool.name": call.name, call_id: call.callId } }),
+        Semaphore.withPermit(slots),
+        Effect.annotateLogs({ tool: call.name, callId: call.callId })
+      )
+
+    const onEvent = (event: RealtimeModelEvent): Effect.Effect<void> => {
+      switch (event._tag) {
+        case "FunctionCall": {
+          const tool = Object.hasOwn(tools, event.name) ? tools[event.name] : undefined
+          if (tool === undefined && options.unknownTools !== "answer") return Effect.void
+          const reply = tool === undefined ? unknownTool(event) : answer(handle, tool, event)
+          return Effect.asVoid(FiberMap.run(calls, event.callId, respond(event, reply), { onlyIfMissing: true }))
+        }
+        case "AudioInterrupted":
+          return options.cancelOnBargeIn === false ? Effect.void : cancelAll("barge-in")
+        case "ConnectionStatusChanged":
+          return event.status === "disconnected" ? cancelAll("connection ended") : Effect.void
+        case "EndOfStream":
+          return cancelAll("connection ended")
+        default:
+          return Effect.void
+      }
+    }
+
+    const events = yield* model.subscribe
+    yield* Effect.forkScoped(Stream.runForEach(events, onEvent))
+
+    const isBargeIn = (event: RealtimeModelSendEvent) =>
+      event._tag === "Interrupt" && !event.playbackOnly && options.cancelOnBargeIn !== false
+
+    /** A `SessionUpdate` that sets the tools gets the toolkit's beside them. */
+    const withOurTools = (event: RealtimeModelSendEvent): RealtimeModelSendEvent =>
+      event._tag === "SessionUpdate" && event.sessionSettings.tools !== undefined
+        ? {
+          ...event,
+          sessionSettings: { ...event.sessionSettings, tools: mergeTools(ours, event.sessionSettings.tools) }
+        }
+        : event
+
+    const connect = (config: RealtimeModelConfig = {}) =>
+      model.connect({
+        ...config,
+        initialSettings: { ...config.initialSettings, tools: mergeTools(ours, config.initialSettings?.tools) }
+      })
+
+    return {
+      ...model,
+      connect,
+      // an interrupt cancels the running calls first, so none of their outputs follows it
+      sendEvent: (event) =>
+        Effect.andThen(
+          isBargeIn(event) ? cancelAll("barge-in") : Effect.void,
+          model.sendEvent(withOurTools(event))
+        ),
+      sendEventIf: (event, predicate) =>
+        Effect.tap(
+          model.sendEventIf(withOurTools(event), predicate),
+          (sent) => sent && isBargeIn(event) ? cancelAll("barge-in") : Effect.void
+        )
+    } satisfies RealtimeModelService
+  })
+
+/**
+ * The `RealtimeModel` in context, given the toolkit's tools (see {@link make}) for the life of the
+ * layer. Provide it the model's layer and the toolkit's handlers (`toolkit.toLayer(...)`).
+ *
+ * @since 0.3.0
+ * @category layers
+ */
+export const layer = <Tools extends Record<string, Tool.Any>>(
+  toolkit: Toolkit.Toolkit<Tools>,
+  options: RealtimeToolsOptions = {}
+): Layer.Layer<RealtimeModel, never, RealtimeModel | HandlerRequirements<Tools>> =>
+  Layer.effect(
+    RealtimeModel,
+    Effect.flatMap(RealtimeModel, (model: RealtimeModelService) => make(model, toolkit, options))
+  )

@@ -1,0 +1,240 @@
+/**
+ * RealtimeTools against the scripted model: the toolkit's tools in the session, calls decoded,
+ * handled and answered, each failure answered, the concurrency bound, and every cancellation
+ * (barge-in, the connection's end, the scope's close). Time is the TestClock's.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Exit, Option, Queue, Scope } from "effect"
+import { Tool } from "effect/ai"
+import { TestClock } from "effect/testing"
+import type { RealtimeModelService } from "../../src/RealtimeModel.js"
+import * as Event from "../../src/RealtimeModelEvent.js"
+import * as Send from "../../src/RealtimeModelSendEvent.js"
+import * as RealtimeTesting from "../../src/RealtimeTesting.js"
+import * as RealtimeTools from "../../src/RealtimeTools.js"
+import { takeFirst } from "../support/queues.js"
+import { handlers, WeatherToolkit } from "./toolkit.js"
+
+type ToolOutput = typeof Send.ToolOutput.Type
+
+const call = (name: string, args: string, callId = `call ${name} ${args}`) =>
+  Event.FunctionCall.make({ name, callId, arguments: args, itemId: `item_${callId}`, previousItemId: null })
+
+/**
+ * A scripted model given the test toolkit. Every event sent through it goes to `sent` too, so a
+ * test waits for an output instead of sleeping; `reports` has what the lookup handler reported.
+ */
+const setup = (options: RealtimeTools.RealtimeToolsOptions = {}) =>
+  Effect.gen(function*() {
+    const scripted = yield* RealtimeTesting.makeScripted()
+    const sent = yield* Queue.unbounded<Send.RealtimeModelSendEvent>()
+    const reports = yield* Queue.unbounded<string>()
+    const observed: RealtimeModelService = {
+      ...scripted,
+      sendEvent: (event) => Effect.tap(scripted.sendEvent(event), () => Queue.offer(sent, event))
+    }
+    const model = yield* RealtimeTools.make(observed, WeatherToolkit, options).pipe(
+      Effect.provide(handlers(reports))
+    )
+    const nextOutput = takeFirst(sent, (event): event is ToolOutput => event._tag === "ToolOutput")
+    const nextReport = Queue.take(reports)
+    return { scripted, model, sent, reports, nextOutput, nextReport }
+  })
+
+const slow = call("look_up", "{\"key\":\"slow\"}")
+
+/** Connected, with the slow lookup's handler running. */
+const slowCallRunning = (options: RealtimeTools.RealtimeToolsOptions = {}) =>
+  Effect.gen(function*() {
+    const context = yield* setup(options)
+    yield* context.model.connect()
+    yield* context.scripted.emit(slow)
+    expect(yield* context.nextReport).toBe("start slow")
+    return context
+  })
+
+describe("RealtimeTools", () => {
+  it.effect("puts the toolkit's tools into the session at connect, beside the application's own", () =>
+    Effect.gen(function*() {
+      const { model, scripted } = yield* setup()
+      const own = { type: "function" as const, name: "end_call", description: "Hang up" }
+      const stale = { type: "function" as const, name: "get_weather", description: "an older schema" }
+      yield* model.connect({ initialSettings: { instructions: "Be brief.", tools: [own, stale] } })
+      const [connect] = yield* scripted.connects
+      expect(connect?.initialSettings?.instructions).toBe("Be brief.")
+      expect(connect?.initialSettings?.tools).toEqual([
+        own,
+        {
+          type: "function",
+          name: "get_weather",
+          description: "The weather in a city, now",
+          parameters: {
+            type: "object",
+            properties: { city: { type: "string", description: "The city's name" } },
+            required: ["city"],
+            additionalProperties: true
+          }
+        },
+        {
+          type: "function",
+          name: "look_up",
+          description: "A slow lookup in the archive",
+          parameters: Tool.getJsonSchema(WeatherToolkit.tools.look_up)
+        }
+      ])
+    }))
+
+  it.effect("keeps the tools in a session update that sets tools, and leaves one that does not alone", () =>
+    Effect.gen(function*() {
+      const { model, scripted } = yield* setup()
+      yield* model.connect()
+      yield* model.sendEvent(Send.SessionUpdate.make({ sessionSettings: { tools: [] } }))
+      yield* model.sendEvent(Send.SessionUpdate.make({ sessionSettings: { instructions: "Be kind." } }))
+      const [withTools, withoutTools] = yield* scripted.sent
+      expect(
+        withTools?._tag === "SessionUpdate" &&
+          withTools.sessionSettings.tools?.map((tool) => "name" in tool ? tool.name : tool.serverLabel)
+      ).toEqual(["get_weather", "look_up"])
+      expect(withoutTools).toEqual(Send.SessionUpdate.make({ sessionSettings: { instructions: "Be kind." } }))
+    }))
+
+  it.effect("answers a call: arguments decoded, the handler run, its success encoded as JSON", () =>
+    Effect.gen(function*() {
+      const { model, scripted, nextOutput } = yield* setup()
+      yield* model.connect()
+      const toolCall = call("get_weather", "{\"city\":\"Oslo\"}")
+      yield* scripted.emit(toolCall)
+      expect(yield* nextOutput).toEqual(Send.ToolOutput.make({ toolCall, output: "{\"celsius\":-4}" }))
+    }))
+
+  it.effect("starts the next response only if the application chose so", () =>
+    Effect.gen(function*() {
+      const { model, scripted, nextOutput } = yield* setup({ startResponse: false })
+      yield* model.connect()
+      yield* scripted.emit(call("get_weather", "{\"city\":\"Oslo\"}"))
+      expect((yield* nextOutput).startResponse).toBe(false)
+    }))
+
+  it.effect("answers each failure with an output the model can read, and goes on answering", () =>
+    Effect.gen(function*() {
+      const { model, scripted, nextOutput } = yield* setup()
+      yield* model.connect()
+      const outputs: Array<string> = []
+      for (
+        const args of ["{\"city\":", "{\"town\":\"Oslo\"}", "{\"city\":\"Atlantis\"}", "{\"city\":\"Bergen\"}"]
+      ) {
+        yield* scripted.emit(call("get_weather", args))
+        outputs.push((yield* nextOutput).output)
+      }
+      const [notJson, notDecoded, typedFailure, defect] = outputs.map((output) => JSON.parse(output))
+      expect(notJson.error).toMatch(/^invalid arguments: not JSON \(.+\)$/)
+      expect(notDecoded.error).toMatch(/^invalid arguments: Missing key\s+at \["city"\]$/)
+      expect(typedFailure).toEqual({ error: { unknownCity: "Atlantis" } })
+      expect(defect).toEqual({ error: "the tool failed unexpectedly" })
+      expect(outputs.join("\n")).not.toContain("secret internals")
+      // the next call is answered as if nothing had happened
+      yield* scripted.emit(call("get_weather", "{\"city\":\"Oslo\"}"))
+      expect((yield* nextOutput).output).toBe("{\"celsius\":-4}")
+    }))
+
+  it.effect("leaves a call for an unknown tool to the application, or answers it with an error", () =>
+    Effect.gen(function*() {
+      const left = yield* setup()
+      yield* left.model.connect()
+      yield* left.scripted.emit(call("book_flight", "{}"))
+      const known = call("get_weather", "{\"city\":\"Oslo\"}")
+      yield* left.scripted.emit(known)
+      expect((yield* left.nextOutput).toolCall).toEqual(known)
+      expect((yield* left.scripted.sent).map((sent) => sent._tag)).toEqual(["ToolOutput"])
+
+      const answered = yield* setup({ unknownTools: "answer" })
+      yield* answered.model.connect()
+      yield* answered.scripted.emit(call("book_flight", "{}"))
+      expect(JSON.parse((yield* answered.nextOutput).output)).toEqual({
+        error: "no tool named book_flight; the tools are get_weather, look_up"
+      })
+    }))
+
+  it.effect("runs two calls at once, and no more than the bound", () =>
+    Effect.gen(function*() {
+      const parallel = yield* setup()
+      yield* parallel.model.connect()
+      yield* parallel.scripted.emit(call("look_up", "{\"key\":\"a\"}"))
+      yield* parallel.scripted.emit(call("look_up", "{\"key\":\"b\"}"))
+      expect([yield* parallel.nextReport, yield* parallel.nextReport]).toEqual(["start a", "start b"])
+      yield* TestClock.adjust("1 second")
+      const outputs = [yield* parallel.nextOutput, yield* parallel.nextOutput].map((output) => output.output)
+      expect(outputs.sort()).toEqual(["\"the archive says a\"", "\"the archive says b\""])
+
+      const serial = yield* setup({ concurrency: 1 })
+      yield* serial.model.connect()
+      yield* serial.scripted.emit(call("look_up", "{\"key\":\"a\"}"))
+      yield* serial.scripted.emit(call("look_up", "{\"key\":\"b\"}"))
+      const reports = [yield* serial.nextReport]
+      yield* TestClock.adjust("1 second")
+      reports.push(yield* serial.nextReport, yield* serial.nextReport)
+      yield* TestClock.adjust("1 second")
+      reports.push(yield* serial.nextReport)
+      expect(reports).toEqual(["start a", "end a", "start b", "end b"])
+    }))
+
+  it.effect("a barge-in (the model's AudioInterrupted) interrupts a running handler; no output is sent for it", () =>
+    Effect.gen(function*() {
+      const { scripted, nextOutput, nextReport } = yield* slowCallRunning()
+      yield* scripted.emit(Event.AudioInterrupted.make({ itemId: "item_1", contentIndex: 0 }))
+      expect(yield* nextReport).toBe("interrupted slow")
+      // the lookup would have ended by now; a later call is answered, and it is the only output
+      yield* TestClock.adjust("5 seconds")
+      const later = call("get_weather", "{\"city\":\"Oslo\"}")
+      yield* scripted.emit(later)
+      expect((yield* nextOutput).toolCall).toEqual(later)
+      expect((yield* scripted.sent).map((sent) => sent._tag)).toEqual(["ToolOutput"])
+    }))
+
+  it.effect("the application's Interrupt interrupts running handlers before it is sent", () =>
+    Effect.gen(function*() {
+      const { model, scripted, reports } = yield* slowCallRunning()
+      yield* model.sendEvent(Send.Interrupt.make({}))
+      // interrupted by the time the send returns
+      expect(yield* Queue.poll(reports)).toEqual(Option.some("interrupted slow"))
+      expect((yield* scripted.sent).map((sent) => sent._tag)).toEqual(["Interrupt"])
+    }))
+
+  it.effect("with cancelOnBargeIn false, a barge-in leaves the handler running and its output is sent", () =>
+    Effect.gen(function*() {
+      const { scripted, nextOutput } = yield* slowCallRunning({ cancelOnBargeIn: false })
+      yield* scripted.emit(Event.AudioInterrupted.make({ itemId: "item_1", contentIndex: 0 }))
+      yield* TestClock.adjust("1 second")
+      expect(yield* nextOutput).toEqual(Send.ToolOutput.make({ toolCall: slow, output: "\"the archive says slow\"" }))
+    }))
+
+  it.effect("a reconnect leaves handlers running; the connection's end interrupts them", () =>
+    Effect.gen(function*() {
+      const { model, scripted, nextOutput, nextReport } = yield* setup()
+      yield* model.connect()
+      yield* scripted.emit(call("look_up", "{\"key\":\"a\"}"))
+      expect(yield* nextReport).toBe("start a")
+      yield* scripted.emit(Event.ConnectionStatusChanged.make({ status: "reconnecting" }))
+      yield* scripted.emit(Event.ConnectionStatusChanged.make({ status: "connected" }))
+      yield* TestClock.adjust("1 second")
+      expect(yield* nextReport).toBe("end a")
+      expect((yield* nextOutput).output).toBe("\"the archive says a\"")
+
+      yield* scripted.emit(call("look_up", "{\"key\":\"b\"}"))
+      expect(yield* nextReport).toBe("start b")
+      yield* model.close
+      expect(yield* nextReport).toBe("interrupted b")
+    }))
+
+  it.effect("closing the scope interrupts running handlers", () =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const { model, scripted, nextReport } = yield* setup().pipe(Scope.provide(scope))
+      yield* model.connect().pipe(Scope.provide(scope))
+      yield* scripted.emit(call("look_up", "{\"key\":\"a\"}"))
+      yield* scripted.emit(call("look_up", "{\"key\":\"b\"}"))
+      expect([yield* nextReport, yield* nextReport]).toEqual(["start a", "start b"])
+      yield* Scope.close(scope, Exit.void)
+      expect([yield* nextReport, yield* nextReport].sort()).toEqual(["interrupted a", "interrupted b"])
+    }))
+})
