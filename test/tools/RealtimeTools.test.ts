@@ -4,7 +4,7 @@
  * (barge-in, the connection's end, the scope's close). Time is the TestClock's.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Option, Queue, Scope } from "effect"
+import { Effect, Exit, Option, Queue, Scope, Stream } from "effect"
 import { Tool } from "effect/ai"
 import { TestClock } from "effect/testing"
 import type { RealtimeModelService } from "../../src/RealtimeModel.js"
@@ -236,5 +236,23 @@ describe("RealtimeTools", () => {
       expect([yield* nextReport, yield* nextReport]).toEqual(["start a", "start b"])
       yield* Scope.close(scope, Exit.void)
       expect([yield* nextReport, yield* nextReport].sort()).toEqual(["interrupted a", "interrupted b"])
+    }))
+
+  it.effect("works with a strict script whose step waits for the output (the README's testing pattern)", () =>
+    Effect.gen(function*() {
+      const reports = yield* Queue.unbounded<string>()
+      const scripted = yield* RealtimeTesting.makeScripted({
+        strict: true,
+        steps: [{
+          expect: (sent) => sent._tag === "ToolOutput" && sent.output === "{\"celsius\":-4}",
+          emit: [Event.TurnEnded.make({ responseId: "r1" })]
+        }]
+      })
+      const events = yield* scripted.subscribe
+      const model = yield* RealtimeTools.make(scripted, WeatherToolkit).pipe(Effect.provide(handlers(reports)))
+      yield* model.connect()
+      yield* scripted.emit(call("get_weather", "{\"city\":\"Oslo\"}"))
+      yield* Stream.runDrain(Stream.takeUntil(events, (event) => event._tag === "TurnEnded"))
+      expect(yield* scripted.remainingSteps).toBe(0)
     }))
 })
