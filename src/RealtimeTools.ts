@@ -7,7 +7,7 @@
  *
  * @since 0.3.0
  */
-import { Effect, FiberMap, Layer, Semaphore, Stream } from "effect"
+import { Effect, Fiber, FiberMap, Layer, Semaphore, Stream } from "effect"
 import type { Scope } from "effect"
 import type { Tool, Toolkit } from "effect/ai"
 import { type Answer, answer, type Handle } from "./internal/tools/answer.js"
@@ -61,7 +61,8 @@ type Reason = "barge-in" | "connection ended"
  * Gives `model` the toolkit's tools for the life of the Scope, and returns the model to use: its
  * `connect` puts the tools into the initial settings, and a `SessionUpdate` that sets `tools`
  * keeps them (the application's own tools stay beside them; one named like a toolkit tool is
- * replaced). It subscribes now, so call it before `connect`.
+ * replaced). Each `connect` subscribes before it dials, so the model may be connected again after
+ * a connection ends.
  *
  * Each `FunctionCall` for one of the toolkit's tools is answered with a `ToolOutput`: the
  * `arguments` parsed and decoded with the parameters Schema, the handler run, the success encoded
@@ -144,9 +145,6 @@ export const make = <Tools extends Record<string, Tool.Any>>(
       }
     }
 
-    const events = yield* model.subscribe
-    yield* Effect.forkScoped(Stream.runForEach(events, onEvent))
-
     const isBargeIn = (event: RealtimeModelSendEvent) =>
       event._tag === "Interrupt" && !event.playbackOnly && options.cancelOnBargeIn !== false
 
@@ -159,10 +157,20 @@ export const make = <Tools extends Record<string, Tool.Any>>(
         }
         : event
 
+    /**
+     * Each connection gets a listener subscribed before it dials, for as long as it lives. When its
+     * scope closes, the listener stops first (no call starts after), then its calls are interrupted.
+     */
     const connect = (config: RealtimeModelConfig = {}) =>
-      model.connect({
-        ...config,
-        initialSettings: { ...config.initialSettings, tools: mergeTools(ours, config.initialSettings?.tools) }
+      Effect.gen(function*() {
+        const events = yield* model.subscribe
+        // the subscription is in the connection's scope: its stream ends with it, and so does this fiber
+        const listener = yield* Effect.forkDetach(Stream.runForEach(events, onEvent))
+        yield* model.connect({
+          ...config,
+          initialSettings: { ...config.initialSettings, tools: mergeTools(ours, config.initialSettings?.tools) }
+        }).pipe(Effect.onError(() => Fiber.interrupt(listener)))
+        yield* Effect.addFinalizer(() => Effect.andThen(Fiber.interrupt(listener), cancelAll("connection ended")))
       })
 
     return {

@@ -226,6 +226,18 @@ describe("RealtimeTools", () => {
       expect(yield* nextReport).toBe("interrupted b")
     }))
 
+  it.effect("answers the calls of a second connection after the first has ended", () =>
+    Effect.gen(function*() {
+      const { model, scripted, nextOutput } = yield* setup()
+      yield* model.connect()
+      yield* model.close
+      yield* model.connect()
+      const second = call("get_weather", "{\"city\":\"Oslo\"}")
+      yield* scripted.emit(second)
+      expect(yield* nextOutput).toEqual(Send.ToolOutput.make({ toolCall: second, output: "{\"celsius\":-4}" }))
+      expect((yield* scripted.connects).map((connect) => connect.initialSettings?.tools?.length)).toEqual([2, 2])
+    }))
+
   it.effect("closing the scope interrupts running handlers", () =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()
