@@ -4,16 +4,15 @@
  * (barge-in, the connection's end, the scope's close). Time is the TestClock's.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Option, Queue, Scope, Stream } from "effect"
-import { Tool } from "effect/ai"
+import { Effect, Exit, Option, Queue, Schema, Scope, Stream } from "effect"
+import { Tool, Toolkit } from "effect/ai"
 import { TestClock } from "effect/testing"
-import type { RealtimeModelService } from "../../src/RealtimeModel.js"
 import * as Event from "../../src/RealtimeModelEvent.js"
 import * as Send from "../../src/RealtimeModelSendEvent.js"
 import * as RealtimeTesting from "../../src/RealtimeTesting.js"
 import * as RealtimeTools from "../../src/RealtimeTools.js"
 import { takeFirst } from "../support/queues.js"
-import { handlers, WeatherToolkit } from "./toolkit.js"
+import { handlers, recordingSends, WeatherToolkit } from "./toolkit.js"
 
 type ToolOutput = typeof Send.ToolOutput.Type
 
@@ -29,11 +28,7 @@ const setup = (options: RealtimeTools.RealtimeToolsOptions = {}) =>
     const scripted = yield* RealtimeTesting.makeScripted()
     const sent = yield* Queue.unbounded<Send.RealtimeModelSendEvent>()
     const reports = yield* Queue.unbounded<string>()
-    const observed: RealtimeModelService = {
-      ...scripted,
-      sendEvent: (event) => Effect.tap(scripted.sendEvent(event), () => Queue.offer(sent, event))
-    }
-    const model = yield* RealtimeTools.make(observed, WeatherToolkit, options).pipe(
+    const model = yield* RealtimeTools.make(recordingSends(scripted, sent), WeatherToolkit, options).pipe(
       Effect.provide(handlers(reports))
     )
     const nextOutput = takeFirst(sent, (event): event is ToolOutput => event._tag === "ToolOutput")
@@ -135,6 +130,35 @@ describe("RealtimeTools", () => {
       // the next call is answered as if nothing had happened
       yield* scripted.emit(call("get_weather", "{\"city\":\"Oslo\"}"))
       expect((yield* nextOutput).output).toBe("{\"celsius\":-4}")
+    }))
+
+  it.effect("answers a tool whose failures are returned (failureMode \"return\") the same way", () =>
+    Effect.gen(function*() {
+      const Divide = Tool.make("divide", {
+        parameters: Schema.Struct({ a: Schema.Number, b: Schema.Number }),
+        success: Schema.Number,
+        failure: Schema.Struct({ divisionByZero: Schema.Boolean }),
+        failureMode: "return"
+      })
+      const Arithmetic = Toolkit.make(Divide)
+      const scripted = yield* RealtimeTesting.makeScripted()
+      const sent = yield* Queue.unbounded<Send.RealtimeModelSendEvent>()
+      const model = yield* RealtimeTools.make(
+        recordingSends(scripted, sent),
+        Arithmetic
+      ).pipe(Effect.provide(Arithmetic.toLayer({
+        divide: ({ a, b }) => b === 0 ? Effect.fail({ divisionByZero: true }) : Effect.succeed(a / b)
+      })))
+      yield* model.connect()
+      const outputs: Array<unknown> = []
+      for (const args of ["{\"a\":6,\"b\":3}", "{\"a\":6,\"b\":0}", "{\"a\":\"six\",\"b\":3}"]) {
+        yield* scripted.emit(call("divide", args))
+        const output = yield* takeFirst(sent, (event): event is ToolOutput => event._tag === "ToolOutput")
+        outputs.push(JSON.parse(output.output))
+      }
+      expect(outputs[0]).toBe(2)
+      expect(outputs[1]).toEqual({ error: { divisionByZero: true } })
+      expect(outputs[2]).toEqual({ error: "invalid arguments: Expected number\n  at [\"a\"]" })
     }))
 
   it.effect("leaves a call for an unknown tool to the application, or answers it with an error", () =>

@@ -49,66 +49,79 @@ const connected = Effect.gen(function*() {
   const frames = (type: string) =>
     Effect.map(
       server.received,
-      (texts) => texts.map((text): Record<string, unknown> => JSON.parse(text)).filter((frame) => frame["type"] === type)
+      (texts) =>
+        texts.map((text): Record<string, unknown> => JSON.parse(text)).filter((frame) => frame["type"] === type)
     )
   return { model, events, reports, ask, frames }
 })
 
 describe("RealtimeTools with the embedded server", () => {
-  it.live("puts the toolkit's tools into the session as the corpus's session.update allows", () =>
-    Effect.gen(function*() {
-      const { ask, frames } = yield* connected
-      // one exchange, so the session.update has surely arrived
-      yield* ask("Hello")
-      const [update] = yield* frames("session.update")
-      expect(update).toBeDefined()
-      expect(clientFrameErrors(update!)).toEqual([])
-      const session = update!["session"] as Record<string, unknown>
-      expect(session["tools"]).toEqual([
-        {
-          type: "function",
-          name: "get_weather",
-          description: "The weather in a city, now",
-          parameters: Tool.getJsonSchema(GetWeather)
-        },
-        {
-          type: "function",
-          name: "look_up",
-          description: "A slow lookup in the archive",
-          parameters: Tool.getJsonSchema(LookUp)
-        }
-      ])
-    }), 30_000)
+  it.live(
+    "puts the toolkit's tools into the session as the corpus's session.update allows",
+    () =>
+      Effect.gen(function*() {
+        const { ask, frames } = yield* connected
+        // one exchange, so the session.update has surely arrived
+        yield* ask("Hello")
+        const [update] = yield* frames("session.update")
+        expect(update).toBeDefined()
+        expect(clientFrameErrors(update!)).toEqual([])
+        const session = update!["session"] as Record<string, unknown>
+        expect(session["tools"]).toEqual([
+          {
+            type: "function",
+            name: "get_weather",
+            description: "The weather in a city, now",
+            parameters: Tool.getJsonSchema(GetWeather)
+          },
+          {
+            type: "function",
+            name: "look_up",
+            description: "A slow lookup in the archive",
+            parameters: Tool.getJsonSchema(LookUp)
+          }
+        ])
+      }),
+    30_000
+  )
 
-  it.live("answers the model's call, and the model speaks the tool's output; a typed failure too", () =>
-    Effect.gen(function*() {
-      const { ask, frames } = yield* connected
-      expect(yield* ask("What's the weather in Oslo?")).toBe("Here is what I found: {\"celsius\":-4}.")
-      expect(yield* ask("And in Atlantis?")).toBe(
-        "Here is what I found: {\"error\":{\"unknownCity\":\"Atlantis\"}}."
-      )
-      const creates = yield* frames("conversation.item.create")
-      const outputs = creates.map((frame) => frame["item"] as Record<string, unknown>)
-        .filter((item) => item["type"] === "function_call_output")
-      expect(outputs.map((item) => item["output"])).toEqual([
-        "{\"celsius\":-4}",
-        "{\"error\":{\"unknownCity\":\"Atlantis\"}}"
-      ])
-      for (const frame of creates) expect(clientFrameErrors(frame)).toEqual([])
-    }), 30_000)
+  it.live(
+    "answers the model's call, and the model speaks the tool's output; a typed failure too",
+    () =>
+      Effect.gen(function*() {
+        const { ask, frames } = yield* connected
+        expect(yield* ask("What's the weather in Oslo?")).toBe("Here is what I found: {\"celsius\":-4}.")
+        expect(yield* ask("And in Atlantis?")).toBe(
+          "Here is what I found: {\"error\":{\"unknownCity\":\"Atlantis\"}}."
+        )
+        const creates = yield* frames("conversation.item.create")
+        const outputs = creates.map((frame) => frame["item"] as Record<string, unknown>)
+          .filter((item) => item["type"] === "function_call_output")
+        expect(outputs.map((item) => item["output"])).toEqual([
+          "{\"celsius\":-4}",
+          "{\"error\":{\"unknownCity\":\"Atlantis\"}}"
+        ])
+        for (const frame of creates) expect(clientFrameErrors(frame)).toEqual([])
+      }),
+    30_000
+  )
 
-  it.live("the application's interrupt stops a slow handler, and no output is sent for its call", () =>
-    Effect.gen(function*() {
-      const { model, events, reports, ask, frames } = yield* connected
-      yield* Effect.orDie(model.sendEvent(Send.UserInput.make({ userInput: "Look it up in the archive" })))
-      yield* takeUntil(events, (event) => event._tag === "FunctionCall")
-      expect(yield* Queue.take(reports)).toBe("start slow")
-      yield* Effect.orDie(model.sendEvent(Send.Interrupt.make({})))
-      expect(yield* Queue.poll(reports)).toEqual(Option.some("interrupted slow"))
-      // the conversation goes on; the server has everything sent before this exchange
-      expect(yield* ask("Hello again")).not.toBe("")
-      const outputs = (yield* frames("conversation.item.create"))
-        .filter((frame) => (frame["item"] as Record<string, unknown>)["type"] === "function_call_output")
-      expect(outputs).toEqual([])
-    }), 30_000)
+  it.live(
+    "the application's interrupt stops a slow handler, and no output is sent for its call",
+    () =>
+      Effect.gen(function*() {
+        const { model, events, reports, ask, frames } = yield* connected
+        yield* Effect.orDie(model.sendEvent(Send.UserInput.make({ userInput: "Look it up in the archive" })))
+        yield* takeUntil(events, (event) => event._tag === "FunctionCall")
+        expect(yield* Queue.take(reports)).toBe("start slow")
+        yield* Effect.orDie(model.sendEvent(Send.Interrupt.make({})))
+        expect(yield* Queue.poll(reports)).toEqual(Option.some("interrupted slow"))
+        // the conversation goes on; the server has everything sent before this exchange
+        expect(yield* ask("Hello again")).not.toBe("")
+        const outputs = (yield* frames("conversation.item.create"))
+          .filter((frame) => (frame["item"] as Record<string, unknown>)["type"] === "function_call_output")
+        expect(outputs).toEqual([])
+      }),
+    30_000
+  )
 })

@@ -1,10 +1,13 @@
 /**
  * The toolkit the tool tests give a model: a weather tool whose answer depends on the city (a
  * result, a typed failure, a defect), and a lookup that takes a second of the Clock, reporting
- * when it starts, ends or is interrupted.
+ * when it starts, ends or is interrupted; and a model that also puts what is sent through it on a
+ * queue, so a test waits for an output instead of sleeping.
  */
 import { Effect, Queue, Schema } from "effect"
 import { Tool, Toolkit } from "effect/ai"
+import type { RealtimeModelService } from "../../src/RealtimeModel.js"
+import type { RealtimeModelSendEvent } from "../../src/RealtimeModelSendEvent.js"
 
 export const GetWeather = Tool.make("get_weather", {
   description: "The weather in a city, now",
@@ -40,3 +43,12 @@ export const handlers = (reports: Report) =>
         Effect.onInterrupt(() => Queue.offer(reports, `interrupted ${key}`))
       )
   })
+
+/** `model`, whose every successful `sendEvent` is also offered to `sent`. */
+export const recordingSends = (
+  model: RealtimeModelService,
+  sent: Queue.Queue<RealtimeModelSendEvent>
+): RealtimeModelService => ({
+  ...model,
+  sendEvent: (event) => Effect.tap(model.sendEvent(event), () => Queue.offer(sent, event))
+})

@@ -42,7 +42,7 @@ const defect = (what: string, cause: Cause.Cause<unknown>): Effect.Effect<Answer
 
 const failure = (encoded: unknown): Effect.Effect<Answer> =>
   Effect.as(
-    Effect.logWarning("tool call failed", encoded),
+    Effect.logWarning(`tool call failed: ${json(encoded)}`),
     { outcome: "failure", output: errorOutput(encoded) } as const
   )
 
