@@ -7,7 +7,7 @@
  *
  * @since 0.3.0
  */
-import { Effect, Fiber, FiberMap, Layer, Semaphore, Stream } from "effect"
+import { Effect, Fiber, FiberMap, Layer, Ref, Semaphore, Stream } from "effect"
 import type { Scope } from "effect"
 import type { Tool, Toolkit } from "effect/ai"
 import { type Answer, answer, type Handle } from "./internal/tools/answer.js"
@@ -55,7 +55,10 @@ export type HandlerRequirements<Tools extends Record<string, Tool.Any>> =
   | Tool.HandlersFor<Tools>
   | Tool.HandlerServices<Tools[keyof Tools]>
 
-type Reason = "barge-in" | "connection ended"
+type Reason = "barge-in" | "connection ended" | "scope closed"
+
+/** The running calls of one connection, by call id. */
+type Calls = FiberMap.FiberMap<string>
 
 /**
  * Gives `model` the toolkit's tools for the life of the Scope, and returns the model to use: its
@@ -99,10 +102,12 @@ export const make = <Tools extends Record<string, Tool.Any>>(
     const tools: Record<string, Tool.Any> = toolkit.tools
     const ours = functionTools(tools)
     const startResponse = options.startResponse ?? true
-    const calls = yield* FiberMap.make<string>()
     const slots = yield* Semaphore.make(Math.max(1, options.concurrency ?? 4))
 
-    const cancelAll = (reason: Reason) =>
+    /** The calls of the connection opened last; only `connect` sets it. */
+    const current = yield* Ref.make<Calls | undefined>(undefined)
+
+    const cancelAll = (calls: Calls, reason: Reason) =>
       Effect.flatMap(FiberMap.size(calls), (running) =>
         running === 0 ? Effect.void : Effect.andThen(
           Effect.logInfo(`${running} tool call(s) interrupted: ${reason}`),
@@ -126,7 +131,11 @@ export const make = <Tools extends Record<string, Tool.Any>>(
         Effect.annotateLogs({ tool: call.name, callId: call.callId })
       )
 
-    const onEvent = (event: RealtimeModelEvent): Effect.Effect<void> => {
+    const cancelCurrent = (reason: Reason) =>
+      Effect.flatMap(Ref.get(current), (calls) => calls === undefined ? Effect.void : cancelAll(calls, reason))
+    yield* Effect.addFinalizer(() => cancelCurrent("scope closed"))
+
+    const onEvent = (calls: Calls) => (event: RealtimeModelEvent): Effect.Effect<void> => {
       switch (event._tag) {
         case "FunctionCall": {
           const tool = Object.hasOwn(tools, event.name) ? tools[event.name] : undefined
@@ -135,11 +144,11 @@ export const make = <Tools extends Record<string, Tool.Any>>(
           return Effect.asVoid(FiberMap.run(calls, event.callId, respond(event, reply), { onlyIfMissing: true }))
         }
         case "AudioInterrupted":
-          return options.cancelOnBargeIn === false ? Effect.void : cancelAll("barge-in")
+          return options.cancelOnBargeIn === false ? Effect.void : cancelAll(calls, "barge-in")
         case "ConnectionStatusChanged":
-          return event.status === "disconnected" ? cancelAll("connection ended") : Effect.void
+          return event.status === "disconnected" ? cancelAll(calls, "connection ended") : Effect.void
         case "EndOfStream":
-          return cancelAll("connection ended")
+          return cancelAll(calls, "connection ended")
         default:
           return Effect.void
       }
@@ -158,19 +167,20 @@ export const make = <Tools extends Record<string, Tool.Any>>(
         : event
 
     /**
-     * Each connection gets a listener subscribed before it dials, for as long as it lives. When its
-     * scope closes, the listener stops first (no call starts after), then its calls are interrupted.
+     * Each connection has its calls and a listener subscribed before it dials, in its scope: when
+     * the scope closes, the listener stops first (no call starts after), then the calls are
+     * interrupted.
      */
     const connect = (config: RealtimeModelConfig = {}) =>
       Effect.gen(function*() {
+        const calls = yield* FiberMap.make<string>()
         const events = yield* model.subscribe
-        // the subscription is in the connection's scope: its stream ends with it, and so does this fiber
-        const listener = yield* Effect.forkDetach(Stream.runForEach(events, onEvent))
+        const listener = yield* Effect.forkScoped(Stream.runForEach(events, onEvent(calls)))
         yield* model.connect({
           ...config,
           initialSettings: { ...config.initialSettings, tools: mergeTools(ours, config.initialSettings?.tools) }
         }).pipe(Effect.onError(() => Fiber.interrupt(listener)))
-        yield* Effect.addFinalizer(() => Effect.andThen(Fiber.interrupt(listener), cancelAll("connection ended")))
+        yield* Ref.set(current, calls)
       })
 
     return {
@@ -179,13 +189,13 @@ export const make = <Tools extends Record<string, Tool.Any>>(
       // an interrupt cancels the running calls first, so none of their outputs follows it
       sendEvent: (event) =>
         Effect.andThen(
-          isBargeIn(event) ? cancelAll("barge-in") : Effect.void,
+          isBargeIn(event) ? cancelCurrent("barge-in") : Effect.void,
           model.sendEvent(withOurTools(event))
         ),
       sendEventIf: (event, predicate) =>
         Effect.tap(
           model.sendEventIf(withOurTools(event), predicate),
-          (sent) => sent && isBargeIn(event) ? cancelAll("barge-in") : Effect.void
+          (sent) => sent && isBargeIn(event) ? cancelCurrent("barge-in") : Effect.void
         )
     } satisfies RealtimeModelService
   })
