@@ -7,7 +7,7 @@
  *
  * @since 0.3.0
  */
-import { Effect, Fiber, FiberMap, Layer, Ref, Semaphore, Stream } from "effect"
+import { Duration, Effect, Fiber, FiberMap, Layer, Ref, Semaphore, Stream } from "effect"
 import type { Scope } from "effect"
 import type { Tool, Toolkit } from "effect/ai"
 import { type Answer, answer, type Handle } from "./internal/tools/answer.js"
@@ -42,6 +42,12 @@ export interface RealtimeToolsOptions {
    * event, or an `Interrupt` (not `playbackOnly`) sent through the returned model.
    */
   readonly cancelOnBargeIn?: boolean
+  /**
+   * How long a handler may run: past it the handler is interrupted and the call is answered
+   * `{"error":"the tool did not answer within …"}`. Unbounded by default (a handler then ends
+   * with its call: a barge-in, the connection's end, the scope's close).
+   */
+  readonly timeout?: Duration.Input
 }
 
 /**
@@ -76,7 +82,7 @@ type Calls = FiberMap.FiberMap<string>
  * unexpectedly"}`, never the stack. Failures are logged as warnings.
  *
  * Each call runs in its own fiber and span (`RealtimeTools.call`, with `tool.name` and `call_id`),
- * at most `concurrency` at once. A call that no longer matters is interrupted and nothing is sent
+ * at most `concurrency` at once, and within `timeout` when one is given. A call that no longer matters is interrupted and nothing is sent
  * for it: on a barge-in (see `cancelOnBargeIn`), when the connection ends without a reconnect
  * (`disconnected`; a reconnect leaves calls running, their outputs wait for the new connection),
  * and when the Scope closes.
@@ -120,9 +126,22 @@ export const make = <Tools extends Record<string, Tool.Any>>(
         output: JSON.stringify({ error: `no tool named ${call.name}; the tools are ${Object.keys(tools).join(", ")}` })
       })
 
+    const timeLimit = options.timeout === undefined ? undefined : Duration.toMillis(options.timeout)
+    const withinTimeLimit = (reply: Effect.Effect<Answer>): Effect.Effect<Answer> =>
+      timeLimit === undefined ? reply : Effect.timeoutOrElse(reply, {
+        duration: timeLimit,
+        orElse: () => {
+          const limit = Duration.format(Duration.millis(timeLimit))
+          return Effect.as(Effect.logWarning(`tool call interrupted: no answer within ${limit}`), {
+            outcome: "failure",
+            output: JSON.stringify({ error: `the tool did not answer within ${limit}` })
+          })
+        }
+      })
+
     const respond = (call: FunctionCall, reply: Effect.Effect<Answer>) =>
       // the services also reach what is encoded outside the handler (a typed failure)
-      Effect.provideContext(reply, services).pipe(
+      withinTimeLimit(Effect.provideContext(reply, services)).pipe(
         Effect.flatMap(({ output }) => model.sendEvent(ToolOutput.make({ toolCall: call, output, startResponse }))),
         Effect.catch((error) => Effect.logWarning("the tool's output could not be sent", error)),
         Effect.onInterrupt(() => Effect.logDebug("tool call interrupted")),

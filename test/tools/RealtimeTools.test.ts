@@ -202,6 +202,19 @@ describe("RealtimeTools", () => {
       expect(reports).toEqual(["start a", "end a", "start b", "end b"])
     }))
 
+  it.effect("with a timeout, a handler that takes longer is interrupted and the call answered with an error", () =>
+    Effect.gen(function*() {
+      const { scripted, nextOutput, nextReport } = yield* slowCallRunning({ timeout: "500 millis" })
+      yield* TestClock.adjust("500 millis")
+      expect(yield* nextReport).toBe("interrupted slow")
+      expect(yield* nextOutput).toEqual(
+        Send.ToolOutput.make({ toolCall: slow, output: "{\"error\":\"the tool did not answer within 500ms\"}" })
+      )
+      // a handler within the limit is answered as usual
+      yield* scripted.emit(call("get_weather", "{\"city\":\"Oslo\"}"))
+      expect((yield* nextOutput).output).toBe("{\"celsius\":-4}")
+    }))
+
   it.effect("a barge-in (the model's AudioInterrupted) interrupts a running handler; no output is sent for it", () =>
     Effect.gen(function*() {
       const { scripted, nextOutput, nextReport } = yield* slowCallRunning()
