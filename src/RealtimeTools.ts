@@ -28,8 +28,9 @@ export interface RealtimeToolsOptions {
   /** How many handlers run at once; further calls wait for a slot (still cancellable). Default 4. */
   readonly concurrency?: number
   /**
-   * Whether each `ToolOutput` asks the model to go on speaking (default `true`). Outputs sent while
-   * a response is in flight share one `response.create` when it is done.
+   * Whether the model goes on speaking once the calls are answered (default `true`). Calls that
+   * run together (the parallel calls of one response, say) get one response: only the output
+   * that leaves no call of the connection pending asks for it. `false`: no output asks.
    */
   readonly startResponse?: boolean
   /**
@@ -63,8 +64,11 @@ export type HandlerRequirements<Tools extends Record<string, Tool.Any>> =
 
 type Reason = "barge-in" | "connection ended" | "scope closed"
 
-/** The running calls of one connection, by call id. */
-type Calls = FiberMap.FiberMap<string>
+/** The calls of one connection: their fibers by call id, and how many have no answer yet. */
+interface Calls {
+  readonly fibers: FiberMap.FiberMap<string>
+  readonly pending: Ref.Ref<number>
+}
 
 /**
  * Gives `model` the toolkit's tools for the life of the Scope, and returns the model to use: its
@@ -114,10 +118,10 @@ export const make = <Tools extends Record<string, Tool.Any>>(
     const current = yield* Ref.make<Calls | undefined>(undefined)
 
     const cancelAll = (calls: Calls, reason: Reason) =>
-      Effect.flatMap(FiberMap.size(calls), (running) =>
+      Effect.flatMap(FiberMap.size(calls.fibers), (running) =>
         running === 0 ? Effect.void : Effect.andThen(
           Effect.logInfo(`${running} tool call(s) interrupted: ${reason}`),
-          FiberMap.clear(calls)
+          FiberMap.clear(calls.fibers)
         ))
 
     const unknownTool = (call: FunctionCall): Effect.Effect<Answer> =>
@@ -139,19 +143,47 @@ export const make = <Tools extends Record<string, Tool.Any>>(
         }
       })
 
-    const respond = (call: FunctionCall, reply: Effect.Effect<Answer>) =>
-      // the services also reach what is encoded outside the handler (a typed failure)
-      withinTimeLimit(Effect.provideContext(reply, services)).pipe(
-        Effect.flatMap(({ output }) => model.sendEvent(ToolOutput.make({ toolCall: call, output, startResponse }))),
+    /**
+     * Answers one call: the handler in a slot and within the time limit (the services also reach
+     * what is encoded outside the handler, a typed failure), then the output. The call stops being
+     * pending when its answer is ready, in one step with learning whether it was the last one: only
+     * that output asks the model to go on, so calls answered together get one response. An
+     * interrupted call stops being pending too, and sends nothing.
+     */
+    const respond = (calls: Calls, call: FunctionCall, reply: Effect.Effect<Answer>) =>
+      Effect.uninterruptibleMask((restore) =>
+        restore(Semaphore.withPermit(slots)(withinTimeLimit(Effect.provideContext(reply, services)))).pipe(
+          Effect.onInterrupt(() => Ref.update(calls.pending, (pending) => pending - 1)),
+          Effect.flatMap(({ output }) =>
+            Effect.map(Ref.modify(calls.pending, (pending) => [pending === 1, pending - 1]), (last) => ({
+              output,
+              last
+            }))
+          )
+        )
+      ).pipe(
+        Effect.flatMap(({ last, output }) =>
+          model.sendEvent(ToolOutput.make({ toolCall: call, output, startResponse: startResponse && last }))
+        ),
         Effect.catch((error) => Effect.logWarning("the tool's output could not be sent", error)),
         Effect.onInterrupt(() => Effect.logDebug("tool call interrupted")),
         Effect.withSpan("RealtimeTools.call", { attributes: { "tool.name": call.name, call_id: call.callId } }),
-        Semaphore.withPermit(slots),
         Effect.annotateLogs({ tool: call.name, callId: call.callId })
       )
 
+    /** Starts answering a call, once: the listener is the only one that adds calls. */
+    const start = (calls: Calls, call: FunctionCall, reply: Effect.Effect<Answer>) =>
+      Effect.flatMap(FiberMap.has(calls.fibers, call.callId), (running) =>
+        running ? Effect.void : Ref.update(calls.pending, (pending) =>
+          pending + 1).pipe(
+            // the fiber starts at once, so its interruption is always counted
+            Effect.andThen(FiberMap.run(calls.fibers, call.callId, respond(calls, call, reply))),
+            Effect.asVoid
+          ))
+
     const cancelCurrent = (reason: Reason) =>
-      Effect.flatMap(Ref.get(current), (calls) => calls === undefined ? Effect.void : cancelAll(calls, reason))
+      Effect.flatMap(Ref.get(current), (calls) =>
+        calls === undefined ? Effect.void : cancelAll(calls, reason))
     yield* Effect.addFinalizer(() => cancelCurrent("scope closed"))
 
     const onEvent = (calls: Calls) => (event: RealtimeModelEvent): Effect.Effect<void> => {
@@ -160,7 +192,7 @@ export const make = <Tools extends Record<string, Tool.Any>>(
           const tool = Object.hasOwn(tools, event.name) ? tools[event.name] : undefined
           if (tool === undefined && options.unknownTools !== "answer") return Effect.void
           const reply = tool === undefined ? unknownTool(event) : answer(handle, tool, event)
-          return Effect.asVoid(FiberMap.run(calls, event.callId, respond(event, reply), { onlyIfMissing: true }))
+          return start(calls, event, reply)
         }
         case "AudioInterrupted":
           return options.cancelOnBargeIn === false ? Effect.void : cancelAll(calls, "barge-in")
@@ -192,7 +224,7 @@ export const make = <Tools extends Record<string, Tool.Any>>(
      */
     const connect = (config: RealtimeModelConfig = {}) =>
       Effect.gen(function*() {
-        const calls = yield* FiberMap.make<string>()
+        const calls: Calls = { fibers: yield* FiberMap.make<string>(), pending: yield* Ref.make(0) }
         const events = yield* model.subscribe
         const listener = yield* Effect.forkScoped(Stream.runForEach(events, onEvent(calls)))
         yield* model.connect({

@@ -110,6 +110,22 @@ describe("RealtimeTools", () => {
       expect((yield* nextOutput).startResponse).toBe(false)
     }))
 
+  it.effect("calls answered together get one response: only the last output asks for it", () =>
+    Effect.gen(function*() {
+      const { scripted, nextOutput } = yield* slowCallRunning()
+      yield* scripted.emit(call("get_weather", "{\"city\":\"Oslo\"}"))
+      const fast = yield* nextOutput
+      expect([fast.output, fast.startResponse]).toEqual(["{\"celsius\":-4}", false])
+      yield* TestClock.adjust("1 second")
+      const last = yield* nextOutput
+      expect([last.toolCall, last.startResponse]).toEqual([slow, true])
+      // a call alone asks for a response again, also after a call was interrupted
+      yield* scripted.emit(call("look_up", "{\"key\":\"cut\"}"))
+      yield* scripted.emit(Event.AudioInterrupted.make({ itemId: "item_1", contentIndex: 0 }))
+      yield* scripted.emit(call("get_weather", "{\"city\":\"Oslo\"}", "call_after"))
+      expect((yield* nextOutput).startResponse).toBe(true)
+    }))
+
   it.effect("answers each failure with an output the model can read, and goes on answering", () =>
     Effect.gen(function*() {
       const { model, scripted, nextOutput } = yield* setup()
