@@ -173,17 +173,15 @@ export const make = <Tools extends Record<string, Tool.Any>>(
 
     /** Starts answering a call, once: the listener is the only one that adds calls. */
     const start = (calls: Calls, call: FunctionCall, reply: Effect.Effect<Answer>) =>
-      Effect.flatMap(FiberMap.has(calls.fibers, call.callId), (running) =>
-        running ? Effect.void : Ref.update(calls.pending, (pending) =>
-          pending + 1).pipe(
-            // the fiber starts at once, so its interruption is always counted
-            Effect.andThen(FiberMap.run(calls.fibers, call.callId, respond(calls, call, reply))),
-            Effect.asVoid
-          ))
+      Effect.gen(function*() {
+        if (yield* FiberMap.has(calls.fibers, call.callId)) return
+        yield* Ref.update(calls.pending, (pending) => pending + 1)
+        // the fiber starts at once, so even its interruption before it first yields is counted
+        yield* FiberMap.run(calls.fibers, call.callId, respond(calls, call, reply))
+      })
 
     const cancelCurrent = (reason: Reason) =>
-      Effect.flatMap(Ref.get(current), (calls) =>
-        calls === undefined ? Effect.void : cancelAll(calls, reason))
+      Effect.flatMap(Ref.get(current), (calls) => calls === undefined ? Effect.void : cancelAll(calls, reason))
     yield* Effect.addFinalizer(() => cancelCurrent("scope closed"))
 
     const onEvent = (calls: Calls) => (event: RealtimeModelEvent): Effect.Effect<void> => {
