@@ -85,7 +85,8 @@ interface Calls {
  * result that does not encode) is logged with its cause and gives `{"error":"the tool failed
  * unexpectedly"}`, never the stack. Failures are logged as warnings.
  *
- * Each call runs in its own fiber and span (`RealtimeTools.call`, with `tool.name` and `call_id`),
+ * Each call runs in its own fiber and span (`RealtimeTools.call`, with `tool.name`, `call_id` and,
+ * once answered, `tool.outcome`),
  * at most `concurrency` at once, and within `timeout` when one is given. A call that no longer matters is interrupted and nothing is sent
  * for it: on a barge-in (see `cancelOnBargeIn`), when the connection ends without a reconnect
  * (`disconnected`; a reconnect leaves calls running, their outputs wait for the new connection),
@@ -126,7 +127,7 @@ export const make = <Tools extends Record<string, Tool.Any>>(
 
     const unknownTool = (call: FunctionCall): Effect.Effect<Answer> =>
       Effect.succeed({
-        outcome: "failure",
+        outcome: "unknownTool",
         output: JSON.stringify({ error: `no tool named ${call.name}; the tools are ${Object.keys(tools).join(", ")}` })
       })
 
@@ -137,7 +138,7 @@ export const make = <Tools extends Record<string, Tool.Any>>(
         orElse: () => {
           const limit = Duration.format(Duration.millis(timeLimit))
           return Effect.as(Effect.logWarning(`tool call interrupted: no answer within ${limit}`), {
-            outcome: "failure",
+            outcome: "timeout",
             output: JSON.stringify({ error: `the tool did not answer within ${limit}` })
           })
         }
@@ -154,16 +155,20 @@ export const make = <Tools extends Record<string, Tool.Any>>(
       Effect.uninterruptibleMask((restore) =>
         restore(Semaphore.withPermit(slots)(withinTimeLimit(Effect.provideContext(reply, services)))).pipe(
           Effect.onInterrupt(() => Ref.update(calls.pending, (pending) => pending - 1)),
-          Effect.flatMap(({ output }) =>
+          Effect.flatMap(({ outcome, output }) =>
             Effect.map(Ref.modify(calls.pending, (pending) => [pending === 1, pending - 1]), (last) => ({
+              outcome,
               output,
               last
             }))
           )
         )
       ).pipe(
-        Effect.flatMap(({ last, output }) =>
-          model.sendEvent(ToolOutput.make({ toolCall: call, output, startResponse: startResponse && last }))
+        Effect.flatMap(({ last, outcome, output }) =>
+          Effect.andThen(
+            Effect.annotateCurrentSpan("tool.outcome", outcome),
+            model.sendEvent(ToolOutput.make({ toolCall: call, output, startResponse: startResponse && last }))
+          )
         ),
         Effect.catch((error) => Effect.logWarning("the tool's output could not be sent", error)),
         Effect.onInterrupt(() => Effect.logDebug("tool call interrupted")),

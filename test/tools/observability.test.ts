@@ -43,7 +43,7 @@ const call = (name: string, callId: string, args: string) =>
   Event.FunctionCall.make({ name, callId, arguments: args, itemId: `item_${callId}`, previousItemId: null })
 
 describe("RealtimeTools observability", () => {
-  it.effect("a span per call with tool.name and call_id; failures logged, a defect with its cause", () => {
+  it.effect("a span per call with tool.name, call_id and its outcome; failures logged, a defect with its cause", () => {
     const spans: Array<RecordedSpan> = []
     const logs: Array<RecordedLog> = []
     const logger = Logger.make(({ cause, logLevel, message }) => {
@@ -81,6 +81,12 @@ describe("RealtimeTools observability", () => {
       ])
       // every span ended: the answered ones with success (a failure is an answer), the slow one interrupted
       expect(calls.map((span) => span.exit?._tag)).toEqual(["Success", "Success", "Success", "Failure"])
+      expect(calls.map((span) => span.attributes.get("tool.outcome"))).toEqual([
+        "success",
+        "failure",
+        "defect",
+        undefined
+      ])
 
       const failure = logs.find((log) => log.message.includes("tool call failed"))
       expect(failure?.level).toBe("Warn")

@@ -8,9 +8,9 @@ import { Cause, Effect, Option, Schema, Stream } from "effect"
 import { AiError, Tool } from "effect/ai"
 import type { FunctionCall } from "../../RealtimeModelEvent.js"
 
-/** What the call came to, and the output sent for it. */
+/** What the call came to (the `tool.outcome` of its span), and the output sent for it. */
 export interface Answer {
-  readonly outcome: "success" | "failure" | "invalidArguments" | "defect"
+  readonly outcome: "success" | "failure" | "invalidArguments" | "defect" | "timeout" | "unknownTool"
   readonly output: string
 }
 
