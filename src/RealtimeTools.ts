@@ -5,7 +5,7 @@
  * the call no longer matters. Built on the `RealtimeModel` contract alone, so it works for every
  * provider.
  *
- * @since 0.3.0
+ * @since 0.4.0
  */
 import { Duration, Effect, Fiber, FiberMap, Layer, Ref, Semaphore, Stream } from "effect"
 import type { Scope } from "effect"
@@ -21,7 +21,7 @@ import type { RealtimeModelSendEvent } from "./RealtimeModelSendEvent.js"
 /**
  * How the model's function calls are answered.
  *
- * @since 0.3.0
+ * @since 0.4.0
  * @category models
  */
 export interface RealtimeToolsOptions {
@@ -55,7 +55,7 @@ export interface RealtimeToolsOptions {
  * The services a toolkit's handlers need: the handlers themselves (`toolkit.toLayer(...)`) and
  * whatever their Schemas and tools require.
  *
- * @since 0.3.0
+ * @since 0.4.0
  * @category models
  */
 export type HandlerRequirements<Tools extends Record<string, Tool.Any>> =
@@ -92,7 +92,7 @@ interface Calls {
  * (`disconnected`; a reconnect leaves calls running, their outputs wait for the new connection),
  * and when the Scope closes.
  *
- * @since 0.3.0
+ * @since 0.4.0
  * @category constructors
  */
 export const make = <Tools extends Record<string, Tool.Any>>(
@@ -258,7 +258,7 @@ export const make = <Tools extends Record<string, Tool.Any>>(
  * The `RealtimeModel` in context, given the toolkit's tools (see {@link make}) for the life of the
  * layer. Provide it the model's layer and the toolkit's handlers (`toolkit.toLayer(...)`).
  *
- * @since 0.3.0
+ * @since 0.4.0
  * @category layers
  */
 export const layer = <Tools extends Record<string, Tool.Any>>(
