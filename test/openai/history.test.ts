@@ -40,6 +40,27 @@ const call = {
 } as const
 
 describe("the call's memory (history)", () => {
+  it("a truncated reply is replayed only up to the heard share of its transcript, in whole words", () => {
+    const replayedText = (audioEndMs: number, receivedMs: number) => {
+      const history = History.make({})
+      observeAll(history, [assistant("item_a", "one two three four")])
+      History.truncated(history, "item_a", 0, audioEndMs, receivedMs)
+      const frame = History.replay(history).frames[0]
+      return frame?.item.type === "message" ? frame.item.content[0]?.text : undefined
+    }
+    // 18 characters: half is 9, inside "three", which was not heard whole
+    expect(replayedText(500, 1000)).toBe("one two")
+    // 8 characters end exactly where "two" does
+    expect(replayedText(450, 1000)).toBe("one two")
+    expect(replayedText(1000, 1000)).toBe("one two three four")
+    // nothing heard: nothing said again, and nothing counted as lost
+    expect(replayedText(0, 1000)).toBeUndefined()
+    const history = History.make({})
+    observeAll(history, [assistant("item_a", "one two")])
+    History.truncated(history, "item_a", 0, 0, 1000)
+    expect(History.replay(history).lost).toBe(0)
+  })
+
   it("replays messages as text, audio as its transcript, calls and their outputs, in order", () => {
     const history = History.make({ instructions: "be brief" })
     History.sent(history, Send.UserInput.make({ userInput: "my name is Ada" }))

@@ -2,10 +2,12 @@ import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Logger, Queue, References, Schedule, Stream } from "effect"
 import type { Duration } from "effect"
 import { TestClock } from "effect/testing"
+import * as AudioFormat from "../../src/AudioFormat.js"
 import * as Pcm16 from "../../src/internal/audio/Pcm16.js"
 import * as Tone from "../../src/internal/audio/Tone.js"
 import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
 import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
+import * as PlaybackTracker from "../../src/PlaybackTracker.js"
 import { RealtimeConnectError, RealtimeConnectionLost } from "../../src/RealtimeError.js"
 import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
 import * as Send from "../../src/RealtimeModelSendEvent.js"
@@ -123,6 +125,50 @@ describe("OpenAIRealtime: calls that outlive their connection", () => {
       const replayedIds = replayed.flatMap((frame) => typeof frame.item?.["id"] === "string" ? [frame.item["id"]] : [])
       expect(echoed.filter((id) => replayedIds.includes(id))).toEqual([])
       expect(answer.some((event) => event._tag === "Audio")).toBe(true)
+    }))
+
+  it.effect("after a barge-in, a reconnect replays the cut-off reply only up to what was heard, in whole words", () =>
+    Effect.gen(function*() {
+      const server = yield* liveServer()
+      const tracker = yield* PlaybackTracker.make
+      const model = yield* OpenAIRealtime.make({
+        apiKey: "sk-reconnect",
+        reconnect: { schedule: every2s(3), rollover: false }
+      }).pipe(Effect.provide(NodeRealtimeWebSocket.layer))
+      const events = yield* Queue.unbounded<RealtimeModelEvent>()
+      yield* Effect.forkScoped(Stream.runForEach(yield* model.subscribe, (event) => Queue.offer(events, event)))
+      yield* Effect.orDie(model.connect({
+        url: server.url,
+        initialSettings: { turnDetection: null },
+        playbackTracker: tracker
+      }))
+      yield* Effect.orDie(model.sendEvent(say("How is the weather?")))
+      const turn = yield* takeUntil(events, (event) => event._tag === "TurnEnded")
+      const transcript = turn.flatMap((event) => event._tag === "TranscriptDelta" ? [event.delta] : []).join("")
+      const audio = turn.flatMap((event) => event._tag === "Audio" ? [event] : [])
+      expect(transcript).toBe("It is sunny with a light breeze over the whole coast today.")
+      const receivedMs = AudioFormat.durationMs("pcm16", audio.reduce((n, event) => n + event.data.byteLength, 0))
+      // the user heard 40 % of the reply's audio, then spoke over it
+      yield* Effect.orDie(tracker.onPlayMs(audio[0]!.itemId, 0, Math.floor(receivedMs * 0.4)))
+      yield* Effect.orDie(model.sendEvent(Send.Interrupt.make({})))
+      // the server has the truncate once it answers it
+      yield* takeUntil(
+        events,
+        (event) => event._tag === "Other" && (event.data as { type?: unknown }).type === "conversation.item.truncated"
+      )
+      yield* server.faults.dropAll
+      yield* takeUntil(events, isReconnected)
+      // once the next turn is answered, the server has had the replay
+      yield* Effect.orDie(model.sendEvent(say("Is the weather nice?")))
+      yield* takeUntil(events, (event) => event._tag === "TurnEnded")
+      const replayed = (yield* framesAfterUpdate(server, 2)).find((frame) =>
+        frame.type === "conversation.item.create" && frame.item?.["role"] === "assistant"
+      )
+      const said = (replayed?.item?.["content"] as ReadonlyArray<{ text: string }> | undefined)?.[0]?.text ?? ""
+      // at most the heard 40 % of the characters, cut where a word ends: "It is sunny with a" (18 of 59)
+      expect(said).toBe("It is sunny with a")
+      expect(transcript.startsWith(said)).toBe(true)
+      expect(said.length).toBeLessThanOrEqual(Math.floor(transcript.length * 0.4))
     }))
 
   it.effect("a silent peer is found by the keepalive: no pong within the timeout ends the connection", () =>

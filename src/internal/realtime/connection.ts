@@ -124,7 +124,9 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       customTracker,
       ended: () => ended,
       publish,
-      onSent: (event) => History.sent(history, event)
+      onSent: (event) => History.sent(history, event),
+      onTruncated: (truncate, receivedMs) =>
+        History.truncated(history, truncate.item_id, truncate.content_index, truncate.audio_end_ms, receivedMs)
     })
 
     // ---- what frames leave to do ----

@@ -28,6 +28,8 @@ type Entry =
     texts: Texts
     /** Parts that cannot be created again as text (images). */
     readonly unreplayable: number
+    /** After a barge-in: how much of a part's transcript the user heard, in characters. */
+    heard?: { readonly part: number; readonly chars: number }
   }
   | { readonly _tag: "Call"; readonly id: string; readonly callId: string; name: string; arguments: string }
   | { readonly _tag: "Output"; id: string | undefined; readonly callId: string; readonly output: string }
@@ -158,6 +160,46 @@ export const observe = (history: History, event: RealtimeModelEvent): void => {
 }
 
 /**
+ * Remembers a barge-in's truncate: the user heard `audioEndMs` of the `receivedMs` of audio that
+ * had arrived for the item's part, so its transcript is kept to that fraction of what had arrived
+ * of it (cut at a word boundary when replayed). A later truncate of the same part can only cut more.
+ */
+export const truncated = (
+  history: History,
+  itemId: string,
+  contentIndex: number,
+  audioEndMs: number,
+  receivedMs: number
+): void => {
+  const entry = findMessage(history, itemId)
+  if (entry === undefined || entry.role !== "assistant" || entry.texts.length === 0) return
+  const part = Math.min(contentIndex, entry.texts.length - 1)
+  const received = entry.texts[part] ?? ""
+  const fraction = receivedMs <= 0 ? 0 : Math.min(1, Math.max(0, audioEndMs / receivedMs))
+  const chars = Math.floor(received.length * fraction)
+  if (entry.heard === undefined || entry.heard.part !== part || chars < entry.heard.chars) {
+    entry.heard = { part, chars }
+  }
+}
+
+/** The words of `text` that fit in its first `chars` characters: no word is cut in two. */
+const wordsWithin = (text: string, chars: number): string => {
+  if (chars >= text.length) return text
+  const head = text.slice(0, chars)
+  // the cut falls inside a word: that word was not heard whole
+  const within = /\s/.test(text[chars]!) ? head : head.slice(0, Math.max(0, head.search(/\s\S*$/)))
+  return within.trimEnd()
+}
+
+/** A message's texts as they may be said again: a truncated part only up to what was heard. */
+const heardTexts = (entry: Extract<Entry, { _tag: "Message" }>): Texts =>
+  entry.heard === undefined
+    ? entry.texts
+    : entry.texts.map((text, i) =>
+      i === entry.heard?.part && text !== null ? wordsWithin(text, entry.heard.chars) : text
+    )
+
+/**
  * Remembers a send the connection wrote: its messages, tool outputs and session updates.
  *
  * @since 0.3.0
@@ -219,9 +261,10 @@ export const replay = (history: History): Replay => {
   for (const entry of history.entries) {
     switch (entry._tag) {
       case "Message": {
-        const texts = entry.texts.filter((text): text is string => text !== null && text.length > 0)
+        const texts = heardTexts(entry).filter((text): text is string => text !== null && text.length > 0)
         if (texts.length === 0) {
           // audio never transcribed, an image: there was something, and it cannot be said again
+          // (a reply cut off before any of it was heard leaves nothing to say, and nothing lost)
           if (entry.texts.includes(null) || entry.unreplayable > 0) lost++
           break
         }

@@ -19,7 +19,7 @@ import type { RealtimeModelState } from "../../RealtimeModel.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { Interrupt, RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
 import { encodeClientEvent } from "../protocol/clientEvents.js"
-import type { ClientEvent } from "../protocol/clientEvents.js"
+import type { ClientEvent, ConversationItemTruncate } from "../protocol/clientEvents.js"
 import * as Convert from "./convert.js"
 import * as Ending from "./ending.js"
 import * as Sequencer from "./sequencer.js"
@@ -49,6 +49,8 @@ export interface OutboundOptions {
   readonly publish: (out: Array<RealtimeModelEvent>) => Effect.Effect<void>
   /** Told of every send event written. */
   readonly onSent?: (event: RealtimeModelSendEvent) => void
+  /** Told of every truncate written, with the audio that had arrived for its part (ms). */
+  readonly onTruncated?: (truncate: ConversationItemTruncate, receivedMs: number) => void
 }
 
 /**
@@ -116,6 +118,9 @@ export const make = (options: OutboundOptions): Outbound => {
       const plan = State.planInterrupt(state, event, position)
       if (plan.interrupted !== undefined) yield* publish([{ _tag: "AudioInterrupted", ...plan.interrupted }])
       yield* writeAll(plan.before)
+      if (options.onTruncated !== undefined && plan.receivedMs !== undefined) {
+        for (const truncate of plan.before) options.onTruncated(truncate, plan.receivedMs)
+      }
       if (plan.resetTrackers) {
         yield* state.tracker.onInterrupted
         if (customTracker !== undefined) yield* customTracker.onInterrupted

@@ -268,6 +268,8 @@ export interface Playing {
 export interface InterruptPlan {
   readonly interrupted: { readonly itemId: string; readonly contentIndex: number } | undefined
   readonly before: ReadonlyArray<ConversationItemTruncate>
+  /** The audio that had arrived for the truncated part, in ms, when it is known. */
+  readonly receivedMs: number | undefined
   readonly resetTrackers: boolean
   readonly after: ReadonlyArray<ResponseCancel>
 }
@@ -284,13 +286,20 @@ const none: ReadonlyArray<never> = []
 export const planInterrupt = (state: State, event: Interrupt, position: Playing | undefined): InterruptPlan => {
   if (event.cancelResponseOnly) {
     const cancel = cancelFrame(state, event.responseId)
-    return { interrupted: undefined, before: none, resetTrackers: false, after: cancel === undefined ? none : [cancel] }
+    return {
+      interrupted: undefined,
+      before: none,
+      receivedMs: undefined,
+      resetTrackers: false,
+      after: cancel === undefined ? none : [cancel]
+    }
   }
   const inFlightAtStart = Sequencer.inFlight(state.sequencer)
   const activeAtStart = Sequencer.activeResponse(state.sequencer)
   let interrupted: InterruptPlan["interrupted"] = undefined
   let truncate: ConversationItemTruncate | undefined = undefined
   let playingResponse: string | null = null
+  let received: number | undefined = undefined
   if (position !== undefined) {
     const { contentIndex, elapsedMs, itemId } = position
     const audio = state.audioItems.get(keyOf(itemId, contentIndex))
@@ -298,6 +307,7 @@ export const planInterrupt = (state: State, event: Interrupt, position: Playing 
     if (event.responseId === null || (audio !== undefined && audio.responseId === event.responseId)) {
       interrupted = { itemId, contentIndex }
       const receivedMs = audio === undefined ? undefined : Math.ceil(audio.receivedMs)
+      received = receivedMs
       const heardMs = Math.max(0, Math.floor(elapsedMs))
       const responseInFlight = inFlightAtStart && !event.playbackOnly
       // skip the truncate when playback had already finished and no response is in flight
@@ -322,6 +332,7 @@ export const planInterrupt = (state: State, event: Interrupt, position: Playing 
   return {
     interrupted,
     before: truncate === undefined ? none : [truncate],
+    receivedMs: received,
     resetTrackers: interrupted !== undefined,
     after: cancel === undefined ? none : [cancel]
   }
