@@ -334,6 +334,37 @@ describe("OpenAIRealtime: calls that outlive their connection", () => {
       expect(error).toMatchObject({ _tag: "RealtimeSendError", reason: "Reconnecting", eventTag: "UserInput" })
     }))
 
+  it.effect("a fatal re-dial ends the call: a send waiting in the gap fails Closed at once, not Reconnecting", () =>
+    Effect.gen(function*() {
+      const { server, waiting } = yield* sendInTheGap("10 minutes")
+      yield* server.faults.refuseFromNow(401)
+      yield* TestClock.adjust("30 seconds")
+      // the clock is far from the send's timeout: the end of the call answered it
+      expect(yield* Fiber.join(waiting)).toMatchObject({
+        reason: "Closed",
+        eventTag: "UserInput",
+        cause: { _tag: "RealtimeConnectError", reason: "Unauthorized" }
+      })
+    }))
+
+  it.effect("an exhausted schedule ends the call: a send waiting in the gap fails Closed at once", () =>
+    Effect.gen(function*() {
+      const { model, server, until, waiting } = yield* sendInTheGap("10 minutes")
+      yield* server.faults.refuseFromNow(503)
+      // three retries 30 seconds apart, each refused
+      for (let i = 0; i < 3; i++) {
+        yield* Effect.yieldNow
+        yield* TestClock.adjust("30 seconds")
+      }
+      yield* until((event) => event._tag === "EndOfStream")
+      expect(yield* Fiber.join(waiting)).toMatchObject({
+        reason: "Closed",
+        eventTag: "UserInput",
+        cause: { _tag: "RealtimeConnectError", reason: "Handshake", status: 503 }
+      })
+      expect(yield* model.status).toBe("disconnected")
+    }))
+
   it.effect("close during the gap: a waiting send fails with Closed at once, listeners end, a new connect works", () =>
     Effect.gen(function*() {
       const { model, server, until, waiting } = yield* sendInTheGap("1 minute")

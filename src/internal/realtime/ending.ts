@@ -7,6 +7,7 @@
  */
 import type { SocketError } from "effect/socket/Socket"
 import { RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeError.js"
+import type { RealtimeConnectError } from "../../RealtimeError.js"
 import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
 
 /**
@@ -147,17 +148,31 @@ export const lostBeforeWrite = (event: RealtimeModelSendEvent, lost: RealtimeCon
   })
 
 /**
- * A send that waited for a reconnect which did not come back in time (or gave up).
+ * A send that waited in a reconnect gap when the call ended because the reconnect failed (the
+ * schedule ran out, or a re-dial was refused for good): the call is over, so `Closed`.
  *
  * @since 0.3.0
  * @category errors
  */
-export const gapTimeout = (event: RealtimeModelSendEvent, detail: string, cause?: unknown): RealtimeSendError =>
+export const reconnectFailed = (event: RealtimeModelSendEvent, failure: RealtimeConnectError): RealtimeSendError =>
+  new RealtimeSendError({
+    reason: "Closed",
+    eventTag: event._tag,
+    message: `the ${event._tag} event was not sent: the call ended, reconnecting failed: ${failure.message}`,
+    cause: failure
+  })
+
+/**
+ * A send that waited for a reconnect which did not come back in time.
+ *
+ * @since 0.3.0
+ * @category errors
+ */
+export const gapTimeout = (event: RealtimeModelSendEvent, detail: string): RealtimeSendError =>
   new RealtimeSendError({
     reason: "Reconnecting",
     eventTag: event._tag,
-    message: `the ${event._tag} event was not sent: the model was reconnecting and ${detail}`,
-    ...(cause !== undefined ? { cause } : {})
+    message: `the ${event._tag} event was not sent: the model was reconnecting and ${detail}`
   })
 
 /**
