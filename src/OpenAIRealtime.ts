@@ -152,6 +152,8 @@ const makeWith = (
         webSocket,
         hub,
         target,
+        // every later dial resolves the credentials again
+        retarget: Handshake.resolveTarget(config, settings, webSocket, defaultApiKey),
         config,
         settings,
         connectTimeout: options.connectTimeout,

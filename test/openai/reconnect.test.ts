@@ -1,11 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Logger, Queue, References, Schedule, Stream } from "effect"
+import { Deferred, Effect, Fiber, Layer, Logger, Queue, Redacted, References, Schedule, Stream } from "effect"
 import type { Duration } from "effect"
+import { FetchHttpClient } from "effect/http"
 import { TestClock } from "effect/testing"
 import * as AudioFormat from "../../src/AudioFormat.js"
 import * as Pcm16 from "../../src/internal/audio/Pcm16.js"
 import * as Tone from "../../src/internal/audio/Tone.js"
 import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
+import * as OpenAIClientSecrets from "../../src/OpenAIClientSecrets.js"
 import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
 import * as PlaybackTracker from "../../src/PlaybackTracker.js"
 import { RealtimeConnectError, RealtimeConnectionLost } from "../../src/RealtimeError.js"
@@ -169,6 +171,48 @@ describe("OpenAIRealtime: calls that outlive their connection", () => {
       expect(said).toBe("It is sunny with a")
       expect(transcript.startsWith(said)).toBe(true)
       expect(said.length).toBeLessThanOrEqual(Math.floor(transcript.length * 0.4))
+    }))
+
+  it.effect("an apiKey given as an Effect is run for every dial: a fresh secret for the reconnect and for the rollover", () =>
+    Effect.gen(function*() {
+      // on the TestClock, like the model: a secret opens connections for 10 seconds, then only a newer one does
+      const server = yield* RealtimeServer.make({ apiKey: "sk-server-side-only" })
+      const secrets = yield* OpenAIClientSecrets.OpenAIClientSecrets.pipe(
+        Effect.provide(
+          OpenAIClientSecrets.layer({ apiKey: Redacted.make("sk-server-side-only"), apiUrl: server.apiUrl }).pipe(
+            Layer.provide(FetchHttpClient.layer)
+          )
+        )
+      )
+      const minted: Array<string> = []
+      const mint = Effect.map(secrets.create({ expiresAfter: "10 seconds" }), (secret) => {
+        minted.push(Redacted.value(secret.value))
+        return secret.value
+      })
+      const model = yield* OpenAIRealtime.make({
+        apiKey: mint,
+        reconnect: { schedule: every2s(3), rollover: { sessionLimit: "60 seconds", margin: "10 seconds" } },
+        transport: { pingInterval: false }
+      }).pipe(Effect.provide(NodeRealtimeWebSocket.layer))
+      const events = yield* Queue.unbounded<RealtimeModelEvent>()
+      yield* Effect.forkScoped(Stream.runForEach(yield* model.subscribe, (event) => Queue.offer(events, event)))
+      yield* Effect.orDie(model.connect({ url: server.url, initialSettings: { turnDetection: null } }))
+      expect(minted).toHaveLength(1)
+      // the first secret expires; a drop then needs a new one
+      yield* TestClock.adjust("20 seconds")
+      yield* server.faults.dropAll
+      // the call goes on, or ends (a stale secret is refused with 401, which is not retried)
+      const goesOn = (event: RealtimeModelEvent) => isReconnected(event) || event._tag === "EndOfStream"
+      expect((yield* takeUntil(events, goesOn)).at(-1)).toMatchObject({ _tag: "Reconnected", cause: "dropped" })
+      expect(minted).toHaveLength(2)
+      // 50 seconds into the second session (its secret long expired), the next one is prepared with a third
+      yield* TestClock.adjust("50 seconds")
+      expect((yield* takeUntil(events, goesOn)).at(-1)).toMatchObject({ _tag: "Reconnected", cause: "rollover" })
+      expect(minted).toHaveLength(3)
+      expect(new Set(minted).size).toBe(3)
+      expect(yield* server.connectionAttempts).toBe(3)
+      expect(yield* server.connectionsAccepted).toBe(3)
+      expect(yield* model.status).toBe("connected")
     }))
 
   it.effect("a silent peer is found by the keepalive: no pong within the timeout ends the connection", () =>

@@ -30,7 +30,13 @@ import * as Transport from "./transport.js"
 export interface DialOptions {
   readonly webSocket: RealtimeWebSocketService
   readonly hub: EventHub.EventHub
+  /** Where the call's first connection goes, with the credentials resolved by `connect`. */
   readonly target: Handshake.Target
+  /**
+   * Where every later connection (a reconnect, the next session) goes: run for each dial, so an
+   * `apiKey` given as an Effect (an ephemeral secret minted, a rotated key read) is run again.
+   */
+  readonly retarget: Effect.Effect<Handshake.Target, RealtimeConnectError>
   readonly config: RealtimeModelConfig
   readonly connectTimeout: Duration.Input | undefined
   readonly keepalive: Keepalive.KeepaliveOptions | undefined
@@ -92,21 +98,23 @@ const readFrames = (dialled: Transport.Dialled, connection: Connection.Connectio
 }
 
 /**
- * Dials one connection into a scope of its own, primed with the call's settings, and hands it to
- * `keep` before anything can interrupt: whoever keeps it closes its scope.
+ * Dials one connection to `target` (resolved now, credentials included) into a scope of its own,
+ * primed with the call's settings, and hands it to `keep` before anything can interrupt: whoever
+ * keeps it closes its scope.
  *
  * @since 0.3.0
  * @category dialling
  */
 export const dial = (
   options: DialOptions,
+  target: Effect.Effect<Handshake.Target, RealtimeConnectError>,
   history: History.History,
   keep: (link: Link) => Effect.Effect<void>
 ): Effect.Effect<Link, RealtimeConnectError> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()
-      const opened = yield* Effect.exit(restore(Scope.provide(open(options, history), scope)))
+      const opened = yield* Effect.exit(restore(Scope.provide(open(options, target, history), scope)))
       if (Exit.isFailure(opened)) {
         yield* Scope.close(scope, opened)
         return yield* Effect.failCause(opened.cause)
@@ -117,9 +125,14 @@ export const dial = (
     })
   )
 
-const open = (options: DialOptions, history: History.History) =>
+const open = (
+  options: DialOptions,
+  resolveTarget: Effect.Effect<Handshake.Target, RealtimeConnectError>,
+  history: History.History
+) =>
   Effect.gen(function*() {
-    const { target, webSocket } = options
+    const { webSocket } = options
+    const target = yield* resolveTarget
     const url = Handshake.displayUrl(target.url)
     const span = yield* Effect.makeSpanScoped("OpenAIRealtime.connection", {
       attributes: { "realtime.model": target.model, "realtime.url": url }

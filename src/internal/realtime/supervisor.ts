@@ -136,7 +136,7 @@ const loop = (
     const { hub } = options
     const history = History.make(options.settings)
     yield* announce(hub, [status("connecting")])
-    let link = yield* dial(options, history, (link) =>
+    let link = yield* dial(options, Effect.succeed(options.target), history, (link) =>
       Effect.sync(() => {
         course.link = link
       }))
@@ -207,7 +207,7 @@ const prepareRollover = (
     yield* Effect.sleep(Duration.max(Duration.zero, Duration.subtract(at, Duration.millis(age))))
     yield* Effect.logInfo("the session nears its time limit: preparing the next one")
     const dialled = yield* Effect.exit(
-      dial(options, history, (next) => Deferred.succeed(standby, next))
+      dial(options, options.retarget, history, (next) => Deferred.succeed(standby, next))
     )
     if (Exit.isFailure(dialled)) {
       return yield* Effect.logWarning(
@@ -341,7 +341,7 @@ const redial = (
     let attempts = 0
     for (;;) {
       attempts++
-      const dialled = yield* Effect.exit(dial(options, history, (link) =>
+      const dialled = yield* Effect.exit(dial(options, options.retarget, history, (link) =>
         Effect.sync(() => {
           course.link = link
         })))
