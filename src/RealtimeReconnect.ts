@@ -151,7 +151,7 @@ export const isRetryable = (cause: ReconnectCause): boolean => {
     if (serverError.code === "session_expired" || serverError.type === "server_error") return true
     if (fatalServerErrors.has(serverError.code ?? "") || fatalServerErrors.has(serverError.type)) return false
   }
-  switch (cause.detected) {
+  switch (cause.reason) {
     case "KeepaliveTimeout":
       return true
     case "FrameTooLarge":

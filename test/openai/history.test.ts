@@ -200,7 +200,7 @@ describe("a rollover's hand-over", () => {
 
 describe("which failures are worth another connection", () => {
   const lost = (fields: Partial<ConstructorParameters<typeof RealtimeConnectionLost>[0]>) =>
-    new RealtimeConnectionLost({ message: "lost", ...fields })
+    new RealtimeConnectionLost({ reason: "Dropped", message: "lost", ...fields })
   const dial = (reason: RealtimeConnectError["reason"], status?: number) =>
     new RealtimeConnectError({ reason, message: "dial", ...(status !== undefined ? { status } : {}) })
 
@@ -210,7 +210,7 @@ describe("which failures are worth another connection", () => {
     expect(isRetryable(lost({ code: 1001, serverError: { type: "invalid_request_error", code: "session_expired" } })))
       .toBe(true)
     expect(isRetryable(lost({ code: 1011, serverError: { type: "server_error" } }))).toBe(true)
-    expect(isRetryable(lost({ detected: "KeepaliveTimeout" }))).toBe(true)
+    expect(isRetryable(lost({ reason: "KeepaliveTimeout" }))).toBe(true)
     expect(isRetryable(dial("Timeout"))).toBe(true)
     expect(isRetryable(dial("Refused"))).toBe(true)
     expect(isRetryable(dial("Handshake", 503))).toBe(true)
@@ -227,7 +227,7 @@ describe("which failures are worth another connection", () => {
     expect(isRetryable(lost({ code: 1008 }))).toBe(false)
     expect(isRetryable(lost({ code: 1011, serverError: { type: "insufficient_quota", code: "insufficient_quota" } })))
       .toBe(false)
-    expect(isRetryable(lost({ code: 1009, detected: "FrameTooLarge" }))).toBe(false)
+    expect(isRetryable(lost({ code: 1009, reason: "FrameTooLarge" }))).toBe(false)
   })
 })
 
@@ -248,7 +248,7 @@ describe("the frame size limit", () => {
       const end = yield* takeUntil(events, (event) => event._tag === "EndOfStream")
       expect(end.some((event) => event._tag === "RateLimitsUpdated")).toBe(true)
       const error = end.find((event) => event._tag === "ErrorEvent")
-      expect(error).toMatchObject({ error: { _tag: "RealtimeConnectionLost", detected: "FrameTooLarge", code: 1009 } })
+      expect(error).toMatchObject({ error: { _tag: "RealtimeConnectionLost", reason: "FrameTooLarge", code: 1009 } })
       expect(error?._tag === "ErrorEvent" ? error.error.message : "").toMatch(
         /frame of 30\d\d bytes, over the limit of 2048/
       )

@@ -129,7 +129,7 @@ describe("connection lifecycle: nothing waits without a way out", () => {
       const outcome = yield* connection.run
       expect(outcome).toMatchObject({
         _tag: "Lost",
-        lost: { _tag: "RealtimeConnectionLost", code: 4000, reason: "bye" }
+        lost: { _tag: "RealtimeConnectionLost", reason: "ServerClosed", code: 4000, closeReason: "bye" }
       })
       expect((yield* Fiber.join(after)).reason).toBe("Closed")
     }))

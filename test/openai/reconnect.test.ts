@@ -95,7 +95,7 @@ describe("OpenAIRealtime: calls that outlive their connection", () => {
       expect(yield* server.faults.dropAll).toBe(1)
       const gap = yield* until(isStatus("reconnecting"))
       expect(gap.find((event) => event._tag === "ErrorEvent")).toMatchObject({
-        error: { _tag: "RealtimeConnectionLost", code: 1006 }
+        error: { _tag: "RealtimeConnectionLost", reason: "Dropped", code: 1006 }
       })
       yield* Effect.yieldNow
       expect(yield* server.connectionAttempts).toBe(2)
@@ -225,7 +225,7 @@ describe("OpenAIRealtime: calls that outlive their connection", () => {
       const end = yield* until((event) => event._tag === "EndOfStream")
       const error = end.find((event) => event._tag === "ErrorEvent")
       expect(error?._tag === "ErrorEvent" && error.error).toBeInstanceOf(RealtimeConnectionLost)
-      expect(error).toMatchObject({ error: { detected: "KeepaliveTimeout" } })
+      expect(error).toMatchObject({ error: { reason: "KeepaliveTimeout" } })
       expect(end.map((event) => event._tag).slice(-2)).toEqual(["ConnectionStatusChanged", "EndOfStream"])
     }))
 
@@ -437,7 +437,7 @@ describe("OpenAIRealtime: calls that outlive their connection", () => {
       // the service's error event, then the close it explains
       expect(errors).toMatchObject([
         { type: "invalid_request_error", code: "session_expired" },
-        { _tag: "RealtimeConnectionLost", code: 1001, serverError: { code: "session_expired" } }
+        { _tag: "RealtimeConnectionLost", reason: "ServerClosed", code: 1001, serverError: { code: "session_expired" } }
       ])
       expect(back.find(isReconnected)).toMatchObject({ cause: "dropped", attempts: 1 })
       expect(yield* server.connectionsAccepted).toBe(2)

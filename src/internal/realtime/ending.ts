@@ -108,10 +108,10 @@ export const connectionLost = (
   serverError?: { readonly type: string; readonly code?: string | undefined }
 ): RealtimeConnectionLost =>
   new RealtimeConnectionLost({
+    reason: end.detected ?? (end.by === "server" ? "ServerClosed" : "Dropped"),
     ...(end.code !== undefined ? { code: end.code } : {}),
-    ...(end.reason !== undefined ? { reason: end.reason } : {}),
+    ...(end.reason !== undefined ? { closeReason: end.reason } : {}),
     message: describe(end),
-    ...(end.detected !== undefined ? { detected: end.detected } : {}),
     ...(serverError !== undefined
       ? { serverError: serverError.code !== undefined ? serverError : { type: serverError.type } }
       : {}),
