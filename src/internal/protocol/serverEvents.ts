@@ -70,6 +70,21 @@ const newerEvents = [
 ] as const
 
 /**
+ * The events of the published API the client has nothing to read in: they reach listeners as
+ * `Other` (and `RawServerEvent`) like any event without a typed model event, unchecked, and are
+ * not unknown.
+ */
+export const passedOn: ReadonlySet<string> = new Set([
+  "conversation.created",
+  "conversation.item.input_audio_transcription.failed",
+  "output_audio_buffer.started",
+  "output_audio_buffer.stopped",
+  "output_audio_buffer.cleared",
+  "response.content_part.added",
+  "response.content_part.done"
+])
+
+/**
  * Every server event the client reads, discriminated by `type`.
  *
  * @since 0.1.0

@@ -13,6 +13,7 @@ import type * as AudioFormat from "../../AudioFormat.js"
 import { RealtimeProtocolError } from "../../RealtimeError.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { Interrupt } from "../../RealtimeModelSendEvent.js"
+import { passedOn } from "../protocol/serverEvents.js"
 import type { ServerEvent } from "../protocol/serverEvents.js"
 import * as Base64 from "./base64.js"
 import * as Convert from "./convert.js"
@@ -200,7 +201,12 @@ export const handleFrame = (
     }
     case "Unknown":
       out.push({ _tag: "Other", data: frame.json })
-      return debug ? { debug: `unknown server event ${frame.type}` } : nothing
+      if (!debug) return nothing
+      return {
+        debug: passedOn.has(frame.type)
+          ? `server event ${frame.type} (passed on as Other)`
+          : `unknown server event ${frame.type}`
+      }
     case "Malformed":
       out.push({
         _tag: "Exception",
