@@ -18,8 +18,6 @@
  *   even before the owner has processed the end.
  * - Once the owner stops, the mailbox refuses new requests and those still queued are answered
  *   with a typed error.
- *
- * @since 0.1.0
  */
 import { Clock, Deferred, Effect, Exit, Latch, LogLevel } from "effect"
 import type { Scope } from "effect"
@@ -41,7 +39,6 @@ import * as State from "./state.js"
 /**
  * What the socket delivers to the owner: a text frame, or the end of the socket.
  *
- * @since 0.1.0
  * @category models
  */
 export type Delivery = Mailbox.Delivery
@@ -62,7 +59,6 @@ const stopped = Ending.connectionLost({
 /**
  * Builds a connection; nothing runs until `run` does. Response spans still open end with the scope.
  *
- * @since 0.1.0
  * @category constructors
  */
 export const make = (options: ConnectionOptions): Effect.Effect<Connection, never, Scope.Scope> =>

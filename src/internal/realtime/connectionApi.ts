@@ -1,8 +1,6 @@
 /**
  * What a connection of the OpenAI model offers its model and its socket reader, and what it is
  * built from. The owner fiber behind it is `connection.ts`.
- *
- * @since 0.3.0
  */
 import type { Effect, Tracer } from "effect"
 import type { SocketError } from "effect/socket/Socket"
@@ -22,7 +20,6 @@ import type * as State from "./state.js"
  * A transport that can stop reading while the owner catches up (the `ws` socket can; a browser's
  * cannot, and its frames then wait in memory).
  *
- * @since 0.3.0
  * @category models
  */
 export interface Flow {
@@ -34,7 +31,6 @@ export interface Flow {
  * What a connection is built from: the listener hub, the socket's writer, the settings sent at
  * open, the application's playback tracker (if any) and the connection's span.
  *
- * @since 0.1.0
  * @category models
  */
 export interface ConnectionOptions {
@@ -56,7 +52,6 @@ export interface ConnectionOptions {
 /**
  * A live connection.
  *
- * @since 0.1.0
  * @category models
  */
 export interface Connection {

@@ -2,8 +2,6 @@
  * Dialling one connection of a call: the socket, its reader (the frame size limit, the pause when
  * the owner is behind), the keepalive, the connection's span, all in a scope of its own that the
  * call closes when it is done with the connection.
- *
- * @since 0.3.0
  */
 import { Clock, Effect, Exit, Scope } from "effect"
 import type { Duration } from "effect"
@@ -24,7 +22,6 @@ import * as Transport from "./transport.js"
 /**
  * What a connection is dialled with.
  *
- * @since 0.3.0
  * @category models
  */
 export interface DialOptions {
@@ -46,7 +43,6 @@ export interface DialOptions {
 /**
  * A dialled connection and the scope it lives in.
  *
- * @since 0.3.0
  * @category models
  */
 export interface Link {
@@ -102,7 +98,6 @@ const readFrames = (dialled: Transport.Dialled, connection: Connection.Connectio
  * primed with the call's settings, and hands it to `keep` before anything can interrupt: whoever
  * keeps it closes its scope.
  *
- * @since 0.3.0
  * @category dialling
  */
 export const dial = (

@@ -8,8 +8,6 @@
  * it publishes, and the send events it wrote. A client-created message is remembered when it is
  * written, before the server acknowledges it, so one in flight at a drop is not lost; the
  * acknowledgement then gives it its id.
- *
- * @since 0.3.0
  */
 import type * as RealtimeItem from "../../RealtimeItem.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
@@ -37,7 +35,6 @@ type Entry =
 /**
  * A call's memory.
  *
- * @since 0.3.0
  * @category models
  */
 export interface History {
@@ -50,7 +47,6 @@ export interface History {
 /**
  * An empty memory, with the connection's initial settings.
  *
- * @since 0.3.0
  * @category constructors
  */
 export const make = (settings: RealtimeSessionSettings): History => ({ settings, entries: [], replayIds: 0 })
@@ -123,7 +119,6 @@ const onItem = (history: History, item: RealtimeItem.RealtimeItem): void => {
 /**
  * Remembers what an event a connection publishes says about the conversation.
  *
- * @since 0.3.0
  * @category recording
  */
 export const observe = (history: History, event: RealtimeModelEvent): void => {
@@ -202,7 +197,6 @@ const heardTexts = (entry: Extract<Entry, { _tag: "Message" }>): Texts =>
 /**
  * Remembers a send the connection wrote: its messages, tool outputs and session updates.
  *
- * @since 0.3.0
  * @category recording
  */
 export const sent = (history: History, event: RealtimeModelSendEvent): void => {
@@ -234,7 +228,6 @@ export const sent = (history: History, event: RealtimeModelSendEvent): void => {
  * in order, each with its id (a fresh one for an item the server never named); those ids, whose
  * echoes the listeners must not see again; and how many items could not be carried over.
  *
- * @since 0.3.0
  * @category replay
  */
 export interface Replay {
@@ -246,7 +239,6 @@ export interface Replay {
 /**
  * The items to create on a new connection.
  *
- * @since 0.3.0
  * @category replay
  */
 export const replay = (history: History): Replay => {

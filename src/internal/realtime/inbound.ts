@@ -6,8 +6,6 @@
  * Model events are built as plain values of their schema types: their fields come from frames
  * the server event schemas already checked, so they are not validated a second time on every
  * audio chunk.
- *
- * @since 0.1.0
  */
 import type * as AudioFormat from "../../AudioFormat.js"
 import { RealtimeProtocolError } from "../../RealtimeError.js"
@@ -24,7 +22,6 @@ import * as State from "./state.js"
 /**
  * Work a frame leaves for the owner, to run after the events before it are published.
  *
- * @since 0.1.0
  * @category models
  */
 export type Action =
@@ -41,7 +38,6 @@ export type Action =
 /**
  * What handling a frame left to do: an action, a debug line, a warning.
  *
- * @since 0.1.0
  * @category models
  */
 export interface Handled {
@@ -53,7 +49,6 @@ export interface Handled {
 /**
  * The interrupt the server's `input_audio_buffer.speech_started` stands for.
  *
- * @since 0.1.0
  * @category barge-in
  */
 export const bargeIn: Interrupt = {
@@ -181,7 +176,6 @@ const debugLine = (event: ServerEvent): string =>
  * Decodes one text frame and maps it, pushing its model events to `out` (the raw event first).
  * A frame that is not JSON or violates its schema becomes an `Exception` event, never a failure.
  *
- * @since 0.1.0
  * @category frames
  */
 export const handleFrame = (

@@ -8,8 +8,6 @@
  * - A `response.create` goes through the response sequencer: at most one response in flight.
  * - A send is answered with its result; a write refused because the socket had ended answers
  *   `Closed`, and so does a send whose owner was interrupted meanwhile.
- *
- * @since 0.1.0
  */
 import { Cause, Clock, Data, Deferred, Effect, Exit } from "effect"
 import type { SocketError } from "effect/socket/Socket"
@@ -28,7 +26,6 @@ import * as State from "./state.js"
 /**
  * A write refused because the socket had ended before it.
  *
- * @since 0.1.0
  * @category errors
  */
 export class SocketEnded extends Data.TaggedError("SocketEnded")<{ readonly lost: RealtimeConnectionLost }> {}
@@ -38,7 +35,6 @@ export class SocketEnded extends Data.TaggedError("SocketEnded")<{ readonly lost
  * playback tracker (if any), how the socket ended (once the socket reader saw it end, before the
  * owner processed it) and the owner's way to publish events to the listeners.
  *
- * @since 0.1.0
  * @category models
  */
 export interface OutboundOptions {
@@ -56,7 +52,6 @@ export interface OutboundOptions {
 /**
  * The write path, for the owner to run.
  *
- * @since 0.1.0
  * @category models
  */
 export interface Outbound {
@@ -86,7 +81,6 @@ export interface Outbound {
 /**
  * Builds the write path of a connection.
  *
- * @since 0.1.0
  * @category constructors
  */
 export const make = (options: OutboundOptions): Outbound => {

@@ -4,8 +4,6 @@
  * the gap's send timeout). The gap fails only when the call ends (the schedule exhausted, a fatal
  * re-dial, a fatal loss, close): its sends then fail `Closed` at once. With a reconnect policy, a send that finds the connection ended before
  * the call has moved on waits in the gap of its loss like any other: it was not written.
- *
- * @since 0.3.0
  */
 import { Deferred, Duration, Effect, Ref } from "effect"
 import type { RealtimeSendError } from "../../RealtimeError.js"
@@ -50,7 +48,6 @@ const inGap = <A>(
  * Sends `event` with `send` through the phase's connection, or as the gap's policy says; `dropped`
  * is the answer for audio dropped in a gap.
  *
- * @since 0.3.0
  * @category routing
  */
 export const send = <A>(

@@ -7,8 +7,6 @@
  *
  * Only this fiber touches the call's memory and runs the connections; the model's lifecycle
  * (which connection sends go to, or the gap they wait in) is told through `enter`.
- *
- * @since 0.3.0
  */
 import { Clock, Deferred, Duration, Effect, Exit, Option, Ref, Schedule, Scope } from "effect"
 import type { RealtimeConnectError, RealtimeConnectionLost } from "../../RealtimeError.js"
@@ -26,7 +24,6 @@ import * as History from "./history.js"
 /**
  * Where sends go while the call runs: a connection, or the gap between two.
  *
- * @since 0.3.0
  * @category models
  */
 export type Phase =
@@ -44,7 +41,6 @@ export type Phase =
 /**
  * The gap of a reconnect: sends wait for `reopened`; dropped audio is counted in `audioBytes`.
  *
- * @since 0.3.0
  * @category models
  */
 export interface Gap {
@@ -56,7 +52,6 @@ export interface Gap {
 /**
  * What a call is run with.
  *
- * @since 0.3.0
  * @category models
  */
 export interface CallOptions extends DialOptions {
@@ -85,7 +80,6 @@ type Ended = RealtimeConnectionLost | RealtimeConnectError
  * Runs a call: the first connection (its dial failure is the call's), then every reconnect and
  * rollover, until the call ends. `opened` is settled once the first connection is open.
  *
- * @since 0.3.0
  * @category calls
  */
 export const run = (
@@ -368,7 +362,6 @@ const redial = (
 /**
  * When the rollover starts for a session that opened now, given the limit and the margin.
  *
- * @since 0.3.0
  * @category calls
  */
 export const rolloverAt = (limit: Duration.Input, margin: Duration.Input): Duration.Duration =>

@@ -9,8 +9,6 @@
  * high-water mark; on a burst of audio deltas that was a third of the client's CPU (see
  * BENCHMARKS.md). The listener is attached when the WebSocket is made, so no frame that arrives
  * with the handshake is missed: frames wait until the connection takes them.
- *
- * @since 0.3.0
  */
 import { Duration, Effect } from "effect"
 import * as Socket from "effect/socket/Socket"
@@ -23,7 +21,6 @@ import { errorOf } from "./handshake.js"
  * A socket being dialled, the WebSocket underneath once it is made (for pings), its flow control
  * and its frames.
  *
- * @since 0.3.0
  * @category models
  */
 export interface Dialled {
@@ -91,7 +88,6 @@ const textOf = (data: unknown): string | undefined =>
  * and waits for the handshake (at most `openTimeout`, on the Clock); releasing it closes the
  * WebSocket.
  *
- * @since 0.3.0
  * @category transport
  */
 export const socket = (
