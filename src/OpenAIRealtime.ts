@@ -20,6 +20,7 @@
 import { Cause, Deferred, Duration, Effect, Exit, Fiber, Layer, Option, Ref } from "effect"
 import type { Config, Redacted, Scope } from "effect"
 import * as EventHub from "./internal/eventHub.js"
+import * as OpenAIProtocol from "./internal/openai/protocol.js"
 import type * as Connection from "./internal/realtime/connection.js"
 import * as Ending from "./internal/realtime/ending.js"
 import * as Handshake from "./internal/realtime/handshake.js"
@@ -149,6 +150,7 @@ const makeWith = (
       opened: Deferred.Deferred<void, RealtimeConnectError>
     ) =>
       Supervisor.run({
+        protocol: OpenAIProtocol.protocol,
         webSocket,
         hub,
         target,

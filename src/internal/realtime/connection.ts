@@ -25,7 +25,9 @@ import type { RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeEr
 import type { RealtimeModelState } from "../../RealtimeModel.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
+import type { Resumption } from "../engine/protocol.js"
 import { makeInboxUnsafe } from "../eventHub.js"
+import type { ClientEvent } from "../protocol/clientEvents.js"
 import type { Connection, ConnectionOptions } from "./connectionApi.js"
 import * as Echoes from "./echoes.js"
 import * as Ending from "./ending.js"
@@ -299,7 +301,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       Effect.onExit((exit) => exit._tag === "Success" && exit.value._tag === "Boundary" ? Effect.void : refuseRemaining)
     )
 
-    const restore = (replay: History.Replay, turns: ReadonlyArray<Sequencer.Turn>) =>
+    const restore = (replay: Resumption<ClientEvent>, turns: ReadonlyArray<Sequencer.Turn>) =>
       Effect.gen(function*() {
         echoes = Echoes.make(replay.ids)
         yield* writeAll(replay.frames)

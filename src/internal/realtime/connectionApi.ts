@@ -9,7 +9,9 @@ import type { RealtimeSendError } from "../../RealtimeError.js"
 import type { RealtimeModelState } from "../../RealtimeModel.js"
 import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
 import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
+import type { Resumption } from "../engine/protocol.js"
 import type { EventHub } from "../eventHub.js"
+import type { ClientEvent } from "../protocol/clientEvents.js"
 import type * as History from "./history.js"
 import type * as Mailbox from "./mailbox.js"
 import type * as Outbound from "./outbound.js"
@@ -85,7 +87,7 @@ export interface Connection {
    * for the responses a lost connection left unanswered. Whether it asked for one.
    */
   readonly restore: (
-    replay: History.Replay,
+    replay: Resumption<ClientEvent>,
     turns: ReadonlyArray<Sequencer.Turn>
   ) => Effect.Effect<boolean, SocketError | Outbound.SocketEnded>
   /** Makes `run` return at the next turn boundary. */

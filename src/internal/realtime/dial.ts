@@ -10,9 +10,10 @@ import * as Socket from "effect/socket/Socket"
 import type { RealtimeConnectError } from "../../RealtimeError.js"
 import type { RealtimeModelConfig } from "../../RealtimeModel.js"
 import type { RealtimeWebSocketService } from "../../RealtimeWebSocket.js"
+import type * as Engine from "../engine/protocol.js"
 import type * as EventHub from "../eventHub.js"
+import type { ClientEvent } from "../protocol/clientEvents.js"
 import * as Connection from "./connection.js"
-import * as Convert from "./convert.js"
 import * as Ending from "./ending.js"
 import * as Handshake from "./handshake.js"
 import type * as History from "./history.js"
@@ -25,6 +26,8 @@ import * as Transport from "./transport.js"
  * @category models
  */
 export interface DialOptions {
+  /** The protocol spoken over the connection. */
+  readonly protocol: Engine.Protocol<History.History, ClientEvent>
   readonly webSocket: RealtimeWebSocketService
   readonly hub: EventHub.EventHub
   /** Where the call's first connection goes, with the credentials resolved by `connect`. */
@@ -148,8 +151,8 @@ const open = (
       flow: dialled.flow
     })
     yield* Effect.logDebug(`connected to ${url}`)
-    yield* writer.write(JSON.stringify(Convert.sessionUpdate(history.settings, true))).pipe(
-      Effect.catch((error) => Effect.logWarning("the session.update could not be written", error))
+    yield* Effect.forEach(options.protocol.open(history), (frame) => writer.write(options.protocol.encode(frame))).pipe(
+      Effect.catch((error) => Effect.logWarning("the connection's opening frames could not be written", error))
     )
     // the frames first (those that came with the handshake at once), then the end behind them
     readFrames(dialled, connection, options.maxFrameSize)

@@ -13,6 +13,7 @@ import type * as RealtimeItem from "../../RealtimeItem.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
 import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
+import type { Resumption } from "../engine/protocol.js"
 import type { ConversationItemCreate } from "../protocol/clientEvents.js"
 
 /** A message's content parts as text; `null` for audio whose transcript is not known (yet). */
@@ -224,24 +225,14 @@ export const sent = (history: History, event: RealtimeModelSendEvent): void => {
 }
 
 /**
- * What a new connection is given: a `conversation.item.create` per item that can be created again,
- * in order, each with its id (a fresh one for an item the server never named); those ids, whose
- * echoes the listeners must not see again; and how many items could not be carried over.
+ * The items to create on a new connection: a `conversation.item.create` per item that can be
+ * created again, in order, each with its id (a fresh one for an item the server never named);
+ * those ids, whose echoes the listeners must not see again; and how many items could not be
+ * carried over.
  *
  * @category replay
  */
-export interface Replay {
-  readonly frames: ReadonlyArray<ConversationItemCreate>
-  readonly ids: ReadonlySet<string>
-  readonly lost: number
-}
-
-/**
- * The items to create on a new connection.
- *
- * @category replay
- */
-export const replay = (history: History): Replay => {
+export const replay = (history: History): Resumption<ConversationItemCreate> => {
   const frames: Array<ConversationItemCreate> = []
   const ids = new Set<string>()
   let lost = 0

@@ -11,7 +11,6 @@
 import { Clock, Deferred, Duration, Effect, Exit, Option, Ref, Schedule, Scope } from "effect"
 import type { RealtimeConnectError, RealtimeConnectionLost } from "../../RealtimeError.js"
 import type { ConnectionStatus, RealtimeModelEvent } from "../../RealtimeModelEvent.js"
-import { isRetryable } from "../../RealtimeReconnect.js"
 import type { ReconnectSchedule } from "../../RealtimeReconnect.js"
 import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
 import type * as EventHub from "../eventHub.js"
@@ -166,7 +165,7 @@ const loop = (
       const lost = outcome.lost
       // the session ended before a boundary came, but the next one is ready: it takes over at once
       const ready = yield* Deferred.poll(standby)
-      if (options.reconnect !== undefined && isRetryable(lost) && Option.isSome(ready)) {
+      if (options.reconnect !== undefined && retryable(options, lost) && Option.isSome(ready)) {
         switched = true
         const next = yield* ready.value
         yield* Effect.uninterruptible(takeOver(options, history, course, link, next, lost))
@@ -176,7 +175,7 @@ const loop = (
       }
       yield* Scope.close(link.scope, Exit.void)
       course.link = undefined
-      if (options.reconnect === undefined || !isRetryable(lost)) {
+      if (options.reconnect === undefined || !retryable(options, lost)) {
         if (course.gap !== undefined) yield* Deferred.fail(course.gap.reopened, lost)
         return lost
       }
@@ -295,8 +294,11 @@ const resume = (
  * What a new connection is given of the conversation. A connection attached to a call (`callId`)
  * finds the call's session, conversation included, where it was: nothing is replayed.
  */
-const replayOf = (options: CallOptions, history: History.History): History.Replay =>
-  options.config.callId === undefined ? History.replay(history) : { frames: [], ids: new Set(), lost: 0 }
+const replayOf = (options: CallOptions, history: History.History) =>
+  options.protocol.resume(history, options.config.callId !== undefined)
+
+const retryable = (options: CallOptions, failure: RealtimeConnectionLost | RealtimeConnectError) =>
+  options.protocol.classify(failure) === "Retryable"
 
 /** After a retryable loss: dials by the schedule, then restores the call on the new connection. */
 const reconnect = (
@@ -347,11 +349,11 @@ const redial = (
       const error = Exit.findErrorOption(dialled)
       if (error._tag === "None") return yield* Effect.failCause(dialled.cause) // interrupted
       const failure = error.value
-      const retry = isRetryable(failure)
+      const retry = retryable(options, failure)
         ? yield* Effect.exit(step(failure))
         : Exit.fail(undefined)
       if (Exit.isFailure(retry)) {
-        const why = isRetryable(failure) ? `gave up after ${attempts} attempts` : "the failure is not retryable"
+        const why = retryable(options, failure) ? `gave up after ${attempts} attempts` : "the failure is not retryable"
         yield* Effect.logWarning(`reconnecting ${why}: ${failure.message}`)
         yield* Deferred.fail(gap.reopened, failure)
         return { _tag: "Ended", error: failure } as const
