@@ -3,8 +3,8 @@
  * opens with, what the next connection is given, and the verdict on each kind of failure.
  */
 import { describe, expect, it } from "@effect/vitest"
+import * as History from "../../src/internal/openai/history.js"
 import * as OpenAI from "../../src/internal/openai/protocol.js"
-import * as History from "../../src/internal/realtime/history.js"
 import { RealtimeConnectError, RealtimeConnectionLost } from "../../src/RealtimeError.js"
 import * as RealtimeItem from "../../src/RealtimeItem.js"
 import * as Send from "../../src/RealtimeModelSendEvent.js"

@@ -8,7 +8,7 @@ import type * as Engine from "../engine/protocol.js"
 import { encodeClientEvent } from "../protocol/clientEvents.js"
 import type { ClientEvent } from "../protocol/clientEvents.js"
 import { sessionUpdate } from "../protocol/session.js"
-import * as History from "../realtime/history.js"
+import * as History from "./history.js"
 
 /**
  * Close codes after which a new connection may succeed: going away (the service ended the session,

@@ -14,11 +14,11 @@ import type { ConnectionStatus, RealtimeModelEvent } from "../../RealtimeModelEv
 import type { ReconnectSchedule } from "../../RealtimeReconnect.js"
 import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
 import type * as EventHub from "../eventHub.js"
-import type * as Connection from "./connection.js"
+import type * as Connection from "../openai/connection.js"
+import * as History from "../openai/history.js"
+import * as Handshake from "../realtime/handshake.js"
 import { dial } from "./dial.js"
 import type { DialOptions, Link } from "./dial.js"
-import * as Handshake from "./handshake.js"
-import * as History from "./history.js"
 
 /**
  * Where sends go while the call runs: a connection, or the gap between two.

@@ -6,8 +6,8 @@ import { Deferred, Effect } from "effect"
 import type { RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeError.js"
 import type { RealtimeModelState } from "../../RealtimeModel.js"
 import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
+import type * as State from "../openai/state.js"
 import * as Ending from "./ending.js"
-import type * as State from "./state.js"
 
 /**
  * What the socket delivers to the owner: a text frame, or the end of the socket.

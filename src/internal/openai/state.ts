@@ -16,8 +16,8 @@ import type { ConnectionStatus } from "../../RealtimeModelEvent.js"
 import type { Interrupt } from "../../RealtimeModelSendEvent.js"
 import type { ConversationItemTruncate, ResponseCancel } from "../protocol/clientEvents.js"
 import type * as Wire from "../protocol/wire.js"
+import * as DefaultTracker from "../realtime/defaultTracker.js"
 import * as Convert from "./convert.js"
-import * as DefaultTracker from "./defaultTracker.js"
 import * as Sequencer from "./sequencer.js"
 
 /** How many recent audio items keep their received-audio tally (for truncation bounds). */

@@ -16,10 +16,10 @@ import type { RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeEr
 import type { RealtimeModelState } from "../../RealtimeModel.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { Interrupt, RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
+import * as Ending from "../engine/ending.js"
 import { encodeClientEvent } from "../protocol/clientEvents.js"
 import type { ClientEvent, ConversationItemTruncate } from "../protocol/clientEvents.js"
 import * as Convert from "./convert.js"
-import * as Ending from "./ending.js"
 import * as Sequencer from "./sequencer.js"
 import * as State from "./state.js"
 

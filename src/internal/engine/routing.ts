@@ -8,7 +8,7 @@
 import { Deferred, Duration, Effect, Ref } from "effect"
 import type { RealtimeSendError } from "../../RealtimeError.js"
 import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
-import type * as Connection from "./connection.js"
+import type * as Connection from "../openai/connection.js"
 import * as Ending from "./ending.js"
 import type { Gap, Phase } from "./supervisor.js"
 

@@ -12,7 +12,7 @@ import type { ClientEvent } from "../protocol/clientEvents.js"
 import type * as WireItems from "../protocol/items.js"
 import { sessionUpdate } from "../protocol/session.js"
 import type * as Wire from "../protocol/wire.js"
-import * as Base64 from "./base64.js"
+import * as Base64 from "../realtime/base64.js"
 
 /**
  * The conversion of session settings to the wire, and the one function that builds a
