@@ -59,6 +59,14 @@ describe("the call's memory (history)", () => {
     observeAll(history, [assistant("item_a", "one two")])
     History.truncated(history, "item_a", 0, 0, 1000)
     expect(History.replay(history).lost).toBe(0)
+    // cut before any of the transcript came: the transcript that comes after is not replayed either
+    const early = History.make({})
+    History.truncated(early, "item_c", 0, 200, 1000)
+    observeAll(early, [
+      { _tag: "TranscriptDelta", itemId: "item_c", responseId: "resp_1", delta: "late words" },
+      assistant("item_c", "late words")
+    ])
+    expect(History.replay(early).frames).toEqual([])
   })
 
   it("replays messages as text, audio as its transcript, calls and their outputs, in order", () => {

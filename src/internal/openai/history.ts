@@ -167,8 +167,17 @@ export const truncated = (
   audioEndMs: number,
   receivedMs: number
 ): void => {
-  const entry = findMessage(history, itemId)
-  if (entry === undefined || entry.role !== "assistant" || entry.texts.length === 0) return
+  let entry = findMessage(history, itemId)
+  if (entry === undefined) {
+    // cut before any of its transcript came: whatever comes later was not heard either
+    entry = { _tag: "Message", id: itemId, role: "assistant", texts: [], unreplayable: 0 }
+    history.entries.push(entry)
+  }
+  if (entry.role !== "assistant") return
+  if (entry.texts.length === 0) {
+    entry.heard = { part: 0, chars: 0 }
+    return
+  }
   const part = Math.min(contentIndex, entry.texts.length - 1)
   const received = entry.texts[part] ?? ""
   const fraction = receivedMs <= 0 ? 0 : Math.min(1, Math.max(0, audioEndMs / receivedMs))
