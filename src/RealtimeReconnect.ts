@@ -11,14 +11,17 @@
  *   `disconnected`, `EndOfStream`).
  * - The new connection gets the session settings (the initial ones and every later
  *   `SessionUpdate`) and the conversation so far as items: text messages, the user's audio turns as
- *   their transcripts, the model's audio turns as their transcripts, function calls and their
- *   outputs (an output sent just before the drop and never acknowledged included). The playback
+ *   their transcripts, the model's audio turns as their transcripts (a reply cut off by a barge-in
+ *   only up to what the user heard, in whole words), function calls and their outputs (an output
+ *   sent just before the drop and never acknowledged included). The playback
  *   trackers are reset. A response asked for and not yet started is asked for again; a response
  *   the drop cut off is reported, not repeated.
  * - Sends during the gap (from the moment the socket is found ended): `SendAudio` is dropped and
  *   counted (stale microphone audio is worth nothing), every other event waits for the new
  *   connection up to `sendTimeout` and then fails with `RealtimeSendError` (`Reconnecting`, or
- *   `Closed` when the call ends instead); nothing waits longer.
+ *   `Closed` at once when the call ends instead); nothing waits longer.
+ * - Every dial resolves the credentials again: an `apiKey` given as an Effect (a client secret
+ *   minted per call) runs for each reconnect attempt and for the next session of a rollover.
  *
  * @since 0.3.0
  */

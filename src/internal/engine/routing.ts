@@ -2,8 +2,9 @@
  * Where a send goes while a call runs: through the live connection, or, in a reconnect's gap,
  * dropped (audio, counted) or held until the next connection is there (everything else, at most
  * the gap's send timeout). The gap fails only when the call ends (the schedule exhausted, a fatal
- * re-dial, a fatal loss, close): its sends then fail `Closed` at once. With a reconnect policy, a send that finds the connection ended before
- * the call has moved on waits in the gap of its loss like any other: it was not written.
+ * re-dial, a fatal loss, close): its sends then fail `Closed` at once. With a reconnect policy, a
+ * send that finds the connection ended before the call has moved on waits in the gap of its loss
+ * like any other: it was not written.
  */
 import { Deferred, Duration, Effect, Ref } from "effect"
 import type { RealtimeSendError } from "../../RealtimeError.js"
