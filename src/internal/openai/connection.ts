@@ -14,8 +14,9 @@
  *   limit), logs one warning for the stall, and keeps serving sends and queries, so a listener
  *   that itself sends cannot deadlock the connection. It picks the frames up again when the hub
  *   has room.
- * - Once the socket has ended, no frame is written into it: a send fails with `Closed` at once,
- *   even before the owner has processed the end.
+ * - Once the socket has ended, no frame is written into it: a send behind the end fails with
+ *   `Closed`, even while a stalled listener holds the end's publication back. Only the owner writes
+ *   its cells; the socket's callbacks only post to the mailbox (and pause the reading).
  * - Once the owner stops, the mailbox refuses new requests and those still queued are answered
  *   with a typed error.
  */
@@ -77,7 +78,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       Effect.flatMap(Clock.currentTimeNanos, (now) => Effect.sync(() => State.release(state, now)))
     )
 
-    /** Set by the socket reader when the socket ends, before the owner has processed it. */
+    /** Set by the owner when it reaches the socket's end (even while a listener stalls it). */
     let ended: RealtimeConnectionLost | undefined = undefined
     /** The server's last `error` event, which says whether a loss that follows is worth a retry. */
     let lastServerError: { readonly type: string; readonly code?: string | undefined } | undefined = undefined
@@ -209,6 +210,8 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
         }
         switch (command._tag) {
           case "Closed":
+            // from here on no frame is written: sends behind the end fail Closed, even in a stall
+            if (ended === undefined) ended = Ending.connectionLost(command)
             if (stalled) {
               backlog.push(command)
               break
@@ -344,9 +347,6 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
     }
 
     const deliverUnsafe = (deliveries: ReadonlyArray<Mailbox.Delivery>): boolean => {
-      for (const delivery of deliveries) {
-        if (typeof delivery !== "string" && ended === undefined) ended = Ending.connectionLost(delivery)
-      }
       if (!mailbox.offerAllUnsafe(deliveries)) return false
       pauseIfBehind()
       return true
