@@ -18,7 +18,7 @@ export type Delivery = string | Ending.SocketEnd
 
 /**
  * A request to the owner: a delivery, a send, a bookkeeping query, "listeners have room again",
- * "stop at the next turn boundary", "the socket was paused".
+ * "stop at the next turn boundary".
  *
  * @category models
  */
@@ -35,8 +35,6 @@ export type Command =
   | { readonly _tag: "Inspect"; readonly reply: Deferred.Deferred<State.Bookkeeping> }
   | { readonly _tag: "Resume" }
   | { readonly _tag: "SwitchAtBoundary" }
-  /** The socket was paused: the owner says so. */
-  | { readonly _tag: "Paused"; readonly waiting: number }
 
 /**
  * How a run of the owner ended: the socket ended, or (when a switch was asked for) the

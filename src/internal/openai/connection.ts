@@ -10,7 +10,7 @@
  *
  * Nothing waits without a way out:
  * - The owner never waits for a listener. When a bounded listener is full it stops processing
- *   frames (they wait in a backlog, and the socket reader stops reading once the backlog is at its
+ *   frames (they wait in a backlog, and the owner pauses the socket once the backlog is at its
  *   limit), logs one warning for the stall, and keeps serving sends and queries, so a listener
  *   that itself sends cannot deadlock the connection. It picks the frames up again when the hub
  *   has room.
@@ -20,7 +20,7 @@
  * - Once the owner stops, the mailbox refuses new requests and those still queued are answered
  *   with a typed error.
  */
-import { Clock, Deferred, Effect, Exit, Latch, LogLevel } from "effect"
+import { Clock, Deferred, Effect, Exit, LogLevel } from "effect"
 import type { Scope } from "effect"
 import type { RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeError.js"
 import type { RealtimeModelState } from "../../RealtimeModel.js"
@@ -71,7 +71,8 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
     const bounded = hub.capacity !== undefined
     const backlogLimit = options.backlogLimit ?? 1024
     const mailbox = makeInboxUnsafe<Mailbox.Command>()
-    const gate = Latch.makeUnsafe(true)
+    /** Whether the owner has paused the socket's reading: too many frames wait for it. */
+    let paused = false
     const state = State.make(options.settings.outputAudioFormat ?? "pcm16", options.staleResponseMs)
 
     yield* Effect.addFinalizer(() =>
@@ -237,11 +238,6 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
           case "SwitchAtBoundary":
             switchWanted = true
             break
-          case "Paused":
-            yield* Effect.logDebug(
-              `${command.waiting} frames wait for the connection: the socket is not read until they are processed`
-            )
-            break
           case "Resume":
             yield* publish(out)
             if (!stalled) break
@@ -271,7 +267,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       batch = []
       next = 0
       backlog = []
-      gate.openUnsafe()
+      paused = false
       options.flow?.resume()
       yield* Effect.forEach(
         rest,
@@ -286,14 +282,22 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
 
     const run: Effect.Effect<Mailbox.Outcome> = Effect.gen(function*() {
       for (;;) {
-        if (!Latch.isOpen(gate) && backlogSize() < backlogLimit) {
-          gate.openUnsafe()
+        if (paused && backlogSize() < backlogLimit) {
+          paused = false
           options.flow?.resume()
         }
         // what a batch left unprocessed when it stopped at a boundary comes first
         if (next >= batch.length) {
           batch = yield* mailbox.takeAll
           next = 0
+        }
+        // the owner alone pauses the socket: when the frames waiting for it reach the limit
+        if (!paused && options.flow !== undefined && backlogSize() >= backlogLimit) {
+          paused = true
+          options.flow.pause()
+          yield* Effect.logDebug(
+            `${backlogSize()} frames wait for the connection: the socket is not read until they are processed`
+          )
         }
         const outcome = yield* processBatch
         if (outcome !== undefined) return outcome
@@ -338,29 +342,13 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
         Effect.fail(Ending.notConnected(event, true))
       )
 
-    /** Pauses the socket once the frames waiting reach the limit; the owner resumes it. */
-    const pauseIfBehind = () => {
-      if (options.flow === undefined || !Latch.isOpen(gate) || backlogSize() < backlogLimit) return
-      gate.closeUnsafe()
-      options.flow.pause()
-      mailbox.offerUnsafe({ _tag: "Paused", waiting: backlogSize() })
-    }
-
-    const deliverUnsafe = (deliveries: ReadonlyArray<Mailbox.Delivery>): boolean => {
-      if (!mailbox.offerAllUnsafe(deliveries)) return false
-      pauseIfBehind()
-      return true
-    }
+    const deliverUnsafe = (deliveries: ReadonlyArray<Mailbox.Delivery>): boolean => mailbox.offerAllUnsafe(deliveries)
 
     const connection: Connection = {
       deliverUnsafe,
       deliver: (deliveries) => Effect.sync(() => deliverUnsafe(deliveries)),
       isEndedUnsafe: () => ended !== undefined,
-      deliverFrameUnsafe: (text) => {
-        if (!mailbox.offerUnsafe(text)) return false
-        pauseIfBehind()
-        return true
-      },
+      deliverFrameUnsafe: (text) => mailbox.offerUnsafe(text),
       send: (event) => Effect.asVoid(send(event, undefined)),
       restore,
       switchAtBoundary: Effect.sync(() => void mailbox.offerUnsafe(switchAtBoundary)),
