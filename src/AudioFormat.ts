@@ -5,7 +5,6 @@
  * @since 0.1.0
  */
 import { Effect, Option, Schema, SchemaIssue, SchemaTransformation } from "effect"
-import { fromWireName } from "./internal/protocol/audioFormat.js"
 
 /**
  * The canonical name of an audio format:
@@ -82,13 +81,17 @@ const byName: Readonly<Record<string, AudioFormat>> = {
   "pcmu": "g711_ulaw",
   "g711_alaw": "g711_alaw",
   "alaw": "g711_alaw",
-  "pcma": "g711_alaw"
+  "pcma": "g711_alaw",
+  // the MIME names, which the GA protocol's format objects carry
+  "audio/pcm": "pcm16",
+  "audio/pcmu": "g711_ulaw",
+  "audio/pcma": "g711_alaw"
 }
 
-/** A name of the library's own, or the protocol's MIME name (`audio/pcmu`, …). */
+/** A name of the library's own, or a MIME name (`audio/pcmu`, …). */
 const byAnyName = (name: string): AudioFormat | undefined => {
   const key = name.trim().toLowerCase()
-  return (Object.hasOwn(byName, key) ? byName[key] : undefined) ?? fromWireName(key)
+  return Object.hasOwn(byName, key) ? byName[key] : undefined
 }
 
 /**

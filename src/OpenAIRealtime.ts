@@ -19,12 +19,13 @@
  */
 import { Cause, Deferred, Duration, Effect, Exit, Fiber, Layer, Option, Ref } from "effect"
 import type { Config, Redacted, Scope } from "effect"
+import * as Ending from "./internal/engine/ending.js"
+import * as Routing from "./internal/engine/routing.js"
+import * as Supervisor from "./internal/engine/supervisor.js"
 import * as EventHub from "./internal/eventHub.js"
-import type * as Connection from "./internal/realtime/connection.js"
-import * as Ending from "./internal/realtime/ending.js"
+import type * as Connection from "./internal/openai/connection.js"
+import * as OpenAIProtocol from "./internal/openai/protocol.js"
 import * as Handshake from "./internal/realtime/handshake.js"
-import * as Routing from "./internal/realtime/routing.js"
-import * as Supervisor from "./internal/realtime/supervisor.js"
 import type { RealtimeConnectError, RealtimeConnectionLost, RealtimeSendError } from "./RealtimeError.js"
 import { RealtimeModel, resolveApiKey } from "./RealtimeModel.js"
 import type {
@@ -150,9 +151,12 @@ const makeWith = (
       opened: Deferred.Deferred<void, RealtimeConnectError>
     ) =>
       Supervisor.run({
+        protocol: OpenAIProtocol.protocol,
         webSocket,
         hub,
         target,
+        // every later dial resolves the credentials again
+        retarget: Handshake.resolveTarget(config, settings, webSocket, defaultApiKey),
         config,
         settings,
         connectTimeout: options.connectTimeout,

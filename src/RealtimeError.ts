@@ -91,20 +91,37 @@ export class RealtimeProtocolError extends Schema.TaggedError<RealtimeProtocolEr
 }) {}
 
 /**
+ * How a live connection was lost: `"ServerClosed"` (the server sent a close frame), `"Dropped"`
+ * (the socket ended without one), `"KeepaliveTimeout"` (the client found it silent: a ping left
+ * unanswered) or `"FrameTooLarge"` (the client ended it: a server frame over the size limit).
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export const ConnectionLostReason = Schema.Literals(["ServerClosed", "Dropped", "KeepaliveTimeout", "FrameTooLarge"])
+
+/**
+ * @since 0.4.0
+ * @category models
+ */
+export type ConnectionLostReason = typeof ConnectionLostReason.Type
+
+/**
  * The server closed the connection on its own, the network dropped it, or the client found it dead
- * (an unanswered ping, a frame over the size limit). Reported as an `ErrorEvent` model event before
- * the connection status turns `disconnected` (or `reconnecting`); `cause` is the socket's error
- * that reported it.
+ * (an unanswered ping, a frame over the size limit). `reason` says which; `code` and `closeReason`
+ * are the close frame's code and text when there was one. Reported as an `ErrorEvent` model event
+ * before the connection status turns `disconnected` (or `reconnecting`); `cause` is the socket's
+ * error that reported it.
  *
  * @since 0.1.0
  * @category errors
  */
 export class RealtimeConnectionLost extends Schema.TaggedError<RealtimeConnectionLost>()("RealtimeConnectionLost", {
+  reason: ConnectionLostReason,
   code: Schema.optional(Schema.Number),
-  reason: Schema.optional(Schema.String),
+  /** The close frame's text (or what the socket said of the end), when there was any. */
+  closeReason: Schema.optional(Schema.String),
   message: Schema.String,
-  /** What the client itself detected: a ping left unanswered, a frame over the size limit. */
-  detected: Schema.optional(Schema.Literals(["KeepaliveTimeout", "FrameTooLarge"])),
   /** The server's last `error` event before the end, if it sent one (its `type` and `code`). */
   serverError: Schema.optional(Schema.Struct({ type: Schema.String, code: Schema.optional(Schema.String) })),
   cause: Schema.optional(Schema.Defect())

@@ -11,18 +11,22 @@
  *   `disconnected`, `EndOfStream`).
  * - The new connection gets the session settings (the initial ones and every later
  *   `SessionUpdate`) and the conversation so far as items: text messages, the user's audio turns as
- *   their transcripts, the model's audio turns as their transcripts, function calls and their
- *   outputs (an output sent just before the drop and never acknowledged included). The playback
+ *   their transcripts, the model's audio turns as their transcripts (a reply cut off by a barge-in
+ *   only up to what the user heard, in whole words), function calls and their outputs (an output
+ *   sent just before the drop and never acknowledged included). The playback
  *   trackers are reset. A response asked for and not yet started is asked for again; a response
  *   the drop cut off is reported, not repeated.
  * - Sends during the gap (from the moment the socket is found ended): `SendAudio` is dropped and
  *   counted (stale microphone audio is worth nothing), every other event waits for the new
  *   connection up to `sendTimeout` and then fails with `RealtimeSendError` (`Reconnecting`, or
- *   `Closed` when the call ends instead); nothing waits longer.
+ *   `Closed` at once when the call ends instead); nothing waits longer.
+ * - Every dial resolves the credentials again: an `apiKey` given as an Effect (a client secret
+ *   minted per call) runs for each reconnect attempt and for the next session of a rollover.
  *
  * @since 0.3.0
  */
 import { Duration, Effect, Schedule } from "effect"
+import * as OpenAIProtocol from "./internal/openai/protocol.js"
 import type { RealtimeConnectError, RealtimeConnectionLost } from "./RealtimeError.js"
 
 /**
@@ -107,22 +111,6 @@ export interface TransportOptions {
 }
 
 /**
- * Close codes after which a new connection may succeed: going away (the service ended the session,
- * e.g. at its time limit, or restarts), an abnormal closure, an internal error, a restart, try
- * again later, a bad gateway.
- */
-const retryableCloseCodes: ReadonlySet<number> = new Set([1001, 1006, 1011, 1012, 1013, 1014])
-
-/** Server error codes (of the `error` event sent before a close) that a new connection cannot fix. */
-const fatalServerErrors: ReadonlySet<string> = new Set([
-  "invalid_api_key",
-  "insufficient_quota",
-  "invalid_request_error",
-  "authentication_error",
-  "permission_error"
-])
-
-/**
  * Whether a failure is worth another connection. Retryable: a dropped or silent connection, a
  * close by the service for its own reasons (1001 going away, 1011–1014), a `server_error`, a
  * handshake that timed out, was refused or answered with HTTP 408, 429 or 5xx. Fatal: refused
@@ -132,31 +120,4 @@ const fatalServerErrors: ReadonlySet<string> = new Set([
  * @since 0.3.0
  * @category classification
  */
-export const isRetryable = (cause: ReconnectCause): boolean => {
-  if (cause._tag === "RealtimeConnectError") {
-    switch (cause.reason) {
-      case "Timeout":
-      case "Refused":
-      case "HostNotFound":
-        return true
-      case "Handshake":
-        return cause.status === undefined || cause.status === 408 || cause.status === 429 || cause.status >= 500
-      default:
-        return false
-    }
-  }
-  const serverError = cause.serverError
-  if (serverError !== undefined) {
-    // the session's time limit is an invalid_request_error, and a new session is the cure
-    if (serverError.code === "session_expired" || serverError.type === "server_error") return true
-    if (fatalServerErrors.has(serverError.code ?? "") || fatalServerErrors.has(serverError.type)) return false
-  }
-  switch (cause.detected) {
-    case "KeepaliveTimeout":
-      return true
-    case "FrameTooLarge":
-      return false
-    default:
-      return cause.code === undefined || retryableCloseCodes.has(cause.code)
-  }
-}
+export const isRetryable = (cause: ReconnectCause): boolean => OpenAIProtocol.classify(cause) === "Retryable"

@@ -61,7 +61,12 @@ const items: ReadonlyArray<Item.RealtimeItem> = [
 const events: ReadonlyArray<Event.RealtimeModelEvent> = [
   Event.ErrorEvent.make({ error: { type: "invalid_request_error", message: "nope" } }),
   Event.ErrorEvent.make({
-    error: new RealtimeConnectionLost({ code: 4001, reason: "bye", message: "the server closed the connection" })
+    error: new RealtimeConnectionLost({
+      reason: "ServerClosed",
+      code: 4001,
+      closeReason: "bye",
+      message: "the server closed the connection"
+    })
   }),
   functionCall,
   Event.Audio.make({ data: new Uint8Array([0, 1, 2, 255]), responseId: "resp_1", itemId: "item_2", contentIndex: 0 }),
@@ -123,8 +128,9 @@ const events: ReadonlyArray<Event.RealtimeModelEvent> = [
   }),
   Event.ErrorEvent.make({
     error: new RealtimeConnectionLost({
+      reason: "ServerClosed",
       code: 1001,
-      reason: "Your session hit the maximum duration of 60 minutes.",
+      closeReason: "Your session hit the maximum duration of 60 minutes.",
       message: "the server closed the connection",
       serverError: { type: "invalid_request_error", code: "session_expired" }
     })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import * as EventHub from "../../src/internal/eventHub.js"
-import * as Connection from "../../src/internal/realtime/connection.js"
+import * as Connection from "../../src/internal/openai/connection.js"
 import * as Send from "../../src/RealtimeModelSendEvent.js"
 
 const frame = (value: unknown): Connection.Delivery => JSON.stringify(value)

@@ -83,7 +83,12 @@ describe("OpenAIRealtime connection", () => {
       yield* next("TurnStarted")
       yield* server.close(4001, "going away")
       const error = yield* next("ErrorEvent")
-      expect(error.error).toMatchObject({ _tag: "RealtimeConnectionLost", code: 4001, reason: "going away" })
+      expect(error.error).toMatchObject({
+        _tag: "RealtimeConnectionLost",
+        reason: "ServerClosed",
+        code: 4001,
+        closeReason: "going away"
+      })
       expect((yield* next("ConnectionStatusChanged")).status).toBe("disconnected")
       yield* next("EndOfStream")
       const sendError = yield* Effect.flip(model.sendEvent(Send.UserInput.make({ userInput: "still there?" })))

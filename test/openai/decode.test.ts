@@ -4,10 +4,13 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, Schema } from "effect"
+import { itemFromWire } from "../../src/internal/openai/convert.js"
+import { decodeFrame } from "../../src/internal/openai/decode.js"
+import * as Inbound from "../../src/internal/openai/inbound.js"
+import * as State from "../../src/internal/openai/state.js"
 import { decodeServerFrame } from "../../src/internal/protocol/serverEvents.js"
-import { itemFromWire } from "../../src/internal/realtime/convert.js"
-import { decodeFrame } from "../../src/internal/realtime/decode.js"
 import { RealtimeItem } from "../../src/RealtimeItem.js"
+import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
 import { corpus } from "../support/protocolCorpus.js"
 
 /** Breaks a frame: each field in turn set to a value of the wrong kind, or removed. */
@@ -35,6 +38,24 @@ describe("decodeFrame", () => {
       }
       expect(checked).toBeGreaterThan(500)
     }))
+})
+
+describe("documented server events", () => {
+  it("none is called unknown in the debug log: each is decoded, or passed on as Other by name", () => {
+    // an example whose type is misspelt (see the corpus README) is unknown indeed
+    const lines = corpus.serverEvents.flatMap((event) =>
+      event.examples.filter((example) => (example as { type?: unknown }).type === event.type).map((example) => {
+        const out: Array<RealtimeModelEvent> = []
+        const handled = Inbound.handleFrame(State.make("pcm16"), JSON.stringify(example), 0, true, out)
+        return [event.type, "debug" in handled ? handled.debug : undefined] as const
+      })
+    )
+    expect(lines.length).toBeGreaterThan(40)
+    expect(lines.filter(([, line]) => line?.startsWith("unknown") !== false)).toEqual([])
+    expect(lines.find(([type]) => type === "response.content_part.added")?.[1]).toBe(
+      "server event response.content_part.added (passed on as Other)"
+    )
+  })
 })
 
 /** The item of a checked item frame, as the model maps it (`None` for kinds it does not model). */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Queue, Stream } from "effect"
 import * as EventHub from "../../src/internal/eventHub.js"
-import * as Connection from "../../src/internal/realtime/connection.js"
-import * as History from "../../src/internal/realtime/history.js"
+import * as Connection from "../../src/internal/openai/connection.js"
+import * as History from "../../src/internal/openai/history.js"
 import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
 import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
 import { RealtimeConnectError, RealtimeConnectionLost } from "../../src/RealtimeError.js"
@@ -40,6 +40,35 @@ const call = {
 } as const
 
 describe("the call's memory (history)", () => {
+  it("a truncated reply is replayed only up to the heard share of its transcript, in whole words", () => {
+    const replayedText = (audioEndMs: number, receivedMs: number) => {
+      const history = History.make({})
+      observeAll(history, [assistant("item_a", "one two three four")])
+      History.truncated(history, "item_a", 0, audioEndMs, receivedMs)
+      const frame = History.replay(history).frames[0]
+      return frame?.item.type === "message" ? frame.item.content[0]?.text : undefined
+    }
+    // 18 characters: half is 9, inside "three", which was not heard whole
+    expect(replayedText(500, 1000)).toBe("one two")
+    // 8 characters end exactly where "two" does
+    expect(replayedText(450, 1000)).toBe("one two")
+    expect(replayedText(1000, 1000)).toBe("one two three four")
+    // nothing heard: nothing said again, and nothing counted as lost
+    expect(replayedText(0, 1000)).toBeUndefined()
+    const history = History.make({})
+    observeAll(history, [assistant("item_a", "one two")])
+    History.truncated(history, "item_a", 0, 0, 1000)
+    expect(History.replay(history).lost).toBe(0)
+    // cut before any of the transcript came: the transcript that comes after is not replayed either
+    const early = History.make({})
+    History.truncated(early, "item_c", 0, 200, 1000)
+    observeAll(early, [
+      { _tag: "TranscriptDelta", itemId: "item_c", responseId: "resp_1", delta: "late words" },
+      assistant("item_c", "late words")
+    ])
+    expect(History.replay(early).frames).toEqual([])
+  })
+
   it("replays messages as text, audio as its transcript, calls and their outputs, in order", () => {
     const history = History.make({ instructions: "be brief" })
     History.sent(history, Send.UserInput.make({ userInput: "my name is Ada" }))
@@ -179,7 +208,7 @@ describe("a rollover's hand-over", () => {
 
 describe("which failures are worth another connection", () => {
   const lost = (fields: Partial<ConstructorParameters<typeof RealtimeConnectionLost>[0]>) =>
-    new RealtimeConnectionLost({ message: "lost", ...fields })
+    new RealtimeConnectionLost({ reason: "Dropped", message: "lost", ...fields })
   const dial = (reason: RealtimeConnectError["reason"], status?: number) =>
     new RealtimeConnectError({ reason, message: "dial", ...(status !== undefined ? { status } : {}) })
 
@@ -189,7 +218,7 @@ describe("which failures are worth another connection", () => {
     expect(isRetryable(lost({ code: 1001, serverError: { type: "invalid_request_error", code: "session_expired" } })))
       .toBe(true)
     expect(isRetryable(lost({ code: 1011, serverError: { type: "server_error" } }))).toBe(true)
-    expect(isRetryable(lost({ detected: "KeepaliveTimeout" }))).toBe(true)
+    expect(isRetryable(lost({ reason: "KeepaliveTimeout" }))).toBe(true)
     expect(isRetryable(dial("Timeout"))).toBe(true)
     expect(isRetryable(dial("Refused"))).toBe(true)
     expect(isRetryable(dial("Handshake", 503))).toBe(true)
@@ -206,7 +235,7 @@ describe("which failures are worth another connection", () => {
     expect(isRetryable(lost({ code: 1008 }))).toBe(false)
     expect(isRetryable(lost({ code: 1011, serverError: { type: "insufficient_quota", code: "insufficient_quota" } })))
       .toBe(false)
-    expect(isRetryable(lost({ code: 1009, detected: "FrameTooLarge" }))).toBe(false)
+    expect(isRetryable(lost({ code: 1009, reason: "FrameTooLarge" }))).toBe(false)
   })
 })
 
@@ -227,7 +256,7 @@ describe("the frame size limit", () => {
       const end = yield* takeUntil(events, (event) => event._tag === "EndOfStream")
       expect(end.some((event) => event._tag === "RateLimitsUpdated")).toBe(true)
       const error = end.find((event) => event._tag === "ErrorEvent")
-      expect(error).toMatchObject({ error: { _tag: "RealtimeConnectionLost", detected: "FrameTooLarge", code: 1009 } })
+      expect(error).toMatchObject({ error: { _tag: "RealtimeConnectionLost", reason: "FrameTooLarge", code: 1009 } })
       expect(error?._tag === "ErrorEvent" ? error.error.message : "").toMatch(
         /frame of 30\d\d bytes, over the limit of 2048/
       )

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Queue, Scope, Stream } from "effect"
+import * as Ending from "../../src/internal/engine/ending.js"
 import * as EventHub from "../../src/internal/eventHub.js"
-import * as Connection from "../../src/internal/realtime/connection.js"
-import * as Ending from "../../src/internal/realtime/ending.js"
+import * as Connection from "../../src/internal/openai/connection.js"
 import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
 import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
 import type { RealtimeModelService } from "../../src/RealtimeModel.js"
@@ -129,7 +129,7 @@ describe("connection lifecycle: nothing waits without a way out", () => {
       const outcome = yield* connection.run
       expect(outcome).toMatchObject({
         _tag: "Lost",
-        lost: { _tag: "RealtimeConnectionLost", code: 4000, reason: "bye" }
+        lost: { _tag: "RealtimeConnectionLost", reason: "ServerClosed", code: 4000, closeReason: "bye" }
       })
       expect((yield* Fiber.join(after)).reason).toBe("Closed")
     }))

@@ -1,11 +1,15 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Logger, Queue, References, Schedule, Stream } from "effect"
+import { Deferred, Effect, Fiber, Layer, Logger, Queue, Redacted, References, Schedule, Stream } from "effect"
 import type { Duration } from "effect"
+import { FetchHttpClient } from "effect/http"
 import { TestClock } from "effect/testing"
+import * as AudioFormat from "../../src/AudioFormat.js"
 import * as Pcm16 from "../../src/internal/audio/Pcm16.js"
 import * as Tone from "../../src/internal/audio/Tone.js"
 import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
+import * as OpenAIClientSecrets from "../../src/OpenAIClientSecrets.js"
 import * as OpenAIRealtime from "../../src/OpenAIRealtime.js"
+import * as PlaybackTracker from "../../src/PlaybackTracker.js"
 import { RealtimeConnectError, RealtimeConnectionLost } from "../../src/RealtimeError.js"
 import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
 import * as Send from "../../src/RealtimeModelSendEvent.js"
@@ -91,7 +95,7 @@ describe("OpenAIRealtime: calls that outlive their connection", () => {
       expect(yield* server.faults.dropAll).toBe(1)
       const gap = yield* until(isStatus("reconnecting"))
       expect(gap.find((event) => event._tag === "ErrorEvent")).toMatchObject({
-        error: { _tag: "RealtimeConnectionLost", code: 1006 }
+        error: { _tag: "RealtimeConnectionLost", reason: "Dropped", code: 1006 }
       })
       yield* Effect.yieldNow
       expect(yield* server.connectionAttempts).toBe(2)
@@ -125,6 +129,92 @@ describe("OpenAIRealtime: calls that outlive their connection", () => {
       expect(answer.some((event) => event._tag === "Audio")).toBe(true)
     }))
 
+  it.effect("after a barge-in, a reconnect replays the cut-off reply only up to what was heard, in whole words", () =>
+    Effect.gen(function*() {
+      const server = yield* liveServer()
+      const tracker = yield* PlaybackTracker.make
+      const model = yield* OpenAIRealtime.make({
+        apiKey: "sk-reconnect",
+        reconnect: { schedule: every2s(3), rollover: false }
+      }).pipe(Effect.provide(NodeRealtimeWebSocket.layer))
+      const events = yield* Queue.unbounded<RealtimeModelEvent>()
+      yield* Effect.forkScoped(Stream.runForEach(yield* model.subscribe, (event) => Queue.offer(events, event)))
+      yield* Effect.orDie(model.connect({
+        url: server.url,
+        initialSettings: { turnDetection: null },
+        playbackTracker: tracker
+      }))
+      yield* Effect.orDie(model.sendEvent(say("How is the weather?")))
+      const turn = yield* takeUntil(events, (event) => event._tag === "TurnEnded")
+      const transcript = turn.flatMap((event) => event._tag === "TranscriptDelta" ? [event.delta] : []).join("")
+      const audio = turn.flatMap((event) => event._tag === "Audio" ? [event] : [])
+      expect(transcript).toBe("It is sunny with a light breeze over the whole coast today.")
+      const receivedMs = AudioFormat.durationMs("pcm16", audio.reduce((n, event) => n + event.data.byteLength, 0))
+      // the user heard 40 % of the reply's audio, then spoke over it
+      yield* Effect.orDie(tracker.onPlayMs(audio[0]!.itemId, 0, Math.floor(receivedMs * 0.4)))
+      yield* Effect.orDie(model.sendEvent(Send.Interrupt.make({})))
+      // the server has the truncate once it answers it
+      yield* takeUntil(
+        events,
+        (event) => event._tag === "Other" && (event.data as { type?: unknown }).type === "conversation.item.truncated"
+      )
+      yield* server.faults.dropAll
+      yield* takeUntil(events, isReconnected)
+      // once the next turn is answered, the server has had the replay
+      yield* Effect.orDie(model.sendEvent(say("Is the weather nice?")))
+      yield* takeUntil(events, (event) => event._tag === "TurnEnded")
+      const replayed = (yield* framesAfterUpdate(server, 2)).find((frame) =>
+        frame.type === "conversation.item.create" && frame.item?.["role"] === "assistant"
+      )
+      const said = (replayed?.item?.["content"] as ReadonlyArray<{ text: string }> | undefined)?.[0]?.text ?? ""
+      // at most the heard 40 % of the characters, cut where a word ends: "It is sunny with a" (18 of 59)
+      expect(said).toBe("It is sunny with a")
+      expect(transcript.startsWith(said)).toBe(true)
+      expect(said.length).toBeLessThanOrEqual(Math.floor(transcript.length * 0.4))
+    }))
+
+  it.effect("an apiKey given as an Effect is run for every dial: a fresh secret for the reconnect and for the rollover", () =>
+    Effect.gen(function*() {
+      // on the TestClock, like the model: a secret opens connections for 10 seconds, then only a newer one does
+      const server = yield* RealtimeServer.make({ apiKey: "sk-server-side-only" })
+      const secrets = yield* OpenAIClientSecrets.OpenAIClientSecrets.pipe(
+        Effect.provide(
+          OpenAIClientSecrets.layer({ apiKey: Redacted.make("sk-server-side-only"), apiUrl: server.apiUrl }).pipe(
+            Layer.provide(FetchHttpClient.layer)
+          )
+        )
+      )
+      const minted: Array<string> = []
+      const mint = Effect.map(secrets.create({ expiresAfter: "10 seconds" }), (secret) => {
+        minted.push(Redacted.value(secret.value))
+        return secret.value
+      })
+      const model = yield* OpenAIRealtime.make({
+        apiKey: mint,
+        reconnect: { schedule: every2s(3), rollover: { sessionLimit: "60 seconds", margin: "10 seconds" } },
+        transport: { pingInterval: false }
+      }).pipe(Effect.provide(NodeRealtimeWebSocket.layer))
+      const events = yield* Queue.unbounded<RealtimeModelEvent>()
+      yield* Effect.forkScoped(Stream.runForEach(yield* model.subscribe, (event) => Queue.offer(events, event)))
+      yield* Effect.orDie(model.connect({ url: server.url, initialSettings: { turnDetection: null } }))
+      expect(minted).toHaveLength(1)
+      // the first secret expires; a drop then needs a new one
+      yield* TestClock.adjust("20 seconds")
+      yield* server.faults.dropAll
+      // the call goes on, or ends (a stale secret is refused with 401, which is not retried)
+      const goesOn = (event: RealtimeModelEvent) => isReconnected(event) || event._tag === "EndOfStream"
+      expect((yield* takeUntil(events, goesOn)).at(-1)).toMatchObject({ _tag: "Reconnected", cause: "dropped" })
+      expect(minted).toHaveLength(2)
+      // 50 seconds into the second session (its secret long expired), the next one is prepared with a third
+      yield* TestClock.adjust("50 seconds")
+      expect((yield* takeUntil(events, goesOn)).at(-1)).toMatchObject({ _tag: "Reconnected", cause: "rollover" })
+      expect(minted).toHaveLength(3)
+      expect(new Set(minted).size).toBe(3)
+      expect(yield* server.connectionAttempts).toBe(3)
+      expect(yield* server.connectionsAccepted).toBe(3)
+      expect(yield* model.status).toBe("connected")
+    }))
+
   it.effect("a silent peer is found by the keepalive: no pong within the timeout ends the connection", () =>
     Effect.gen(function*() {
       const server = yield* liveServer({ faults: { ignorePings: true } })
@@ -135,7 +225,7 @@ describe("OpenAIRealtime: calls that outlive their connection", () => {
       const end = yield* until((event) => event._tag === "EndOfStream")
       const error = end.find((event) => event._tag === "ErrorEvent")
       expect(error?._tag === "ErrorEvent" && error.error).toBeInstanceOf(RealtimeConnectionLost)
-      expect(error).toMatchObject({ error: { detected: "KeepaliveTimeout" } })
+      expect(error).toMatchObject({ error: { reason: "KeepaliveTimeout" } })
       expect(end.map((event) => event._tag).slice(-2)).toEqual(["ConnectionStatusChanged", "EndOfStream"])
     }))
 
@@ -288,6 +378,37 @@ describe("OpenAIRealtime: calls that outlive their connection", () => {
       expect(error).toMatchObject({ _tag: "RealtimeSendError", reason: "Reconnecting", eventTag: "UserInput" })
     }))
 
+  it.effect("a fatal re-dial ends the call: a send waiting in the gap fails Closed at once, not Reconnecting", () =>
+    Effect.gen(function*() {
+      const { server, waiting } = yield* sendInTheGap("10 minutes")
+      yield* server.faults.refuseFromNow(401)
+      yield* TestClock.adjust("30 seconds")
+      // the clock is far from the send's timeout: the end of the call answered it
+      expect(yield* Fiber.join(waiting)).toMatchObject({
+        reason: "Closed",
+        eventTag: "UserInput",
+        cause: { _tag: "RealtimeConnectError", reason: "Unauthorized" }
+      })
+    }))
+
+  it.effect("an exhausted schedule ends the call: a send waiting in the gap fails Closed at once", () =>
+    Effect.gen(function*() {
+      const { model, server, until, waiting } = yield* sendInTheGap("10 minutes")
+      yield* server.faults.refuseFromNow(503)
+      // three retries 30 seconds apart, each refused
+      for (let i = 0; i < 3; i++) {
+        yield* Effect.yieldNow
+        yield* TestClock.adjust("30 seconds")
+      }
+      yield* until((event) => event._tag === "EndOfStream")
+      expect(yield* Fiber.join(waiting)).toMatchObject({
+        reason: "Closed",
+        eventTag: "UserInput",
+        cause: { _tag: "RealtimeConnectError", reason: "Handshake", status: 503 }
+      })
+      expect(yield* model.status).toBe("disconnected")
+    }))
+
   it.effect("close during the gap: a waiting send fails with Closed at once, listeners end, a new connect works", () =>
     Effect.gen(function*() {
       const { model, server, until, waiting } = yield* sendInTheGap("1 minute")
@@ -316,7 +437,7 @@ describe("OpenAIRealtime: calls that outlive their connection", () => {
       // the service's error event, then the close it explains
       expect(errors).toMatchObject([
         { type: "invalid_request_error", code: "session_expired" },
-        { _tag: "RealtimeConnectionLost", code: 1001, serverError: { code: "session_expired" } }
+        { _tag: "RealtimeConnectionLost", reason: "ServerClosed", code: 1001, serverError: { code: "session_expired" } }
       ])
       expect(back.find(isReconnected)).toMatchObject({ cause: "dropped", attempts: 1 })
       expect(yield* server.connectionsAccepted).toBe(2)

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import * as Sequencer from "../../src/internal/realtime/sequencer.js"
+import * as Sequencer from "../../src/internal/openai/sequencer.js"
 import * as Event from "../../src/RealtimeModelEvent.js"
 import * as Send from "../../src/RealtimeModelSendEvent.js"
 import type { ServerConnection } from "../support/loopbackServer.js"

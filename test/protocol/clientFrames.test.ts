@@ -6,9 +6,9 @@
  * through, the directive would be unused and the type-check would fail.
  */
 import { describe, expect, it } from "@effect/vitest"
+import * as Convert from "../../src/internal/openai/convert.js"
 import type { ClientEvent } from "../../src/internal/protocol/clientEvents.js"
 import { sessionUpdate } from "../../src/internal/protocol/session.js"
-import * as Convert from "../../src/internal/realtime/convert.js"
 import * as Event from "../../src/RealtimeModelEvent.js"
 import * as Send from "../../src/RealtimeModelSendEvent.js"
 import { clientFrameErrors } from "../support/protocolCorpus.js"

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Schema } from "effect"
+import { fromFrame } from "../../src/internal/openai/newerEvents.js"
 import { decodeServerFrame } from "../../src/internal/protocol/serverEvents.js"
 import type { ServerFrame } from "../../src/internal/protocol/serverEvents.js"
-import { fromFrame } from "../../src/internal/realtime/newerEvents.js"
 import * as Event from "../../src/RealtimeModelEvent.js"
 import { corpus } from "../support/protocolCorpus.js"
 

@@ -1,9 +1,8 @@
 /**
  * The GA protocol's spelling of audio formats: the object a session carries on the wire
  * (`{ type: "audio/pcm", rate: 24000 }`, `{ type: "audio/pcmu" }`, `{ type: "audio/pcma" }`)
- * and its MIME names, to and from the library's canonical names.
- *
- * @since 0.2.0
+ * from the library's canonical names (the public `AudioFormat` reads every spelling back: this
+ * module depends on it, never the other way).
  */
 import { Schema } from "effect"
 import type { AudioFormat } from "../../AudioFormat.js"
@@ -11,7 +10,6 @@ import type { AudioFormat } from "../../AudioFormat.js"
 /**
  * An audio format object on the wire.
  *
- * @since 0.1.0
  * @category schemas
  */
 export const WireAudioFormat = Schema.Struct({
@@ -22,31 +20,13 @@ export const WireAudioFormat = Schema.Struct({
 /**
  * An audio format object as JSON.
  *
- * @since 0.2.0
  * @category models
  */
 export type WireAudioFormat = typeof WireAudioFormat.Encoded
 
-const byWireName: Readonly<Record<string, AudioFormat>> = {
-  "audio/pcm": "pcm16",
-  "audio/pcmu": "g711_ulaw",
-  "audio/pcma": "g711_alaw"
-}
-
-/**
- * The canonical format a wire MIME name (`audio/pcm`, `audio/pcmu`, `audio/pcma`; already
- * trimmed and lower-cased) stands for, if it is one.
- *
- * @since 0.2.0
- * @category converting
- */
-export const fromWireName = (name: string): AudioFormat | undefined =>
-  Object.hasOwn(byWireName, name) ? byWireName[name] : undefined
-
 /**
  * The wire object of a format.
  *
- * @since 0.2.0
  * @category converting
  */
 export const audioFormatToWire = (format: AudioFormat): WireAudioFormat => {

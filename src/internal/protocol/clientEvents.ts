@@ -1,8 +1,6 @@
 /**
  * Client events: what a client sends, each a Schema. The client builds them as typed values and
  * sends them as JSON; a server decodes them with {@link decodeClientFrame} to check them.
- *
- * @since 0.1.0
  */
 import { Result, Schema } from "effect"
 import { Item } from "./items.js"
@@ -15,77 +13,66 @@ const event = <Type extends string, Fields extends Schema.Struct.Fields>(type: T
 /**
  * `session.update`: change the session.
  *
- * @since 0.1.0
  * @category client events
  */
 export const SessionUpdate = event("session.update", { session: Session })
 /**
  * `session.update` as JSON.
  *
- * @since 0.2.0
  * @category client events
  */
 export type SessionUpdate = typeof SessionUpdate.Encoded
 /**
  * `input_audio_buffer.append`: base64 audio for the input buffer.
  *
- * @since 0.1.0
  * @category client events
  */
 export const InputAudioBufferAppend = event("input_audio_buffer.append", { audio: Schema.String })
 /**
  * `input_audio_buffer.append` as JSON.
  *
- * @since 0.2.0
  * @category client events
  */
 export type InputAudioBufferAppend = typeof InputAudioBufferAppend.Encoded
 /**
  * `input_audio_buffer.commit`: the input buffer becomes a user message.
  *
- * @since 0.1.0
  * @category client events
  */
 export const InputAudioBufferCommit = event("input_audio_buffer.commit", {})
 /**
  * `input_audio_buffer.commit` as JSON.
  *
- * @since 0.2.0
  * @category client events
  */
 export type InputAudioBufferCommit = typeof InputAudioBufferCommit.Encoded
 /**
  * `input_audio_buffer.clear`: drop the input buffer.
  *
- * @since 0.1.0
  * @category client events
  */
 export const InputAudioBufferClear = event("input_audio_buffer.clear", {})
 /**
  * `input_audio_buffer.clear` as JSON.
  *
- * @since 0.2.0
  * @category client events
  */
 export type InputAudioBufferClear = typeof InputAudioBufferClear.Encoded
 /**
  * `output_audio_buffer.clear`: stop the output audio (WebRTC/SIP).
  *
- * @since 0.1.0
  * @category client events
  */
 export const OutputAudioBufferClear = event("output_audio_buffer.clear", {})
 /**
  * `output_audio_buffer.clear` as JSON.
  *
- * @since 0.2.0
  * @category client events
  */
 export type OutputAudioBufferClear = typeof OutputAudioBufferClear.Encoded
 /**
  * `conversation.item.create`: add an item to the conversation.
  *
- * @since 0.1.0
  * @category client events
  */
 export const ConversationItemCreate = event("conversation.item.create", {
@@ -96,7 +83,6 @@ export const ConversationItemCreate = event("conversation.item.create", {
  * An item a client creates, as JSON: a message, a function call or a function call's output.
  * (The Schema lets items of other kinds through, as a server must.)
  *
- * @since 0.2.0
  * @category client events
  */
 export type ClientItem =
@@ -106,7 +92,6 @@ export type ClientItem =
 /**
  * `conversation.item.create` as JSON, with an item of a kind a client creates.
  *
- * @since 0.2.0
  * @category client events
  */
 export type ConversationItemCreate = Omit<typeof ConversationItemCreate.Encoded, "item"> & {
@@ -115,35 +100,30 @@ export type ConversationItemCreate = Omit<typeof ConversationItemCreate.Encoded,
 /**
  * `conversation.item.delete`: remove an item.
  *
- * @since 0.1.0
  * @category client events
  */
 export const ConversationItemDelete = event("conversation.item.delete", { item_id: Schema.String })
 /**
  * `conversation.item.delete` as JSON.
  *
- * @since 0.2.0
  * @category client events
  */
 export type ConversationItemDelete = typeof ConversationItemDelete.Encoded
 /**
  * `conversation.item.retrieve`: ask for an item as the server has it.
  *
- * @since 0.1.0
  * @category client events
  */
 export const ConversationItemRetrieve = event("conversation.item.retrieve", { item_id: Schema.String })
 /**
  * `conversation.item.retrieve` as JSON.
  *
- * @since 0.2.0
  * @category client events
  */
 export type ConversationItemRetrieve = typeof ConversationItemRetrieve.Encoded
 /**
  * `conversation.item.truncate`: cut an assistant audio item at what was heard.
  *
- * @since 0.1.0
  * @category client events
  */
 export const ConversationItemTruncate = event("conversation.item.truncate", {
@@ -154,14 +134,12 @@ export const ConversationItemTruncate = event("conversation.item.truncate", {
 /**
  * `conversation.item.truncate` as JSON.
  *
- * @since 0.2.0
  * @category client events
  */
 export type ConversationItemTruncate = typeof ConversationItemTruncate.Encoded
 /**
  * `response.create`: ask for a response.
  *
- * @since 0.1.0
  * @category client events
  */
 export const ResponseCreate = event("response.create", {
@@ -170,14 +148,12 @@ export const ResponseCreate = event("response.create", {
 /**
  * `response.create` as JSON.
  *
- * @since 0.2.0
  * @category client events
  */
 export type ResponseCreate = typeof ResponseCreate.Encoded
 /**
  * `response.cancel`: cancel a response in flight.
  *
- * @since 0.1.0
  * @category client events
  */
 export const ResponseCancel = event("response.cancel", { response_id: Schema.optional(Schema.String) })
@@ -185,14 +161,12 @@ export const ResponseCancel = event("response.cancel", { response_id: Schema.opt
 /**
  * `response.cancel` as JSON.
  *
- * @since 0.2.0
  * @category client events
  */
 export type ResponseCancel = typeof ResponseCancel.Encoded
 /**
  * Every client event, discriminated by `type`.
  *
- * @since 0.1.0
  * @category client events
  */
 export const ClientEvent = Schema.Union([
@@ -212,7 +186,6 @@ export const ClientEvent = Schema.Union([
  * A client event as JSON: what a client builds and sends. A value of this type has the fields
  * and values the protocol names, so a misspelt field is a compile error.
  *
- * @since 0.1.0
  * @category client events
  */
 export type ClientEvent =
@@ -231,7 +204,6 @@ export type ClientEvent =
 /**
  * Why a client frame was refused: what an `invalid_request_error` answer needs.
  *
- * @since 0.1.0
  * @category decoding
  */
 export interface ClientFrameError {
@@ -246,7 +218,6 @@ const knownTypes: ReadonlySet<string> = new Set(ClientEvent.members.map((member)
 /**
  * Parses and checks one client frame. Never throws.
  *
- * @since 0.1.0
  * @category decoding
  */
 export const decodeClientFrame = (text: string): Result.Result<typeof ClientEvent.Type, ClientFrameError> => {
@@ -275,7 +246,6 @@ export const decodeClientFrame = (text: string): Result.Result<typeof ClientEven
 /**
  * The JSON text of a client event.
  *
- * @since 0.1.0
  * @category encoding
  */
 export const encodeClientEvent = (event: ClientEvent): string => JSON.stringify(event)

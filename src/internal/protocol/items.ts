@@ -2,8 +2,6 @@
  * The OpenAI Realtime GA wire protocol, continued: conversation items, responses and their token
  * usage, and the payload of the `error` event, as they travel as JSON. Lenient like the session
  * schemas in `wire.ts`: optional fields accept `null`, unknown fields are ignored.
- *
- * @since 0.1.0
  */
 import { Schema } from "effect"
 import { opt, rest } from "./wire.js"
@@ -19,7 +17,6 @@ const ContentPart = Schema.Struct({
 /**
  * A content part as decoded.
  *
- * @since 0.1.0
  * @category items
  */
 export type ContentPart = typeof ContentPart.Type
@@ -29,7 +26,6 @@ const itemStatus = opt(Schema.Literals(["completed", "incomplete", "in_progress"
 /**
  * A message: system, user or assistant content parts.
  *
- * @since 0.1.0
  * @category items
  */
 export const MessageItem = Schema.Struct({
@@ -44,7 +40,6 @@ export const MessageItem = Schema.Struct({
 /**
  * A function call the model made.
  *
- * @since 0.1.0
  * @category items
  */
 export const FunctionCallItem = Schema.Struct({
@@ -60,7 +55,6 @@ export const FunctionCallItem = Schema.Struct({
 /**
  * The output of a function call.
  *
- * @since 0.1.0
  * @category items
  */
 export const FunctionCallOutputItem = Schema.Struct({
@@ -75,7 +69,6 @@ export const FunctionCallOutputItem = Schema.Struct({
 /**
  * MCP and other item kinds: only their type and id are read.
  *
- * @since 0.1.0
  * @category items
  */
 export const OtherItem = Schema.StructWithRest(
@@ -91,14 +84,12 @@ export const OtherItem = Schema.StructWithRest(
 /**
  * Any conversation item.
  *
- * @since 0.1.0
  * @category items
  */
 export const Item = Schema.Union([MessageItem, FunctionCallItem, FunctionCallOutputItem, OtherItem])
 /**
  * A conversation item as decoded.
  *
- * @since 0.1.0
  * @category items
  */
 export type Item = typeof Item.Type
@@ -118,7 +109,6 @@ const TokenDetails = Schema.Struct({
 /**
  * Token usage of a response.
  *
- * @since 0.1.0
  * @category responses
  */
 export const Usage = Schema.Struct({
@@ -131,7 +121,6 @@ export const Usage = Schema.Struct({
 /**
  * Token usage as decoded.
  *
- * @since 0.1.0
  * @category responses
  */
 export type Usage = typeof Usage.Type
@@ -139,7 +128,6 @@ export type Usage = typeof Usage.Type
 /**
  * A response object of `response.created` and `response.done`.
  *
- * @since 0.1.0
  * @category responses
  */
 export const Response = Schema.Struct({
@@ -157,7 +145,6 @@ export const Response = Schema.Struct({
 /**
  * The payload of an `error` server event.
  *
- * @since 0.1.0
  * @category errors
  */
 export const ServerError = Schema.Struct({

@@ -1,8 +1,6 @@
 /**
  * Server events: the ones the client reads, each a Schema, and a decoder that dispatches a frame
  * to its schema by `type`. Event types without a schema here are passed on as unknown, never fatal.
- *
- * @since 0.1.0
  */
 import { Result, Schema } from "effect"
 import type { SchemaError } from "effect/Schema"
@@ -70,9 +68,23 @@ const newerEvents = [
 ] as const
 
 /**
+ * The events of the published API the client has nothing to read in: they reach listeners as
+ * `Other` (and `RawServerEvent`) like any event without a typed model event, unchecked, and are
+ * not unknown.
+ */
+export const passedOn: ReadonlySet<string> = new Set([
+  "conversation.created",
+  "conversation.item.input_audio_transcription.failed",
+  "output_audio_buffer.started",
+  "output_audio_buffer.stopped",
+  "output_audio_buffer.cleared",
+  "response.content_part.added",
+  "response.content_part.done"
+])
+
+/**
  * Every server event the client reads, discriminated by `type`.
  *
- * @since 0.1.0
  * @category server events
  */
 export const ServerEvent = Schema.Union([
@@ -131,21 +143,18 @@ export const ServerEvent = Schema.Union([
 /**
  * A decoded server event.
  *
- * @since 0.1.0
  * @category server events
  */
 export type ServerEvent = typeof ServerEvent.Type
 /**
  * The `type` of a server event this module decodes.
  *
- * @since 0.1.0
  * @category server events
  */
 export type ServerEventType = ServerEvent["type"]
 /**
  * The event of one type.
  *
- * @since 0.1.0
  * @category server events
  */
 export type ServerEventOf<T extends ServerEventType> = Extract<ServerEvent, { readonly type: T }>
@@ -155,7 +164,6 @@ export type ServerEventOf<T extends ServerEventType> = Extract<ServerEvent, { re
  * parser's `SyntaxError`, or the `SchemaError` (with its issue) of the event type's schema; there
  * is none for a JSON frame without a string `type`.
  *
- * @since 0.1.0
  * @category decoding
  */
 export type ServerFrame =
@@ -190,7 +198,6 @@ const decoders: ReadonlyMap<string, Checker> = new Map(
 /**
  * The event types this module decodes.
  *
- * @since 0.1.0
  * @category decoding
  */
 export const knownTypes: ReadonlySet<string> = new Set(decoders.keys())
@@ -201,7 +208,6 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 /**
  * Parses and decodes one text frame. Never throws.
  *
- * @since 0.1.0
  * @category decoding
  */
 export const decodeServerFrame = (text: string): ServerFrame => {

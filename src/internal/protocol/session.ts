@@ -4,8 +4,6 @@
  * Schema's encoded type so a misspelt field does not compile. {@link sessionUpdate} is the one
  * place a `session.update` frame is built. {@link settingsByWirePath} names, for every property
  * path of the protocol's realtime session, the setting that produces it.
- *
- * @since 0.2.0
  */
 import { Redacted } from "effect"
 import type * as Settings from "../../RealtimeSessionSettings.js"
@@ -17,7 +15,6 @@ import type * as Wire from "./wire.js"
 /**
  * The defaults the library uses where the user's settings say nothing.
  *
- * @since 0.1.0
  * @category constants
  */
 export const defaults = {
@@ -29,7 +26,6 @@ export const defaults = {
 /**
  * The `session` object of `session.update` as JSON.
  *
- * @since 0.2.0
  * @category models
  */
 export type SessionJson = typeof Wire.Session.Encoded
@@ -59,7 +55,6 @@ const nonEmpty = <T extends object>(json: T): T | undefined => Object.keys(json)
 /**
  * Turn detection on the wire.
  *
- * @since 0.1.0
  * @category to the wire
  */
 export const turnDetectionToWire = (turn: Settings.TurnDetection): TurnDetectionJson =>
@@ -207,7 +202,6 @@ const promptToWire = (prompt: typeof Settings.Prompt.Type): PromptJson =>
  * The GA `session` object for `session.update`. With `withDefaults` (the initial update) every
  * audio field the user left out gets the library's default; a later update sends only what is given.
  *
- * @since 0.1.0
  * @category to the wire
  */
 export const sessionToWire = (settings: Settings.RealtimeSessionSettings, withDefaults: boolean): SessionJson => {
@@ -258,7 +252,6 @@ export const sessionToWire = (settings: Settings.RealtimeSessionSettings, withDe
  * The one `session.update` frame the library writes: the initial one (`withDefaults`) at connect
  * and every later update.
  *
- * @since 0.2.0
  * @category to the wire
  */
 export const sessionUpdate = (settings: Settings.RealtimeSessionSettings, withDefaults: boolean): SessionUpdate => ({
@@ -271,7 +264,6 @@ export const sessionUpdate = (settings: Settings.RealtimeSessionSettings, withDe
  * for a map's values), the setting that produces it, as a path into {@link Settings.RealtimeSessionSettings};
  * a value starting with `=` is written by the library itself (`=object`: a grouping object, else that constant).
  *
- * @since 0.2.0
  * @category to the wire
  */
 export const settingsByWirePath: Readonly<Record<string, string>> = {

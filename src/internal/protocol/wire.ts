@@ -3,8 +3,6 @@
  * transcription, tools and prompt) as it travels as JSON, and the combinators the wire schemas
  * share. Conversation items and responses are in `items.ts`. Decoding is lenient the way real
  * servers are: optional fields accept `null`, unknown fields are ignored.
- *
- * @since 0.1.0
  */
 import { Schema } from "effect"
 import { WireAudioFormat } from "./audioFormat.js"
@@ -14,7 +12,6 @@ import { WireAudioFormat } from "./audioFormat.js"
  * holds a value or `null` (JSON has no `undefined`), which keeps the compiled frame checks to one
  * union per field.
  *
- * @since 0.1.0
  * @category combinators
  */
 export const opt = <S extends Schema.Constraint>(schema: S) => Schema.optionalKey(Schema.NullOr(schema))
@@ -22,7 +19,6 @@ export const opt = <S extends Schema.Constraint>(schema: S) => Schema.optionalKe
 /**
  * The rest of an open JSON object (for `Schema.StructWithRest`): its other keys, kept as they are.
  *
- * @since 0.1.0
  * @category combinators
  */
 export const rest = [Schema.Record(Schema.String, Schema.Unknown)] as const
@@ -30,7 +26,6 @@ export const rest = [Schema.Record(Schema.String, Schema.Unknown)] as const
 /**
  * Server voice activity detection: turns end after a silence.
  *
- * @since 0.1.0
  * @category session
  */
 export const ServerVad = Schema.Struct({
@@ -46,7 +41,6 @@ export const ServerVad = Schema.Struct({
 /**
  * Semantic voice activity detection: turns end when the user seems done.
  *
- * @since 0.1.0
  * @category session
  */
 export const SemanticVad = Schema.Struct({
@@ -59,14 +53,12 @@ export const SemanticVad = Schema.Struct({
 /**
  * Either kind of turn detection.
  *
- * @since 0.1.0
  * @category session
  */
 export const TurnDetection = Schema.Union([ServerVad, SemanticVad])
 /**
  * Turn detection as decoded.
  *
- * @since 0.1.0
  * @category session
  */
 export type TurnDetection = typeof TurnDetection.Type
@@ -74,7 +66,6 @@ export type TurnDetection = typeof TurnDetection.Type
 /**
  * Input audio transcription settings.
  *
- * @since 0.1.0
  * @category session
  */
 export const Transcription = Schema.Struct({
@@ -89,7 +80,6 @@ export const Transcription = Schema.Struct({
 /**
  * A function the model may call.
  *
- * @since 0.1.0
  * @category session
  */
 export const FunctionTool = Schema.Struct({
@@ -104,7 +94,6 @@ const ToolFilter = Schema.Struct({ tool_names: opt(Schema.Array(Schema.String)),
 /**
  * An MCP server's tools.
  *
- * @since 0.2.0
  * @category session
  */
 export const McpTool = Schema.Struct({
@@ -128,7 +117,6 @@ export const McpTool = Schema.Struct({
 /**
  * A tool: a function, an MCP server, or another kind passed through untouched.
  *
- * @since 0.1.0
  * @category session
  */
 export const Tool = Schema.Union([
@@ -140,7 +128,6 @@ export const Tool = Schema.Union([
 /**
  * Which tool the model must use: a mode, a function, or an MCP server's tool.
  *
- * @since 0.2.0
  * @category session
  */
 export const ToolChoice = Schema.Union([
@@ -152,7 +139,6 @@ export const ToolChoice = Schema.Union([
 /**
  * How the server truncates a long conversation.
  *
- * @since 0.2.0
  * @category session
  */
 export const Truncation = Schema.Union([
@@ -169,7 +155,6 @@ const breakpoint = opt(Schema.Struct({ mode: Schema.Literal("explicit") }))
 /**
  * A variable of a stored prompt: a string, or a text, image or file input.
  *
- * @since 0.2.0
  * @category session
  */
 export const PromptVariable = Schema.Union([
@@ -196,7 +181,6 @@ export const PromptVariable = Schema.Union([
 /**
  * The session object of `session.update`, `session.created` and `session.updated`.
  *
- * @since 0.1.0
  * @category session
  */
 export const Session = Schema.Struct({
@@ -244,7 +228,6 @@ export const Session = Schema.Struct({
 /**
  * A session as decoded.
  *
- * @since 0.1.0
  * @category session
  */
 export type Session = typeof Session.Type

@@ -1,8 +1,6 @@
 /**
  * Base64 for audio frames: Node's Buffer where present (much faster on the audio hot path), else
  * Effect's portable codec.
- *
- * @since 0.1.0
  */
 import { Result } from "effect"
 import * as Base64 from "effect/encoding/Base64"
@@ -13,7 +11,6 @@ const NodeBuffer: typeof Buffer | undefined = typeof globalThis.Buffer === "func
  * Decodes base64 audio. Invalid characters are skipped, as servers' base64 is trusted to be well
  * formed (the portable codec gives an empty chunk for invalid input).
  *
- * @since 0.1.0
  * @category encoding
  */
 export const decode = (text: string): Uint8Array => {
@@ -27,7 +24,6 @@ export const decode = (text: string): Uint8Array => {
 /**
  * Encodes bytes as base64.
  *
- * @since 0.1.0
  * @category encoding
  */
 export const encode = (bytes: Uint8Array): string =>

@@ -5,8 +5,6 @@
  *
  * It implements `PlaybackTrackerService`; the connection's owner (its only user) also reports
  * arrivals synchronously, on the hot path, through {@link DefaultTracker.arrivedUnsafe}.
- *
- * @since 0.1.0
  */
 import { Clock, Effect } from "effect"
 import * as AudioFormat from "../../AudioFormat.js"
@@ -17,7 +15,6 @@ import { InvalidArgumentError } from "../../RealtimeError.js"
 /**
  * The realtime-speed tracker.
  *
- * @since 0.1.0
  * @category models
  */
 export interface DefaultTracker extends PlaybackTrackerService {
@@ -44,7 +41,6 @@ const validate = (itemId: string, contentIndex: number, argument: "ms" | "bytes"
 /**
  * A new idle tracker.
  *
- * @since 0.1.0
  * @category constructors
  */
 export const make = (): DefaultTracker => {

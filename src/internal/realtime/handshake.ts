@@ -5,8 +5,6 @@
  *
  * The API key stays `Redacted` until the moment it is handed to the WebSocket; no error, log line
  * or span built here contains it.
- *
- * @since 0.1.0
  */
 import { Config, Effect, Option, Redacted, Result, Schema } from "effect"
 import type * as Socket from "effect/socket/Socket"
@@ -20,7 +18,6 @@ import type { RealtimeWebSocketService } from "../../RealtimeWebSocket.js"
 /**
  * The endpoint used when the config gives no `url`.
  *
- * @since 0.1.0
  * @category constants
  */
 export const defaultUrl = "wss://api.openai.com/v1/realtime"
@@ -28,7 +25,6 @@ export const defaultUrl = "wss://api.openai.com/v1/realtime"
 /**
  * Builds a connect error.
  *
- * @since 0.1.0
  * @category errors
  */
 export const connectError = (
@@ -51,7 +47,6 @@ const isLoopback = (hostname: string): boolean =>
  * Whether the host is OpenAI's, where a connection without a key is refused anyway: the key is
  * asked for before dialling. Other servers (a proxy, a local server) may need none.
  *
- * @since 0.1.0
  * @category handshake
  */
 export const needsApiKey = (url: URL): boolean => url.hostname === "openai.com" || url.hostname.endsWith(".openai.com")
@@ -59,7 +54,6 @@ export const needsApiKey = (url: URL): boolean => url.hostname === "openai.com" 
 /**
  * Whether a target sends credentials (an Authorization or other header, or a key sub-protocol).
  *
- * @since 0.1.0
  * @category handshake
  */
 export const sendsCredentials = (target: Target): boolean =>
@@ -68,7 +62,6 @@ export const sendsCredentials = (target: Target): boolean =>
 /**
  * The URL without its query string, for messages and spans.
  *
- * @since 0.1.0
  * @category utils
  */
 export const displayUrl = (url: URL): string => `${url.protocol}//${url.host}${url.pathname}`
@@ -78,7 +71,6 @@ const decodeSettingsInput = Schema.decodeUnknownResult(RealtimeSessionSettings)
 /**
  * The connection's initial settings, decoded (every audio format spelling accepted).
  *
- * @since 0.1.0
  * @category handshake
  */
 export const decodeSettings = (input: unknown): Effect.Effect<RealtimeSessionSettings, RealtimeConnectError> => {
@@ -94,7 +86,6 @@ export const decodeSettings = (input: unknown): Effect.Effect<RealtimeSessionSet
 /**
  * Where and how to connect, with the credentials ready to hand to the WebSocket.
  *
- * @since 0.1.0
  * @category models
  */
 export interface Target {
@@ -107,7 +98,6 @@ export interface Target {
 /**
  * `OPENAI_API_KEY` through `Config`, `None` when unset.
  *
- * @since 0.2.0
  * @category credentials
  */
 export const environmentKeyConfig: Config.Config<Option.Option<Redacted.Redacted<string>>> = Config.option(
@@ -118,7 +108,6 @@ export const environmentKeyConfig: Config.Config<Option.Option<Redacted.Redacted
  * The key of a connection that gives none: `OPENAI_API_KEY`, read through `Config` when the
  * connection is made; `None` when it is unset or blank.
  *
- * @since 0.2.0
  * @category credentials
  */
 export const environmentApiKey: Effect.Effect<Option.Option<Redacted.Redacted<string>>, RealtimeConnectError> = Effect
@@ -131,7 +120,6 @@ export const environmentApiKey: Effect.Effect<Option.Option<Redacted.Redacted<st
  * Works out where to connect and with which credentials; nothing is opened yet. `defaultApiKey`
  * is the model's key for a connection whose config gives none.
  *
- * @since 0.1.0
  * @category handshake
  */
 export const resolveTarget = (
@@ -206,7 +194,6 @@ export const resolveTarget = (
 /**
  * The `Error` inside a socket failure (a ws `ErrorEvent` carries one), never the event itself.
  *
- * @since 0.3.0
  * @category errors
  */
 export const errorOf = (cause: unknown): Error | undefined => {
@@ -220,7 +207,6 @@ export const errorOf = (cause: unknown): Error | undefined => {
 /**
  * A readable detail of a socket failure's cause.
  *
- * @since 0.1.0
  * @category errors
  */
 export const detailOf = (cause: unknown): string => {
@@ -237,7 +223,6 @@ export const detailOf = (cause: unknown): string => {
  * Why the WebSocket did not open, as a typed error. `sentCredentials` (see `sendsCredentials`)
  * tells a 401 for a missing key (`MissingApiKey`) from one for a wrong key (`Unauthorized`).
  *
- * @since 0.1.0
  * @category errors
  */
 export const openFailure = (

@@ -7,8 +7,6 @@
  * Only the verdict is computed here: a frame that fails its check, or is not a JSON object with a
  * string `type`, goes through the protocol module's `decodeServerFrame`, which explains why and
  * keeps what rejected it as the cause.
- *
- * @since 0.1.0
  */
 import { Schema } from "effect"
 import * as SchemaJIT from "effect/schema/SchemaJITCompiler"
@@ -28,7 +26,6 @@ const guards: ReadonlyMap<string, Guard> = new Map(
 /**
  * Parses and checks one text frame; the same answer as `decodeServerFrame`. Never throws.
  *
- * @since 0.1.0
  * @category decoding
  */
 export const decodeFrame = (text: string): ServerFrame => {

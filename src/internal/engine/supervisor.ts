@@ -7,26 +7,22 @@
  *
  * Only this fiber touches the call's memory and runs the connections; the model's lifecycle
  * (which connection sends go to, or the gap they wait in) is told through `enter`.
- *
- * @since 0.3.0
  */
 import { Clock, Deferred, Duration, Effect, Exit, Option, Ref, Schedule, Scope } from "effect"
 import type { RealtimeConnectError, RealtimeConnectionLost } from "../../RealtimeError.js"
 import type { ConnectionStatus, RealtimeModelEvent } from "../../RealtimeModelEvent.js"
-import { isRetryable } from "../../RealtimeReconnect.js"
 import type { ReconnectSchedule } from "../../RealtimeReconnect.js"
 import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
 import type * as EventHub from "../eventHub.js"
-import type * as Connection from "./connection.js"
+import type * as Connection from "../openai/connection.js"
+import * as History from "../openai/history.js"
+import * as Handshake from "../realtime/handshake.js"
 import { dial } from "./dial.js"
 import type { DialOptions, Link } from "./dial.js"
-import * as Handshake from "./handshake.js"
-import * as History from "./history.js"
 
 /**
  * Where sends go while the call runs: a connection, or the gap between two.
  *
- * @since 0.3.0
  * @category models
  */
 export type Phase =
@@ -44,7 +40,6 @@ export type Phase =
 /**
  * The gap of a reconnect: sends wait for `reopened`; dropped audio is counted in `audioBytes`.
  *
- * @since 0.3.0
  * @category models
  */
 export interface Gap {
@@ -56,7 +51,6 @@ export interface Gap {
 /**
  * What a call is run with.
  *
- * @since 0.3.0
  * @category models
  */
 export interface CallOptions extends DialOptions {
@@ -85,7 +79,6 @@ type Ended = RealtimeConnectionLost | RealtimeConnectError
  * Runs a call: the first connection (its dial failure is the call's), then every reconnect and
  * rollover, until the call ends. `opened` is settled once the first connection is open.
  *
- * @since 0.3.0
  * @category calls
  */
 export const run = (
@@ -136,7 +129,7 @@ const loop = (
     const { hub } = options
     const history = History.make(options.settings)
     yield* announce(hub, [status("connecting")])
-    let link = yield* dial(options, history, (link) =>
+    let link = yield* dial(options, Effect.succeed(options.target), history, (link) =>
       Effect.sync(() => {
         course.link = link
       }))
@@ -172,7 +165,7 @@ const loop = (
       const lost = outcome.lost
       // the session ended before a boundary came, but the next one is ready: it takes over at once
       const ready = yield* Deferred.poll(standby)
-      if (options.reconnect !== undefined && isRetryable(lost) && Option.isSome(ready)) {
+      if (options.reconnect !== undefined && retryable(options, lost) && Option.isSome(ready)) {
         switched = true
         const next = yield* ready.value
         yield* Effect.uninterruptible(takeOver(options, history, course, link, next, lost))
@@ -182,7 +175,7 @@ const loop = (
       }
       yield* Scope.close(link.scope, Exit.void)
       course.link = undefined
-      if (options.reconnect === undefined || !isRetryable(lost)) {
+      if (options.reconnect === undefined || !retryable(options, lost)) {
         if (course.gap !== undefined) yield* Deferred.fail(course.gap.reopened, lost)
         return lost
       }
@@ -207,7 +200,7 @@ const prepareRollover = (
     yield* Effect.sleep(Duration.max(Duration.zero, Duration.subtract(at, Duration.millis(age))))
     yield* Effect.logInfo("the session nears its time limit: preparing the next one")
     const dialled = yield* Effect.exit(
-      dial(options, history, (next) => Deferred.succeed(standby, next))
+      dial(options, options.retarget, history, (next) => Deferred.succeed(standby, next))
     )
     if (Exit.isFailure(dialled)) {
       return yield* Effect.logWarning(
@@ -301,8 +294,11 @@ const resume = (
  * What a new connection is given of the conversation. A connection attached to a call (`callId`)
  * finds the call's session, conversation included, where it was: nothing is replayed.
  */
-const replayOf = (options: CallOptions, history: History.History): History.Replay =>
-  options.config.callId === undefined ? History.replay(history) : { frames: [], ids: new Set(), lost: 0 }
+const replayOf = (options: CallOptions, history: History.History) =>
+  options.protocol.resume(history, options.config.callId !== undefined)
+
+const retryable = (options: CallOptions, failure: RealtimeConnectionLost | RealtimeConnectError) =>
+  options.protocol.classify(failure) === "Retryable"
 
 /** After a retryable loss: dials by the schedule, then restores the call on the new connection. */
 const reconnect = (
@@ -341,7 +337,7 @@ const redial = (
     let attempts = 0
     for (;;) {
       attempts++
-      const dialled = yield* Effect.exit(dial(options, history, (link) =>
+      const dialled = yield* Effect.exit(dial(options, options.retarget, history, (link) =>
         Effect.sync(() => {
           course.link = link
         })))
@@ -353,11 +349,11 @@ const redial = (
       const error = Exit.findErrorOption(dialled)
       if (error._tag === "None") return yield* Effect.failCause(dialled.cause) // interrupted
       const failure = error.value
-      const retry = isRetryable(failure)
+      const retry = retryable(options, failure)
         ? yield* Effect.exit(step(failure))
         : Exit.fail(undefined)
       if (Exit.isFailure(retry)) {
-        const why = isRetryable(failure) ? `gave up after ${attempts} attempts` : "the failure is not retryable"
+        const why = retryable(options, failure) ? `gave up after ${attempts} attempts` : "the failure is not retryable"
         yield* Effect.logWarning(`reconnecting ${why}: ${failure.message}`)
         yield* Deferred.fail(gap.reopened, failure)
         return { _tag: "Ended", error: failure } as const
@@ -368,7 +364,6 @@ const redial = (
 /**
  * When the rollover starts for a session that opened now, given the limit and the margin.
  *
- * @since 0.3.0
  * @category calls
  */
 export const rolloverAt = (limit: Duration.Input, margin: Duration.Input): Duration.Duration =>

@@ -32,8 +32,6 @@
  *
  * Pure bookkeeping: only the connection's owner calls these functions; they return the frames to
  * send and never run an effect.
- *
- * @since 0.1.0
  */
 import type { ResponseCreate } from "../protocol/clientEvents.js"
 
@@ -41,7 +39,6 @@ import type { ResponseCreate } from "../protocol/clientEvents.js"
  * A request for a response: automatic (a user input or a tool output asked for one; requests of
  * this kind made while it waits join it) or the application's own `response.create`, with its body.
  *
- * @since 0.1.0
  * @category models
  */
 export type Turn =
@@ -51,7 +48,6 @@ export type Turn =
 /**
  * The automatic request of a user input or a tool output.
  *
- * @since 0.1.0
  * @category constructors
  */
 export const auto: Turn = { _tag: "Auto" }
@@ -59,7 +55,6 @@ export const auto: Turn = { _tag: "Auto" }
 /**
  * The application's own `response.create`, with its `response` body if it has one.
  *
- * @since 0.1.0
  * @category constructors
  */
 export const manual = (response: Body | undefined): Turn => ({ _tag: "Manual", response })
@@ -67,7 +62,6 @@ export const manual = (response: Body | undefined): Turn => ({ _tag: "Manual", r
 /**
  * Where the sequence is.
  *
- * @since 0.1.0
  * @category models
  */
 export type Phase =
@@ -83,7 +77,6 @@ export type Phase =
 /**
  * The `response` body of a `response.create`.
  *
- * @since 0.1.0
  * @category models
  */
 export type Body = NonNullable<ResponseCreate["response"]>
@@ -91,7 +84,6 @@ export type Body = NonNullable<ResponseCreate["response"]>
 /**
  * The sequencer's state.
  *
- * @since 0.1.0
  * @category models
  */
 export interface Sequencer {
@@ -110,7 +102,6 @@ const unseen: Phase = { _tag: "Unseen" }
 /**
  * A sequencer with nothing in flight.
  *
- * @since 0.1.0
  * @category constructors
  */
 export const make = (staleAfterMs: number): Sequencer => ({
@@ -124,7 +115,6 @@ export const make = (staleAfterMs: number): Sequencer => ({
 /**
  * The id of the response in flight, when the server told us which one it is.
  *
- * @since 0.1.0
  * @category getters
  */
 export const activeResponse = (self: Sequencer): string | null =>
@@ -133,7 +123,6 @@ export const activeResponse = (self: Sequencer): string | null =>
 /**
  * Whether a response is in flight (or asked for).
  *
- * @since 0.1.0
  * @category getters
  */
 export const inFlight = (self: Sequencer): boolean => self.phase._tag !== "Idle"
@@ -141,7 +130,6 @@ export const inFlight = (self: Sequencer): boolean => self.phase._tag !== "Idle"
 /**
  * How many turns wait for the response in flight to end.
  *
- * @since 0.1.0
  * @category getters
  */
 export const waitingTurns = (self: Sequencer): number => self.waiting.length
@@ -150,7 +138,6 @@ export const waitingTurns = (self: Sequencer): number => self.waiting.length
  * What a lost connection leaves unanswered: the turns asked for and not yet started (the one
  * requested, then those waiting), and the response the loss cut off, if one was under way.
  *
- * @since 0.3.0
  * @category getters
  */
 export const unanswered = (
@@ -184,7 +171,6 @@ const enqueue = (self: Sequencer, turn: Turn): void => {
  * Asks for a response: the frame to send now, or `undefined` when the request waits (or joined
  * the automatic turn already waiting).
  *
- * @since 0.1.0
  * @category requests
  */
 export const request = (self: Sequencer, turn: Turn, nowMs: number): ResponseCreate | undefined => {
@@ -196,7 +182,6 @@ export const request = (self: Sequencer, turn: Turn, nowMs: number): ResponseCre
 /**
  * The next waiting turn, sent as a probe when the response in flight has gone stale.
  *
- * @since 0.1.0
  * @category requests
  */
 export const probe = (self: Sequencer, nowMs: number): ResponseCreate | undefined =>
@@ -207,7 +192,6 @@ export const probe = (self: Sequencer, nowMs: number): ResponseCreate | undefine
 /**
  * A frame of the response in flight arrived (audio, transcript): it is alive.
  *
- * @since 0.1.0
  * @category frames
  */
 export const touch = (self: Sequencer, nowMs: number): void => {
@@ -218,7 +202,6 @@ export const touch = (self: Sequencer, nowMs: number): void => {
  * `response.created`: the response is in flight. Returns the id of a previous active response
  * whose `response.done` was missed (it is to be treated as done), if any.
  *
- * @since 0.1.0
  * @category frames
  */
 export const created = (self: Sequencer, responseId: string, nowMs: number): string | undefined => {
@@ -233,7 +216,6 @@ export const created = (self: Sequencer, responseId: string, nowMs: number): str
 /**
  * `response.done`: returns the next waiting turn to send now, if this ends the response in flight.
  *
- * @since 0.1.0
  * @category frames
  */
 export const done = (
@@ -261,7 +243,6 @@ export const done = (
 /**
  * A server `error`: returns the next waiting turn to send now, if the error ended our request.
  *
- * @since 0.1.0
  * @category frames
  */
 export const error = (
@@ -292,7 +273,6 @@ export const error = (
  * flight when `null`): `undefined` when there is nothing to cancel, `null` for "the response in
  * flight" without an id.
  *
- * @since 0.1.0
  * @category requests
  */
 export const cancelTarget = (self: Sequencer, responseId: string | null): string | null | undefined => {

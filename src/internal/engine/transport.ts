@@ -2,28 +2,25 @@
  * The WebSocket of one connection. The application's `RealtimeWebSocket` makes it; Effect's
  * `Socket` opens it (with the handshake timeout), writes to it and reports its end; the
  * connection reads its frames itself, from the socket's `message` events straight into the
- * owner's mailbox, and pauses it (where it can) when the owner is behind.
+ * owner's mailbox; the owner pauses it (where it can) when it is behind.
  *
  * Why frames skip Effect's reader: it buffers each frame, wakes the reading fiber once per socket
  * read, and on a pausable socket (`ws`) UTF-8-encodes every text frame to count bytes for its
  * high-water mark; on a burst of audio deltas that was a third of the client's CPU (see
  * BENCHMARKS.md). The listener is attached when the WebSocket is made, so no frame that arrives
  * with the handshake is missed: frames wait until the connection takes them.
- *
- * @since 0.3.0
  */
 import { Duration, Effect } from "effect"
 import * as Socket from "effect/socket/Socket"
 import type { RealtimeWebSocketService } from "../../RealtimeWebSocket.js"
-import type { Flow } from "./connectionApi.js"
-import type { Target } from "./handshake.js"
-import { errorOf } from "./handshake.js"
+import type { Flow } from "../openai/connectionApi.js"
+import type { Target } from "../realtime/handshake.js"
+import { errorOf } from "../realtime/handshake.js"
 
 /**
  * A socket being dialled, the WebSocket underneath once it is made (for pings), its flow control
  * and its frames.
  *
- * @since 0.3.0
  * @category models
  */
 export interface Dialled {
@@ -91,7 +88,6 @@ const textOf = (data: unknown): string | undefined =>
  * and waits for the handshake (at most `openTimeout`, on the Clock); releasing it closes the
  * WebSocket.
  *
- * @since 0.3.0
  * @category transport
  */
 export const socket = (

@@ -1,8 +1,6 @@
 /**
  * What a connection of the OpenAI model offers its model and its socket reader, and what it is
  * built from. The owner fiber behind it is `connection.ts`.
- *
- * @since 0.3.0
  */
 import type { Effect, Tracer } from "effect"
 import type { SocketError } from "effect/socket/Socket"
@@ -11,9 +9,11 @@ import type { RealtimeSendError } from "../../RealtimeError.js"
 import type { RealtimeModelState } from "../../RealtimeModel.js"
 import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
 import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
+import type * as Mailbox from "../engine/mailbox.js"
+import type { Resumption } from "../engine/protocol.js"
 import type { EventHub } from "../eventHub.js"
+import type { ClientEvent } from "../protocol/clientEvents.js"
 import type * as History from "./history.js"
-import type * as Mailbox from "./mailbox.js"
 import type * as Outbound from "./outbound.js"
 import type * as Sequencer from "./sequencer.js"
 import type * as State from "./state.js"
@@ -22,7 +22,6 @@ import type * as State from "./state.js"
  * A transport that can stop reading while the owner catches up (the `ws` socket can; a browser's
  * cannot, and its frames then wait in memory).
  *
- * @since 0.3.0
  * @category models
  */
 export interface Flow {
@@ -34,7 +33,6 @@ export interface Flow {
  * What a connection is built from: the listener hub, the socket's writer, the settings sent at
  * open, the application's playback tracker (if any) and the connection's span.
  *
- * @since 0.1.0
  * @category models
  */
 export interface ConnectionOptions {
@@ -56,7 +54,6 @@ export interface ConnectionOptions {
 /**
  * A live connection.
  *
- * @since 0.1.0
  * @category models
  */
 export interface Connection {
@@ -90,7 +87,7 @@ export interface Connection {
    * for the responses a lost connection left unanswered. Whether it asked for one.
    */
   readonly restore: (
-    replay: History.Replay,
+    replay: Resumption<ClientEvent>,
     turns: ReadonlyArray<Sequencer.Turn>
   ) => Effect.Effect<boolean, SocketError | Outbound.SocketEnded>
   /** Makes `run` return at the next turn boundary. */

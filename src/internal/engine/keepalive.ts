@@ -2,8 +2,6 @@
  * The keepalive of a connection: a ping every interval, on the `Clock`; a ping left unanswered for
  * the pong timeout ends the connection as lost (`KeepaliveTimeout`), which a reconnect policy may
  * retry. It runs only where the WebSocket can ping (see `Heartbeat`).
- *
- * @since 0.3.0
  */
 import { Clock, Deferred, Duration, Effect } from "effect"
 import type * as Socket from "effect/socket/Socket"
@@ -13,7 +11,6 @@ import * as Ending from "./ending.js"
 /**
  * How often to ping and how long to wait for the pong.
  *
- * @since 0.3.0
  * @category models
  */
 export interface KeepaliveOptions {
@@ -25,7 +22,6 @@ export interface KeepaliveOptions {
  * Pings `socket` until interrupted; when a pong does not come in time, hands `lost` the end to
  * deliver and returns.
  *
- * @since 0.3.0
  * @category keepalive
  */
 export const run = (

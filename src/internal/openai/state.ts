@@ -6,8 +6,6 @@
  *
  * The state is bounded: per-response entries go at `response.done`, audio entries are capped to
  * the most recent items.
- *
- * @since 0.1.0
  */
 import { Exit } from "effect"
 import type { Tracer } from "effect"
@@ -18,8 +16,8 @@ import type { ConnectionStatus } from "../../RealtimeModelEvent.js"
 import type { Interrupt } from "../../RealtimeModelSendEvent.js"
 import type { ConversationItemTruncate, ResponseCancel } from "../protocol/clientEvents.js"
 import type * as Wire from "../protocol/wire.js"
+import * as DefaultTracker from "../realtime/defaultTracker.js"
 import * as Convert from "./convert.js"
-import * as DefaultTracker from "./defaultTracker.js"
 import * as Sequencer from "./sequencer.js"
 
 /** How many recent audio items keep their received-audio tally (for truncation bounds). */
@@ -36,7 +34,6 @@ interface AudioItem {
 /**
  * What a connection remembers between frames.
  *
- * @since 0.1.0
  * @category models
  */
 export interface State {
@@ -55,7 +52,6 @@ export interface State {
  * How long a response in flight may show no sign of life before a held request is sent anyway
  * (see the sequencer). Default 30 seconds.
  *
- * @since 0.1.0
  * @category constants
  */
 export const defaultStaleResponseMs = 30_000
@@ -63,7 +59,6 @@ export const defaultStaleResponseMs = 30_000
 /**
  * A fresh state, for audio in the given output format until the server says otherwise.
  *
- * @since 0.1.0
  * @category constructors
  */
 export const make = (format: AudioFormat.AudioFormat, staleResponseMs: number = defaultStaleResponseMs): State => ({
@@ -79,7 +74,6 @@ export const make = (format: AudioFormat.AudioFormat, staleResponseMs: number = 
 /**
  * Sizes of the connection's bookkeeping, which must stay bounded over a long session.
  *
- * @since 0.1.0
  * @category models
  */
 export interface Bookkeeping {
@@ -91,7 +85,6 @@ export interface Bookkeeping {
 /**
  * The current sizes of the bookkeeping.
  *
- * @since 0.1.0
  * @category getters
  */
 export const bookkeeping = (state: State): Bookkeeping => ({
@@ -103,7 +96,6 @@ export const bookkeeping = (state: State): Bookkeeping => ({
 /**
  * The model's state as a conditional send's predicate sees it.
  *
- * @since 0.1.0
  * @category getters
  */
 export const snapshot = (state: State, status: ConnectionStatus, playback: PlaybackState): RealtimeModelState => ({
@@ -117,7 +109,6 @@ export const snapshot = (state: State, status: ConnectionStatus, playback: Playb
 /**
  * Ends every open response span and drops the audio tallies.
  *
- * @since 0.1.0
  * @category lifecycle
  */
 export const release = (state: State, nowNanos: bigint): void => {
@@ -133,7 +124,6 @@ const keyOf = (itemId: string, contentIndex: number) => `${itemId}:${contentInde
 /**
  * Records a session the server sent; returns the output format it names, if it names one.
  *
- * @since 0.1.0
  * @category frames
  */
 export const setSession = (state: State, session: Wire.Session): AudioFormat.AudioFormat | undefined => {
@@ -147,7 +137,6 @@ export const setSession = (state: State, session: Wire.Session): AudioFormat.Aud
 /**
  * Whether audio and transcript of the response are dropped (it was interrupted and is not done).
  *
- * @since 0.1.0
  * @category frames
  */
 export const isInterrupted = (state: State, responseId: string): boolean => state.interruptedResponses.has(responseId)
@@ -155,7 +144,6 @@ export const isInterrupted = (state: State, responseId: string): boolean => stat
 /**
  * Tallies an audio chunk of an item content that arrived at `now` (ms).
  *
- * @since 0.1.0
  * @category frames
  */
 export const onAudio = (
@@ -184,7 +172,6 @@ export const onAudio = (
 /**
  * A frame of the response arrived at `now` (ms): when it is the one in flight, it is alive.
  *
- * @since 0.1.0
  * @category frames
  */
 export const alive = (state: State, responseId: string, now: number): void => {
@@ -196,7 +183,6 @@ export const alive = (state: State, responseId: string, now: number): void => {
 /**
  * The `response` body of a raw `response.create` frame, if it has one.
  *
- * @since 0.1.0
  * @category responses
  */
 export const responseOf = (frame: Record<string, unknown>): Record<string, unknown> | undefined => {
@@ -210,7 +196,6 @@ export const responseOf = (frame: Record<string, unknown>): Record<string, unkno
  * The server started a response: records its span. Returns the span of an earlier response whose
  * `response.done` was missed (it counts as done now), if any.
  *
- * @since 0.1.0
  * @category responses
  */
 export const responseStarted = (
@@ -227,7 +212,6 @@ export const responseStarted = (
 /**
  * A response is done: its audio is no longer dropped; returns its span to end.
  *
- * @since 0.1.0
  * @category responses
  */
 export const responseFinished = (state: State, responseId: string | null): Tracer.Span | undefined => {
@@ -249,7 +233,6 @@ const cancelFrame = (state: State, responseId: string | null): ResponseCancel | 
 /**
  * Where playback is: the item content playing and how much of it was heard.
  *
- * @since 0.1.0
  * @category barge-in
  */
 export interface Playing {
@@ -262,12 +245,13 @@ export interface Playing {
  * What an interrupt does: which playback it interrupts, the truncate to send before the trackers
  * are reset, and the cancel to send after.
  *
- * @since 0.1.0
  * @category barge-in
  */
 export interface InterruptPlan {
   readonly interrupted: { readonly itemId: string; readonly contentIndex: number } | undefined
   readonly before: ReadonlyArray<ConversationItemTruncate>
+  /** The audio that had arrived for the truncated part, in ms, when it is known. */
+  readonly receivedMs: number | undefined
   readonly resetTrackers: boolean
   readonly after: ReadonlyArray<ResponseCancel>
 }
@@ -278,19 +262,25 @@ const none: ReadonlyArray<never> = []
  * Plans an interrupt given where playback is, and records the response whose late audio is
  * dropped until its `response.done`.
  *
- * @since 0.1.0
  * @category barge-in
  */
 export const planInterrupt = (state: State, event: Interrupt, position: Playing | undefined): InterruptPlan => {
   if (event.cancelResponseOnly) {
     const cancel = cancelFrame(state, event.responseId)
-    return { interrupted: undefined, before: none, resetTrackers: false, after: cancel === undefined ? none : [cancel] }
+    return {
+      interrupted: undefined,
+      before: none,
+      receivedMs: undefined,
+      resetTrackers: false,
+      after: cancel === undefined ? none : [cancel]
+    }
   }
   const inFlightAtStart = Sequencer.inFlight(state.sequencer)
   const activeAtStart = Sequencer.activeResponse(state.sequencer)
   let interrupted: InterruptPlan["interrupted"] = undefined
   let truncate: ConversationItemTruncate | undefined = undefined
   let playingResponse: string | null = null
+  let received: number | undefined = undefined
   if (position !== undefined) {
     const { contentIndex, elapsedMs, itemId } = position
     const audio = state.audioItems.get(keyOf(itemId, contentIndex))
@@ -298,6 +288,7 @@ export const planInterrupt = (state: State, event: Interrupt, position: Playing 
     if (event.responseId === null || (audio !== undefined && audio.responseId === event.responseId)) {
       interrupted = { itemId, contentIndex }
       const receivedMs = audio === undefined ? undefined : Math.ceil(audio.receivedMs)
+      received = receivedMs
       const heardMs = Math.max(0, Math.floor(elapsedMs))
       const responseInFlight = inFlightAtStart && !event.playbackOnly
       // skip the truncate when playback had already finished and no response is in flight
@@ -322,6 +313,7 @@ export const planInterrupt = (state: State, event: Interrupt, position: Playing 
   return {
     interrupted,
     before: truncate === undefined ? none : [truncate],
+    receivedMs: received,
     resetTrackers: interrupted !== undefined,
     after: cancel === undefined ? none : [cancel]
   }

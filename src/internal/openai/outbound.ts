@@ -8,8 +8,6 @@
  * - A `response.create` goes through the response sequencer: at most one response in flight.
  * - A send is answered with its result; a write refused because the socket had ended answers
  *   `Closed`, and so does a send whose owner was interrupted meanwhile.
- *
- * @since 0.1.0
  */
 import { Cause, Clock, Data, Deferred, Effect, Exit } from "effect"
 import type { SocketError } from "effect/socket/Socket"
@@ -18,17 +16,16 @@ import type { RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeEr
 import type { RealtimeModelState } from "../../RealtimeModel.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { Interrupt, RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
+import * as Ending from "../engine/ending.js"
 import { encodeClientEvent } from "../protocol/clientEvents.js"
-import type { ClientEvent } from "../protocol/clientEvents.js"
+import type { ClientEvent, ConversationItemTruncate } from "../protocol/clientEvents.js"
 import * as Convert from "./convert.js"
-import * as Ending from "./ending.js"
 import * as Sequencer from "./sequencer.js"
 import * as State from "./state.js"
 
 /**
  * A write refused because the socket had ended before it.
  *
- * @since 0.1.0
  * @category errors
  */
 export class SocketEnded extends Data.TaggedError("SocketEnded")<{ readonly lost: RealtimeConnectionLost }> {}
@@ -38,7 +35,6 @@ export class SocketEnded extends Data.TaggedError("SocketEnded")<{ readonly lost
  * playback tracker (if any), how the socket ended (once the socket reader saw it end, before the
  * owner processed it) and the owner's way to publish events to the listeners.
  *
- * @since 0.1.0
  * @category models
  */
 export interface OutboundOptions {
@@ -49,12 +45,13 @@ export interface OutboundOptions {
   readonly publish: (out: Array<RealtimeModelEvent>) => Effect.Effect<void>
   /** Told of every send event written. */
   readonly onSent?: (event: RealtimeModelSendEvent) => void
+  /** Told of every truncate written, with the audio that had arrived for its part (ms). */
+  readonly onTruncated?: (truncate: ConversationItemTruncate, receivedMs: number) => void
 }
 
 /**
  * The write path, for the owner to run.
  *
- * @since 0.1.0
  * @category models
  */
 export interface Outbound {
@@ -84,7 +81,6 @@ export interface Outbound {
 /**
  * Builds the write path of a connection.
  *
- * @since 0.1.0
  * @category constructors
  */
 export const make = (options: OutboundOptions): Outbound => {
@@ -116,6 +112,9 @@ export const make = (options: OutboundOptions): Outbound => {
       const plan = State.planInterrupt(state, event, position)
       if (plan.interrupted !== undefined) yield* publish([{ _tag: "AudioInterrupted", ...plan.interrupted }])
       yield* writeAll(plan.before)
+      if (options.onTruncated !== undefined && plan.receivedMs !== undefined) {
+        for (const truncate of plan.before) options.onTruncated(truncate, plan.receivedMs)
+      }
       if (plan.resetTrackers) {
         yield* state.tracker.onInterrupted
         if (customTracker !== undefined) yield* customTracker.onInterrupted

@@ -1,15 +1,15 @@
 /**
  * Where a send goes while a call runs: through the live connection, or, in a reconnect's gap,
  * dropped (audio, counted) or held until the next connection is there (everything else, at most
- * the gap's send timeout). With a reconnect policy, a send that finds the connection ended before
- * the call has moved on waits in the gap of its loss like any other: it was not written.
- *
- * @since 0.3.0
+ * the gap's send timeout). The gap fails only when the call ends (the schedule exhausted, a fatal
+ * re-dial, a fatal loss, close): its sends then fail `Closed` at once. With a reconnect policy, a
+ * send that finds the connection ended before the call has moved on waits in the gap of its loss
+ * like any other: it was not written.
  */
 import { Deferred, Duration, Effect, Ref } from "effect"
 import type { RealtimeSendError } from "../../RealtimeError.js"
 import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
-import type * as Connection from "./connection.js"
+import type * as Connection from "../openai/connection.js"
 import * as Ending from "./ending.js"
 import type { Gap, Phase } from "./supervisor.js"
 
@@ -38,7 +38,7 @@ const inGap = <A>(
             ? Ending.lostBeforeWrite(event, error)
             : error.reason === "Closed"
             ? Ending.notConnected(event, true)
-            : Ending.gapTimeout(event, `gave up: ${error.message}`, error)
+            : Ending.reconnectFailed(event, error)
         )
     ),
     Effect.flatMap(send)
@@ -49,7 +49,6 @@ const inGap = <A>(
  * Sends `event` with `send` through the phase's connection, or as the gap's policy says; `dropped`
  * is the answer for audio dropped in a gap.
  *
- * @since 0.3.0
  * @category routing
  */
 export const send = <A>(

@@ -8,13 +8,12 @@
  * it publishes, and the send events it wrote. A client-created message is remembered when it is
  * written, before the server acknowledges it, so one in flight at a drop is not lost; the
  * acknowledgement then gives it its id.
- *
- * @since 0.3.0
  */
 import type * as RealtimeItem from "../../RealtimeItem.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
 import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
+import type { Resumption } from "../engine/protocol.js"
 import type { ConversationItemCreate } from "../protocol/clientEvents.js"
 
 /** A message's content parts as text; `null` for audio whose transcript is not known (yet). */
@@ -28,6 +27,8 @@ type Entry =
     texts: Texts
     /** Parts that cannot be created again as text (images). */
     readonly unreplayable: number
+    /** After a barge-in: how much of a part's transcript the user heard, in characters. */
+    heard?: { readonly part: number; readonly chars: number }
   }
   | { readonly _tag: "Call"; readonly id: string; readonly callId: string; name: string; arguments: string }
   | { readonly _tag: "Output"; id: string | undefined; readonly callId: string; readonly output: string }
@@ -35,7 +36,6 @@ type Entry =
 /**
  * A call's memory.
  *
- * @since 0.3.0
  * @category models
  */
 export interface History {
@@ -48,7 +48,6 @@ export interface History {
 /**
  * An empty memory, with the connection's initial settings.
  *
- * @since 0.3.0
  * @category constructors
  */
 export const make = (settings: RealtimeSessionSettings): History => ({ settings, entries: [], replayIds: 0 })
@@ -121,7 +120,6 @@ const onItem = (history: History, item: RealtimeItem.RealtimeItem): void => {
 /**
  * Remembers what an event a connection publishes says about the conversation.
  *
- * @since 0.3.0
  * @category recording
  */
 export const observe = (history: History, event: RealtimeModelEvent): void => {
@@ -158,9 +156,57 @@ export const observe = (history: History, event: RealtimeModelEvent): void => {
 }
 
 /**
+ * Remembers a barge-in's truncate: the user heard `audioEndMs` of the `receivedMs` of audio that
+ * had arrived for the item's part, so its transcript is kept to that fraction of what had arrived
+ * of it (cut at a word boundary when replayed). A later truncate of the same part can only cut more.
+ */
+export const truncated = (
+  history: History,
+  itemId: string,
+  contentIndex: number,
+  audioEndMs: number,
+  receivedMs: number
+): void => {
+  let entry = findMessage(history, itemId)
+  if (entry === undefined) {
+    // cut before any of its transcript came: whatever comes later was not heard either
+    entry = { _tag: "Message", id: itemId, role: "assistant", texts: [], unreplayable: 0 }
+    history.entries.push(entry)
+  }
+  if (entry.role !== "assistant") return
+  if (entry.texts.length === 0) {
+    entry.heard = { part: 0, chars: 0 }
+    return
+  }
+  const part = Math.min(contentIndex, entry.texts.length - 1)
+  const received = entry.texts[part] ?? ""
+  const fraction = receivedMs <= 0 ? 0 : Math.min(1, Math.max(0, audioEndMs / receivedMs))
+  const chars = Math.floor(received.length * fraction)
+  if (entry.heard === undefined || entry.heard.part !== part || chars < entry.heard.chars) {
+    entry.heard = { part, chars }
+  }
+}
+
+/** The words of `text` that fit in its first `chars` characters: no word is cut in two. */
+const wordsWithin = (text: string, chars: number): string => {
+  if (chars >= text.length) return text
+  const head = text.slice(0, chars)
+  // the cut falls inside a word: that word was not heard whole
+  const within = /\s/.test(text[chars]!) ? head : head.slice(0, Math.max(0, head.search(/\s\S*$/)))
+  return within.trimEnd()
+}
+
+/** A message's texts as they may be said again: a truncated part only up to what was heard. */
+const heardTexts = (entry: Extract<Entry, { _tag: "Message" }>): Texts =>
+  entry.heard === undefined
+    ? entry.texts
+    : entry.texts.map((text, i) =>
+      i === entry.heard?.part && text !== null ? wordsWithin(text, entry.heard.chars) : text
+    )
+
+/**
  * Remembers a send the connection wrote: its messages, tool outputs and session updates.
  *
- * @since 0.3.0
  * @category recording
  */
 export const sent = (history: History, event: RealtimeModelSendEvent): void => {
@@ -188,26 +234,14 @@ export const sent = (history: History, event: RealtimeModelSendEvent): void => {
 }
 
 /**
- * What a new connection is given: a `conversation.item.create` per item that can be created again,
- * in order, each with its id (a fresh one for an item the server never named); those ids, whose
- * echoes the listeners must not see again; and how many items could not be carried over.
+ * The items to create on a new connection: a `conversation.item.create` per item that can be
+ * created again, in order, each with its id (a fresh one for an item the server never named);
+ * those ids, whose echoes the listeners must not see again; and how many items could not be
+ * carried over.
  *
- * @since 0.3.0
  * @category replay
  */
-export interface Replay {
-  readonly frames: ReadonlyArray<ConversationItemCreate>
-  readonly ids: ReadonlySet<string>
-  readonly lost: number
-}
-
-/**
- * The items to create on a new connection.
- *
- * @since 0.3.0
- * @category replay
- */
-export const replay = (history: History): Replay => {
+export const replay = (history: History): Resumption<ConversationItemCreate> => {
   const frames: Array<ConversationItemCreate> = []
   const ids = new Set<string>()
   let lost = 0
@@ -219,9 +253,10 @@ export const replay = (history: History): Replay => {
   for (const entry of history.entries) {
     switch (entry._tag) {
       case "Message": {
-        const texts = entry.texts.filter((text): text is string => text !== null && text.length > 0)
+        const texts = heardTexts(entry).filter((text): text is string => text !== null && text.length > 0)
         if (texts.length === 0) {
           // audio never transcribed, an image: there was something, and it cannot be said again
+          // (a reply cut off before any of it was heard leaves nothing to say, and nothing lost)
           if (entry.texts.includes(null) || entry.unreplayable > 0) lost++
           break
         }

@@ -10,30 +10,31 @@
  *
  * Nothing waits without a way out:
  * - The owner never waits for a listener. When a bounded listener is full it stops processing
- *   frames (they wait in a backlog, and the socket reader stops reading once the backlog is at its
+ *   frames (they wait in a backlog, and the owner pauses the socket once the backlog is at its
  *   limit), logs one warning for the stall, and keeps serving sends and queries, so a listener
  *   that itself sends cannot deadlock the connection. It picks the frames up again when the hub
  *   has room.
- * - Once the socket has ended, no frame is written into it: a send fails with `Closed` at once,
- *   even before the owner has processed the end.
+ * - Once the socket has ended, no frame is written into it: a send behind the end fails with
+ *   `Closed`, even while a stalled listener holds the end's publication back. Only the owner writes
+ *   its cells; the socket's callbacks only post to the mailbox (and pause the reading).
  * - Once the owner stops, the mailbox refuses new requests and those still queued are answered
  *   with a typed error.
- *
- * @since 0.1.0
  */
-import { Clock, Deferred, Effect, Exit, Latch, LogLevel } from "effect"
+import { Clock, Deferred, Effect, Exit, LogLevel } from "effect"
 import type { Scope } from "effect"
 import type { RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeError.js"
 import type { RealtimeModelState } from "../../RealtimeModel.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
+import * as Ending from "../engine/ending.js"
+import * as Mailbox from "../engine/mailbox.js"
+import type { Resumption } from "../engine/protocol.js"
 import { makeInboxUnsafe } from "../eventHub.js"
+import type { ClientEvent } from "../protocol/clientEvents.js"
 import type { Connection, ConnectionOptions } from "./connectionApi.js"
 import * as Echoes from "./echoes.js"
-import * as Ending from "./ending.js"
 import * as History from "./history.js"
 import * as Inbound from "./inbound.js"
-import * as Mailbox from "./mailbox.js"
 import * as Outbound from "./outbound.js"
 import * as Sequencer from "./sequencer.js"
 import * as State from "./state.js"
@@ -41,7 +42,6 @@ import * as State from "./state.js"
 /**
  * What the socket delivers to the owner: a text frame, or the end of the socket.
  *
- * @since 0.1.0
  * @category models
  */
 export type Delivery = Mailbox.Delivery
@@ -62,7 +62,6 @@ const stopped = Ending.connectionLost({
 /**
  * Builds a connection; nothing runs until `run` does. Response spans still open end with the scope.
  *
- * @since 0.1.0
  * @category constructors
  */
 export const make = (options: ConnectionOptions): Effect.Effect<Connection, never, Scope.Scope> =>
@@ -72,14 +71,15 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
     const bounded = hub.capacity !== undefined
     const backlogLimit = options.backlogLimit ?? 1024
     const mailbox = makeInboxUnsafe<Mailbox.Command>()
-    const gate = Latch.makeUnsafe(true)
+    /** Whether the owner has paused the socket's reading: too many frames wait for it. */
+    let paused = false
     const state = State.make(options.settings.outputAudioFormat ?? "pcm16", options.staleResponseMs)
 
     yield* Effect.addFinalizer(() =>
       Effect.flatMap(Clock.currentTimeNanos, (now) => Effect.sync(() => State.release(state, now)))
     )
 
-    /** Set by the socket reader when the socket ends, before the owner has processed it. */
+    /** Set by the owner when it reaches the socket's end (even while a listener stalls it). */
     let ended: RealtimeConnectionLost | undefined = undefined
     /** The server's last `error` event, which says whether a loss that follows is worth a retry. */
     let lastServerError: { readonly type: string; readonly code?: string | undefined } | undefined = undefined
@@ -124,7 +124,9 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       customTracker,
       ended: () => ended,
       publish,
-      onSent: (event) => History.sent(history, event)
+      onSent: (event) => History.sent(history, event),
+      onTruncated: (truncate, receivedMs) =>
+        History.truncated(history, truncate.item_id, truncate.content_index, truncate.audio_end_ms, receivedMs)
     })
 
     // ---- what frames leave to do ----
@@ -209,6 +211,8 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
         }
         switch (command._tag) {
           case "Closed":
+            // from here on no frame is written: sends behind the end fail Closed, even in a stall
+            if (ended === undefined) ended = Ending.connectionLost(command)
             if (stalled) {
               backlog.push(command)
               break
@@ -233,11 +237,6 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
             break
           case "SwitchAtBoundary":
             switchWanted = true
-            break
-          case "Paused":
-            yield* Effect.logDebug(
-              `${command.waiting} frames wait for the connection: the socket is not read until they are processed`
-            )
             break
           case "Resume":
             yield* publish(out)
@@ -268,7 +267,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       batch = []
       next = 0
       backlog = []
-      gate.openUnsafe()
+      paused = false
       options.flow?.resume()
       yield* Effect.forEach(
         rest,
@@ -283,14 +282,22 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
 
     const run: Effect.Effect<Mailbox.Outcome> = Effect.gen(function*() {
       for (;;) {
-        if (!Latch.isOpen(gate) && backlogSize() < backlogLimit) {
-          gate.openUnsafe()
+        if (paused && backlogSize() < backlogLimit) {
+          paused = false
           options.flow?.resume()
         }
         // what a batch left unprocessed when it stopped at a boundary comes first
         if (next >= batch.length) {
           batch = yield* mailbox.takeAll
           next = 0
+        }
+        // the owner alone pauses the socket: when the frames waiting for it reach the limit
+        if (!paused && options.flow !== undefined && backlogSize() >= backlogLimit) {
+          paused = true
+          options.flow.pause()
+          yield* Effect.logDebug(
+            `${backlogSize()} frames wait for the connection: the socket is not read until they are processed`
+          )
         }
         const outcome = yield* processBatch
         if (outcome !== undefined) return outcome
@@ -301,7 +308,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       Effect.onExit((exit) => exit._tag === "Success" && exit.value._tag === "Boundary" ? Effect.void : refuseRemaining)
     )
 
-    const restore = (replay: History.Replay, turns: ReadonlyArray<Sequencer.Turn>) =>
+    const restore = (replay: Resumption<ClientEvent>, turns: ReadonlyArray<Sequencer.Turn>) =>
       Effect.gen(function*() {
         echoes = Echoes.make(replay.ids)
         yield* writeAll(replay.frames)
@@ -335,32 +342,13 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
         Effect.fail(Ending.notConnected(event, true))
       )
 
-    /** Pauses the socket once the frames waiting reach the limit; the owner resumes it. */
-    const pauseIfBehind = () => {
-      if (options.flow === undefined || !Latch.isOpen(gate) || backlogSize() < backlogLimit) return
-      gate.closeUnsafe()
-      options.flow.pause()
-      mailbox.offerUnsafe({ _tag: "Paused", waiting: backlogSize() })
-    }
-
-    const deliverUnsafe = (deliveries: ReadonlyArray<Mailbox.Delivery>): boolean => {
-      for (const delivery of deliveries) {
-        if (typeof delivery !== "string" && ended === undefined) ended = Ending.connectionLost(delivery)
-      }
-      if (!mailbox.offerAllUnsafe(deliveries)) return false
-      pauseIfBehind()
-      return true
-    }
+    const deliverUnsafe = (deliveries: ReadonlyArray<Mailbox.Delivery>): boolean => mailbox.offerAllUnsafe(deliveries)
 
     const connection: Connection = {
       deliverUnsafe,
       deliver: (deliveries) => Effect.sync(() => deliverUnsafe(deliveries)),
       isEndedUnsafe: () => ended !== undefined,
-      deliverFrameUnsafe: (text) => {
-        if (!mailbox.offerUnsafe(text)) return false
-        pauseIfBehind()
-        return true
-      },
+      deliverFrameUnsafe: (text) => mailbox.offerUnsafe(text),
       send: (event) => Effect.asVoid(send(event, undefined)),
       restore,
       switchAtBoundary: Effect.sync(() => void mailbox.offerUnsafe(switchAtBoundary)),

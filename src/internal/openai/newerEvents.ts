@@ -2,8 +2,6 @@
  * The newer server events as typed model events: streaming input transcription (deltas and
  * segments), DTMF digits from SIP calls, the MCP call lifecycle and tool listing, and rate limits.
  * Every other event gives `undefined` (the inbound mapper keeps it as `Other`).
- *
- * @since 0.2.0
  */
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { ServerEvent } from "../protocol/serverEvents.js"
@@ -13,7 +11,6 @@ const nullable = <A>(value: A | null | undefined): A | null => value ?? null
 /**
  * The typed model event of a decoded server event, if it is one of the newer events.
  *
- * @since 0.2.0
  * @category from the wire
  */
 export const fromFrame = (event: ServerEvent): RealtimeModelEvent | undefined => {

@@ -1,29 +1,25 @@
 /**
  * What reaches a connection's owner through its mailbox, in order, and how a run of the owner
  * ends.
- *
- * @since 0.3.0
  */
 import { Deferred, Effect } from "effect"
 import type { RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeError.js"
 import type { RealtimeModelState } from "../../RealtimeModel.js"
 import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
+import type * as State from "../openai/state.js"
 import * as Ending from "./ending.js"
-import type * as State from "./state.js"
 
 /**
  * What the socket delivers to the owner: a text frame, or the end of the socket.
  *
- * @since 0.1.0
  * @category models
  */
 export type Delivery = string | Ending.SocketEnd
 
 /**
  * A request to the owner: a delivery, a send, a bookkeeping query, "listeners have room again",
- * "stop at the next turn boundary", "the socket was paused".
+ * "stop at the next turn boundary".
  *
- * @since 0.3.0
  * @category models
  */
 export type Command =
@@ -39,14 +35,11 @@ export type Command =
   | { readonly _tag: "Inspect"; readonly reply: Deferred.Deferred<State.Bookkeeping> }
   | { readonly _tag: "Resume" }
   | { readonly _tag: "SwitchAtBoundary" }
-  /** The socket was paused: the owner says so. */
-  | { readonly _tag: "Paused"; readonly waiting: number }
 
 /**
  * How a run of the owner ended: the socket ended, or (when a switch was asked for) the
  * conversation reached a turn boundary: no response in flight or waiting, the user not speaking.
  *
- * @since 0.3.0
  * @category models
  */
 export type Outcome =
@@ -57,7 +50,6 @@ export type Outcome =
  * Answers a request the owner will never reach: a send fails with `Closed`, a query gets the
  * bookkeeping as it was left.
  *
- * @since 0.3.0
  * @category refusing
  */
 export const refuse = (command: Command, bookkeeping: State.Bookkeeping): Effect.Effect<void> =>

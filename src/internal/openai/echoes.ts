@@ -3,15 +3,12 @@
  * server's `conversation.item.added`/`done` of each) and the new session's `session.created` and
  * the `session.updated` that answers the restore's settings. They saw all of it on the connection
  * before.
- *
- * @since 0.3.0
  */
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 
 /**
  * The echoes still expected.
  *
- * @since 0.3.0
  * @category models
  */
 export interface Echoes {
@@ -22,7 +19,6 @@ export interface Echoes {
 /**
  * The echoes of a restore that replayed the items `ids` and sent its settings once.
  *
- * @since 0.3.0
  * @category constructors
  */
 export const make = (ids: Iterable<string>): Echoes => ({ ids: new Set(ids), sessionUpdates: 1 })
@@ -31,7 +27,6 @@ export const make = (ids: Iterable<string>): Echoes => ({ ids: new Set(ids), ses
  * Drops the events of one frame (those of `out` from `from`, the raw event first) when the frame
  * is an echo. Returns whether every echo expected has now been seen.
  *
- * @since 0.3.0
  * @category filtering
  */
 export const hush = (echoes: Echoes, out: Array<RealtimeModelEvent>, from: number): boolean => {

@@ -6,15 +6,14 @@
  * Model events are built as plain values of their schema types: their fields come from frames
  * the server event schemas already checked, so they are not validated a second time on every
  * audio chunk.
- *
- * @since 0.1.0
  */
 import type * as AudioFormat from "../../AudioFormat.js"
 import { RealtimeProtocolError } from "../../RealtimeError.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { Interrupt } from "../../RealtimeModelSendEvent.js"
+import { passedOn } from "../protocol/serverEvents.js"
 import type { ServerEvent } from "../protocol/serverEvents.js"
-import * as Base64 from "./base64.js"
+import * as Base64 from "../realtime/base64.js"
 import * as Convert from "./convert.js"
 import { decodeFrame } from "./decode.js"
 import * as NewerEvents from "./newerEvents.js"
@@ -23,7 +22,6 @@ import * as State from "./state.js"
 /**
  * Work a frame leaves for the owner, to run after the events before it are published.
  *
- * @since 0.1.0
  * @category models
  */
 export type Action =
@@ -40,7 +38,6 @@ export type Action =
 /**
  * What handling a frame left to do: an action, a debug line, a warning.
  *
- * @since 0.1.0
  * @category models
  */
 export interface Handled {
@@ -52,7 +49,6 @@ export interface Handled {
 /**
  * The interrupt the server's `input_audio_buffer.speech_started` stands for.
  *
- * @since 0.1.0
  * @category barge-in
  */
 export const bargeIn: Interrupt = {
@@ -180,7 +176,6 @@ const debugLine = (event: ServerEvent): string =>
  * Decodes one text frame and maps it, pushing its model events to `out` (the raw event first).
  * A frame that is not JSON or violates its schema becomes an `Exception` event, never a failure.
  *
- * @since 0.1.0
  * @category frames
  */
 export const handleFrame = (
@@ -200,7 +195,12 @@ export const handleFrame = (
     }
     case "Unknown":
       out.push({ _tag: "Other", data: frame.json })
-      return debug ? { debug: `unknown server event ${frame.type}` } : nothing
+      if (!debug) return nothing
+      return {
+        debug: passedOn.has(frame.type)
+          ? `server event ${frame.type} (passed on as Other)`
+          : `unknown server event ${frame.type}`
+      }
     case "Malformed":
       out.push({
         _tag: "Exception",

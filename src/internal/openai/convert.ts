@@ -2,8 +2,6 @@
  * Conversions between the library's domain values and the GA wire format. What the model writes
  * is built as the encoded client event types of `internal/protocol/clientEvents.ts`, so a frame
  * with a misspelt field or a value the protocol does not allow does not compile.
- *
- * @since 0.1.0
  */
 import { Option } from "effect"
 import * as AudioFormat from "../../AudioFormat.js"
@@ -14,13 +12,12 @@ import type { ClientEvent } from "../protocol/clientEvents.js"
 import type * as WireItems from "../protocol/items.js"
 import { sessionUpdate } from "../protocol/session.js"
 import type * as Wire from "../protocol/wire.js"
-import * as Base64 from "./base64.js"
+import * as Base64 from "../realtime/base64.js"
 
 /**
  * The conversion of session settings to the wire, and the one function that builds a
  * `session.update` frame, live in `internal/protocol/session.ts`.
  *
- * @since 0.1.0
  * @category to the wire
  */
 export { sessionUpdate } from "../protocol/session.js"
@@ -28,7 +25,6 @@ export { sessionUpdate } from "../protocol/session.js"
 /**
  * The output format a server session says it uses, if it says.
  *
- * @since 0.1.0
  * @category from the wire
  */
 export const outputFormatOf = (session: Wire.Session): Option.Option<AudioFormat.AudioFormat> =>
@@ -37,7 +33,6 @@ export const outputFormatOf = (session: Wire.Session): Option.Option<AudioFormat
 /**
  * Whether the session's turn detection cancels responses by itself when the user speaks.
  *
- * @since 0.1.0
  * @category from the wire
  */
 export const autoCancels = (session: Wire.Session | null): boolean =>
@@ -86,7 +81,6 @@ const messageFromWire = (
  * A checked wire conversation item (one its frame's schema accepted) as a `RealtimeItem`; `None`
  * for item kinds the library does not model.
  *
- * @since 0.1.0
  * @category from the wire
  */
 export const itemFromWire = (
@@ -118,7 +112,6 @@ export const itemFromWire = (
 /**
  * Token usage from a `response.done`.
  *
- * @since 0.1.0
  * @category from the wire
  */
 export const usageFromWire = (usage: WireItems.Usage): Usage => ({
@@ -145,7 +138,6 @@ export const usageFromWire = (usage: WireItems.Usage): Usage => ({
 /**
  * A user message on the wire.
  *
- * @since 0.1.0
  * @category to the wire
  */
 export const userMessageToWire = (input: string | UserInputMessage): typeof WireItems.MessageItem.Encoded => ({
@@ -167,7 +159,6 @@ export const userMessageToWire = (input: string | UserInputMessage): typeof Wire
 /**
  * The `function_call_output` item answering a tool call.
  *
- * @since 0.1.0
  * @category to the wire
  */
 export const toolOutputToWire = (
@@ -183,7 +174,6 @@ export const toolOutputToWire = (
  * The send events that become a fixed list of client frames (a raw message, an interrupt are
  * the connection's own business).
  *
- * @since 0.2.0
  * @category to the wire
  */
 export type FramedSendEvent = Extract<
@@ -194,7 +184,6 @@ export type FramedSendEvent = Extract<
 /**
  * The client frames a send event writes, in order, and whether it then asks for a response.
  *
- * @since 0.2.0
  * @category to the wire
  */
 export const framesOf = (

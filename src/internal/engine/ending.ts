@@ -2,18 +2,16 @@
  * How a connection ends, and the errors that say so: who ended it (the server, with a close
  * frame; the network or the socket, detected by the client) and why, with the close code and
  * reason when there are any.
- *
- * @since 0.1.0
  */
 import type { SocketError } from "effect/socket/Socket"
 import { RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeError.js"
+import type { RealtimeConnectError } from "../../RealtimeError.js"
 import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
 
 /**
  * The end of the socket: `by: "server"` when the server sent a close frame, `"transport"` when the
  * client found the socket gone (no close frame, a read error).
  *
- * @since 0.1.0
  * @category models
  */
 export interface SocketEnd {
@@ -30,7 +28,6 @@ export interface SocketEnd {
 /**
  * The end of a socket the client gave up on: a ping left unanswered, a frame over the size limit.
  *
- * @since 0.3.0
  * @category constructors
  */
 export const detected = (what: "KeepaliveTimeout" | "FrameTooLarge", reason: string): SocketEnd => ({
@@ -47,7 +44,6 @@ const abnormalClosure = 1006
 /**
  * The socket's end as the socket reported it.
  *
- * @since 0.1.0
  * @category constructors
  */
 export const fromSocketError = (error: SocketError, detail: (cause: unknown) => string): SocketEnd => {
@@ -76,7 +72,6 @@ export const fromSocketError = (error: SocketError, detail: (cause: unknown) => 
 /**
  * `(code 4001: going away)`, `(code 1000)`, `(going away)` or nothing.
  *
- * @since 0.1.0
  * @category formatting
  */
 export const details = (code: number | undefined, reason: string | undefined): string => {
@@ -99,7 +94,6 @@ const describe = (end: SocketEnd): string =>
 /**
  * The error reported when the socket ends under a live connection.
  *
- * @since 0.1.0
  * @category errors
  */
 export const connectionLost = (
@@ -107,10 +101,10 @@ export const connectionLost = (
   serverError?: { readonly type: string; readonly code?: string | undefined }
 ): RealtimeConnectionLost =>
   new RealtimeConnectionLost({
+    reason: end.detected ?? (end.by === "server" ? "ServerClosed" : "Dropped"),
     ...(end.code !== undefined ? { code: end.code } : {}),
-    ...(end.reason !== undefined ? { reason: end.reason } : {}),
+    ...(end.reason !== undefined ? { closeReason: end.reason } : {}),
     message: describe(end),
-    ...(end.detected !== undefined ? { detected: end.detected } : {}),
     ...(serverError !== undefined
       ? { serverError: serverError.code !== undefined ? serverError : { type: serverError.type } }
       : {}),
@@ -120,7 +114,6 @@ export const connectionLost = (
 /**
  * A send that found no connection to go through.
  *
- * @since 0.1.0
  * @category errors
  */
 export const notConnected = (event: RealtimeModelSendEvent, closed: boolean): RealtimeSendError =>
@@ -135,7 +128,6 @@ export const notConnected = (event: RealtimeModelSendEvent, closed: boolean): Re
 /**
  * A send whose frame could not be written because the socket had already ended.
  *
- * @since 0.1.0
  * @category errors
  */
 export const lostBeforeWrite = (event: RealtimeModelSendEvent, lost: RealtimeConnectionLost): RealtimeSendError =>
@@ -147,23 +139,34 @@ export const lostBeforeWrite = (event: RealtimeModelSendEvent, lost: RealtimeCon
   })
 
 /**
- * A send that waited for a reconnect which did not come back in time (or gave up).
+ * A send that waited in a reconnect gap when the call ended because the reconnect failed (the
+ * schedule ran out, or a re-dial was refused for good): the call is over, so `Closed`.
  *
- * @since 0.3.0
  * @category errors
  */
-export const gapTimeout = (event: RealtimeModelSendEvent, detail: string, cause?: unknown): RealtimeSendError =>
+export const reconnectFailed = (event: RealtimeModelSendEvent, failure: RealtimeConnectError): RealtimeSendError =>
+  new RealtimeSendError({
+    reason: "Closed",
+    eventTag: event._tag,
+    message: `the ${event._tag} event was not sent: the call ended, reconnecting failed: ${failure.message}`,
+    cause: failure
+  })
+
+/**
+ * A send that waited for a reconnect which did not come back in time.
+ *
+ * @category errors
+ */
+export const gapTimeout = (event: RealtimeModelSendEvent, detail: string): RealtimeSendError =>
   new RealtimeSendError({
     reason: "Reconnecting",
     eventTag: event._tag,
-    message: `the ${event._tag} event was not sent: the model was reconnecting and ${detail}`,
-    ...(cause !== undefined ? { cause } : {})
+    message: `the ${event._tag} event was not sent: the model was reconnecting and ${detail}`
   })
 
 /**
  * A send whose frame the socket refused.
  *
- * @since 0.1.0
  * @category errors
  */
 export const transportError = (event: RealtimeModelSendEvent, error: SocketError): RealtimeSendError =>

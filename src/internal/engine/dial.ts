@@ -1,9 +1,7 @@
 /**
- * Dialling one connection of a call: the socket, its reader (the frame size limit, the pause when
- * the owner is behind), the keepalive, the connection's span, all in a scope of its own that the
- * call closes when it is done with the connection.
- *
- * @since 0.3.0
+ * Dialling one connection of a call: the socket, its reader (the frame size limit), the keepalive,
+ * the connection's span, all in a scope of its own that the call closes when it is done with the
+ * connection.
  */
 import { Clock, Effect, Exit, Scope } from "effect"
 import type { Duration } from "effect"
@@ -13,24 +11,32 @@ import type { RealtimeConnectError } from "../../RealtimeError.js"
 import type { RealtimeModelConfig } from "../../RealtimeModel.js"
 import type { RealtimeWebSocketService } from "../../RealtimeWebSocket.js"
 import type * as EventHub from "../eventHub.js"
-import * as Connection from "./connection.js"
-import * as Convert from "./convert.js"
+import * as Connection from "../openai/connection.js"
+import type * as History from "../openai/history.js"
+import type { ClientEvent } from "../protocol/clientEvents.js"
+import * as Handshake from "../realtime/handshake.js"
 import * as Ending from "./ending.js"
-import * as Handshake from "./handshake.js"
-import type * as History from "./history.js"
 import * as Keepalive from "./keepalive.js"
+import type * as Engine from "./protocol.js"
 import * as Transport from "./transport.js"
 
 /**
  * What a connection is dialled with.
  *
- * @since 0.3.0
  * @category models
  */
 export interface DialOptions {
+  /** The protocol spoken over the connection. */
+  readonly protocol: Engine.Protocol<History.History, ClientEvent>
   readonly webSocket: RealtimeWebSocketService
   readonly hub: EventHub.EventHub
+  /** Where the call's first connection goes, with the credentials resolved by `connect`. */
   readonly target: Handshake.Target
+  /**
+   * Where every later connection (a reconnect, the next session) goes: run for each dial, so an
+   * `apiKey` given as an Effect (an ephemeral secret minted, a rotated key read) is run again.
+   */
+  readonly retarget: Effect.Effect<Handshake.Target, RealtimeConnectError>
   readonly config: RealtimeModelConfig
   readonly connectTimeout: Duration.Input | undefined
   readonly keepalive: Keepalive.KeepaliveOptions | undefined
@@ -40,7 +46,6 @@ export interface DialOptions {
 /**
  * A dialled connection and the scope it lives in.
  *
- * @since 0.3.0
  * @category models
  */
 export interface Link {
@@ -92,21 +97,22 @@ const readFrames = (dialled: Transport.Dialled, connection: Connection.Connectio
 }
 
 /**
- * Dials one connection into a scope of its own, primed with the call's settings, and hands it to
- * `keep` before anything can interrupt: whoever keeps it closes its scope.
+ * Dials one connection to `target` (resolved now, credentials included) into a scope of its own,
+ * primed with the call's settings, and hands it to `keep` before anything can interrupt: whoever
+ * keeps it closes its scope.
  *
- * @since 0.3.0
  * @category dialling
  */
 export const dial = (
   options: DialOptions,
+  target: Effect.Effect<Handshake.Target, RealtimeConnectError>,
   history: History.History,
   keep: (link: Link) => Effect.Effect<void>
 ): Effect.Effect<Link, RealtimeConnectError> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()
-      const opened = yield* Effect.exit(restore(Scope.provide(open(options, history), scope)))
+      const opened = yield* Effect.exit(restore(Scope.provide(open(options, target, history), scope)))
       if (Exit.isFailure(opened)) {
         yield* Scope.close(scope, opened)
         return yield* Effect.failCause(opened.cause)
@@ -117,9 +123,14 @@ export const dial = (
     })
   )
 
-const open = (options: DialOptions, history: History.History) =>
+const open = (
+  options: DialOptions,
+  resolveTarget: Effect.Effect<Handshake.Target, RealtimeConnectError>,
+  history: History.History
+) =>
   Effect.gen(function*() {
-    const { target, webSocket } = options
+    const { webSocket } = options
+    const target = yield* resolveTarget
     const url = Handshake.displayUrl(target.url)
     const span = yield* Effect.makeSpanScoped("OpenAIRealtime.connection", {
       attributes: { "realtime.model": target.model, "realtime.url": url }
@@ -140,8 +151,8 @@ const open = (options: DialOptions, history: History.History) =>
       flow: dialled.flow
     })
     yield* Effect.logDebug(`connected to ${url}`)
-    yield* writer.write(JSON.stringify(Convert.sessionUpdate(history.settings, true))).pipe(
-      Effect.catch((error) => Effect.logWarning("the session.update could not be written", error))
+    yield* Effect.forEach(options.protocol.open(history), (frame) => writer.write(options.protocol.encode(frame))).pipe(
+      Effect.catch((error) => Effect.logWarning("the connection's opening frames could not be written", error))
     )
     // the frames first (those that came with the handshake at once), then the end behind them
     readFrames(dialled, connection, options.maxFrameSize)
