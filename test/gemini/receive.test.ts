@@ -286,6 +286,11 @@ describe("Gemini Live server messages", () => {
     expect(eventsOf(steps)).toEqual([{ _tag: "Other", data: unknown }, { _tag: "Other", data: activity }])
   })
 
+  it("server content the library has no event for (waitingForInput, grounding): Other", () => {
+    const message = content({ waitingForInput: true })
+    expect(feed(ready(), message)[0]?.events).toEqual([{ _tag: "Other", data: message }])
+  })
+
   it("several keys in one message are all read", () => {
     const [step] = feed(ready(), {
       serverContent: { modelTurn: { parts: [{ inlineData: { mimeType: "audio/pcm", data: base64(pcm24(24)) } }] } },

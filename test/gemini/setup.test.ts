@@ -3,10 +3,14 @@
  * setting it lacks, refused or ignored with a note; the resumption handle and compression.
  */
 import { describe, expect, it } from "@effect/vitest"
+import { readFileSync } from "node:fs"
 import * as Protocol from "../../src/internal/gemini/protocol.js"
 import * as Setup from "../../src/internal/gemini/setup.js"
 import { defaultOptions } from "../../src/internal/gemini/state.js"
+import type { ClientMessage } from "../../src/internal/gemini/wire.js"
+import { ServerMessage } from "../../src/internal/gemini/wire.js"
 import { RealtimeConnectError } from "../../src/RealtimeError.js"
+import { RealtimeSessionSettings } from "../../src/RealtimeSessionSettings.js"
 import { framesOf, initial, settings } from "./support.js"
 
 const setupOf = (input: Parameters<typeof settings>[0], options = defaultOptions) =>
@@ -172,5 +176,24 @@ describe("Gemini Live setup", () => {
     for (const setting of ["prompt", "toolChoice", "voice", "tools", "createResponse", "idleTimeoutMs"]) {
       expect(refusal.message).toContain(setting)
     }
+  })
+})
+
+describe("the Gemini Live note (SETTINGS.md)", () => {
+  const note = readFileSync(new URL("../../src/internal/gemini/SETTINGS.md", import.meta.url), "utf8")
+
+  it("names every session setting", () => {
+    const missing = Object.keys(RealtimeSessionSettings.fields).filter((key) => !note.includes(`\`${key}`))
+    expect(missing).toEqual([])
+  })
+
+  it("names every server message and every client message", () => {
+    const clientKeys = ["setup", "clientContent", "realtimeInput", "toolResponse", "contextUpdate"] as const
+    // every key of the package's client message is in the list
+    const everyClientKey: [Exclude<keyof ClientMessage, typeof clientKeys[number]>] extends [never] ? true : false =
+      true
+    expect(everyClientKey).toBe(true)
+    const missing = [...Object.keys(ServerMessage.fields), ...clientKeys].filter((key) => !note.includes(`\`${key}`))
+    expect(missing).toEqual([])
   })
 })
