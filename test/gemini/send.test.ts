@@ -38,13 +38,15 @@ describe("Gemini Live sends", () => {
     expect(new Set(samples)).toEqual(new Set([1234]))
   })
 
-  it("SendAudio in G.711 mu-law: decoded and resampled from 8 kHz to 16 kHz", () => {
+  it("SendAudio in G.711 mu-law: decoded and resampled from 8 kHz to 16 kHz, two samples for one", () => {
     const state = ready({ inputAudioFormat: "g711_ulaw" })
     const ulaw = G711.encodeMuLaw(Int16Array.from({ length: 80 }, () => 4000))
-    const frames = framesOf(accepted(send(state, SendEvent.SendAudio.make({ audio: ulaw }))))
-    const samples = samplesOf(audioData(frames[0]))
-    expect(samples).toHaveLength(160)
-    expect(new Set(samples)).toEqual(new Set([G711.decodeMuLawSample(G711.encodeMuLawSample(4000))]))
+    const first = accepted(send(state, SendEvent.SendAudio.make({ audio: ulaw })))
+    const second = accepted(send(first.state, SendEvent.SendAudio.make({ audio: ulaw })))
+    const samples = [first, second].map((step) => samplesOf(audioData(framesOf(step)[0])))
+    // the sample after a chunk's last one waits for the next chunk's first, to interpolate with it
+    expect(samples.map((chunk) => chunk.length)).toEqual([159, 160])
+    expect(new Set(samples.flat())).toEqual(new Set([G711.decodeMuLawSample(G711.encodeMuLawSample(4000))]))
   })
 
   it("SendAudio with commit, server activity detection: the audio, then audioStreamEnd", () => {
@@ -213,7 +215,7 @@ describe("Gemini Live sends", () => {
       send(state, SendEvent.SessionUpdate.make({ sessionSettings: { inputAudioFormat: "g711_alaw" } }))
     )
     expect(format.frames).toEqual([])
-    expect(format.state.inputFormat).toBe("g711_alaw")
+    expect(format.state.inputAudio.format).toBe("g711_alaw")
     refused(send(state, SendEvent.SessionUpdate.make({ sessionSettings: { toolChoice: "none" } })))
   })
 

@@ -28,10 +28,11 @@ const modelAudio = (step: Draft, base64: string): void => {
   const bytes = Base64.decode(base64)
   const audioBytes = turn.audioBytes + bytes.byteLength
   Items.setTurn(step, { ...turn, audioBytes })
-  update(step, { lastAudio: { itemId: turn.itemId, bytes: audioBytes } })
+  const converted = Audio.fromModel(step.state.outputAudio, bytes)
+  update(step, { lastAudio: { itemId: turn.itemId, bytes: audioBytes }, outputAudio: converted.stream })
   step.events.push({
     _tag: "Audio",
-    data: Audio.fromModel(step.state.outputFormat, bytes),
+    data: converted.bytes,
     responseId: turn.responseId,
     itemId: turn.itemId,
     contentIndex: 0

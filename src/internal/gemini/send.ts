@@ -43,7 +43,8 @@ const sendAudio = (step: Draft, event: Of<"SendAudio">): Step => {
       step.frames.push(Wire.live({ realtimeInput: { activityStart: {} } }))
       update(step, { activityOpen: true })
     }
-    const pcm = Audio.toModel(step.state.inputFormat, event.audio)
+    const { pcm, stream } = Audio.toModel(step.state.inputAudio, event.audio)
+    update(step, { inputAudio: stream })
     step.frames.push(
       Wire.live({ realtimeInput: { audio: { data: Base64.encode(pcm), mimeType: Audio.inputMimeType } } })
     )
@@ -183,10 +184,13 @@ const sessionUpdate = (step: Draft, event: Of<"SessionUpdate">): Sent => {
       : undefined
   })
   if (Object.keys(contextUpdate).length > 0) step.frames.push(Wire.live({ contextUpdate }))
+  const inputFormat = AudioFormats.resolve(settings.inputAudioFormat) ?? "pcm16"
+  const outputFormat = AudioFormats.resolve(settings.outputAudioFormat) ?? "pcm16"
   update(step, {
     settings,
-    inputFormat: AudioFormats.resolve(settings.inputAudioFormat) ?? "pcm16",
-    outputFormat: AudioFormats.resolve(settings.outputAudioFormat) ?? "pcm16"
+    // a format that changes starts its stream again
+    inputAudio: inputFormat === step.state.inputAudio.format ? step.state.inputAudio : Audio.stream(inputFormat),
+    outputAudio: outputFormat === step.state.outputAudio.format ? step.state.outputAudio : Audio.stream(outputFormat)
   })
   return step
 }

@@ -8,6 +8,7 @@
 import type { AudioFormat } from "../../AudioFormat.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
+import * as Audio from "./audio.js"
 import type { ClientFrame } from "./wire.js"
 
 /**
@@ -76,8 +77,10 @@ export interface GeminiState {
   readonly options: ProtocolOptions
   /** The settings in force (the initial ones, as changed by `SessionUpdate`). */
   readonly settings: RealtimeSessionSettings
-  readonly inputFormat: AudioFormat
-  readonly outputFormat: AudioFormat
+  /** The application's audio on its way to the model (its format, the resampler's position). */
+  readonly inputAudio: Audio.Stream
+  /** The model's audio on its way to the application. */
+  readonly outputAudio: Audio.Stream
   /** Whether the setup of the current connection was acknowledged (`setupComplete`). */
   readonly ready: boolean
   /** Whether a connection of this call had its setup acknowledged: the settings are ones the server takes. */
@@ -114,8 +117,8 @@ export const make = (
 ): GeminiState => ({
   options,
   settings,
-  inputFormat,
-  outputFormat,
+  inputAudio: Audio.stream(inputFormat),
+  outputAudio: Audio.stream(outputFormat),
   ready: false,
   accepted: false,
   resuming: false,
