@@ -128,12 +128,13 @@ describe("a whole Gemini Live exchange", () => {
     // goAway: the engine rolls over to a new connection, which resumes with the latest handle
     gemini.server({ goAway: { timeLeft: "10s" } })
     expect(gemini.verdicts.splice(0)).toEqual([{ _tag: "SessionEnding", timeLeftMs: 10_000 }])
-    const resumed = Protocol.resume(gemini.state)
-    expect(resumed.events).toEqual([])
-    expect(resumed.lostResponseId).toBeNull()
-    gemini.set(resumed.state)
+    const ended = Protocol.ended(gemini.state)
+    expect(ended.events).toEqual([])
+    expect(ended.lostResponseId).toBeNull()
+    gemini.set(ended.state)
     const opened = gemini.open()
     expect(opened.restoredBy).toBe("handle")
+    expect(Protocol.resume(gemini.state)).toEqual({ handle: "h2", frames: [], ids: new Set(), lost: 0 })
     expect(gemini.frames.splice(0)).toEqual([{
       setup: expect.objectContaining({
         sessionResumption: { handle: "h2" },
@@ -158,15 +159,15 @@ describe("a whole Gemini Live exchange", () => {
     gemini.server(modelAudio(240))
     gemini.server({ toolCall: { functionCalls: [{ id: "fc-9", name: "slow" }] } })
     expect(Protocol.GeminiProtocol.atBoundary(gemini.state)).toBe(false)
-    const resumed = Protocol.resume(gemini.state)
-    expect(resumed.lostResponseId).toBe("gemini_resp_1")
-    expect(resumed.lostCalls).toEqual(["fc-9"])
-    expect(tags(resumed.events)).toEqual(["ItemUpdated", "TurnEnded"])
-    const item = resumed.events[0]
+    const ended = Protocol.ended(gemini.state)
+    expect(ended.lostResponseId).toBe("gemini_resp_1")
+    expect(ended.lostCalls).toEqual(["fc-9"])
+    expect(tags(ended.events)).toEqual(["ItemUpdated", "TurnEnded"])
+    const item = ended.events[0]
     expect(item?._tag === "ItemUpdated" && item.item._tag === "AssistantMessage" ? item.item.status : null).toBe(
       "incomplete"
     )
-    const opened = Protocol.open(resumed.state)
+    const opened = Protocol.open(ended.state)
     expect(framesOf(opened)).toEqual([{ setup: expect.objectContaining({ sessionResumption: { handle: "h1" } }) }])
   })
 
@@ -180,13 +181,14 @@ describe("a whole Gemini Live exchange", () => {
     gemini.server({ sessionResumptionUpdate: { newHandle: "h1", resumable: true } })
     gemini.frames.splice(0)
 
-    const reopened = Protocol.open(Protocol.resume(gemini.state).state)
+    const reopened = Protocol.open(Protocol.ended(gemini.state).state)
     expect(reopened.restoredBy).toBe("handle")
     // the server refuses the handle: expired, so the next open starts a new session with the history
     expect(Protocol.GeminiProtocol.classify(reopened.state, { code: 1008, reason: "" })._tag).toBe("Expired")
     const fresh = Protocol.open(Protocol.expire(reopened.state))
     expect(fresh.restoredBy).toBe("history")
-    const frames = framesOf(fresh)
+    const frames = [...framesOf(fresh), ...framesOf(Protocol.resume(fresh.state))]
+    expect(frames).toHaveLength(2)
     expect(frames[0]).toEqual({
       setup: expect.objectContaining({ sessionResumption: {}, historyConfig: { initialHistoryInClientContent: true } })
     })

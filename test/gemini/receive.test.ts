@@ -13,6 +13,7 @@ const content = (serverContent: object) => ({ serverContent })
 describe("Gemini Live server messages", () => {
   it("setupComplete: the state is ready, the engine gets the session id", () => {
     const [step] = feed(ready(), { setupComplete: { sessionId: "s-1" } })
+    expect(step?.json).toEqual({ setupComplete: { sessionId: "s-1" } })
     expect(step?.state.ready).toBe(true)
     expect(step?.state.sessionId).toBe("s-1")
     expect(step?.verdicts).toEqual([{ _tag: "SetupComplete", sessionId: "s-1" }])
@@ -277,6 +278,9 @@ describe("Gemini Live server messages", () => {
       expect(event?._tag === "Exception" ? event.cause : undefined).toBeInstanceOf(RealtimeProtocolError)
       expect(event?._tag === "Exception" ? event.context : undefined).toBe("Gemini Live server message")
     }
+    // the frame as parsed, for the raw event: the text itself when it is not JSON
+    expect(feed(state, "not json")[0]?.json).toBe("not json")
+    expect(feed(state, "[1,2]")[0]?.json).toEqual([1, 2])
   })
 
   it("a JSON object of a kind the protocol does not know, and voice activity: Other with the raw message", () => {

@@ -37,8 +37,8 @@ export const json = (frame: ClientFrame): unknown => JSON.parse(encodeClientFram
 export const framesOf = (step: { readonly frames: ReadonlyArray<ClientFrame> }): Array<unknown> => step.frames.map(json)
 
 /** Every step of a list of server messages, fed in order from `state`. */
-export const feed = (state: GeminiState, ...messages: ReadonlyArray<unknown>): Array<Step> => {
-  const steps: Array<Step> = []
+export const feed = (state: GeminiState, ...messages: ReadonlyArray<unknown>): Array<Receive.Received> => {
+  const steps: Array<Receive.Received> = []
   let current = state
   for (const message of messages) {
     const step = Receive.receive(current, typeof message === "string" ? message : JSON.stringify(message))

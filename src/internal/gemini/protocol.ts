@@ -3,12 +3,13 @@
  * or clock; every function takes the state and returns the next one with what to do:
  *
  * - `init` (settings, options) → the first state, or the settings Gemini refuses;
- * - `open` (state) → the frames that open a connection: `setup` (with the latest resumption
- *   handle), and when there is no handle but a conversation, the conversation as context;
+ * - `open` (state) → the frame that opens a connection: `setup`, with the latest resumption handle;
  * - `receive` (state, frame text) → state, events, verdicts;
  * - `send` (state, send event, playback) → state, frames, events, verdicts, or a typed refusal;
  * - `classify` (state, close) → retryable, expired or fatal;
- * - `resume` (state) → the state for the next connection, and what the one that ended lost;
+ * - `ended` (state) → the state for the next connection, and what the one that ended lost;
+ * - `resume` (state) → what the next connection is given after `setup`: nothing with a handle,
+ *   the conversation as context without one;
  * - `heard` (state, item, ms) → the state, knowing how much of an interrupted item was heard;
  * - `expire` (state) → the state for a new session when the handle cannot be used.
  */
@@ -33,8 +34,18 @@ export interface Opened {
   readonly restoredBy: "handle" | "history" | "nothing"
 }
 
+/** What the next connection is given of the call (the shape of the engine's `Resumption`). */
+export interface Resumption {
+  /** The handle its `setup` resumes with, if any. */
+  readonly handle: string | null
+  /** The frames after `setup`, before any send of the application. */
+  readonly frames: ReadonlyArray<Wire.ClientFrame>
+  readonly ids: ReadonlySet<string>
+  readonly lost: number
+}
+
 /** What a connection that ended leaves behind, for the next one. */
-export interface Resumed extends Step {
+export interface Ended extends Step {
   /** The model's turn the end cut off, if one was in flight (its item is reported incomplete). */
   readonly lostResponseId: string | null
   /** Function calls asked for and not answered: the next connection cannot take their outputs. */
@@ -68,20 +79,21 @@ export const init = (
 const historyTurns = (state: GeminiState): Array<Wire.WireContent> =>
   state.history.map((line) => ({ role: line.role, parts: [{ text: line.text }] }))
 
+/** Whether a connection opened now restores the call by its transcript: no handle, but a conversation. */
+const replays = (state: GeminiState): boolean => state.handle === null && state.history.length > 0
+
 /**
- * The frames that open a connection. With a handle, `setup` resumes the session (the server
- * restores the conversation: nothing is replayed). Without one, a call that already has a
- * conversation starts a new session with it as context: `setup` says the history comes as client
- * content, then one `clientContent` carries it, without asking for a reply.
+ * The frame that opens a connection: `setup`, resuming the session with the latest handle when
+ * there is one (the server restores the conversation: nothing is replayed). Without a handle, a
+ * call that already has a conversation starts a new session with it as context: the `setup` says
+ * the history comes as client content, and {@link resume} gives that content.
  */
 export const open = (state: GeminiState): Opened => {
   const plan = Setup.plan(state.settings, state.options, state.handle)
-  const replay = state.handle === null && state.history.length > 0
+  const replay = replays(state)
   const setup: Wire.Setup = replay
     ? { ...plan.setup, historyConfig: { initialHistoryInClientContent: true } }
     : plan.setup
-  const frames: Array<Wire.ClientFrame> = [Wire.live({ setup })]
-  if (replay) frames.push(Wire.live({ clientContent: { turns: historyTurns(state), turnComplete: false } }))
   return {
     state: {
       ...state,
@@ -91,18 +103,34 @@ export const open = (state: GeminiState): Opened => {
       input: null,
       activityOpen: false
     },
-    frames,
+    frames: [Wire.live({ setup })],
     notes: plan.notes,
     restoredBy: state.handle !== null ? "handle" : replay ? "history" : "nothing"
   }
 }
 
 /**
- * After a connection ended (dropped, or rolled over after `goAway`): the model's turn in flight
- * ends there (its item incomplete, `TurnEnded`), the user's transcript so far is kept, unanswered
- * calls are dropped. The handle stays: the next `open` resumes with it.
+ * What a connection that follows another is given, after its `setup` and before any send of the
+ * application: nothing when it resumes with a handle; else the conversation as one `clientContent`
+ * that asks for no reply. Gemini echoes none of it (`ids` is empty), and nothing is left out
+ * (`lost` is 0: the transcript holds every turn, the model's cut to what was heard).
  */
-export const resume = (state: GeminiState): Resumed => {
+export const resume = (state: GeminiState): Resumption => ({
+  handle: state.handle,
+  frames: replays(state)
+    ? [Wire.live({ clientContent: { turns: historyTurns(state), turnComplete: false } })]
+    : [],
+  ids: new Set(),
+  lost: 0
+})
+
+/**
+ * A connection ended (dropped, or rolled over after `goAway`): the model's turn in flight ends
+ * there (its item incomplete, `TurnEnded`), the user's transcript so far is completed, unanswered
+ * calls are dropped (the next connection cannot take their outputs). The handle stays: the next
+ * `open` resumes with it.
+ */
+export const ended = (state: GeminiState): Ended => {
   const step = State.draft(state)
   const turn = state.turn
   if (turn !== null) State.update(step, { turn: { ...turn, interrupted: true } })
@@ -136,6 +164,7 @@ export const GeminiProtocol = {
   classify: Close.classify,
   classifyHandshake: Close.classifyHandshake,
   resume,
+  ended,
   heard,
   expire,
   atBoundary: State.atBoundary,

@@ -168,13 +168,18 @@ export const usage = (metadata: Wire.UsageMetadata): Usage => {
   }
 }
 
+/** A received frame's step, with the frame as parsed (the text itself when it is not JSON), for the raw event. */
+export interface Received extends Step {
+  readonly json: unknown
+}
+
 /**
  * One server frame → the new state, the events, the verdicts (no frames: nothing the server sends
  * asks the client to answer at once). An unusable frame leaves the state as it was.
  */
-export const receive = (state: GeminiState, text: string): Step => {
-  const step = draft(state)
+export const receive = (state: GeminiState, text: string): Received => {
   const frame = decodeServerFrame(text)
+  const step = { ...draft(state), json: frame.json }
   if (frame._tag === "Malformed") {
     step.events.push({
       _tag: "Exception",
