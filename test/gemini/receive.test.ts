@@ -113,7 +113,7 @@ describe("Gemini Live server messages", () => {
     expect(last(steps).state.history).toEqual([{ role: "user", text: "What's the weather?" }])
   })
 
-  it("generationComplete then turnComplete: AudioDone, the item completed with its transcript, TurnEnded, a turn boundary", () => {
+  it("generationComplete then turnComplete: AudioDone, the item completed with its transcript, TurnEnded", () => {
     const steps = feed(
       ready(),
       modelAudio(240),
@@ -135,9 +135,31 @@ describe("Gemini Live server messages", () => {
       },
       { _tag: "TurnEnded", responseId: "gemini_resp_1" }
     ])
-    expect(steps[3]?.verdicts).toEqual([{ _tag: "TurnBoundary" }])
+    expect(steps[3]?.verdicts).toEqual([])
     expect(last(steps).state.turn).toBeNull()
     expect(last(steps).state.history).toEqual([{ role: "model", text: "Hello." }])
+  })
+
+  it("a turn boundary: the first handle that holds the finished turn, with no call or transcript in flight", () => {
+    const steps = feed(
+      ready(),
+      { sessionResumptionUpdate: { newHandle: "h1", resumable: true } },
+      modelAudio(240),
+      { sessionResumptionUpdate: { newHandle: "h2", resumable: true } },
+      content({ turnComplete: true }),
+      { sessionResumptionUpdate: { resumable: false } },
+      { sessionResumptionUpdate: { newHandle: "h3", resumable: true } },
+      { sessionResumptionUpdate: { newHandle: "h4", resumable: true } }
+    )
+    expect(steps.map((step) => step.verdicts.map((verdict) => verdict._tag).join())).toEqual([
+      "TurnBoundary", // h1: nothing in flight
+      "", // the model's turn: h1 no longer holds the conversation
+      "", // h2 comes while the turn is in flight
+      "", // the turn ends after h2: h2 does not hold its end
+      "",
+      "TurnBoundary", // h3 holds the finished turn
+      "" // still at the boundary
+    ])
   })
 
   it("the next turn gets a new item and response; turnComplete alone closes a turn that never said generationComplete", () => {

@@ -30,7 +30,7 @@ export const openTurn = (step: Draft): ModelTurn => {
     interrupted: false,
     muted: false
   }
-  update(step, { turn, lastItemId: itemId })
+  update(step, { turn, lastItemId: itemId, resumable: false })
   step.events.push({ _tag: "TurnStarted", responseId })
   itemUpdated(step, {
     _tag: "AssistantMessage",
@@ -74,7 +74,8 @@ export const closeTurn = (step: Draft): void => {
   const heard = interruption?.itemId === turn.itemId
     ? heardShare(said, interruption.heardMs, interruption.receivedMs)
     : said
-  update(step, { turn: null, history: remember(step.state, "model", heard) })
+  // a handle from before the turn's end does not hold it
+  update(step, { turn: null, resumable: false, history: remember(step.state, "model", heard) })
 }
 
 /**
@@ -115,7 +116,7 @@ export const userTranscript = (step: Draft, delta: string): void => {
   if (input === null) {
     const itemId = assignId(step, "item")
     input = { itemId, previousItemId: step.state.lastItemId, transcript: "" }
-    update(step, { lastItemId: itemId })
+    update(step, { lastItemId: itemId, resumable: false })
     itemUpdated(step, {
       _tag: "UserMessage",
       itemId,
@@ -160,7 +161,7 @@ export const userMessage = (step: Draft, content: ReadonlyArray<RealtimeItem.Use
     content
   })
   const text = content.map((part) => part._tag === "InputText" ? part.text ?? "" : "").join(" ")
-  update(step, { lastItemId: itemId, history: remember(step.state, "user", text) })
+  update(step, { lastItemId: itemId, resumable: false, history: remember(step.state, "user", text) })
 }
 
 /** A function call's item; returns its item id. */
@@ -176,6 +177,6 @@ export const toolCall = (step: Draft, callId: string, name: string, args: string
     status: "in_progress",
     output: null
   })
-  update(step, { lastItemId: itemId })
+  update(step, { lastItemId: itemId, resumable: false })
   return itemId
 }

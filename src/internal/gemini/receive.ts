@@ -11,6 +11,7 @@ import * as Base64 from "../realtime/base64.js"
 import * as Audio from "./audio.js"
 import * as Items from "./items.js"
 import type { Draft, GeminiState, Step } from "./state.js"
+import * as State from "./state.js"
 import { assignId, draft, update } from "./state.js"
 import type * as Wire from "./wire.js"
 import { decodeServerFrame } from "./wire.js"
@@ -75,7 +76,6 @@ const generationComplete = (step: Draft): void => {
 const turnComplete = (step: Draft): void => {
   Items.closeUserTurn(step)
   Items.closeTurn(step)
-  if (step.state.pendingCalls.size === 0) step.verdicts.push({ _tag: "TurnBoundary" })
 }
 
 /** The fields of `serverContent` this module maps to events. */
@@ -214,6 +214,7 @@ export const receive = (state: GeminiState, text: string): Received => {
         : { resumable: false }
     )
   }
+  State.boundary(state, step)
   if (message.goAway !== undefined) {
     step.verdicts.push({ _tag: "SessionEnding", timeLeftMs: durationMs(message.goAway.timeLeft) })
   }

@@ -26,7 +26,7 @@ import * as Audio from "./audio.js"
 import * as Items from "./items.js"
 import * as Setup from "./setup.js"
 import type { Draft, GeminiState, Step } from "./state.js"
-import { atBoundary, draft, update } from "./state.js"
+import { draft, update } from "./state.js"
 import * as Wire from "./wire.js"
 
 /** A send that Live cannot carry out, or an event it cannot carry. */
@@ -124,7 +124,6 @@ const toolOutput = (step: Draft, event: Of<"ToolOutput">): Step => {
       }
     })
   }
-  if (atBoundary(step.state)) step.verdicts.push({ _tag: "TurnBoundary" })
   return step
 }
 

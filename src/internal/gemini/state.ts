@@ -90,7 +90,11 @@ export interface GeminiState {
   readonly sessionId: string | null
   /** The latest handle the server said the session can be resumed with. */
   readonly handle: string | null
-  /** Whether the session was resumable at the last update (false while the model generates or calls tools). */
+  /**
+   * Whether the handle holds the conversation as it is now: set by a resumable update, cleared by
+   * what comes after it (a model turn, a tool call, the user's transcript or input), and by an
+   * update that says the session cannot be resumed at this point.
+   */
   readonly resumable: boolean
   /** Counter for the ids the protocol assigns (items, responses, calls without an id). */
   readonly counter: number
@@ -150,9 +154,21 @@ export const remember = (state: GeminiState, role: Line["role"], text: string): 
   return history.length > state.options.historyLimit ? history.slice(-state.options.historyLimit) : history
 }
 
-/** Whether a new connection could take over now without losing anything: a resumable handle, no turn or call in flight. */
+/**
+ * Whether a new connection could take over now without losing anything: a handle that holds the
+ * conversation as it is, no model turn, no call and no user transcript in flight.
+ */
 export const atBoundary = (state: GeminiState): boolean =>
-  state.handle !== null && state.resumable && state.turn === null && state.pendingCalls.size === 0
+  state.handle !== null && state.resumable && state.turn === null && state.pendingCalls.size === 0 &&
+  state.input === null
+
+/**
+ * Ends a step: a `TurnBoundary` verdict when the step brought the call to a boundary (see
+ * {@link atBoundary}) from elsewhere.
+ */
+export const boundary = (before: GeminiState, step: Draft): void => {
+  if (!atBoundary(before) && atBoundary(step.state)) step.verdicts.push({ _tag: "TurnBoundary" })
+}
 
 /**
  * What the engine is told besides events: the setup was acknowledged (the connection is usable), a
@@ -161,6 +177,7 @@ export const atBoundary = (state: GeminiState): boolean =>
  */
 export type Verdict =
   | { readonly _tag: "SetupComplete"; readonly sessionId: string | null }
+  /** The call reached a point where a new connection can take over: see {@link atBoundary}. */
   | { readonly _tag: "TurnBoundary" }
   | { readonly _tag: "SessionEnding"; readonly timeLeftMs: number | null }
   | { readonly _tag: "PlaybackInterrupted"; readonly itemId: string }
