@@ -49,6 +49,14 @@ describe("Gemini Live sends", () => {
     expect(new Set(samples.flat())).toEqual(new Set([G711.decodeMuLawSample(G711.encodeMuLawSample(4000))]))
   })
 
+  it("SendAudio of a single byte: no frame, the byte waits for the next chunk", () => {
+    const first = accepted(send(ready(), SendEvent.SendAudio.make({ audio: new Uint8Array([0x10]) })))
+    expect(first.frames).toEqual([])
+    const second = accepted(send(first.state, SendEvent.SendAudio.make({ audio: new Uint8Array([0x27, 0, 0]) })))
+    // the two samples 0x2710 (10000) and 0 at 24 kHz: one 16 kHz sample so far
+    expect(samplesOf(audioData(framesOf(second)[0]))).toEqual([10000])
+  })
+
   it("SendAudio with commit, server activity detection: the audio, then audioStreamEnd", () => {
     const frames = framesOf(accepted(send(ready(), SendEvent.SendAudio.make({ audio: pcm24(3), commit: true }))))
     expect(frames[1]).toEqual({ realtimeInput: { audioStreamEnd: true } })

@@ -45,9 +45,12 @@ const sendAudio = (step: Draft, event: Of<"SendAudio">): Step => {
     }
     const { pcm, stream } = Audio.toModel(step.state.inputAudio, event.audio)
     update(step, { inputAudio: stream })
-    step.frames.push(
-      Wire.live({ realtimeInput: { audio: { data: Base64.encode(pcm), mimeType: Audio.inputMimeType } } })
-    )
+    // a chunk too short for a sample at 16 kHz waits in the stream for the next
+    if (pcm.byteLength > 0) {
+      step.frames.push(
+        Wire.live({ realtimeInput: { audio: { data: Base64.encode(pcm), mimeType: Audio.inputMimeType } } })
+      )
+    }
   }
   if (event.commit) {
     if (manual) {
