@@ -185,16 +185,35 @@ describe("Gemini Live sends", () => {
     expect(last(after).state.history).toEqual([{ role: "model", text: "one two" }])
   })
 
-  it("Interrupt with playbackOnly stops playback and keeps the turn; cancelResponseOnly is refused", () => {
+  it("Interrupt with playbackOnly does the same (nothing to cancel); cancelResponseOnly is refused", () => {
     const playing = last(feed(ready(), modelAudio(240))).state
     const playback: PlaybackState = { currentItemId: "gemini_item_2", currentItemContentIndex: 0, elapsedMs: 5 }
     const step = accepted(send(playing, SendEvent.Interrupt.make({ playbackOnly: true }), playback))
-    expect(step.state.turn?.muted).toBe(false)
-    expect(feed(step.state, modelAudio(240))[0]?.events.map((event) => event._tag)).toEqual(["Audio"])
+    expect(step.events).toEqual([{ _tag: "AudioInterrupted", itemId: "gemini_item_2", contentIndex: 0 }])
+    expect(feed(step.state, modelAudio(240))[0]?.events).toEqual([])
     const refusal = refused(
       send(playing, SendEvent.Interrupt.make({ cancelResponseOnly: true, responseId: "gemini_resp_1" }), playback)
     )
     expect(refusal.eventTag).toBe("Interrupt")
+  })
+
+  it("Interrupt scoped to another response: the item playing goes on, nothing is dropped", () => {
+    const playing = last(feed(ready(), modelAudio(240))).state
+    const playback: PlaybackState = { currentItemId: "gemini_item_2", currentItemContentIndex: 0, elapsedMs: 5 }
+    const step = accepted(send(playing, SendEvent.Interrupt.make({ responseId: "gemini_resp_9" }), playback))
+    expect(step.events).toEqual([])
+    expect(step.verdicts).toEqual([])
+    expect(step.state.turn?.muted).toBe(false)
+    const named = accepted(send(playing, SendEvent.Interrupt.make({ responseId: "gemini_resp_1" }), playback))
+    expect(named.events).toEqual([{ _tag: "AudioInterrupted", itemId: "gemini_item_2", contentIndex: 0 }])
+    expect(named.state.turn?.muted).toBe(true)
+  })
+
+  it("Interrupt with nothing playing yet: no AudioInterrupted, the turn in flight is dropped", () => {
+    const generating = last(feed(ready(), modelAudio(240))).state
+    const step = accepted(send(generating, SendEvent.Interrupt.make({}), idle))
+    expect(step.events).toEqual([])
+    expect(step.state.turn?.muted).toBe(true)
   })
 
   it("SessionUpdate: instructions and tools through contextUpdate", () => {

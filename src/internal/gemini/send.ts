@@ -10,8 +10,9 @@
  * - `ToolOutput`: `toolResponse` with the call's id and name; `startResponse: false` asks for
  *   `SILENT` scheduling (the model takes the result in without speaking of it).
  * - `Interrupt`: Live has nothing to truncate or cancel on the client's word. The item playing is
- *   reported `AudioInterrupted`, and the rest of the model's turn is dropped (not passed on)
- *   unless `playbackOnly`; `cancelResponseOnly` is refused.
+ *   reported `AudioInterrupted` (when `responseId` names its turn, or names none), and the rest of
+ *   the model's turn is dropped (not passed on); `playbackOnly` and `forceResponseCancel` change
+ *   nothing, as there is nothing to cancel; `cancelResponseOnly` is refused.
  * - `SessionUpdate`: instructions and tools through `contextUpdate`; a change of any other setting
  *   the setup fixes is refused; the audio formats (converted here, not on the wire) change freely.
  * - `RawMessage`: `{ [type]: otherData }`, passed through as it is.
@@ -138,14 +139,19 @@ const interrupt = (step: Draft, event: Interrupt, playback: PlaybackState): Sent
     )
   }
   const turn = step.state.turn
-  if (playback.currentItemId !== null) {
-    const itemId = playback.currentItemId
-    step.events.push({ _tag: "AudioInterrupted", itemId, contentIndex: playback.currentItemContentIndex ?? 0 })
-    step.verdicts.push({ _tag: "PlaybackInterrupted", itemId })
-    if (playback.elapsedMs !== null) Items.recordHeard(step, itemId, playback.elapsedMs)
+  const playing = playback.currentItemId
+  const playingResponse = turn !== null && turn.itemId === playing ? turn.responseId : null
+  if (playing !== null && (event.responseId === null || event.responseId === playingResponse)) {
+    step.events.push({ _tag: "AudioInterrupted", itemId: playing, contentIndex: playback.currentItemContentIndex ?? 0 })
+    step.verdicts.push({ _tag: "PlaybackInterrupted", itemId: playing })
+    if (playback.elapsedMs !== null) Items.recordHeard(step, playing, playback.elapsedMs)
   }
-  const scoped = event.responseId === null || (turn !== null && turn.responseId === event.responseId)
-  if (turn !== null && !event.playbackOnly && scoped) update(step, { turn: { ...turn, muted: true } })
+  // the rest of the interrupted turn (the one named, else the one playing, else the one in flight)
+  // is not passed on: Live cannot be told to stop generating it, so the client drops it, as with
+  // `playbackOnly` (there is nothing to cancel either way)
+  const dropped = event.responseId ?? playingResponse ?? turn?.responseId ?? null
+  const current = step.state.turn
+  if (current !== null && current.responseId === dropped) update(step, { turn: { ...current, muted: true } })
   return step
 }
 
