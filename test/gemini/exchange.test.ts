@@ -63,7 +63,7 @@ describe("a whole Gemini Live exchange", () => {
           responseModalities: ["AUDIO"],
           speechConfig: { voiceConfig: { prebuiltVoiceConfig: { voiceName: "Puck" } } }
         },
-        systemInstruction: { parts: [{ text: "Be brief." }] },
+        systemInstruction: { parts: [{ text: "Be brief." }], role: "user" },
         tools: [{ functionDeclarations: [{ name: "get_weather", parametersJsonSchema: tools[0]?.parameters }] }],
         inputAudioTranscription: {},
         outputAudioTranscription: {},
@@ -141,7 +141,7 @@ describe("a whole Gemini Live exchange", () => {
     expect(gemini.frames.splice(0)).toEqual([{
       setup: expect.objectContaining({
         sessionResumption: { handle: "h2" },
-        systemInstruction: { parts: [{ text: "Be brief." }] }
+        systemInstruction: { parts: [{ text: "Be brief." }], role: "user" }
       })
     }])
     gemini.server({ setupComplete: {} })

@@ -225,7 +225,7 @@ describe("Gemini Live sends", () => {
     ))
     expect(framesOf(step)).toEqual([{
       contextUpdate: {
-        systemInstruction: { parts: [{ text: "Be thorough." }] },
+        systemInstruction: { parts: [{ text: "Be thorough." }], role: "user" },
         tools: { tools: [{ functionDeclarations: [{ name: "lookup", parametersJsonSchema: { type: "object" } }] }] }
       }
     }])

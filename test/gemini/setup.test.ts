@@ -45,7 +45,7 @@ describe("Gemini Live setup", () => {
     expect(refused).toEqual([])
     expect(notes).toEqual([])
     expect(setup.model).toBe("models/gemini-3.1-flash-live-preview")
-    expect(setup.systemInstruction).toEqual({ parts: [{ text: "Be brief." }] })
+    expect(setup.systemInstruction).toEqual({ parts: [{ text: "Be brief." }], role: "user" })
     expect(setup.generationConfig).toEqual({
       responseModalities: ["AUDIO"],
       speechConfig: { voiceConfig: { prebuiltVoiceConfig: { voiceName: "Kore" } } },

@@ -57,8 +57,11 @@ export const toolsToWire = (
   return declarations.length === 0 ? [] : [{ functionDeclarations: declarations }]
 }
 
-/** The instructions as a system instruction. */
-export const instructionsToWire = (instructions: string): Wire.WireContent => ({ parts: [{ text: instructions }] })
+/** The instructions as a system instruction: one text part, in the user's role (as Google's client writes it). */
+export const instructionsToWire = (instructions: string): Wire.WireContent => ({
+  parts: [{ text: instructions }],
+  role: "user"
+})
 
 const realtimeInput = (
   turn: RealtimeSessionSettings["turnDetection"],
