@@ -11,13 +11,13 @@ import * as NodeRealtimeWebSocket from "../../NodeRealtimeWebSocket.js"
 import * as OpenAIRealtime from "../../OpenAIRealtime.js"
 import type { RealtimeModelConfig } from "../../RealtimeModel.js"
 import * as RealtimeServer from "../../RealtimeServer.js"
-import * as VoiceSession from "../../VoiceSession.js"
 import * as Pcm16 from "../audio/Pcm16.js"
 import * as Resample from "../audio/Resample.js"
 import * as Wav from "../audio/Wav.js"
 import { environmentApiKey } from "../realtime/handshake.js"
 import { progressBar, summaryLines } from "./render.js"
 import * as Tally from "./tally.js"
+import * as VoiceSession from "./VoiceSession.js"
 
 /**
  * The question the offline demo asks when no input is given.

@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import type { VoiceSessionSummary } from "../../VoiceSession.js"
+import type { VoiceSessionSummary } from "./VoiceSession.js"
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
 

@@ -8,7 +8,7 @@ import { Effect, Ref, Stream } from "effect"
 import type { Scope } from "effect"
 import type { RealtimeModelService } from "../../RealtimeModel.js"
 import type { ErrorEvent, RealtimeModelEvent } from "../../RealtimeModelEvent.js"
-import type { PlaybackProgress, VoiceSessionSummary } from "../../VoiceSession.js"
+import type { PlaybackProgress, VoiceSessionSummary } from "./VoiceSession.js"
 
 /**
  * What has happened so far.

@@ -3,24 +3,19 @@
  * text and/or audio goes in, the reply's audio is "played" at realtime speed through a
  * `PlaybackTracker`, and the user may barge in part-way. This is what the command-line voice
  * session runs; it works with any `RealtimeModelService` (production, embedded server, scripted).
- *
- * @since 0.1.0
  */
 import { Clock, Deferred, Duration, Effect, Option, Queue, Ref, Stream } from "effect"
 import type { Scope } from "effect"
-import * as AudioFormat from "./AudioFormat.js"
-import * as PlaybackTracker from "./PlaybackTracker.js"
-import { InvalidArgumentError } from "./RealtimeError.js"
-import type { RealtimeConnectError, RealtimeSendError } from "./RealtimeError.js"
-import type { RealtimeModelConfig, RealtimeModelService } from "./RealtimeModel.js"
-import type { ErrorEvent, RealtimeModelEvent } from "./RealtimeModelEvent.js"
-import { Interrupt, RawMessage, SendAudio, UserInput } from "./RealtimeModelSendEvent.js"
+import * as AudioFormat from "../../AudioFormat.js"
+import * as PlaybackTracker from "../../PlaybackTracker.js"
+import { InvalidArgumentError } from "../../RealtimeError.js"
+import type { RealtimeConnectError, RealtimeSendError } from "../../RealtimeError.js"
+import type { RealtimeModelConfig, RealtimeModelService } from "../../RealtimeModel.js"
+import type { ErrorEvent, RealtimeModelEvent } from "../../RealtimeModelEvent.js"
+import { Interrupt, RawMessage, SendAudio, UserInput } from "../../RealtimeModelSendEvent.js"
 
 /**
  * What to say and how to listen.
- *
- * @since 0.1.0
- * @category models
  */
 export interface VoiceSessionOptions {
   /** Text the user types. */
@@ -43,9 +38,6 @@ export interface VoiceSessionOptions {
 
 /**
  * Audio played so far against audio received so far, in milliseconds.
- *
- * @since 0.1.0
- * @category models
  */
 export interface PlaybackProgress {
   readonly playedMs: number
@@ -54,9 +46,6 @@ export interface PlaybackProgress {
 
 /**
  * Where the user barged in, and what the model now remembers having said.
- *
- * @since 0.1.0
- * @category models
  */
 export interface BargeIn {
   readonly itemId: string
@@ -69,9 +58,6 @@ export interface BargeIn {
 
 /**
  * What happened in the session.
- *
- * @since 0.1.0
- * @category models
  */
 export interface VoiceSessionSummary {
   readonly turns: number
@@ -147,9 +133,6 @@ const transcriptOf = (event: RealtimeModelEvent, itemId: string): Option.Option<
 /**
  * Connects `model` with `config`, sends the user's turn, plays the reply at realtime speed through
  * a playback tracker given to the model, barges in when asked, and closes. Returns what happened.
- *
- * @since 0.1.0
- * @category running
  */
 export const run = Effect.fn("VoiceSession.run")(function*(
   model: RealtimeModelService,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Clock, Effect, Fiber, Ref } from "effect"
 import { TestClock } from "effect/testing"
-import * as Item from "../src/RealtimeItem.js"
-import * as Event from "../src/RealtimeModelEvent.js"
-import * as RealtimeTesting from "../src/RealtimeTesting.js"
-import * as VoiceSession from "../src/VoiceSession.js"
+import * as VoiceSession from "../../src/internal/cli/VoiceSession.js"
+import * as Item from "../../src/RealtimeItem.js"
+import * as Event from "../../src/RealtimeModelEvent.js"
+import * as RealtimeTesting from "../../src/RealtimeTesting.js"
 
 const chunk = (fill: number) => new Uint8Array(4_800).fill(fill) // 100 ms of pcm16 at 24 kHz
 const reply = (responseId: string, itemId: string, chunks: number): ReadonlyArray<Event.RealtimeModelEvent> => [
