@@ -2,30 +2,18 @@
  * The flags of the `effect-realtime` command: each with a sentence and its default for `--help`,
  * and the checks that need no server (numbers in range, a ws:// or wss:// URL), so that a bad
  * value is refused by the parser, before anything is started, with exit code 2.
- *
- * @since 0.1.0
  */
 import { Flag } from "effect/cli"
 import { demoBargeInMs } from "./program.js"
 
-/**
- * What a `--url` value should have been, or `undefined` when it is a ws:// or wss:// URL.
- *
- * @since 0.1.0
- * @category validation
- */
+/** What a `--url` value should have been, or `undefined` when it is a ws:// or wss:// URL. */
 export const urlProblem = (value: string): string | undefined => {
   if (!URL.canParse(value)) return "a ws:// or wss:// URL"
   const { protocol } = new URL(value)
   return protocol === "ws:" || protocol === "wss:" ? undefined : `a ws:// or wss:// URL, not ${protocol}//`
 }
 
-/**
- * The command's flags.
- *
- * @since 0.1.0
- * @category flags
- */
+/** The command's flags. */
 export const flags = {
   text: Flag.String("text").pipe(
     Flag.withDescription(
@@ -65,7 +53,9 @@ export const flags = {
     Flag.optional
   ),
   speed: Flag.Finite("speed").pipe(
-    Flag.withDescription("How many times faster than real time the embedded server sends its audio. Default: 1."),
+    Flag.withDescription(
+      "Play the reply this many times faster than real time (the embedded server also sends it that much faster; --barge-in-ms and the summary count the audio's own milliseconds). Default: 1."
+    ),
     Flag.filter((speed) => speed > 0, () => "a number more than 0"),
     Flag.withDefault(1)
   ),
