@@ -50,8 +50,9 @@ import { RealtimeWebSocket } from "./RealtimeWebSocket.js"
 export interface OpenAIRealtimeOptions {
   /**
    * The key of every connection whose config gives no `apiKey`. Default: `OPENAI_API_KEY`, read
-   * through `Config` when the connection is made (unset or blank: no key, which only a server
-   * other than OpenAI's accepts).
+   * through `Config` when the connection is made, from the current `ConfigProvider` (Effect's
+   * default one copies the environment once per process); unset or blank: no key, which only a
+   * server other than OpenAI's accepts.
    */
   readonly apiKey?: ApiKeySource
   /** Listener buffering; see `ListenerBuffer`. Default `"unbounded"`. */
@@ -333,16 +334,19 @@ export const layer = (options: OpenAIRealtimeOptions = {}): Layer.Layer<Realtime
  * Effect's AI provider clients take theirs: `apiKey` defaults to
  * `Config.option(Config.Redacted("OPENAI_API_KEY"))`. A missing (or blank) key is no key, so the
  * layer builds without one; a connection to OpenAI's host then fails with `MissingApiKey`. A
- * connection's own `apiKey` still wins.
+ * required key (`Config.Redacted("MY_KEY")`) is taken as well: then a missing one fails the layer
+ * with its `ConfigError`. A connection's own `apiKey` still wins.
  *
  * @example
  * ```ts
  * import { Config } from "effect"
  * import { OpenAIRealtime } from "effect-realtime"
  *
- * const RealtimeLive = OpenAIRealtime.layerConfig({
- *   apiKey: Config.option(Config.Redacted("MY_REALTIME_KEY"))
- * })
+ * // the key must be set: building the layer fails with a ConfigError otherwise
+ * const RealtimeLive = OpenAIRealtime.layerConfig({ apiKey: Config.Redacted("MY_REALTIME_KEY") })
+ *
+ * // the key may be missing: the layer builds, and only a connection to OpenAI's host needs one
+ * const Optional = OpenAIRealtime.layerConfig({ apiKey: Config.option(Config.Redacted("MY_REALTIME_KEY")) })
  * ```
  *
  * @since 0.2.0
@@ -350,8 +354,10 @@ export const layer = (options: OpenAIRealtimeOptions = {}): Layer.Layer<Realtime
  */
 export const layerConfig = (
   options: {
-    /** The key; default `Config.option(Config.Redacted("OPENAI_API_KEY"))`. */
-    readonly apiKey?: Config.Config<Option.Option<Redacted.Redacted<string>>>
+    /** The key, required or optional; default `Config.option(Config.Redacted("OPENAI_API_KEY"))`. */
+    readonly apiKey?:
+      | Config.Config<Redacted.Redacted<string>>
+      | Config.Config<Option.Option<Redacted.Redacted<string>>>
     /** How long the WebSocket handshake may take; default 10 seconds. */
     readonly connectTimeout?: Config.Config<Duration.Duration>
     /** Listener buffering; see `ListenerBuffer`. Not a `Config`: it is a choice of the program. */
@@ -365,7 +371,10 @@ export const layerConfig = (
   Layer.effect(
     RealtimeModel,
     Effect.gen(function*() {
-      const key = yield* (options.apiKey ?? Handshake.environmentKeyConfig)
+      const given: Option.Option<Redacted.Redacted<string>> | Redacted.Redacted<string> = yield* (
+        options.apiKey ?? Handshake.environmentKeyConfig
+      )
+      const key = Option.isOption(given) ? given : Option.some(given)
       const connectTimeout = options.connectTimeout === undefined ? undefined : yield* options.connectTimeout
       return yield* makeWith({
         ...(options.listenerBuffer !== undefined ? { listenerBuffer: options.listenerBuffer } : {}),

@@ -29,12 +29,11 @@
  *
  * @since 0.1.0
  */
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Chunk, Clock, Context, Duration, Effect, FiberSet, Layer, Option, Redacted, Ref, Schema } from "effect"
 import type { Scope } from "effect"
 import { HttpServerRequest } from "effect/http"
 import { createServer } from "node:http"
-import type { IncomingMessage } from "node:http"
+import type { IncomingMessage, ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import type { Duplex } from "node:stream"
 import { WebSocketServer } from "ws"
@@ -45,6 +44,7 @@ import * as Connection from "./internal/server/connection.js"
 import type { ReplyRule as ReplyRuleShape } from "./internal/server/conversation.js"
 import * as ConnectionFaults from "./internal/server/faults.js"
 import * as Newer from "./internal/server/newer.js"
+import * as NodeHttp from "./internal/server/nodeHttp.js"
 import { admit, refuse } from "./internal/server/upgrade.js"
 import { defaultModelName } from "./RealtimeSessionSettings.js"
 
@@ -185,14 +185,14 @@ export class RealtimeServerError extends Schema.TaggedError<RealtimeServerError>
 }) {}
 
 /**
- * The running server as a service.
+ * The running server as a service: the tag shares the interface's name, as Effect's own services do.
  *
- * @since 0.1.0
+ * @since 0.4.0
  * @category services
  */
-export class EmbeddedRealtimeServer extends Context.Service<EmbeddedRealtimeServer, RealtimeServer>()(
-  "effect-realtime/EmbeddedRealtimeServer"
-) {}
+export const RealtimeServer: Context.Service<RealtimeServer, RealtimeServer> = Context.Service<RealtimeServer>(
+  "effect-realtime/RealtimeServer"
+)
 
 /**
  * The answer to the offline demo's question (about the northern lights).
@@ -291,7 +291,9 @@ export const make: (
       HttpServerRequest.HttpServerRequest,
       (request) => new URL(request.url, "http://127.0.0.1").pathname === ClientSecrets.path ? secrets.app : calls.app
     )
-    http.on("request", yield* NodeHttpServer.makeHandler(app, { scope: yield* Effect.scope }))
+    http.on("request", (request: IncomingMessage, response: ServerResponse) => {
+      runFork(NodeHttp.serve(app, request, response))
+    })
 
     /** Upgrades a WebSocket request; one naming a `call_id` needs an accepted call (404 unknown, 400 not active). */
     const upgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) =>
@@ -377,5 +379,5 @@ export const make: (
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: RealtimeServerOptions = {}): Layer.Layer<EmbeddedRealtimeServer, RealtimeServerError> =>
-  Layer.effect(EmbeddedRealtimeServer, make(options))
+export const layer = (options: RealtimeServerOptions = {}): Layer.Layer<RealtimeServer, RealtimeServerError> =>
+  Layer.effect(RealtimeServer, make(options))

@@ -94,7 +94,7 @@ export interface RecordedConnect {
  * @since 0.1.0
  * @category models
  */
-export interface ScriptedModel extends RealtimeModelService {
+export interface ScriptedRealtimeModel extends RealtimeModelService {
   /** Every `connect` call so far. */
   readonly connects: Effect.Effect<ReadonlyArray<RecordedConnect>>
   /** Every event the application sent so far (valid ones, in order). */
@@ -106,14 +106,15 @@ export interface ScriptedModel extends RealtimeModelService {
 }
 
 /**
- * The scripted model as a service, for tests that want to inspect it after providing the layer.
+ * The scripted model as a service, for tests that want to inspect it after providing the layer: the
+ * tag shares the interface's name.
  *
  * @since 0.1.0
  * @category services
  */
-export class ScriptedRealtimeModel extends Context.Service<ScriptedRealtimeModel, ScriptedModel>()(
-  "effect-realtime/ScriptedRealtimeModel"
-) {}
+export const ScriptedRealtimeModel: Context.Service<ScriptedRealtimeModel, ScriptedRealtimeModel> = Context.Service<
+  ScriptedRealtimeModel
+>("effect-realtime/ScriptedRealtimeModel")
 
 /**
  * A strict script ended with steps that never got their send.
@@ -195,7 +196,9 @@ const status = (value: ConnectionStatus) => ConnectionStatusChanged.make({ statu
  * @since 0.1.0
  * @category constructors
  */
-export const makeScripted = (options: ScriptedModelOptions = {}): Effect.Effect<ScriptedModel, never, Scope.Scope> =>
+export const makeScripted = (
+  options: ScriptedModelOptions = {}
+): Effect.Effect<ScriptedRealtimeModel, never, Scope.Scope> =>
   Effect.gen(function*() {
     const hub = yield* EventHub.make(options.listenerBuffer)
     const strict = options.strict ?? false
@@ -336,7 +339,7 @@ export const makeScripted = (options: ScriptedModelOptions = {}): Effect.Effect<
       )
     )
 
-    const model: ScriptedModel = {
+    const model: ScriptedRealtimeModel = {
       connect,
       subscribe: hub.subscribe,
       sendEvent: (event) => Effect.asVoid(send(event, undefined)),

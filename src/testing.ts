@@ -1,7 +1,7 @@
 /**
  * effect-realtime/testing: what tests and demos need, kept out of the core entry because the
- * embedded server runs on Node (`node:http`, `ws`, `@effect/platform-node`). Import it from test
- * code and scripts, never from code that ships to a browser:
+ * embedded server runs on Node (`node:http`, and `ws`, which the library brings: it needs no
+ * platform package). Import it from test code and scripts, never from code that ships to a browser:
  *
  * ```ts
  * import { RealtimeServer, RealtimeTesting } from "effect-realtime/testing"

@@ -10,8 +10,6 @@
  *   listeners waits for room with {@link EventHub.publishAll}, while the connection's owner, which
  *   must keep serving sends, offers without waiting and asks to be told when there is room again
  *   ({@link EventHub.whenRoomUnsafe}).
- *
- * @since 0.1.0
  */
 import { Cause, Effect, Stream } from "effect"
 import type { Scope } from "effect"
@@ -22,7 +20,6 @@ import type { RealtimeModelEvent } from "../RealtimeModelEvent.js"
 /**
  * Fan-out of model events to every listener subscribed at the time each event is published.
  *
- * @since 0.1.0
  * @category models
  */
 export interface EventHub {
@@ -55,7 +52,6 @@ export interface EventHub {
  * and takes them all; no Effect `Queue` machinery or scheduler dispatch on the way. Once ended it
  * refuses offers, gives what it still holds, then fails with `Cause.Done`.
  *
- * @since 0.3.0
  * @category models
  */
 export interface Inbox<A> {
@@ -80,7 +76,6 @@ const done = Cause.done()
 /**
  * An empty inbox; `afterTake` runs after every take that took something.
  *
- * @since 0.3.0
  * @category constructors
  */
 export const makeInboxUnsafe = <A>(afterTake?: () => void): Inbox<A> => {
@@ -159,7 +154,6 @@ const indexOfEnd = (events: ReadonlyArray<RealtimeModelEvent>): number => {
 /**
  * A hub with the given per-listener buffering.
  *
- * @since 0.1.0
  * @category constructors
  */
 export const make = (buffer: ListenerBuffer = "unbounded"): Effect.Effect<EventHub> =>

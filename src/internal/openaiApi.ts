@@ -3,8 +3,6 @@
  * authorized `HttpClient` (base URL, Bearer key, organization and project headers, all kept out of
  * logs and spans), how an HTTP status maps to a failure, what an `{ error }` answer says, and the
  * cause of a transport failure (never the request, whose headers hold the key).
- *
- * @since 0.2.0
  */
 import { Config, Effect, Option, Redacted, Schema } from "effect"
 import { Headers, HttpClient, HttpClientRequest } from "effect/http"
@@ -13,7 +11,6 @@ import type { HttpClientError, HttpClientResponse } from "effect/http"
 /**
  * The API's endpoint when the options name none.
  *
- * @since 0.2.0
  * @category constants
  */
 export const defaultApiUrl = "https://api.openai.com/v1"
@@ -21,7 +18,6 @@ export const defaultApiUrl = "https://api.openai.com/v1"
 /**
  * How to reach the API.
  *
- * @since 0.2.0
  * @category models
  */
 export interface ApiOptions {
@@ -35,7 +31,6 @@ export interface ApiOptions {
  * The options with their key: the one given, else `OPENAI_API_KEY` through `Config` (for the
  * `layerConfig` of the REST helpers).
  *
- * @since 0.2.0
  * @category constructors
  */
 export const withConfiguredKey = <O extends ApiOptions>(
@@ -50,7 +45,6 @@ export const withConfiguredKey = <O extends ApiOptions>(
  * The client's requests take paths under the API's URL and carry the key (and the organization
  * and project, when given).
  *
- * @since 0.2.0
  * @category constructors
  */
 export const authorized = (base: HttpClient.HttpClient, options: ApiOptions): HttpClient.HttpClient =>
@@ -70,7 +64,6 @@ export const authorized = (base: HttpClient.HttpClient, options: ApiOptions): Ht
 /**
  * Runs a request with the organization and project headers redacted wherever headers are shown.
  *
- * @since 0.2.0
  * @category combinators
  */
 export const redactingHeaders = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
@@ -83,7 +76,6 @@ export const redactingHeaders = <A, E, R>(effect: Effect.Effect<A, E, R>): Effec
 /**
  * The failures an HTTP status tells apart.
  *
- * @since 0.2.0
  * @category models
  */
 export type StatusFailure = "Unauthorized" | "NotFound" | "InvalidRequest" | "RateLimited" | "ServerError"
@@ -92,7 +84,6 @@ export type StatusFailure = "Unauthorized" | "NotFound" | "InvalidRequest" | "Ra
  * Why a REST operation failed, whichever it is: settings that do not decode (nothing was sent),
  * the HTTP status class the API answered with, or `Transport` when no answer came.
  *
- * @since 0.3.0
  * @category errors
  */
 export const requestFailures = [
@@ -108,7 +99,6 @@ export const requestFailures = [
 /**
  * The failure an HTTP status (not 2xx) stands for.
  *
- * @since 0.2.0
  * @category errors
  */
 export const failureOf = (status: number): StatusFailure =>
@@ -126,7 +116,6 @@ export const failureOf = (status: number): StatusFailure =>
  * What a non-2xx answer says: its status, the API's message (else the start of the body), error
  * type and code.
  *
- * @since 0.2.0
  * @category models
  */
 export interface StatusDetails {
@@ -149,7 +138,6 @@ const decodeApiError = Schema.decodeUnknownOption(ApiErrorBody)
 /**
  * Reads a non-2xx answer.
  *
- * @since 0.2.0
  * @category errors
  */
 export const statusDetails = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<StatusDetails> =>
@@ -174,7 +162,6 @@ const describe = (cause: unknown): string | undefined =>
 /**
  * A transport failure's own cause and a readable detail of it; never the request.
  *
- * @since 0.2.0
  * @category errors
  */
 export const transportDetails = (

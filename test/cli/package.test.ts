@@ -18,7 +18,6 @@ interface PackageJson {
   readonly bin?: Record<string, string>
   readonly dependencies?: Record<string, string>
   readonly peerDependencies?: Record<string, string>
-  readonly peerDependenciesMeta?: Record<string, { readonly optional?: boolean }>
 }
 
 const readPackage = (path: string): PackageJson => JSON.parse(readFileSync(join(root, path), "utf8")) as PackageJson
@@ -48,8 +47,7 @@ describe("the command line's package", () => {
     const library = readPackage("package.json")
     expect(library.bin).toBeUndefined()
     expect(Object.keys(library.dependencies ?? {})).toEqual(["ws"])
-    expect(Object.keys(library.peerDependencies ?? {}).sort()).toEqual(["@effect/platform-node", "effect"])
-    expect(library.peerDependenciesMeta?.["@effect/platform-node"]?.optional).toBe(true)
+    expect(Object.keys(library.peerDependencies ?? {})).toEqual(["effect"])
     const packed = JSON.parse(
       execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: root, encoding: "utf8" })
     ) as ReadonlyArray<{ readonly files: ReadonlyArray<{ readonly path: string }> }>

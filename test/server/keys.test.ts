@@ -143,4 +143,21 @@ describe("API keys: asked for only where one is needed", () => {
       )
       expect(missing.reason).toBe("MissingApiKey")
     }))
+
+  it.live("layerConfig takes a required key as a plain Config; a missing one fails the layer with its ConfigError", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make({ apiKey: "sk-required" })
+      const RealtimeLive = OpenAIRealtime.layerConfig({ apiKey: Config.Redacted("MY_REQUIRED_KEY") }).pipe(
+        Layer.provide(NodeRealtimeWebSocket.layer)
+      )
+      const status = yield* Effect.gen(function*() {
+        const model = yield* RealtimeModel
+        yield* model.connect({ url: server.url })
+        return yield* model.status
+      }).pipe(Effect.provide(RealtimeLive), withEnv({ MY_REQUIRED_KEY: "sk-required" }))
+      expect(status).toBe("connected")
+      const error = yield* Effect.flip(Layer.build(RealtimeLive).pipe(withEnv({})))
+      expect(error._tag).toBe("ConfigError")
+      expect(String(error)).toContain("MY_REQUIRED_KEY")
+    }))
 })
