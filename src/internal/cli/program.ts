@@ -93,7 +93,14 @@ const checkOutput = Effect.fn("cli.checkOutput")(function*(path: string) {
   const fs = yield* FileSystem.FileSystem
   const folder = dirname(resolve(path))
   const info = yield* fs.stat(folder).pipe(
-    Effect.mapError((error) => usage(`cannot write --output ${path}: its folder ${folder} does not exist`, error))
+    Effect.mapError((error) =>
+      usage(
+        error.reason._tag === "NotFound"
+          ? `cannot write --output ${path}: its folder ${folder} does not exist`
+          : `cannot write --output ${path}: its folder ${folder}: ${reasonOf(error)}`,
+        error
+      )
+    )
   )
   if (info.type !== "Directory") return yield* usage(`cannot write --output ${path}: ${folder} is not a folder`)
   yield* fs.access(folder, { writable: true }).pipe(
