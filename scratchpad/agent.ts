@@ -1,13 +1,28 @@
 /**
  * The README's example, complete: a voice agent that answers a question with the help of a tool,
- * then is interrupted (barge-in) part-way through its next reply. It talks to the embedded
- * protocol server, so it runs without a network or an API key: `npx tsx scratchpad/agent.ts`.
+ * then is interrupted (barge-in) part-way through its next reply. The tool is an `effect/ai` Tool
+ * whose calls `RealtimeTools` answers. It talks to the embedded protocol server, so it runs without
+ * a network or an API key: `npx tsx scratchpad/agent.ts`.
  * test/example.test.ts runs it and checks what it prints, and that the README shows this file.
  */
-import { Console, Effect, Layer, Queue, Ref, Stream } from "effect"
-import { OpenAIRealtime, RealtimeModel, RealtimeModelSendEvent as Send } from "../src/index.js"
+import { Console, Effect, Layer, Queue, Ref, Schema, Stream } from "effect"
+import { Tool, Toolkit } from "effect/ai"
+import { OpenAIRealtime, RealtimeModel, RealtimeModelSendEvent as Send, RealtimeTools } from "../src/index.js"
 import { NodeRealtimeWebSocket } from "../src/node.js"
 import { RealtimeServer } from "../src/testing.js"
+
+// a tool the model may call: the session gets its JSON schema, derived from the parameters Schema
+const GetWeather = Tool.make("get_weather", {
+  description: "The weather in a city, now",
+  parameters: Schema.Struct({ city: Schema.String }),
+  success: Schema.Struct({ celsius: Schema.Number })
+})
+const AgentTools = Toolkit.make(GetWeather)
+
+// its handler gets the decoded parameters; what it returns is encoded with the success Schema
+const AgentToolsLive = AgentTools.toLayer({
+  get_weather: ({ city }) => Effect.as(Console.log(`tool call: get_weather(${city})`), { celsius: -4 })
+})
 
 const agent = Effect.fn("agent")(function*(url: string) {
   const model = yield* RealtimeModel.RealtimeModel
@@ -20,13 +35,6 @@ const agent = Effect.fn("agent")(function*(url: string) {
     switch (event._tag) {
       case "TranscriptDelta":
         return Ref.update(transcript, (text) => text + event.delta)
-      case "FunctionCall":
-        return Console.log(`tool call: ${event.name}(${event.arguments})`).pipe(
-          Effect.andThen(
-            model.sendEvent(Send.ToolOutput.make({ toolCall: event, output: JSON.stringify({ celsius: -4 }) }))
-          ),
-          Effect.orDie
-        )
       case "AudioInterrupted":
         return Console.log(`barge-in: item ${event.itemId} truncated at what was heard`)
       case "TurnEnded":
@@ -43,8 +51,7 @@ const agent = Effect.fn("agent")(function*(url: string) {
     url, // leave it out (and set OPENAI_API_KEY) to talk to OpenAI itself
     initialSettings: {
       instructions: "Be brief.",
-      turnDetection: null, // the user types; no voice activity detection
-      tools: [{ name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } }]
+      turnDetection: null // the user types; no voice activity detection
     }
   })
 
@@ -69,7 +76,11 @@ const main = Effect.gen(function*() {
   yield* agent(server.url)
 })
 
-// the model dials with the `ws` WebSocket (a browser app provides BrowserRealtimeWebSocket.layer() instead)
-const RealtimeLive = OpenAIRealtime.layer().pipe(Layer.provide(NodeRealtimeWebSocket.layer))
+// the model dials with the `ws` WebSocket (a browser app provides BrowserRealtimeWebSocket.layer() instead);
+// RealtimeTools.layer gives it the toolkit's tools and answers their calls with the handlers
+const RealtimeLive = RealtimeTools.layer(AgentTools).pipe(
+  Layer.provide(OpenAIRealtime.layer().pipe(Layer.provide(NodeRealtimeWebSocket.layer))),
+  Layer.provide(AgentToolsLive)
+)
 
 Effect.runPromise(main.pipe(Effect.scoped, Effect.provide(RealtimeLive)))

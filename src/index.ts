@@ -105,3 +105,11 @@ export * as OpenAICalls from "./OpenAICalls.js"
  * @category modules
  */
 export * as OpenAIClientSecrets from "./OpenAIClientSecrets.js"
+/**
+ * Tools as `effect/ai` Toolkits: put into the session, their calls answered by the toolkit's
+ * handlers, interrupted on a barge-in.
+ *
+ * @since 0.4.0
+ * @category modules
+ */
+export * as RealtimeTools from "./RealtimeTools.js"

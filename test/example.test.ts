@@ -40,7 +40,7 @@ describe("the README example", () => {
         const lines = run.stdout.trimEnd().split("\n")
         expect(lines.slice(0, 4)).toEqual([
           "user: What's the weather in Oslo?",
-          "tool call: get_weather({\"city\":\"Oslo\"})",
+          "tool call: get_weather(Oslo)",
           "assistant: Here is what I found: {\"celsius\":-4}.",
           "user: Tell me about the northern lights."
         ])
