@@ -99,13 +99,6 @@ export * as RealtimeWebSocket from "./RealtimeWebSocket.js"
  */
 export * as OpenAICalls from "./OpenAICalls.js"
 /**
- * One spoken exchange played back at realtime speed, with barge-in.
- *
- * @since 0.1.0
- * @category modules
- */
-export * as VoiceSession from "./VoiceSession.js"
-/**
  * Ephemeral client secrets for browser apps, minted on the server with the real key.
  *
  * @since 0.2.0

@@ -1,11 +1,18 @@
+/**
+ * The command's sessions, run in-process against real servers on 127.0.0.1: what it prints, the
+ * files it writes, its exit codes, `--speed`, and what an interrupt reports.
+ */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Result } from "effect"
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { Clock, Deferred, Effect } from "effect"
+import { mkdtempSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
+import type { Socket } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Wav from "../../src/internal/audio/Wav.js"
-import { runCli } from "./subprocess.js"
+import * as RealtimeServer from "../../src/RealtimeServer.js"
+import { expectInterruptedEmpty, expectInterruptedWithPartialWav, playedMs, readWav } from "./expectations.js"
+import { runMain } from "./inProcess.js"
 
 const scratch = mkdtempSync(join(tmpdir(), "effect-realtime-cli-"))
 
@@ -19,50 +26,59 @@ const closedPort = Effect.callback<number>((resume) => {
   })
 })
 
-const playedMs = (stdout: string): number => {
-  const match = /audio received \/ played:\s+(\d+) ms \/ (\d+) ms/.exec(stdout)
-  return match === null ? Number.NaN : Number(match[2])
-}
+/** A TCP server that accepts connections and never answers them; `accepted` completes at the first. */
+const silentServer = Effect.acquireRelease(
+  Effect.gen(function*() {
+    const accepted = yield* Deferred.make<void>()
+    const sockets = new Set<Socket>()
+    const server = createServer((socket) => {
+      sockets.add(socket)
+      Deferred.doneUnsafe(accepted, Effect.void)
+    })
+    const port = yield* Effect.callback<number>((resume) => {
+      server.listen(0, "127.0.0.1", () => {
+        const address = server.address()
+        resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : 0))
+      })
+    })
+    return { port, accepted: Deferred.await(accepted), server, sockets }
+  }),
+  ({ server, sockets }) =>
+    Effect.callback<void>((resume) => {
+      for (const socket of sockets) socket.destroy()
+      server.close(() => resume(Effect.void))
+    })
+)
 
-const readWav = (path: string) => {
-  const decoded = Wav.decode(new Uint8Array(readFileSync(path)))
-  if (Result.isFailure(decoded)) throw new Error(decoded.failure.message)
-  return decoded.success
-}
+describe("command line sessions", () => {
+  it.live("answers a text question, prints the transcript and writes the reply as a WAV file", () =>
+    Effect.gen(function*() {
+      const output = join(scratch, "reply.wav")
+      const run = yield* runMain(["--text", "hello there", "--output", output, "--speed", "50"])
+      expect(run.stderr).not.toContain("error:")
+      expect(run.exitCode).toBe(0)
+      expect(run.stdout).toContain("user: hello there")
+      expect(run.stdout).toContain("turns:                    1")
+      expect(run.stdout).toMatch(/tokens \(in \/ out \/ total\): \d+ \/ \d+ \/ \d+/)
+      const wav = readWav(output)
+      expect(wav.sampleRate).toBe(24_000)
+      const ms = playedMs(run.stdout)
+      expect(ms).toBeGreaterThan(0)
+      expect(Math.abs((wav.samples.length / 24) - ms)).toBeLessThanOrEqual(1)
+      expect(run.stderr).toContain(`wrote ${output}`)
+    }))
 
-describe("command line", () => {
-  it.live(
-    "answers a text question, prints the transcript and writes the reply as a WAV file",
-    () =>
-      Effect.gen(function*() {
-        const output = join(scratch, "reply.wav")
-        const run = yield* runCli(["--text", "hello there", "--output", output, "--speed", "20"])
-        expect(run.stderr).not.toContain("error:")
-        expect(run.code).toBe(0)
-        expect(run.stdout).toContain("user: hello there")
-        expect(run.stdout).toContain("turns:                    1")
-        const wav = readWav(output)
-        expect(wav.sampleRate).toBe(24_000)
-        const ms = playedMs(run.stdout)
-        expect(ms).toBeGreaterThan(0)
-        expect(Math.abs((wav.samples.length / 24) - ms)).toBeLessThanOrEqual(1)
-      }),
-    60_000
-  )
-
-  it.live(
-    "with no arguments runs the offline demo: question, answer, barge-in, truncated result",
-    () =>
-      Effect.gen(function*() {
-        const run = yield* runCli([])
-        expect(run.code).toBe(0)
-        expect(run.stdout).toContain("user: Tell me something about the northern lights.")
-        expect(run.stdout).toMatch(/barge-in:\s+item \S+ truncated at 1500 ms/)
-        expect(run.stdout).toMatch(/transcript as heard:\s+"/)
-        expect(playedMs(run.stdout)).toBe(1500)
-      }),
-    60_000
-  )
+  it.live("--speed 1000 plays the reply a thousand times faster than real time", () =>
+    Effect.gen(function*() {
+      const start = yield* Clock.currentTimeMillis
+      const run = yield* runMain(["--text", "hello there", "--speed", "1000"])
+      const took = (yield* Clock.currentTimeMillis) - start
+      expect(run.exitCode).toBe(0)
+      const ms = playedMs(run.stdout)
+      // all of it played, in audio time, in far less wall time than the audio lasts
+      expect(ms).toBeGreaterThan(5000)
+      expect(took).toBeLessThan(ms / 3)
+    }))
 
   it.live("reads a WAV input in another rate and encoding", () =>
     Effect.gen(function*() {
@@ -71,74 +87,65 @@ describe("command line", () => {
       const samples = Int16Array.from({ length: 16_000 }, (_, i) =>
         Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 16_000)))
       writeFileSync(input, Wav.encode(samples, 16_000))
-      const run = yield* runCli(["--input", input, "--speed", "20"])
-      expect(run.code).toBe(0)
+      const run = yield* runMain(["--input", input, "--speed", "50"])
+      expect(run.exitCode).toBe(0)
       expect(run.stdout).toContain("user: (1000 ms of audio)")
       expect(run.stdout).toContain("turns:                    1")
-    }), 60_000)
+    }))
 
   it.live("refuses a file that is not WAV audio with exit code 2", () =>
     Effect.gen(function*() {
       const input = join(scratch, "not-audio.wav")
       writeFileSync(input, "this is text, not audio")
-      const run = yield* runCli(["--input", input])
-      expect(run.code).toBe(2)
+      const run = yield* runMain(["--input", input])
+      expect(run.exitCode).toBe(2)
       expect(run.stderr).toContain(`cannot read ${input} as WAV audio`)
-    }), 60_000)
+    }))
 
-  it.live("refuses bad arguments with one error line and exit code 2", () =>
+  it.live("says why an --output could not be written: no space left on /dev/full", () =>
     Effect.gen(function*() {
-      const run = yield* runCli(["--speed", "fast"])
-      expect(run.code).toBe(2)
-      expect(run.stderr.trim().split("\n")).toHaveLength(1)
-      expect(run.stderr).toMatch(/^error: .*--speed/)
-      expect(run.stdout).toBe("")
-    }), 60_000)
+      const run = yield* runMain(["--text", "hi", "--output", "/dev/full", "--speed", "50"])
+      expect(run.exitCode).toBe(1)
+      expect(run.stdout).toContain("summary")
+      expect(run.stderr.trim().split("\n").filter((line) => line.startsWith("error:"))).toEqual([
+        "error: could not write /dev/full: no space left on device"
+      ])
+    }))
 
-  it.live("refuses a missing input file with exit code 2", () =>
-    Effect.gen(function*() {
-      const run = yield* runCli(["--input", join(scratch, "nowhere.wav")])
-      expect(run.code).toBe(2)
-      expect(run.stderr).toContain("cannot read")
-    }), 60_000)
-
-  it.live("says so when the server cannot be reached, with exit code 3", () =>
+  it.live("a refused connection prints its error and no conversation, with exit code 3", () =>
     Effect.gen(function*() {
       const port = yield* closedPort
-      const run = yield* runCli(["--url", `ws://127.0.0.1:${port}/v1/realtime`, "--text", "hi"], {
+      const run = yield* runMain(["--url", `ws://127.0.0.1:${port}/v1/realtime`, "--text", "hi"], {
         env: { OPENAI_API_KEY: "sk-test-not-printed" }
       })
-      expect(run.code).toBe(3)
-      expect(run.stderr).toContain("error:")
-      expect(run.stderr).toContain(String(port))
-      expect(run.stderr + run.stdout).not.toContain("sk-test-not-printed")
-    }), 60_000)
+      expect(run.exitCode).toBe(3)
+      expect(run.stdout).toBe("")
+      expect(run.stderr).toMatch(new RegExp(`^error: .*${port}`))
+      expect(run.stderr).not.toContain("sk-test-not-printed")
+    }))
+})
 
-  it.live("asks for OPENAI_API_KEY when --live has none, with exit code 2", () =>
+describe("command line interrupted", () => {
+  it.live("while connecting: prints interrupted and the empty summary, no conversation, exit 130", () =>
     Effect.gen(function*() {
-      const run = yield* runCli(["--live", "--text", "hi"])
-      expect(run.code).toBe(2)
-      expect(run.stderr).toContain("OPENAI_API_KEY")
-    }), 60_000)
+      const server = yield* silentServer
+      const run = yield* runMain(["--url", `ws://127.0.0.1:${server.port}/v1/realtime`, "--text", "hi"], {
+        interruptOn: server.accepted
+      })
+      expect(run.exitCode).toBe(130)
+      expectInterruptedEmpty(run.stdout)
+    }))
 
-  it.live("shuts down cleanly on Ctrl-C and leaves a valid partial WAV file", () =>
+  it.live("while playing: the summary says what happened, latency included, and the partial WAV is written", () =>
     Effect.gen(function*() {
+      // the server sends the whole reply at once; playback takes its real time
+      const server = yield* RealtimeServer.make({ speed: 1000 })
       const output = join(scratch, "partial.wav")
-      const run = yield* runCli(["--text", "tell me a long story", "--output", output], {
+      const run = yield* runMain(["--url", server.url, "--text", "tell me a long story", "--output", output], {
         interruptWhen: /assistant:\n\S/
       })
-      expect(run.code).toBe(130)
-      // an "interrupted" line, then the summary so far
-      const lines = run.stdout.split("\n")
-      const at = lines.indexOf("interrupted")
-      expect(at).toBeGreaterThan(0)
-      expect(lines.slice(at + 1)).toEqual(expect.arrayContaining(["summary", "  turns:                    1"]))
-      expect(run.stdout).toMatch(/audio received \/ played:\s+\d+ ms \/ \d+ ms/)
-      const wav = readWav(output)
-      expect(wav.sampleRate).toBe(24_000)
-      // the partial file holds what was played
-      expect(Math.abs(wav.samples.length / 24 - playedMs(run.stdout))).toBeLessThanOrEqual(1)
-      expect(run.stderr).toContain(`wrote ${output}`)
-      expect(run.stderr).not.toMatch(/\n\s+at /)
-    }), 60_000)
+      expect(run.exitCode).toBe(130)
+      expectInterruptedWithPartialWav(run.stdout, run.stderr, output)
+      expect(run.stdout).toMatch(/latency to first audio:\s+\d+ ms/)
+    }))
 })

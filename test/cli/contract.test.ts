@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as RealtimeServer from "../../src/RealtimeServer.js"
-import { runCli } from "./subprocess.js"
-import type { Run } from "./subprocess.js"
+import { runMain } from "./inProcess.js"
+import type { Ran } from "./inProcess.js"
 
 const scratch = mkdtempSync(join(tmpdir(), "effect-realtime-contract-"))
 const folder = join(scratch, "a-folder")
@@ -14,8 +14,8 @@ const aFile = join(scratch, "a-file.txt")
 writeFileSync(aFile, "not a folder")
 
 /** Exit code 2 with exactly one `error:` line: no stack, no JSON, nothing on stdout, nothing started. */
-const expectBadArguments = (run: Run, mentions: string | RegExp) => {
-  expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 2, stdout: "" })
+const expectBadArguments = (run: Ran, mentions: string | RegExp) => {
+  expect({ code: run.exitCode, stdout: run.stdout }).toEqual({ code: 2, stdout: "" })
   const lines = run.stderr.trim().split("\n")
   expect(lines).toHaveLength(1)
   expect(lines[0]).toMatch(/^error: /)
@@ -37,7 +37,11 @@ describe("command line contract: bad arguments exit 2 with one line, before conn
     ["a flag with no value", ["--text"], "--text"],
     ["an empty --text", ["--text", ""], "--text"],
     ["a folder as --input", ["--input", folder], "--input"],
-    ["a missing --input file", ["--input", join(scratch, "nowhere.wav")], "cannot read"],
+    [
+      "a missing --input file",
+      ["--input", join(scratch, "nowhere.wav")],
+      /cannot read \S+nowhere\.wav: no such file or folder$/
+    ],
     ["a folder as --output", ["--output", folder], /--output .* is a folder/],
     ["an --output whose folder does not exist", ["--output", join(scratch, "missing", "x.wav")], "does not exist"],
     ["an --output inside a file", ["--output", join(aFile, "x.wav")], "not a folder"],
@@ -45,14 +49,15 @@ describe("command line contract: bad arguments exit 2 with one line, before conn
     ["an http:// --url", ["--url", "http://127.0.0.1:1/v1/realtime"], /--url.*ws:\/\/ or wss:\/\//],
     ["a --url that is not a URL", ["--url", "not-a-url"], /--url.*ws:\/\/ or wss:\/\//],
     ["--live together with --url", ["--live", "--url", "ws://127.0.0.1:1/"], "--live or --url"],
-    ["--live without a key", ["--live", "--text", "hi"], "OPENAI_API_KEY"]
-  ])("%s", ([, args, mentions]) => Effect.map(runCli(args), (run) => expectBadArguments(run, mentions)), 30_000)
+    ["--live without a key", ["--live", "--text", "hi"], "OPENAI_API_KEY"],
+    ["--wizard without a terminal", ["--wizard"], /--wizard asks its questions in a terminal/]
+  ])("%s", ([, args, mentions]) => Effect.map(runMain(args), (run) => expectBadArguments(run, mentions)), 30_000)
 
   it.live(
     "an empty OPENAI_API_KEY= is no key for --live",
     () =>
       Effect.map(
-        runCli(["--live", "--text", "hi"], { env: { OPENAI_API_KEY: "" } }),
+        runMain(["--live", "--text", "hi"], { env: { OPENAI_API_KEY: "" } }),
         (run) => expectBadArguments(run, "OPENAI_API_KEY")
       ),
     30_000
@@ -63,17 +68,17 @@ describe("command line contract: keys, servers and writes", () => {
   it.live("a keyless loopback server just works with --url and no OPENAI_API_KEY", () =>
     Effect.gen(function*() {
       const server = yield* RealtimeServer.make({ rules: [{ match: "ping", reply: "Pong, from a keyless server." }] })
-      const run = yield* runCli(["--url", server.url, "--text", "ping", "--speed", "20"])
+      const run = yield* runMain(["--url", server.url, "--text", "ping", "--speed", "20"])
       expect(run.stderr).toBe("")
-      expect(run.code).toBe(0)
+      expect(run.exitCode).toBe(0)
       expect(run.stdout).toContain("Pong, from a keyless server.")
     }), 30_000)
 
   it.live("a server that refuses the upgrade with 401 exits 3 and says a key is needed", () =>
     Effect.gen(function*() {
       const server = yield* RealtimeServer.make({ apiKey: "sk-the-server-wants" })
-      const run = yield* runCli(["--url", server.url, "--text", "hi"])
-      expect(run.code).toBe(3)
+      const run = yield* runMain(["--url", server.url, "--text", "hi"])
+      expect(run.exitCode).toBe(3)
       const errors = run.stderr.trim().split("\n").filter((line) => line.startsWith("error:"))
       expect(errors).toHaveLength(1)
       expect(errors[0]).toMatch(/401.*API key/)
@@ -85,10 +90,10 @@ describe("command line contract: keys, servers and writes", () => {
       mkdirSync(doomed)
       const output = join(doomed, "reply.wav")
       // the folder is fine when checked, and gone by the time the reply is written
-      const run = yield* runCli(["--text", "hello", "--output", output, "--barge-in-ms", "300"], {
-        onOutput: { when: /assistant:/, run: () => rmSync(doomed, { recursive: true }) }
+      const run = yield* runMain(["--text", "hello", "--output", output, "--barge-in-ms", "300"], {
+        onOutput: { when: /assistant:/, run: Effect.sync(() => rmSync(doomed, { recursive: true })) }
       })
-      expect(run.code).toBe(1)
+      expect(run.exitCode).toBe(1)
       expect(run.stdout).toContain("summary")
       expect(run.stderr).toMatch(new RegExp(`^error: could not write ${output}`, "m"))
     }), 30_000)
@@ -102,8 +107,8 @@ describe("command line help", () => {
 
   it.live("has a sentence and a default for each option, plain when piped", () =>
     Effect.gen(function*() {
-      const run = yield* runCli(["--help"])
-      expect(run.code).toBe(0)
+      const run = yield* runMain(["--help"])
+      expect(run.exitCode).toBe(0)
       expect(run.stdout).not.toContain("\x1b[")
       const lines = flagLines(run.stdout)
       expect(lines).toHaveLength(9)
@@ -113,11 +118,11 @@ describe("command line help", () => {
 
   it.live("is plain in a terminal when NO_COLOR is set, coloured without it", () =>
     Effect.gen(function*() {
-      const plain = yield* runCli(["--help"], { terminal: true, env: { NO_COLOR: "1" } })
-      expect(plain.code).toBe(0)
+      const plain = yield* runMain(["--help"], { stdoutIsTerminal: true, env: { NO_COLOR: "1" } })
+      expect(plain.exitCode).toBe(0)
       expect(flagLines(plain.stdout.replaceAll("\r", ""))).toHaveLength(9)
       expect(plain.stdout).not.toContain("\x1b[")
-      const coloured = yield* runCli(["--help"], { terminal: true })
+      const coloured = yield* runMain(["--help"], { stdoutIsTerminal: true })
       expect(coloured.stdout).toContain("\x1b[")
     }), 30_000)
 })

@@ -1,7 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { progressBar } from "../../src/internal/cli/render.js"
-import * as Tally from "../../src/internal/cli/tally.js"
-import * as Event from "../../src/RealtimeModelEvent.js"
+import { interruptedLines, nothingYet, progressBar, summaryLines } from "../../src/internal/cli/render.js"
 
 describe("the progress bar", () => {
   it("shows audio played against how much will be played", () => {
@@ -14,44 +12,38 @@ describe("the progress bar", () => {
   })
 })
 
-describe("the command line's tally", () => {
-  const usage = Event.UsageUpdated.make({
-    usage: { inputTokens: 3, outputTokens: 40, totalTokens: 43, inputTokenDetails: null, outputTokenDetails: null }
-  })
-  const streaming = [Event.TurnStarted.make({ responseId: "r1" }), Event.Other.make({ data: "x" })].reduce(Tally.step, {
-    ...Tally.initial,
-    receivedMs: 2000,
-    playedMs: 500
-  })
-  const arrived = Tally.step(streaming, Event.RawServerEvent.make({ data: { type: "response.output_audio.done" } }))
-
-  it("the total is the barge-in point, or the reply's length once it has all arrived", () => {
-    expect([Tally.totalOf(streaming, 1500), Tally.totalOf(arrived, 1500)]).toEqual([1500, 1500])
-    // a reply shorter than the barge-in point plays to its end
-    expect(Tally.totalOf(arrived, 5000)).toBe(2000)
-    expect([Tally.totalOf(streaming, undefined), Tally.totalOf(arrived, undefined)]).toEqual([null, 2000])
-    expect(Tally.totalOf(Tally.step(streaming, Event.TurnEnded.make({ responseId: "r1" })), undefined)).toBe(2000)
-  })
-
-  it("keeps the summary so far: turns, tokens, audio, transcript and errors", () => {
-    const state = [usage, Event.ErrorEvent.make({ error: { type: "server_error", message: "boom" } })].reduce(
-      Tally.step,
-      {
-        ...arrived,
-        transcript: "Hello "
-      }
-    )
-    expect(Tally.summaryOf(state)).toEqual({
+describe("the summary", () => {
+  it("says what happened: tokens once the server reported usage, latency once audio came", () => {
+    const lines = summaryLines({
+      ...nothingYet,
       turns: 1,
       audioReceivedMs: 2000,
-      audioPlayedMs: 500,
-      inputTokens: 3,
-      outputTokens: 40,
-      totalTokens: 43,
-      firstAudioLatencyMs: null,
-      transcript: "Hello ",
-      bargeIn: null,
+      audioPlayedMs: 500.4,
+      tokens: { input: 3, output: 40, total: 43 },
+      firstAudioLatencyMs: 120,
       errors: [{ type: "server_error", message: "boom" }]
     })
+    expect(lines).toEqual([
+      "",
+      "summary",
+      "  turns:                    1",
+      "  audio received / played:  2000 ms / 500 ms",
+      "  tokens (in / out / total): 3 / 40 / 43",
+      "  latency to first audio:   120 ms",
+      `  server error:             {"type":"server_error","message":"boom"}`
+    ])
+  })
+
+  it("says n/a for what did not happen, and an interrupted session says so first", () => {
+    expect(interruptedLines(nothingYet)).toEqual([
+      "",
+      "interrupted",
+      "",
+      "summary",
+      "  turns:                    0",
+      "  audio received / played:  0 ms / 0 ms",
+      "  tokens (in / out / total): n/a (the server reported no usage)",
+      "  latency to first audio:   n/a"
+    ])
   })
 })

@@ -21,13 +21,11 @@ export interface RunOptions {
   readonly script?: string
   /** Sends SIGINT once stdout matches. */
   readonly interruptWhen?: RegExp
-  /** Runs once, synchronously, when stdout first matches `when`. */
-  readonly onOutput?: { readonly when: RegExp; readonly run: () => void }
-  /** Runs the command inside a pseudo-terminal (`script`), so that stdout is a terminal. */
-  readonly terminal?: boolean
+  /** Sends SIGINT once stderr matches. */
+  readonly interruptWhenStderr?: RegExp
+  /** A module Node imports before the script (`node --import`). */
+  readonly preload?: string
 }
-
-const quote = (value: string): string => `'${value.replaceAll("'", "'\\''")}'`
 
 export const runCli = (args: ReadonlyArray<string>, options: RunOptions = {}) =>
   Effect.callback<Run>((resume) => {
@@ -36,27 +34,29 @@ export const runCli = (args: ReadonlyArray<string>, options: RunOptions = {}) =>
     delete env["NO_COLOR"]
     delete env["FORCE_COLOR"]
     for (const [name, value] of Object.entries(options.env ?? {})) env[name] = value
-    const argv = [process.execPath, "--import", "tsx", options.script ?? "src/bin.ts", ...args]
-    const child = options.terminal === true
-      ? spawn("script", ["-qec", argv.map(quote).join(" "), "/dev/null"], { cwd: root, env })
-      : spawn(argv[0] ?? process.execPath, argv.slice(1), { cwd: root, env })
+    const script = options.script ?? "src/bin.ts"
+    const argv = [
+      ...(options.preload === undefined ? [] : ["--import", options.preload]),
+      ...(script.endsWith(".ts") ? ["--import", "tsx"] : []),
+      script,
+      ...args
+    ]
+    const child = spawn(process.execPath, argv, { cwd: root, env })
     let stdout = ""
     let stderr = ""
     let interrupted = false
-    let ran = false
+    const interrupt = () => {
+      if (interrupted) return
+      interrupted = true
+      child.kill("SIGINT")
+    }
     child.stdout.on("data", (chunk: Buffer) => {
       stdout += chunk.toString()
-      if (!interrupted && options.interruptWhen?.test(stdout)) {
-        interrupted = true
-        child.kill("SIGINT")
-      }
-      if (!ran && options.onOutput?.when.test(stdout)) {
-        ran = true
-        options.onOutput.run()
-      }
+      if (options.interruptWhen?.test(stdout)) interrupt()
     })
     child.stderr.on("data", (chunk: Buffer) => {
       stderr += chunk.toString()
+      if (options.interruptWhenStderr?.test(stderr)) interrupt()
     })
     child.on("close", (code, signal) => resume(Effect.succeed({ code, signal, stdout, stderr })))
     return Effect.sync(() => child.kill("SIGKILL"))

@@ -6,22 +6,14 @@
 import { Flag } from "effect/cli"
 import { demoBargeInMs } from "./program.js"
 
-/**
- * What a `--url` value should have been, or `undefined` when it is a ws:// or wss:// URL.
- *
- * @category validation
- */
+/** What a `--url` value should have been, or `undefined` when it is a ws:// or wss:// URL. */
 export const urlProblem = (value: string): string | undefined => {
   if (!URL.canParse(value)) return "a ws:// or wss:// URL"
   const { protocol } = new URL(value)
   return protocol === "ws:" || protocol === "wss:" ? undefined : `a ws:// or wss:// URL, not ${protocol}//`
 }
 
-/**
- * The command's flags.
- *
- * @category flags
- */
+/** The command's flags. */
 export const flags = {
   text: Flag.String("text").pipe(
     Flag.withDescription(
@@ -61,7 +53,9 @@ export const flags = {
     Flag.optional
   ),
   speed: Flag.Finite("speed").pipe(
-    Flag.withDescription("How many times faster than real time the embedded server sends its audio. Default: 1."),
+    Flag.withDescription(
+      "Play the reply this many times faster than real time (the embedded server also sends it that much faster; --barge-in-ms and the summary count the audio's own milliseconds). Default: 1."
+    ),
     Flag.filter((speed) => speed > 0, () => "a number more than 0"),
     Flag.withDefault(1)
   ),

@@ -1,45 +1,36 @@
 /**
- * The voice session behind the `effect-realtime` command: reads the input, picks the server
- * (embedded, a given URL, or OpenAI), runs one `VoiceSession` and prints its summary.
+ * The voice session behind the `effect-realtime` command: checks what needs no server, reads the
+ * input, picks the server (embedded, a given URL, or OpenAI), runs one `VoiceSession` and prints
+ * its summary. From its first step, an interrupt (Ctrl-C) prints `interrupted` and the summary so
+ * far, and writes the partial `--output`.
  */
-import { Console, Effect, FileSystem, Option, Redacted, Ref, Result, Runtime, Schema } from "effect"
-import type { Scope } from "effect"
+import { Effect, FileSystem, Option, Redacted, Ref, Result, Runtime, Schema } from "effect"
+import type { Scope, Stdio } from "effect"
 import { dirname, resolve } from "node:path"
 import * as NodeRealtimeWebSocket from "../../NodeRealtimeWebSocket.js"
 import * as OpenAIRealtime from "../../OpenAIRealtime.js"
 import type { RealtimeModelConfig } from "../../RealtimeModel.js"
 import * as RealtimeServer from "../../RealtimeServer.js"
-import * as VoiceSession from "../../VoiceSession.js"
 import * as Pcm16 from "../audio/Pcm16.js"
 import * as Resample from "../audio/Resample.js"
 import * as Wav from "../audio/Wav.js"
 import { environmentApiKey } from "../realtime/handshake.js"
-import { progressBar, summaryLines } from "./render.js"
-import * as Tally from "./tally.js"
+import { reasonOf } from "./fileErrors.js"
+import * as Output from "./output.js"
+import { interruptedLines, nothingYet, progressBar, summaryLines } from "./render.js"
+import * as VoiceSession from "./VoiceSession.js"
 
-/**
- * The question the offline demo asks when no input is given.
- *
- * @category constants
- */
+/** The question the offline demo asks when no input is given. */
 export const demoQuestion = "Tell me something about the northern lights."
 
-/**
- * Where the offline demo barges in when no input is given.
- *
- * @category constants
- */
+/** Where the offline demo barges in when no input is given. */
 export const demoBargeInMs = 1500
 
 /** The key the embedded server is started with: it proves the handshake carries credentials. */
 const embeddedKey = "offline-demo-key"
 const sessionRate = 24_000
 
-/**
- * What the command line asked for.
- *
- * @category models
- */
+/** What the command line asked for. */
 export interface CliArgs {
   readonly text: Option.Option<string>
   readonly input: Option.Option<string>
@@ -56,8 +47,6 @@ export interface CliArgs {
  * A failure the command reports as one `error: …` line and an exit code instead of a stack trace.
  * The command prints it before failing with it, so the runtime takes its exit code and does not
  * log it again.
- *
- * @category errors
  */
 export class CliFailure extends Schema.TaggedError<CliFailure>()("CliFailure", {
   message: Schema.String,
@@ -70,13 +59,14 @@ export class CliFailure extends Schema.TaggedError<CliFailure>()("CliFailure", {
   override readonly [Runtime.errorReported] = false
 }
 
-const usage = (message: string, cause?: unknown) =>
+/** Bad arguments or input: exit code 2. */
+export const usage = (message: string, cause?: unknown) =>
   new CliFailure({ message, exitCode: 2, ...(cause === undefined ? {} : { cause }) })
 
 const readInput = Effect.fn("cli.readInput")(function*(path: string) {
   const fs = yield* FileSystem.FileSystem
   const bytes = yield* fs.readFile(path).pipe(
-    Effect.mapError((error) => usage(`cannot read ${path}: ${error.message}`, error))
+    Effect.mapError((error) => usage(`cannot read ${path}: ${reasonOf(error)}`, error))
   )
   const decoded = Wav.decode(bytes)
   if (Result.isFailure(decoded)) {
@@ -103,7 +93,14 @@ const checkOutput = Effect.fn("cli.checkOutput")(function*(path: string) {
   const fs = yield* FileSystem.FileSystem
   const folder = dirname(resolve(path))
   const info = yield* fs.stat(folder).pipe(
-    Effect.mapError((error) => usage(`cannot write --output ${path}: its folder ${folder} does not exist`, error))
+    Effect.mapError((error) =>
+      usage(
+        error.reason._tag === "NotFound"
+          ? `cannot write --output ${path}: its folder ${folder} does not exist`
+          : `cannot write --output ${path}: its folder ${folder}: ${reasonOf(error)}`,
+        error
+      )
+    )
   )
   if (info.type !== "Directory") return yield* usage(`cannot write --output ${path}: ${folder} is not a folder`)
   yield* fs.access(folder, { writable: true }).pipe(
@@ -127,34 +124,59 @@ const writeOutput = (path: string, played: Ref.Ref<ReadonlyArray<Uint8Array>>) =
     const pcm = concat(yield* Ref.get(played))
     yield* fs.writeFile(path, Wav.encode(Pcm16.fromBytes(pcm), sessionRate)).pipe(
       Effect.mapError((error) =>
-        new CliFailure({ message: `could not write ${path}: ${error.message}`, exitCode: 1, cause: error })
+        new CliFailure({ message: `could not write ${path}: ${reasonOf(error)}`, exitCode: 1, cause: error })
       )
     )
-    yield* Console.error(`wrote ${path} (${Math.round(pcm.byteLength / 48)} ms of audio)`)
+    yield* (yield* Output.printer).errLine(`wrote ${path} (${Math.round(pcm.byteLength / 48)} ms of audio)`)
   })
 
 /** Where the session connects: the embedded server (default), a given URL, or OpenAI itself. */
 const target = (
   args: CliArgs
-): Effect.Effect<RealtimeModelConfig, CliFailure | RealtimeServer.RealtimeServerError, Scope.Scope> =>
+): Effect.Effect<RealtimeModelConfig, CliFailure | RealtimeServer.RealtimeServerError, Scope.Scope | Stdio.Stdio> =>
   Effect.gen(function*() {
     if (Option.isSome(args.url)) return { url: args.url.value }
     if (args.live) return {}
     const server = yield* RealtimeServer.make({ apiKey: Redacted.make(embeddedKey), speed: args.speed })
-    yield* Console.error(`embedded realtime server on ${server.url}`)
+    yield* (yield* Output.printer).errLine(`embedded realtime server on ${server.url}`)
     return { url: server.url, apiKey: Redacted.make(embeddedKey) }
   })
 
-const isTerminal = process.stderr.isTTY === true
+/** What an interrupt reports from, once the session is set up. */
+export interface Progress {
+  readonly session: VoiceSession.VoiceSession
+  /** The audio played so far. */
+  readonly played: Ref.Ref<ReadonlyArray<Uint8Array>>
+  readonly output: Option.Option<string>
+}
+
+/**
+ * What an interrupt (Ctrl-C) prints, at any point of the command: an `interrupted` line and the
+ * summary so far (empty before the session was set up), and the partial `--output` file.
+ */
+export const reportInterrupted = (progress: Ref.Ref<Option.Option<Progress>>) =>
+  Effect.gen(function*() {
+    const print = yield* Output.printer
+    if (print.stderrIsTerminal) yield* print.err("\r\x1b[K")
+    const so = yield* Ref.get(progress)
+    yield* print.lines(interruptedLines(Option.isSome(so) ? yield* so.value.session.summary : nothingYet))
+    if (Option.isSome(so) && Option.isSome(so.value.output)) {
+      yield* writeOutput(so.value.output.value, so.value.played).pipe(
+        Effect.catch((failure) => print.errLine(`error: ${failure.message}`))
+      )
+    }
+  })
 
 /**
  * The voice session the command line runs; its resources (server, connection) live in the
- * surrounding Scope. Everything that needs no server is checked first. Interrupted (Ctrl-C), it
- * prints an `interrupted` line, the summary so far and still writes the partial `--output`.
- *
- * @category running
+ * surrounding Scope. Everything that needs no server is checked first; the `user:` and
+ * `assistant:` lines come once the connection is open. Once the session is set up, it is put in
+ * `progress`, for `reportInterrupted`.
  */
-export const program = Effect.fn("cli.program")(function*(args: CliArgs) {
+export const program = Effect.fn("cli.program")(function*(args: CliArgs, progress: Ref.Ref<Option.Option<Progress>>) {
+  const print = yield* Output.printer
+  const isTerminal = print.stderrIsTerminal
+
   if (args.live && Option.isSome(args.url)) return yield* usage("give either --live or --url, not both")
   const noInput = Option.isNone(args.text) && Option.isNone(args.input)
   const text = noInput ? Option.some(demoQuestion) : args.text
@@ -168,14 +190,8 @@ export const program = Effect.fn("cli.program")(function*(args: CliArgs) {
   const destination = yield* target(args)
   const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
   const played = yield* Ref.make<ReadonlyArray<Uint8Array>>([])
-  const live = yield* Tally.make(model, Option.getOrUndefined(bargeInMs))
-  const transcript = yield* Ref.make("")
 
-  if (Option.isSome(text)) yield* Console.log(`user: ${text.value}`)
-  if (Option.isSome(audio)) yield* Console.log(`user: (${Math.round(audio.value.byteLength / 48)} ms of audio)`)
-  yield* Console.log("assistant:")
-
-  const session = VoiceSession.run(model, {
+  const session = yield* VoiceSession.make(model, {
     ...destination,
     initialSettings: {
       outputAudioFormat: "pcm16",
@@ -188,43 +204,28 @@ export const program = Effect.fn("cli.program")(function*(args: CliArgs) {
     ...(Option.isSome(text) ? { text: text.value } : {}),
     ...(Option.isSome(audio) ? { audio: audio.value } : {}),
     ...(Option.isSome(bargeInMs) ? { bargeInMs: bargeInMs.value } : {}),
+    speed: args.speed,
     outputFormat: "pcm16",
-    onTranscript: (delta) =>
-      Effect.andThen(
-        live.onTranscript(delta),
-        isTerminal ? Ref.update(transcript, (so) => so + delta) : Effect.sync(() => process.stdout.write(delta))
-      ),
+    // said once the server has answered, so a refused connection prints only its error
+    onConnected: print.lines([
+      ...(Option.isSome(text) ? [`user: ${text.value}`] : []),
+      ...(Option.isSome(audio) ? [`user: (${Math.round(audio.value.byteLength / 48)} ms of audio)`] : []),
+      "assistant:"
+    ]),
+    // in a terminal the transcript's tail rides on the progress bar; else it streams to stdout
+    onTranscript: (delta) => isTerminal ? Effect.void : print.out(delta),
     onPlayed: (chunk) => Ref.update(played, (chunks) => [...chunks, chunk]),
     onProgress: (progress) =>
-      Effect.andThen(
-        live.onProgress(progress),
-        isTerminal
-          ? Effect.gen(function*() {
-            const so = yield* Ref.get(transcript)
-            const bar = progressBar(progress.playedMs, yield* live.totalMs)
-            yield* Effect.sync(() => process.stderr.write(`\r\x1b[K${bar}  ${so.slice(-48)}`))
-          })
-          : Effect.void
-      )
-  })
+      isTerminal
+        ? print.err(`\r\x1b[K${progressBar(progress.playedMs, progress.totalMs)}  ${progress.transcript.slice(-48)}`)
+        : Effect.void
+  }).pipe(Effect.mapError((error) => usage(error.message, error)))
+  yield* Ref.set(progress, Option.some({ session, played, output: args.output }))
 
-  // Ctrl-C: say so, print what happened so far and keep the partial output (a valid WAV file)
-  const onInterrupt = Effect.gen(function*() {
-    if (isTerminal) yield* Effect.sync(() => process.stderr.write("\r\x1b[K"))
-    yield* Console.log("")
-    yield* Console.log("interrupted")
-    for (const line of summaryLines(yield* live.summary)) yield* Console.log(line)
-    if (Option.isSome(args.output)) {
-      yield* writeOutput(args.output.value, played).pipe(
-        Effect.catch((failure) => Console.error(`error: ${failure.message}`))
-      )
-    }
-  })
-  const summary = yield* Effect.onInterrupt(session, () => onInterrupt)
-
-  if (isTerminal) yield* Effect.sync(() => process.stderr.write("\r\x1b[K"))
-  yield* Console.log(isTerminal ? summary.transcript : "")
-  for (const line of summaryLines(summary)) yield* Console.log(line)
+  const summary = yield* session.run
+  if (isTerminal) yield* print.err("\r\x1b[K")
+  yield* print.lines([isTerminal ? summary.transcript : ""])
+  yield* print.lines(summaryLines(summary))
   if (Option.isSome(args.output)) yield* writeOutput(args.output.value, played)
   return summary
 })

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Clock, Effect, Fiber, Ref } from "effect"
 import { TestClock } from "effect/testing"
-import * as Item from "../src/RealtimeItem.js"
-import * as Event from "../src/RealtimeModelEvent.js"
-import * as RealtimeTesting from "../src/RealtimeTesting.js"
-import * as VoiceSession from "../src/VoiceSession.js"
+import * as VoiceSession from "../../src/internal/cli/VoiceSession.js"
+import * as Item from "../../src/RealtimeItem.js"
+import * as Event from "../../src/RealtimeModelEvent.js"
+import * as RealtimeTesting from "../../src/RealtimeTesting.js"
 
 const chunk = (fill: number) => new Uint8Array(4_800).fill(fill) // 100 ms of pcm16 at 24 kHz
 const reply = (responseId: string, itemId: string, chunks: number): ReadonlyArray<Event.RealtimeModelEvent> => [
@@ -49,15 +49,15 @@ describe("VoiceSession", () => {
         turns: 1,
         audioReceivedMs: 500,
         audioPlayedMs: 500,
-        inputTokens: 7,
-        outputTokens: 11,
-        totalTokens: 18,
+        tokens: { input: 7, output: 11, total: 18 },
         firstAudioLatencyMs: 0,
         transcript: "Hello there",
         bargeIn: null,
         errors: []
       })
       expect((yield* Ref.get(progress)).map((p) => p.playedMs)).toEqual([100, 200, 300, 400, 500])
+      // the total is known once the reply's audio has all arrived
+      expect((yield* Ref.get(progress)).at(-1)?.totalMs).toBe(500)
       expect(yield* Ref.get(played)).toBe(5 * 4_800)
       // the clock had to move 500 ms for the reply to be played
       expect(yield* Clock.currentTimeMillis).toBeGreaterThanOrEqual(500)
@@ -111,6 +111,54 @@ describe("VoiceSession", () => {
       })
       const summary = yield* runToEnd(Effect.scoped(VoiceSession.run(model, {}, { audio: new Uint8Array(960) })))
       expect(summary.audioPlayedMs).toBe(100)
+    }))
+
+  it.effect("plays speed times faster than real time, counting the audio's own milliseconds", () =>
+    Effect.gen(function*() {
+      const model = yield* RealtimeTesting.makeScripted({
+        strict: true,
+        steps: [{ expect: "UserInput", emit: reply("resp_1", "item_a", 10).slice(0, -1) }, {
+          expect: "Interrupt",
+          emit: [Event.TurnEnded.make({ responseId: "resp_1" })]
+        }, { expect: (event) => event._tag === "RawMessage" }]
+      })
+      const fiber = yield* Effect.forkChild(
+        Effect.scoped(VoiceSession.run(model, {}, { text: "hi", speed: 4, bargeInMs: 800, truncatedItemTimeout: 0 }))
+      )
+      // 800 ms of audio at 4x take 200 ms of the clock
+      for (let ms = 0; ms < 200 && fiber.pollUnsafe() === undefined; ms += 10) yield* TestClock.adjust("10 millis")
+      const summary = yield* Fiber.join(fiber)
+      expect(yield* Clock.currentTimeMillis).toBe(200)
+      expect(summary.audioPlayedMs).toBe(800)
+      expect(summary.bargeIn?.truncatedAtMs).toBe(800)
+    }))
+
+  it.effect("says what has happened so far while it runs: latency, tokens, audio", () =>
+    Effect.gen(function*() {
+      const model = yield* RealtimeTesting.makeScripted({
+        strict: true,
+        // the whole reply and its usage arrive at once; its end (TurnEnded) is left out
+        steps: [{ expect: "UserInput", emit: reply("resp_1", "item_a", 10).slice(0, -1) }]
+      })
+      const session = yield* VoiceSession.make(model, {}, { text: "hi" })
+      expect(yield* session.summary).toMatchObject({ turns: 0, tokens: null, firstAudioLatencyMs: null })
+      const fiber = yield* Effect.forkChild(session.run)
+      for (let step = 0; step < 30; step++) yield* TestClock.adjust("10 millis")
+      const so = yield* session.summary
+      yield* Fiber.interrupt(fiber)
+      // part of the reply has played (how much depends on when the player took its first chunk)
+      expect(so.audioPlayedMs).toBeGreaterThanOrEqual(100)
+      expect(so.audioPlayedMs).toBeLessThan(1000)
+      expect(so).toEqual({
+        turns: 1,
+        audioReceivedMs: 1000,
+        audioPlayedMs: so.audioPlayedMs,
+        tokens: { input: 7, output: 11, total: 18 },
+        firstAudioLatencyMs: 0,
+        transcript: "Hello there",
+        bargeIn: null,
+        errors: []
+      })
     }))
 
   it.effect("rejects a session with nothing to say or a negative barge-in", () =>
