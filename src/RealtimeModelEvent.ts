@@ -84,6 +84,25 @@ export const FunctionCall = Schema.TaggedStruct("FunctionCall", {
 export type FunctionCall = typeof FunctionCall.Type
 
 /**
+ * The model no longer wants the results of these function calls (their ids are the `callId`s of
+ * earlier `FunctionCall` events): the user interrupted the turn they belonged to, and the provider
+ * cancelled them itself (Gemini Live's `toolCallCancellation`). An output sent for one of them is
+ * ignored by the model; stop the work if you can.
+ *
+ * @since 0.4.0
+ * @category schemas
+ */
+export const FunctionCallsCancelled = Schema.TaggedStruct("FunctionCallsCancelled", {
+  callIds: Schema.Array(Schema.String)
+})
+
+/**
+ * @since 0.4.0
+ * @category models
+ */
+export type FunctionCallsCancelled = typeof FunctionCallsCancelled.Type
+
+/**
  * A chunk of the model's audio, decoded from base64, in the session's output format.
  *
  * @since 0.1.0
@@ -322,6 +341,7 @@ export const RawServerEvent = Schema.TaggedStruct("RawServerEvent", {
 export const RealtimeModelEvent = Schema.Union([
   ErrorEvent,
   FunctionCall,
+  FunctionCallsCancelled,
   Audio,
   AudioInterrupted,
   AudioDone,

@@ -88,7 +88,8 @@ interface Calls {
  * Each call runs in its own fiber and span (`RealtimeTools.call`, with `tool.name`, `call_id` and,
  * once answered, `tool.outcome`),
  * at most `concurrency` at once, and within `timeout` when one is given. A call that no longer matters is interrupted and nothing is sent
- * for it: on a barge-in (see `cancelOnBargeIn`), when the connection ends without a reconnect
+ * for it: on a barge-in (see `cancelOnBargeIn`), when the provider cancels it
+ * (`FunctionCallsCancelled`), when the connection ends without a reconnect
  * (`disconnected`; a reconnect leaves calls running, their outputs wait for the new connection),
  * and when the Scope closes.
  *
@@ -124,6 +125,19 @@ export const make = <Tools extends Record<string, Tool.Any>>(
           Effect.logInfo(`${running} tool call(s) interrupted: ${reason}`),
           FiberMap.clear(calls.fibers)
         ))
+
+    /** The provider cancelled these calls: their handlers are interrupted, and nothing is sent for them. */
+    const cancelSome = (calls: Calls, callIds: ReadonlyArray<string>) =>
+      Effect.forEach(callIds, (callId) =>
+        Effect.flatMap(FiberMap.has(calls.fibers, callId), (running) =>
+          running
+            ? Effect.andThen(
+              Effect.logInfo("tool call interrupted: the provider cancelled it").pipe(
+                Effect.annotateLogs({ callId })
+              ),
+              FiberMap.remove(calls.fibers, callId)
+            )
+            : Effect.void), { discard: true })
 
     const unknownTool = (call: FunctionCall): Effect.Effect<Answer> =>
       Effect.succeed({
@@ -199,6 +213,8 @@ export const make = <Tools extends Record<string, Tool.Any>>(
         }
         case "AudioInterrupted":
           return options.cancelOnBargeIn === false ? Effect.void : cancelAll(calls, "barge-in")
+        case "FunctionCallsCancelled":
+          return cancelSome(calls, event.callIds)
         case "ConnectionStatusChanged":
           return event.status === "disconnected" ? cancelAll(calls, "connection ended") : Effect.void
         case "EndOfStream":

@@ -118,6 +118,7 @@ const events: ReadonlyArray<Event.RealtimeModelEvent> = [
     end: 0.4
   }),
   Event.DtmfReceived.make({ digit: "#", receivedAt: 1763605109 }),
+  Event.FunctionCallsCancelled.make({ callIds: ["call_1", "call_2"] }),
   Event.McpCallStatus.make({ itemId: "mcp_1", outputIndex: 0, status: "completed" }),
   Event.McpCallArgumentsDelta.make({ responseId: "resp_1", itemId: "mcp_1", outputIndex: 0, delta: "{\"q\"" }),
   Event.McpCallArgumentsDone.make({ responseId: "resp_1", itemId: "mcp_1", outputIndex: null, arguments: "{\"q\":1}" }),

@@ -232,11 +232,11 @@ describe("Gemini Live server messages", () => {
     expect(steps[1]?.verdicts).toEqual([])
   })
 
-  it("toolCallCancellation: the calls are no longer pending; listeners get the message as Other", () => {
+  it("toolCallCancellation: the calls are no longer pending; listeners get FunctionCallsCancelled", () => {
     const message = { toolCallCancellation: { ids: ["fc-1"] } }
     const steps = feed(ready(), { toolCall: { functionCalls: [{ id: "fc-1", name: "slow" }] } }, message)
     expect(last(steps).state.pendingCalls.size).toBe(0)
-    expect(steps[1]?.events).toEqual([{ _tag: "Other", data: message }])
+    expect(steps[1]?.events).toEqual([{ _tag: "FunctionCallsCancelled", callIds: ["fc-1"] }])
   })
 
   it("usageMetadata: prompt tokens are input, response tokens output, with the modality breakdown", () => {

@@ -1,7 +1,8 @@
 /**
  * RealtimeTools against the scripted model: the toolkit's tools in the session, calls decoded,
  * handled and answered, each failure answered, the concurrency bound, and every cancellation
- * (barge-in, the connection's end, the scope's close). Time is the TestClock's.
+ * (barge-in, the provider's cancellation, the connection's end, the scope's close). Time is the
+ * TestClock's.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Option, Queue, Schema, Scope, Stream } from "effect"
@@ -241,6 +242,20 @@ describe("RealtimeTools", () => {
       const later = call("get_weather", "{\"city\":\"Oslo\"}")
       yield* scripted.emit(later)
       expect((yield* nextOutput).toolCall).toEqual(later)
+      expect((yield* scripted.sent).map((sent) => sent._tag)).toEqual(["ToolOutput"])
+    }))
+
+  it.effect("the provider cancelling a call (FunctionCallsCancelled) interrupts its handler alone; no output for it", () =>
+    Effect.gen(function*() {
+      const { scripted, nextOutput, nextReport } = yield* slowCallRunning()
+      const other = call("look_up", "{\"key\":\"other\"}")
+      yield* scripted.emit(other)
+      expect(yield* nextReport).toBe("start other")
+      yield* scripted.emit(Event.FunctionCallsCancelled.make({ callIds: [slow.callId, "call_never_made"] }))
+      expect(yield* nextReport).toBe("interrupted slow")
+      // the other call goes on and is the only one answered
+      yield* TestClock.adjust("5 seconds")
+      expect((yield* nextOutput).toolCall).toEqual(other)
       expect((yield* scripted.sent).map((sent) => sent._tag)).toEqual(["ToolOutput"])
     }))
 

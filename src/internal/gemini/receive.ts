@@ -125,12 +125,11 @@ const functionCalls = (step: Draft, calls: ReadonlyArray<Wire.FunctionCall>): vo
   }
 }
 
-const cancelled = (step: Draft, ids: ReadonlyArray<string>, json: unknown): void => {
+const cancelled = (step: Draft, ids: ReadonlyArray<string>): void => {
   const pendingCalls = new Map(step.state.pendingCalls)
   for (const id of ids) pendingCalls.delete(id)
   update(step, { pendingCalls })
-  // the contract has no event for a cancelled call yet: listeners get the message itself
-  step.events.push({ _tag: "Other", data: json })
+  step.events.push({ _tag: "FunctionCallsCancelled", callIds: ids })
 }
 
 const countOf = (details: Wire.UsageMetadata["promptTokensDetails"], modality: string): number | null => {
@@ -200,7 +199,7 @@ export const receive = (state: GeminiState, text: string): Received => {
   }
   if (message.serverContent !== undefined) serverContent(step, message.serverContent, json)
   if (message.toolCall?.functionCalls !== undefined) functionCalls(step, message.toolCall.functionCalls)
-  if (message.toolCallCancellation !== undefined) cancelled(step, message.toolCallCancellation.ids ?? [], json)
+  if (message.toolCallCancellation !== undefined) cancelled(step, message.toolCallCancellation.ids ?? [])
   if (message.usageMetadata !== undefined) {
     step.events.push({ _tag: "UsageUpdated", usage: usage(message.usageMetadata) })
   }
