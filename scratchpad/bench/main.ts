@@ -4,19 +4,26 @@
  *
  *   npm run bench              the full run (about 4 minutes on 2 cores)
  *   npm run bench -- --smoke   a tiny run, to check that the harness works
+ *   npm run bench -- --idle    workload (e) alone (with --smoke: its tiny version)
+ *   node --expose-gc --import ./scratchpad/bench/register.mjs scratchpad/bench/main.ts --heap-breakdown
+ *                              what one idle call is made of, from two heap snapshots, with the
+ *                              sources run as the package's build runs (see loader.mjs)
  *
  * Run under `node --expose-gc` (the npm script does) so that retained heap is measured after a GC.
  */
-import { Console, Effect, Exit, Result, Scope } from "effect"
+import { Console, Duration, Effect, Exit, Result, Scope } from "effect"
 import * as Os from "node:os"
 import { BenchError } from "./BenchError.js"
+import * as Breakdown from "./Breakdown.js"
 import type { Consumer } from "./Consumer.js"
 import { agentsRealtime } from "./consumers/AgentsRealtime.js"
 import { effectRealtime } from "./consumers/EffectRealtime.js"
 import { floor } from "./consumers/Floor.js"
 import { openaiSdk } from "./consumers/OpenAISdk.js"
+import * as Idle from "./Idle.js"
 import * as LoopbackServer from "./LoopbackServer.js"
 import type { Pace } from "./LoopbackServer.js"
+import { gc } from "./Memory.js"
 import { makeReceiver } from "./Receiver.js"
 import type { HeapPeak, Receiver } from "./Receiver.js"
 import * as Script from "./Script.js"
@@ -39,6 +46,16 @@ interface Sizes {
   readonly connections: number
   readonly perConnection: number
   readonly trials: number
+  /** (e): idle calls per row, and the idle check's calls, ping interval and pings per call. */
+  readonly idleCalls: number
+  /** Each row of (e) in a process of its own (clean heap and RSS), or all in this one (quicker). */
+  readonly idleInChild: boolean
+  readonly idleCheck: {
+    readonly calls: number
+    readonly interval: Duration.Input
+    readonly step: number
+    readonly pings: number
+  }
 }
 
 const full: Sizes = {
@@ -48,7 +65,10 @@ const full: Sizes = {
   shortSession: 600,
   connections: 200,
   perConnection: 300,
-  trials: 3
+  trials: 3,
+  idleCalls: 1_000,
+  idleInChild: true,
+  idleCheck: { calls: 1_000, interval: "200 millis", step: 10, pings: 30 }
 }
 const smoke: Sizes = {
   burst: 200,
@@ -57,12 +77,10 @@ const smoke: Sizes = {
   shortSession: 50,
   connections: 4,
   perConnection: 40,
-  trials: 1
-}
-
-const gc = (): void => {
-  const collect = (globalThis as { gc?: () => void }).gc
-  if (collect !== undefined) collect()
+  trials: 1,
+  idleCalls: 20,
+  idleInChild: false,
+  idleCheck: { calls: 10, interval: "20 millis", step: 5, pings: 10 }
 }
 
 /** Runs `script` into `connections` connections of `consumer` and measures it. */
@@ -289,7 +307,44 @@ export const run = (sizes: Sizes) =>
         manyRows
       )
     )
+
+    yield* idleWorkload(server, sizes)
   }))
+
+/** (e): idle calls, and the idle check. */
+const idleWorkload = (server: LoopbackServer.LoopbackServer, sizes: Sizes) =>
+  Effect.gen(function*() {
+    const rows = []
+    for (const [index, variant] of Idle.variants.entries()) {
+      const cost = yield* Effect.result(
+        sizes.idleInChild ? Idle.inChild(index, sizes.idleCalls) : Idle.idleCost(server, variant, sizes.idleCalls)
+      )
+      rows.push({
+        name: variant.consumer.name,
+        cost: Result.isFailure(cost) ? cost.failure.message : cost.success
+      })
+    }
+    yield* Console.log(
+      Idle.costTable(
+        `(e) ${sizes.idleCalls} idle calls at once (keepalive every 20 s unless off), heap and RSS per call after GC${
+          sizes.idleInChild ? "; each row in a process of its own, the sources run as built unless \"run by tsx\"" : ""
+        }`,
+        rows
+      )
+    )
+    const check = sizes.idleCheck
+    const readings = yield* Effect.result(
+      Idle.idleGrowth(server, Idle.pinging(check.interval), check)
+    )
+    const title = `(e) idle check: ${check.calls} idle effect-realtime calls (1 listener) pinging every ${
+      Duration.format(Duration.fromInputUnsafe(check.interval))
+    }`
+    yield* Console.log(
+      Result.isFailure(readings)
+        ? `### ${title}\n\nfailed: ${readings.failure.message}\n`
+        : Idle.growthTable(title, check.calls, readings.success)
+    )
+  })
 
 /** `--profile`: the floor and effect-realtime on the audio burst, twice each, for `node --cpu-prof`. */
 const profile = (deltas: number) =>
@@ -307,7 +362,45 @@ const profile = (deltas: number) =>
 
 const sizes = process.argv.includes("--smoke") ? smoke : full
 
-Effect.runPromise(process.argv.includes("--profile") ? profile(sizes.burst) : run(sizes)).catch((error: unknown) => {
+const argAfter = (flag: string, offset: number): string | undefined => process.argv[process.argv.indexOf(flag) + offset]
+
+/** `--heap-breakdown`: what an idle call is made of, for the floor and effect-realtime (see Breakdown.ts). */
+const heapBreakdown = (calls: number) =>
+  Effect.scoped(Effect.flatMap(LoopbackServer.make, (server) =>
+    Breakdown.run(
+      server,
+      Idle.variants.filter((variant) =>
+        variant.consumer === floor || variant.consumer.name === "effect-realtime, connected, 1 listener"
+      ),
+      calls,
+      40
+    )))
+
+/** `--idle-row <index> <calls>`: one row of (e), measured in this (new) process, printed as JSON. */
+const idleRow = (index: number, calls: number) =>
+  Effect.scoped(Effect.gen(function*() {
+    const variant = Idle.variants[index]
+    if (variant === undefined) return yield* new BenchError({ message: `there is no row ${index} in (e)` })
+    const server = yield* LoopbackServer.make
+    const cost = yield* Idle.idleCost(server, variant, calls)
+    yield* Console.log(JSON.stringify(cost))
+  }))
+
+/** `--idle`: workload (e) alone. */
+const idleOnly = (sizes: Sizes) =>
+  Effect.scoped(Effect.flatMap(LoopbackServer.make, (server) => idleWorkload(server, sizes)))
+
+Effect.runPromise(
+  process.argv.includes("--profile")
+    ? profile(sizes.burst)
+    : process.argv.includes("--heap-breakdown")
+    ? heapBreakdown(process.argv.includes("--smoke") ? 20 : 500)
+    : process.argv.includes(Idle.ROW_FLAG)
+    ? idleRow(Number(argAfter(Idle.ROW_FLAG, 1)), Number(argAfter(Idle.ROW_FLAG, 2)))
+    : process.argv.includes("--idle")
+    ? idleOnly(sizes)
+    : run(sizes)
+).catch((error: unknown) => {
   console.error(error)
   process.exitCode = 1
 })
