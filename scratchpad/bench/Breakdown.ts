@@ -69,6 +69,30 @@ export const tables = (title: string, result: HeapSnapshot.Breakdown, top: numbe
       `| ${row.group} | ${row.topmost.toFixed(2)} | ${bytes(row.retainedBytes)} |`
     ),
     "",
+    ...result.byRetained.slice(0, 12).flatMap((row) => [
+      `Inside ${row.group} (${bytes(row.retainedBytes)} bytes per call):`,
+      "",
+      "| group | objects | self bytes |",
+      "| --- | ---: | ---: |",
+      ...(result.inside.get(row.group) ?? []).slice(0, 12).map((part) =>
+        `| ${part.group} | ${part.count.toFixed(2)} | ${bytes(part.selfBytes)} |`
+      ),
+      ""
+    ]),
+    "By owner: every new object under the nearest new closure or class instance that dominates it (per call):",
+    "",
+    "| owner | owners | bytes |",
+    "| --- | ---: | ---: |",
+    ...result.byOwner.slice(0, top).map((row) =>
+      `| ${row.group} | ${row.count.toFixed(2)} | ${bytes(row.selfBytes)} |`
+    ),
+    "",
+    "By the script of the owner (per call):",
+    "",
+    "| script | owners | bytes |",
+    "| --- | ---: | ---: |",
+    ...result.byFile.slice(0, top).map((row) => `| ${row.group} | ${row.count.toFixed(2)} | ${bytes(row.selfBytes)} |`),
+    "",
     "By self size (per call):",
     "",
     "| group | objects | self bytes |",

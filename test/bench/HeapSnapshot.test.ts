@@ -84,7 +84,7 @@ const call = snapshotOf([
   node("code", "system / SharedFunctionInfo", 14, 5, [["internal", "script", 5]]),
   node("code", "system / Script", 15, 5, [["internal", "name", 6]]),
   node("string", "file:///home/me/effect-realtime/src/internal/realtime/keepalive.ts", 16, 8),
-  node("object", "system / Context", 17, 40),
+  node("object", "system / Context", 17, 40, [["context", "answered", 9]]),
   node("array", "(object properties)", 18, 50),
   node("object", "Object", 19, 20, [["property", "interval", 0], ["property", "timeout", 0]])
 ])
@@ -117,7 +117,7 @@ describe("heap snapshot reader", () => {
     expect(tree.retained[1]).toBe(100 + 30 + 40 + 50)
     expect(HeapSnapshot.groupOf(graph, tree.idom, 3)).toBe("onPong() src/internal/realtime/keepalive.ts")
     expect(HeapSnapshot.groupOf(graph, tree.idom, 7)).toBe(
-      "system / Context of onPong() src/internal/realtime/keepalive.ts"
+      "system / Context {answered} of onPong() src/internal/realtime/keepalive.ts"
     )
     expect(HeapSnapshot.groupOf(graph, tree.idom, 8)).toBe("(array) (object properties) of Call")
     expect(HeapSnapshot.groupOf(graph, tree.idom, 9)).toBe("Object {interval, timeout}")
@@ -132,13 +132,30 @@ describe("heap snapshot reader", () => {
     expect(result.bySelf.map((row) => [row.group, row.count, row.selfBytes])).toEqual([
       ["Call", 0.5, 50],
       ["(array) (object properties) of Call", 0.5, 25],
-      ["system / Context of onPong() src/internal/realtime/keepalive.ts", 0.5, 20],
+      ["system / Context {answered} of onPong() src/internal/realtime/keepalive.ts", 0.5, 20],
       ["onPong() src/internal/realtime/keepalive.ts", 0.5, 15],
       ["Object {interval, timeout}", 0.5, 10]
     ])
     expect(result.byRetained.map((row) => [row.group, row.topmost, row.retainedBytes])).toEqual([
       ["Call", 0.5, 110],
       ["Object {interval, timeout}", 0.5, 10]
+    ])
+    expect(result.inside.get("Call")?.map((row) => [row.group, row.selfBytes])).toEqual([
+      ["Call", 50],
+      ["(array) (object properties) of Call", 25],
+      ["system / Context {answered} of onPong() src/internal/realtime/keepalive.ts", 20],
+      ["onPong() src/internal/realtime/keepalive.ts", 15]
+    ])
+    // the property store is the call's, the context its closure's; the shared object has no new owner
+    expect(result.byOwner.map((row) => [row.group, row.count, row.selfBytes])).toEqual([
+      ["Call", 0.5, 75],
+      ["onPong() src/internal/realtime/keepalive.ts", 0.5, 35],
+      ["(no owner) Object {interval, timeout}", 0, 10]
+    ])
+    expect(result.byFile.map((row) => [row.group, row.selfBytes])).toEqual([
+      ["(native or unknown)", 75],
+      ["src/internal/realtime/keepalive.ts", 35],
+      ["(no owner)", 10]
     ])
   })
 
