@@ -54,51 +54,59 @@ export const measure = (
 
 const bytes = (value: number) => value.toFixed(0)
 
-/** Markdown tables of a breakdown: the `top` groups by retained size, then by self size. */
+/** A caption and a table of groups: name, count, and the bytes `value` picks, per call. */
+const groupTable = (
+  caption: string,
+  header: readonly [string, string, string],
+  rows: ReadonlyArray<HeapSnapshot.GroupCost>,
+  count: (row: HeapSnapshot.GroupCost) => number,
+  value: (row: HeapSnapshot.GroupCost) => number
+): ReadonlyArray<string> => [
+  caption,
+  "",
+  `| ${header.join(" | ")} |`,
+  "| --- | ---: | ---: |",
+  ...rows.map((row) => `| ${row.group} | ${count(row).toFixed(2)} | ${bytes(value(row))} |`),
+  ""
+]
+
+const objects = (row: HeapSnapshot.GroupCost) => row.count
+const selfBytes = (row: HeapSnapshot.GroupCost) => row.selfBytes
+
+/** Markdown tables of a breakdown: the `top` groups by retained size, then by owner and by self size. */
 export const tables = (title: string, result: HeapSnapshot.Breakdown, top: number): string =>
   [
     `### ${title}`,
     "",
     `New objects per call: ${bytes(result.totalBytes)} bytes (self sizes, summed).`,
     "",
-    "By what the topmost new objects of each group retain (per call):",
-    "",
-    "| group (constructor, or closure and its script) | topmost objects | retained bytes |",
-    "| --- | ---: | ---: |",
-    ...result.byRetained.slice(0, top).map((row) =>
-      `| ${row.group} | ${row.topmost.toFixed(2)} | ${bytes(row.retainedBytes)} |`
+    ...groupTable(
+      "By what the topmost new objects of each group retain (per call):",
+      ["group (constructor, or closure and its script)", "topmost objects", "retained bytes"],
+      result.byRetained.slice(0, top),
+      (row) => row.topmost,
+      (row) => row.retainedBytes
     ),
-    "",
-    ...result.byRetained.slice(0, 12).flatMap((row) => [
-      `Inside ${row.group} (${bytes(row.retainedBytes)} bytes per call):`,
-      "",
-      "| group | objects | self bytes |",
-      "| --- | ---: | ---: |",
-      ...(result.inside.get(row.group) ?? []).slice(0, 12).map((part) =>
-        `| ${part.group} | ${part.count.toFixed(2)} | ${bytes(part.selfBytes)} |`
-      ),
-      ""
-    ]),
-    "By owner: every new object under the nearest new closure or class instance that dominates it (per call):",
-    "",
-    "| owner | owners | bytes |",
-    "| --- | ---: | ---: |",
-    ...result.byOwner.slice(0, top).map((row) =>
-      `| ${row.group} | ${row.count.toFixed(2)} | ${bytes(row.selfBytes)} |`
+    ...result.byRetained.slice(0, 12).flatMap((row) =>
+      groupTable(
+        `Inside ${row.group} (${bytes(row.retainedBytes)} bytes per call):`,
+        ["group", "objects", "self bytes"],
+        (result.inside.get(row.group) ?? []).slice(0, 12),
+        objects,
+        selfBytes
+      )
     ),
-    "",
-    "By the script of the owner (per call):",
-    "",
-    "| script | owners | bytes |",
-    "| --- | ---: | ---: |",
-    ...result.byFile.slice(0, top).map((row) => `| ${row.group} | ${row.count.toFixed(2)} | ${bytes(row.selfBytes)} |`),
-    "",
-    "By self size (per call):",
-    "",
-    "| group | objects | self bytes |",
-    "| --- | ---: | ---: |",
-    ...result.bySelf.slice(0, top).map((row) => `| ${row.group} | ${row.count.toFixed(2)} | ${bytes(row.selfBytes)} |`),
-    ""
+    ...([
+      [
+        "By owner: every new object under the nearest new closure or class instance that dominates it (per call):",
+        ["owner", "owners", "bytes"],
+        result.byOwner
+      ],
+      ["By the script of the owner (per call):", ["script", "owners", "bytes"], result.byFile],
+      ["By self size (per call):", ["group", "objects", "self bytes"], result.bySelf]
+    ] as const).flatMap(([caption, header, rows]) =>
+      groupTable(caption, header, rows.slice(0, top), objects, selfBytes)
+    )
   ].join("\n")
 
 /** Runs the breakdown of each variant and prints its tables. */

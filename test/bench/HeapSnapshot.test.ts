@@ -4,6 +4,7 @@
  * snapshots.
  */
 import { describe, expect, it } from "@effect/vitest"
+import * as Breakdown from "../../scratchpad/bench/Breakdown.js"
 import * as HeapSnapshot from "../../scratchpad/bench/HeapSnapshot.js"
 
 const nodeTypes = [
@@ -157,6 +158,19 @@ describe("heap snapshot reader", () => {
       ["src/internal/realtime/keepalive.ts", 35],
       ["(no owner)", 10]
     ])
+  })
+
+  it("prints a breakdown as markdown tables, per call", () => {
+    const result = HeapSnapshot.breakdown(HeapSnapshot.graphOf(call), new Set([1, 12, 14, 15, 16]), 2)
+    const lines = Breakdown.tables("one call", result, 10).split("\n")
+    expect(lines[0]).toBe("### one call")
+    expect(lines).toContain("New objects per call: 120 bytes (self sizes, summed).")
+    // topmost: the call and what it retains; inside it, its parts; then by owner, script and self
+    expect(lines).toContain("| Call | 0.50 | 110 |")
+    expect(lines).toContain("Inside Call (110 bytes per call):")
+    expect(lines).toContain("| onPong() src/internal/realtime/keepalive.ts | 0.50 | 35 |")
+    expect(lines).toContain("| src/internal/realtime/keepalive.ts | 0.50 | 35 |")
+    expect(lines).toContain("| (array) (object properties) of Call | 0.50 | 25 |")
   })
 
   it("shortens script URLs to the package or node_modules path", () => {
