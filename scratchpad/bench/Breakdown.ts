@@ -10,6 +10,7 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import * as V8 from "node:v8"
 import { BenchError } from "./BenchError.js"
+import * as HeapGraph from "./HeapGraph.js"
 import * as HeapSnapshot from "./HeapSnapshot.js"
 import * as Idle from "./Idle.js"
 import type { LoopbackServer } from "./LoopbackServer.js"
@@ -27,9 +28,9 @@ const writeSnapshot = (file: string): Effect.Effect<string, BenchError> =>
       catch: (cause) => new BenchError({ message: `could not write the heap snapshot ${file}`, cause })
     }))
 
-const readGraph = (file: string): Effect.Effect<HeapSnapshot.Graph, BenchError> =>
+const readGraph = (file: string): Effect.Effect<HeapGraph.Graph, BenchError> =>
   Effect.try({
-    try: () => HeapSnapshot.graphOf(JSON.parse(Fs.readFileSync(file, "utf8")) as HeapSnapshot.SnapshotJson),
+    try: () => HeapGraph.graphOf(JSON.parse(Fs.readFileSync(file, "utf8")) as HeapGraph.SnapshotJson),
     catch: (cause) => new BenchError({ message: `could not read the heap snapshot ${file}`, cause })
   })
 

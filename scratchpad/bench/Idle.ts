@@ -7,7 +7,7 @@
  * The server runs in the same process, so every figure includes the server's side of each socket
  * (the same for every consumer); the differences between rows are the clients' own.
  */
-import { Duration, Effect, Exit, Schema, Scope } from "effect"
+import { Console, Duration, Effect, Exit, Result, Schema, Scope } from "effect"
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { BenchError } from "./BenchError.js"
@@ -259,3 +259,53 @@ export const growthTable = (title: string, calls: number, readings: ReadonlyArra
     ""
   ].join("\n")
 }
+
+/** How big (e) is. */
+export interface IdleSizes {
+  /** Idle calls per row. */
+  readonly idleCalls: number
+  /** Each row in a process of its own (clean heap and RSS), or all in this one (quicker). */
+  readonly idleInChild: boolean
+  /** The idle check's calls, ping interval, pings per call between readings, and pings per call in all. */
+  readonly idleCheck: {
+    readonly calls: number
+    readonly interval: Duration.Input
+    readonly step: number
+    readonly pings: number
+  }
+}
+
+/** Workload (e): the rows of idle calls, then the idle check, each printed as a table. */
+export const run = (server: LoopbackServer, sizes: IdleSizes): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const rows = []
+    for (const [index, variant] of variants.entries()) {
+      const cost = yield* Effect.result(
+        sizes.idleInChild ? inChild(index, sizes.idleCalls) : idleCost(server, variant, sizes.idleCalls)
+      )
+      rows.push({
+        name: variant.consumer.name,
+        cost: Result.isFailure(cost) ? cost.failure.message : cost.success
+      })
+    }
+    yield* Console.log(
+      costTable(
+        `(e) ${sizes.idleCalls} idle calls at once (keepalive every 20 s unless off), heap and RSS per call after GC${
+          sizes.idleInChild ? "; each row in a process of its own, the sources run as built unless \"run by tsx\"" : ""
+        }`,
+        rows
+      )
+    )
+    const check = sizes.idleCheck
+    const readings = yield* Effect.result(
+      idleGrowth(server, pinging(check.interval), check)
+    )
+    const title = `(e) idle check: ${check.calls} idle effect-realtime calls (1 listener) pinging every ${
+      Duration.format(Duration.fromInputUnsafe(check.interval))
+    }`
+    yield* Console.log(
+      Result.isFailure(readings)
+        ? `### ${title}\n\nfailed: ${readings.failure.message}\n`
+        : growthTable(title, check.calls, readings.success)
+    )
+  })

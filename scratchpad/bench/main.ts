@@ -11,7 +11,7 @@
  *
  * Run under `node --expose-gc` (the npm script does) so that retained heap is measured after a GC.
  */
-import { Console, Duration, Effect, Exit, Result, Scope } from "effect"
+import { Console, Effect, Exit, Result, Scope } from "effect"
 import * as Os from "node:os"
 import { BenchError } from "./BenchError.js"
 import * as Breakdown from "./Breakdown.js"
@@ -38,7 +38,7 @@ export interface Trial {
   readonly heapRetained: number
 }
 
-interface Sizes {
+interface Sizes extends Idle.IdleSizes {
   readonly burst: number
   readonly mix: number
   readonly longSession: number
@@ -46,16 +46,6 @@ interface Sizes {
   readonly connections: number
   readonly perConnection: number
   readonly trials: number
-  /** (e): idle calls per row, and the idle check's calls, ping interval and pings per call. */
-  readonly idleCalls: number
-  /** Each row of (e) in a process of its own (clean heap and RSS), or all in this one (quicker). */
-  readonly idleInChild: boolean
-  readonly idleCheck: {
-    readonly calls: number
-    readonly interval: Duration.Input
-    readonly step: number
-    readonly pings: number
-  }
 }
 
 const full: Sizes = {
@@ -308,43 +298,8 @@ export const run = (sizes: Sizes) =>
       )
     )
 
-    yield* idleWorkload(server, sizes)
+    yield* Idle.run(server, sizes)
   }))
-
-/** (e): idle calls, and the idle check. */
-const idleWorkload = (server: LoopbackServer.LoopbackServer, sizes: Sizes) =>
-  Effect.gen(function*() {
-    const rows = []
-    for (const [index, variant] of Idle.variants.entries()) {
-      const cost = yield* Effect.result(
-        sizes.idleInChild ? Idle.inChild(index, sizes.idleCalls) : Idle.idleCost(server, variant, sizes.idleCalls)
-      )
-      rows.push({
-        name: variant.consumer.name,
-        cost: Result.isFailure(cost) ? cost.failure.message : cost.success
-      })
-    }
-    yield* Console.log(
-      Idle.costTable(
-        `(e) ${sizes.idleCalls} idle calls at once (keepalive every 20 s unless off), heap and RSS per call after GC${
-          sizes.idleInChild ? "; each row in a process of its own, the sources run as built unless \"run by tsx\"" : ""
-        }`,
-        rows
-      )
-    )
-    const check = sizes.idleCheck
-    const readings = yield* Effect.result(
-      Idle.idleGrowth(server, Idle.pinging(check.interval), check)
-    )
-    const title = `(e) idle check: ${check.calls} idle effect-realtime calls (1 listener) pinging every ${
-      Duration.format(Duration.fromInputUnsafe(check.interval))
-    }`
-    yield* Console.log(
-      Result.isFailure(readings)
-        ? `### ${title}\n\nfailed: ${readings.failure.message}\n`
-        : Idle.growthTable(title, check.calls, readings.success)
-    )
-  })
 
 /** `--profile`: the floor and effect-realtime on the audio burst, twice each, for `node --cpu-prof`. */
 const profile = (deltas: number) =>
@@ -388,7 +343,7 @@ const idleRow = (index: number, calls: number) =>
 
 /** `--idle`: workload (e) alone. */
 const idleOnly = (sizes: Sizes) =>
-  Effect.scoped(Effect.flatMap(LoopbackServer.make, (server) => idleWorkload(server, sizes)))
+  Effect.scoped(Effect.flatMap(LoopbackServer.make, (server) => Idle.run(server, sizes)))
 
 Effect.runPromise(
   process.argv.includes("--profile")

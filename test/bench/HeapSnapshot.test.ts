@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Breakdown from "../../scratchpad/bench/Breakdown.js"
+import * as HeapGraph from "../../scratchpad/bench/HeapGraph.js"
 import * as HeapSnapshot from "../../scratchpad/bench/HeapSnapshot.js"
 
 const nodeTypes = [
@@ -35,7 +36,7 @@ interface TestNode {
 }
 
 /** A snapshot in V8's JSON layout (7 node fields, 3 edge fields, one string table). */
-const snapshotOf = (nodes: ReadonlyArray<TestNode>): HeapSnapshot.SnapshotJson => {
+const snapshotOf = (nodes: ReadonlyArray<TestNode>): HeapGraph.SnapshotJson => {
   const strings: Array<string> = []
   const stringIndex = (value: string) => {
     const at = strings.indexOf(value)
@@ -92,7 +93,7 @@ const call = snapshotOf([
 
 describe("heap snapshot reader", () => {
   it("finds dominators and retained sizes over strong edges, through a cycle", () => {
-    const graph = HeapSnapshot.graphOf(snapshotOf([
+    const graph = HeapGraph.graphOf(snapshotOf([
       node("synthetic", "", 1, 0, [["element", 1, 1], ["element", 2, 4], ["element", 3, 5]]),
       node("object", "A", 2, 10, [["property", "b", 2]]),
       node("object", "B", 3, 20, [["property", "c", 3]]),
@@ -100,18 +101,18 @@ describe("heap snapshot reader", () => {
       node("object", "D", 5, 40),
       node("object", "E", 6, 50, [["weak", "c", 3]])
     ]))
-    const tree = HeapSnapshot.dominators(graph)
+    const tree = HeapGraph.dominators(graph)
     expect(Array.from(tree.idom)).toEqual([0, 0, 1, 2, 0, 0])
     expect(Array.from(tree.retained)).toEqual([150, 60, 50, 30, 40, 50])
     expect(tree.postorder[tree.postorder.length - 1]).toBe(0)
   })
 
   it("reads names, closure scripts and dominators of a V8-format snapshot", () => {
-    const graph = HeapSnapshot.graphOf(call)
+    const graph = HeapGraph.graphOf(call)
     expect(graph.count).toBe(10)
     expect(graph.name[1]).toBe("Call")
     expect(Array.from(graph.id)).toEqual([1, 11, 12, 13, 14, 15, 16, 17, 18, 19])
-    const tree = HeapSnapshot.dominators(graph)
+    const tree = HeapGraph.dominators(graph)
     // the shared object has two owners, so only the root dominates it
     expect(tree.idom[9]).toBe(0)
     expect(tree.idom[7]).toBe(3)
@@ -125,7 +126,7 @@ describe("heap snapshot reader", () => {
   })
 
   it("groups the objects a later snapshot adds, per call, by self and by what the topmost retain", () => {
-    const later = HeapSnapshot.graphOf(call)
+    const later = HeapGraph.graphOf(call)
     // the root, the older object and the function's code and script were there before
     const earlierIds = new Set([1, 12, 14, 15, 16])
     const result = HeapSnapshot.breakdown(later, earlierIds, 2)
@@ -161,7 +162,7 @@ describe("heap snapshot reader", () => {
   })
 
   it("prints a breakdown as markdown tables, per call", () => {
-    const result = HeapSnapshot.breakdown(HeapSnapshot.graphOf(call), new Set([1, 12, 14, 15, 16]), 2)
+    const result = HeapSnapshot.breakdown(HeapGraph.graphOf(call), new Set([1, 12, 14, 15, 16]), 2)
     const lines = Breakdown.tables("one call", result, 10).split("\n")
     expect(lines[0]).toBe("### one call")
     expect(lines).toContain("New objects per call: 120 bytes (self sizes, summed).")
