@@ -311,7 +311,11 @@ const profile = (deltas: number) =>
         : [floor, effectRealtime(1), floor, effectRealtime(1)]
     ) {
       const result = yield* trial(server, consumer, Script.audioBurst(deltas), { speed: null })
-      yield* Console.log(`${consumer.name}: ${((result.events / result.wallMs) * 1000).toFixed(0)} events/s`)
+      yield* Console.log(
+        `${consumer.name}: ${((result.events / result.wallMs) * 1000).toFixed(0)} events/s, ${
+          (result.cpuUs / result.events).toFixed(1)
+        } CPU µs/event`
+      )
     }
   }))
 
