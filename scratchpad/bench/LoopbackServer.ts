@@ -48,6 +48,8 @@ export interface LoopbackServer {
   readonly port: number
   /** Registers a session for one connection; it is forgotten when the Scope closes. */
   readonly session: (script: Script, pace: Pace) => Effect.Effect<ServerSession, never, Scope.Scope>
+  /** WebSocket pings received from clients so far, over all connections. */
+  readonly pings: () => number
 }
 
 interface SessionState {
@@ -145,14 +147,21 @@ export const make: Effect.Effect<LoopbackServer, BenchError, Scope.Scope> = Effe
   const sessions = new Map<string, SessionState>()
   const run = yield* FiberSet.makeRuntime<never>()
   let nextId = 0
+  let pings = 0
+  const countPing = () => {
+    pings++
+  }
 
   const onConnection = (socket: WebSocket, request: IncomingMessage) => {
     const id = (request.url ?? "").split("/")[2] ?? ""
     const session = sessions.get(id)
     if (session === undefined) return socket.close(4004, `no session ${id}`)
     socket.on("message", (data) => countClientFrame(session, data))
+    socket.on("ping", countPing)
     socket.send(sessionCreated())
     Deferred.doneUnsafe(session.accepted, Effect.void)
+    // an idle script has nothing to replay: no fiber waits for its start
+    if (session.script.frameCount === 0) return Deferred.doneUnsafe(session.replayed, Effect.void)
     run(
       Deferred.await(session.start).pipe(
         Effect.andThen(replay(socket, session)),
@@ -189,5 +198,5 @@ export const make: Effect.Effect<LoopbackServer, BenchError, Scope.Scope> = Effe
       }
     })
 
-  return { port, session }
+  return { port, session, pings: () => pings }
 })

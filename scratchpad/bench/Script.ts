@@ -268,6 +268,9 @@ const fromTurns = (name: string, turns: ReadonlyArray<Turn>): Script => {
   return { name, turns, frameCount, audioCount, interruptAfterAudio, frames }
 }
 
+/** Workload (e): nothing after `session.created`; the call sits idle until it is closed. */
+export const idle: Script = fromTurns("idle call", [])
+
 /** Workload (a): one response streaming `deltas` audio deltas back to back. */
 export const audioBurst = (deltas: number): Script =>
   fromTurns("audio burst", [{ userSpeechMs: null, response: { audioDeltas: deltas, interruptAfter: null } }])

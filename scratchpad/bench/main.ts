@@ -4,19 +4,26 @@
  *
  *   npm run bench              the full run (about 4 minutes on 2 cores)
  *   npm run bench -- --smoke   a tiny run, to check that the harness works
+ *   npm run bench -- --idle    workload (e) alone (with --smoke: its tiny version)
+ *   node --expose-gc --import ./scratchpad/bench/register.mjs scratchpad/bench/main.ts --heap-breakdown
+ *                              what one idle call is made of, from two heap snapshots, with the
+ *                              sources run as the package's build runs (see loader.mjs)
  *
  * Run under `node --expose-gc` (the npm script does) so that retained heap is measured after a GC.
  */
 import { Console, Effect, Exit, Result, Scope } from "effect"
 import * as Os from "node:os"
 import { BenchError } from "./BenchError.js"
+import * as Breakdown from "./Breakdown.js"
 import type { Consumer } from "./Consumer.js"
 import { agentsRealtime } from "./consumers/AgentsRealtime.js"
 import { effectRealtime } from "./consumers/EffectRealtime.js"
 import { floor } from "./consumers/Floor.js"
 import { openaiSdk } from "./consumers/OpenAISdk.js"
+import * as Idle from "./Idle.js"
 import * as LoopbackServer from "./LoopbackServer.js"
 import type { Pace } from "./LoopbackServer.js"
+import { gc } from "./Memory.js"
 import { makeReceiver } from "./Receiver.js"
 import type { HeapPeak, Receiver } from "./Receiver.js"
 import * as Script from "./Script.js"
@@ -31,7 +38,7 @@ export interface Trial {
   readonly heapRetained: number
 }
 
-interface Sizes {
+interface Sizes extends Idle.IdleSizes {
   readonly burst: number
   readonly mix: number
   readonly longSession: number
@@ -48,7 +55,10 @@ const full: Sizes = {
   shortSession: 600,
   connections: 200,
   perConnection: 300,
-  trials: 3
+  trials: 3,
+  idleCalls: 1_000,
+  idleInChild: true,
+  idleCheck: { calls: 1_000, interval: "200 millis", step: 10, pings: 30 }
 }
 const smoke: Sizes = {
   burst: 200,
@@ -57,12 +67,10 @@ const smoke: Sizes = {
   shortSession: 50,
   connections: 4,
   perConnection: 40,
-  trials: 1
-}
-
-const gc = (): void => {
-  const collect = (globalThis as { gc?: () => void }).gc
-  if (collect !== undefined) collect()
+  trials: 1,
+  idleCalls: 20,
+  idleInChild: false,
+  idleCheck: { calls: 10, interval: "20 millis", step: 5, pings: 10 }
 }
 
 /** Runs `script` into `connections` connections of `consumer` and measures it. */
@@ -289,6 +297,8 @@ export const run = (sizes: Sizes) =>
         manyRows
       )
     )
+
+    yield* Idle.run(server, sizes)
   }))
 
 /** `--profile`: the floor and effect-realtime on the audio burst, twice each, for `node --cpu-prof`. */
@@ -301,13 +311,55 @@ const profile = (deltas: number) =>
         : [floor, effectRealtime(1), floor, effectRealtime(1)]
     ) {
       const result = yield* trial(server, consumer, Script.audioBurst(deltas), { speed: null })
-      yield* Console.log(`${consumer.name}: ${((result.events / result.wallMs) * 1000).toFixed(0)} events/s`)
+      yield* Console.log(
+        `${consumer.name}: ${((result.events / result.wallMs) * 1000).toFixed(0)} events/s, ${
+          (result.cpuUs / result.events).toFixed(1)
+        } CPU µs/event`
+      )
     }
   }))
 
 const sizes = process.argv.includes("--smoke") ? smoke : full
 
-Effect.runPromise(process.argv.includes("--profile") ? profile(sizes.burst) : run(sizes)).catch((error: unknown) => {
+const argAfter = (flag: string, offset: number): string | undefined => process.argv[process.argv.indexOf(flag) + offset]
+
+/** `--heap-breakdown`: what an idle call is made of, for the floor and effect-realtime (see Breakdown.ts). */
+const heapBreakdown = (calls: number) =>
+  Effect.scoped(Effect.flatMap(LoopbackServer.make, (server) =>
+    Breakdown.run(
+      server,
+      Idle.variants.filter((variant) =>
+        variant.consumer === floor || variant.consumer.name === "effect-realtime, connected, 1 listener"
+      ),
+      calls,
+      40
+    )))
+
+/** `--idle-row <index> <calls>`: one row of (e), measured in this (new) process, printed as JSON. */
+const idleRow = (index: number, calls: number) =>
+  Effect.scoped(Effect.gen(function*() {
+    const variant = Idle.variants[index]
+    if (variant === undefined) return yield* new BenchError({ message: `there is no row ${index} in (e)` })
+    const server = yield* LoopbackServer.make
+    const cost = yield* Idle.idleCost(server, variant, calls)
+    yield* Console.log(JSON.stringify(cost))
+  }))
+
+/** `--idle`: workload (e) alone. */
+const idleOnly = (sizes: Sizes) =>
+  Effect.scoped(Effect.flatMap(LoopbackServer.make, (server) => Idle.run(server, sizes)))
+
+Effect.runPromise(
+  process.argv.includes("--profile")
+    ? profile(sizes.burst)
+    : process.argv.includes("--heap-breakdown")
+    ? heapBreakdown(process.argv.includes("--smoke") ? 20 : 500)
+    : process.argv.includes(Idle.ROW_FLAG)
+    ? idleRow(Number(argAfter(Idle.ROW_FLAG, 1)), Number(argAfter(Idle.ROW_FLAG, 2)))
+    : process.argv.includes("--idle")
+    ? idleOnly(sizes)
+    : run(sizes)
+).catch((error: unknown) => {
   console.error(error)
   process.exitCode = 1
 })

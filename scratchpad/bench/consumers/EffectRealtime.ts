@@ -1,23 +1,35 @@
 /**
  * effect-realtime's `OpenAIRealtime`, with one or several listeners: each listener is a Stream
  * subscription drained by its own fiber. Its interrupt is the library's `Interrupt` send event
- * (truncate at the playback position, cancel the response).
+ * (truncate at the playback position, cancel the response). The idle workload (e) also makes it
+ * with other transport options, or made and never connected.
  */
 import { Effect, Redacted, Stream } from "effect"
 import * as NodeRealtimeWebSocket from "../../../src/NodeRealtimeWebSocket.js"
 import * as OpenAIRealtime from "../../../src/OpenAIRealtime.js"
 import { Interrupt } from "../../../src/RealtimeModelSendEvent.js"
+import type { TransportOptions } from "../../../src/RealtimeReconnect.js"
 import { BenchError } from "../BenchError.js"
 import { endpointUrl } from "../Consumer.js"
 import type { Consumer } from "../Consumer.js"
 
+/** How the model is made beyond its listener count; the defaults are the library's own. */
+export interface EffectRealtimeOptions {
+  /** The row label; by default the listener count. */
+  readonly name?: string
+  readonly transport?: TransportOptions
+  /** False: the model is made (and its listeners subscribed) but never connected. Default true. */
+  readonly connect?: boolean
+}
+
 /** The effect-realtime consumer with `listeners` listeners per connection. */
-export const effectRealtime = (listeners: number): Consumer => ({
-  name: `effect-realtime (${listeners} listener${listeners === 1 ? "" : "s"})`,
+export const effectRealtime = (listeners: number, options: EffectRealtimeOptions = {}): Consumer => ({
+  name: options.name ?? `effect-realtime (${listeners} listener${listeners === 1 ? "" : "s"})`,
   listeners,
   connect: (endpoint, receivers) =>
     Effect.gen(function*() {
-      const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
+      const model = yield* OpenAIRealtime.make(options.transport === undefined ? {} : { transport: options.transport })
+        .pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       for (const receiver of receivers) {
         const events = yield* model.subscribe
         yield* Effect.forkScoped(Stream.runForEach(events, (event) => {
@@ -28,6 +40,7 @@ export const effectRealtime = (listeners: number): Consumer => ({
             : Effect.void
         }))
       }
+      if (options.connect === false) return
       yield* model.connect({ apiKey: Redacted.make("bench"), url: endpointUrl(endpoint) }).pipe(
         Effect.mapError((cause) =>
           new BenchError({ message: `effect-realtime could not connect: ${cause.message}`, cause })
