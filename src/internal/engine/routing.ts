@@ -9,14 +9,14 @@
 import { Deferred, Duration, Effect, Ref } from "effect"
 import type { RealtimeSendError } from "../../RealtimeError.js"
 import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
-import type * as Connection from "../openai/connection.js"
 import * as Ending from "./ending.js"
+import type { Sender } from "./protocol.js"
 import type { Gap, Phase } from "./supervisor.js"
 
 const inGap = <A>(
   event: RealtimeModelSendEvent,
   gap: Gap,
-  send: (connection: Connection.Connection) => Effect.Effect<A, RealtimeSendError>,
+  send: (connection: Sender) => Effect.Effect<A, RealtimeSendError>,
   dropped: A
 ): Effect.Effect<A, RealtimeSendError> => {
   if (event._tag === "SendAudio") {
@@ -54,7 +54,7 @@ const inGap = <A>(
 export const send = <A>(
   phase: Phase,
   event: RealtimeModelSendEvent,
-  send: (connection: Connection.Connection) => Effect.Effect<A, RealtimeSendError>,
+  send: (connection: Sender) => Effect.Effect<A, RealtimeSendError>,
   dropped: A
 ): Effect.Effect<A, RealtimeSendError> => {
   if (phase._tag === "Reconnecting") return inGap(event, phase.gap, send, dropped)

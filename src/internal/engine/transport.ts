@@ -13,9 +13,9 @@
 import { Duration, Effect } from "effect"
 import * as Socket from "effect/socket/Socket"
 import type { RealtimeWebSocketService } from "../../RealtimeWebSocket.js"
-import type { Flow } from "../openai/connectionApi.js"
 import type { Target } from "../realtime/handshake.js"
 import { errorOf } from "../realtime/handshake.js"
+import type { Flow } from "./protocol.js"
 
 /**
  * A socket being dialled, the WebSocket underneath once it is made (for pings), its flow control

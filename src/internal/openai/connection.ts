@@ -31,7 +31,7 @@ import * as Mailbox from "../engine/mailbox.js"
 import type { Resumption } from "../engine/protocol.js"
 import { makeInboxUnsafe } from "../eventHub.js"
 import type { ClientEvent } from "../protocol/clientEvents.js"
-import type { Connection, ConnectionOptions } from "./connectionApi.js"
+import type { Connection, ConnectionOptions, Unanswered } from "./connectionApi.js"
 import * as Echoes from "./echoes.js"
 import * as History from "./history.js"
 import * as Inbound from "./inbound.js"
@@ -46,11 +46,11 @@ import * as State from "./state.js"
  */
 export type Delivery = Mailbox.Delivery
 
-const resume: Mailbox.Command = { _tag: "Resume" }
-const switchAtBoundary: Mailbox.Command = { _tag: "SwitchAtBoundary" }
+const resume: Mailbox.Command<State.Bookkeeping> = { _tag: "Resume" }
+const switchAtBoundary: Mailbox.Command<State.Bookkeeping> = { _tag: "SwitchAtBoundary" }
 const boundary: Mailbox.Outcome = { _tag: "Boundary" }
 
-export type { Connection, ConnectionOptions, Flow } from "./connectionApi.js"
+export type { Connection, ConnectionOptions, Flow, Unanswered } from "./connectionApi.js"
 
 const stopped = Ending.connectionLost({
   _tag: "Closed",
@@ -70,7 +70,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
     const history = options.history ?? History.make(options.settings)
     const bounded = hub.capacity !== undefined
     const backlogLimit = options.backlogLimit ?? 1024
-    const mailbox = makeInboxUnsafe<Mailbox.Command>()
+    const mailbox = makeInboxUnsafe<Mailbox.Command<State.Bookkeeping>>()
     /** Whether the owner has paused the socket's reading: too many frames wait for it. */
     let paused = false
     const state = State.make(options.settings.outputAudioFormat ?? "pcm16", options.staleResponseMs)
@@ -88,7 +88,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
     let userSpeaking = false
     let switchWanted = false
     /** The connection that took over after a rollover: sends reaching this one go there. */
-    let successor: Connection | undefined = undefined
+    let successor: Mailbox.Adopter | undefined = undefined
 
     /** What the events of a frame say that the owner must remember, before listeners get them. */
     const observe = (out: ReadonlyArray<RealtimeModelEvent>) => {
@@ -173,7 +173,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
     // ---- the owner ----
 
     /** The commands being processed and how far the owner got; what it did not reach is refused if it stops. */
-    let batch: ReadonlyArray<Mailbox.Command> = []
+    let batch: ReadonlyArray<Mailbox.Command<State.Bookkeeping>> = []
     let next = 0
     /** Frames (and the socket's end) that arrived while the owner waited for a listener. */
     let backlog: Array<Mailbox.Delivery> = []
@@ -308,13 +308,13 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       Effect.onExit((exit) => exit._tag === "Success" && exit.value._tag === "Boundary" ? Effect.void : refuseRemaining)
     )
 
-    const restore = (replay: Resumption<ClientEvent>, turns: ReadonlyArray<Sequencer.Turn>) =>
+    const restore = (replay: Resumption<ClientEvent>, left: Unanswered | undefined) =>
       Effect.gen(function*() {
         echoes = Echoes.make(replay.ids)
         yield* writeAll(replay.frames)
         const now = yield* Clock.currentTimeMillis
         let requested = false
-        for (const turn of turns) {
+        for (const turn of left?.turns ?? []) {
           const frame = Sequencer.request(state.sequencer, turn, now)
           if (frame !== undefined) {
             requested = true
@@ -325,7 +325,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       })
 
     const request = <A, E>(
-      command: (reply: Deferred.Deferred<A, E>) => Mailbox.Command,
+      command: (reply: Deferred.Deferred<A, E>) => Mailbox.Command<State.Bookkeeping>,
       refused: Effect.Effect<A, E>
     ): Effect.Effect<A, E> =>
       Effect.flatMap(

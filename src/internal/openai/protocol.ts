@@ -8,6 +8,7 @@ import type * as Engine from "../engine/protocol.js"
 import { encodeClientEvent } from "../protocol/clientEvents.js"
 import type { ClientEvent } from "../protocol/clientEvents.js"
 import { sessionUpdate } from "../protocol/session.js"
+import * as Connection from "./connection.js"
 import * as History from "./history.js"
 
 /**
@@ -70,7 +71,10 @@ const nothing: Engine.Resumption<ClientEvent> = { frames: [], ids: new Set(), lo
 /**
  * The protocol of OpenAI Realtime, over the call's memory (`History`).
  */
-export const protocol: Engine.Protocol<History.History, ClientEvent> = {
+export const protocol: Engine.Protocol<History.History, ClientEvent, Connection.Unanswered> = {
+  name: "OpenAIRealtime",
+  memory: History.make,
+  connect: ({ memory, ...options }) => Connection.make({ ...options, settings: memory.settings, history: memory }),
   open: (memory) => [sessionUpdate(memory.settings, true)],
   resume: (memory, attached) => attached ? nothing : History.replay(memory),
   classify,
