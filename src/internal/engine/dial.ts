@@ -143,13 +143,16 @@ const open = <Memory, Frame, Left extends Engine.Leftover>(
       (error) => Handshake.openFailure(error, url, Handshake.sendsCredentials(target))
     )
     const writer = yield* dialled.socket.writer
+    const ws = dialled.webSocket()
+    const heartbeat = webSocket.heartbeat
     const connection = yield* protocol.connect({
       hub: options.hub,
       write: writer.write,
       memory,
       customTracker: options.config.playbackTracker,
       span,
-      flow: dialled.flow
+      flow: dialled.flow,
+      ping: () => heartbeat !== undefined && ws !== undefined && heartbeat.ping(ws)
     })
     yield* Effect.logDebug(`connected to ${url}`)
     yield* Effect.forEach(protocol.open(memory), (frame) => writer.write(protocol.encode(frame))).pipe(
@@ -158,12 +161,8 @@ const open = <Memory, Frame, Left extends Engine.Leftover>(
     // the frames first (those that came with the handshake at once), then the end behind them
     readFrames(dialled, connection, options.maxFrameSize)
     yield* Effect.forkScoped(watchEnd(pull, connection))
-    const ws = dialled.webSocket()
-    const heartbeat = webSocket.heartbeat
     if (options.keepalive !== undefined && heartbeat !== undefined && ws !== undefined) {
-      yield* Effect.forkScoped(
-        Keepalive.run(heartbeat, ws, options.keepalive, (end) => void connection.deliverUnsafe([end]))
-      )
+      yield* Effect.forkScoped(Keepalive.run(heartbeat, ws, options.keepalive, connection.keepaliveUnsafe))
     }
     return { connection, closeSocket: () => void ws?.close(1000), openedAt: yield* Clock.currentTimeMillis }
   })

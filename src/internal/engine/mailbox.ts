@@ -7,6 +7,7 @@ import type { RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeEr
 import type { RealtimeModelState } from "../../RealtimeModel.js"
 import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
 import * as Ending from "./ending.js"
+import type * as Keepalive from "./keepalive.js"
 
 /**
  * What the socket delivers to the owner: a text frame, or the end of the socket.
@@ -41,7 +42,7 @@ export interface Adopter {
 
 /**
  * A request to the owner: a delivery, a send, a bookkeeping query, "listeners have room again",
- * "stop at the next turn boundary".
+ * "stop at the next turn boundary", the keepalive's.
  *
  * @category models
  */
@@ -51,6 +52,7 @@ export type Command<Bookkeeping> =
   | { readonly _tag: "Inspect"; readonly reply: Deferred.Deferred<Bookkeeping> }
   | { readonly _tag: "Resume" }
   | { readonly _tag: "SwitchAtBoundary" }
+  | Keepalive.Command
 
 /**
  * How a run of the owner ended: the socket ended, or (when a switch was asked for) the
@@ -75,4 +77,6 @@ export const refuse = <Bookkeeping>(command: Command<Bookkeeping>, bookkeeping: 
     ? Effect.asVoid(Deferred.fail(command.reply, Ending.notConnected(command.event, true)))
     : command._tag === "Inspect"
     ? Effect.asVoid(Deferred.succeed(command.reply, bookkeeping))
+    : command._tag === "Ping"
+    ? Effect.asVoid(Deferred.succeed(command.written, false))
     : Effect.void

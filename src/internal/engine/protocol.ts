@@ -18,6 +18,7 @@ import type { RealtimeModelState } from "../../RealtimeModel.js"
 import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
 import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
 import type { EventHub } from "../eventHub.js"
+import type * as Keepalive from "./keepalive.js"
 import type * as Mailbox from "./mailbox.js"
 
 /**
@@ -103,6 +104,8 @@ export interface Generation<Frame, Left extends Leftover> extends Sender {
   readonly deliverUnsafe: (deliveries: ReadonlyArray<Mailbox.Delivery>) => boolean
   /** Hands one text frame to the owner; `false` once the owner has stopped. */
   readonly deliverFrameUnsafe: (text: string) => boolean
+  /** Hands the keepalive's request to the owner; `false` once the owner has stopped. */
+  readonly keepaliveUnsafe: (command: Keepalive.Command) => boolean
   /**
    * The owner: processes the connection's commands until the socket ends (or a turn boundary, after
    * {@link switchAtBoundary}) and returns why it stopped. Run it in exactly one fiber at a time (it
@@ -131,7 +134,8 @@ export interface Generation<Frame, Left extends Leftover> extends Sender {
 
 /**
  * What a connection is built from: the listener hub, the socket's writer, the call's memory, the
- * application's playback tracker (if any), the connection's span and the socket's flow control.
+ * application's playback tracker (if any), the connection's span, the socket's flow control and
+ * its ping.
  *
  * @category models
  */
@@ -142,6 +146,8 @@ export interface GenerationOptions<Memory> {
   readonly customTracker: PlaybackTrackerService | undefined
   readonly span: Tracer.Span
   readonly flow: Flow
+  /** Writes a ping on the socket (`false` when it cannot); the owner calls it for the keepalive. */
+  readonly ping: () => boolean
 }
 
 /**

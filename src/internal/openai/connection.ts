@@ -2,8 +2,8 @@
  * One live connection of the OpenAI Realtime model, run by a single owner fiber. Everything that
  * touches the connection's state reaches the owner through one mailbox, in order: frames from the
  * socket, the socket's end, the application's send events (conditional ones included: their
- * predicate is evaluated by the owner when it reaches them), bookkeeping queries and the hub's
- * "listeners have room again". The owner maps frames to model events, turns send events into
+ * predicate is evaluated by the owner when it reaches them), bookkeeping queries, the hub's
+ * "listeners have room again" and the keepalive's timer (the owner writes the pings). The owner maps frames to model events, turns send events into
  * client frames, runs barge-in and keeps at most one response in flight. No other fiber reads or
  * writes the state. Frames are mapped by `inbound.ts`; sends, barge-in and the writes they make
  * are `outbound.ts`, run by the owner.
@@ -27,6 +27,7 @@ import type { RealtimeModelState } from "../../RealtimeModel.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
 import * as Ending from "../engine/ending.js"
+import * as Keepalive from "../engine/keepalive.js"
 import * as Mailbox from "../engine/mailbox.js"
 import type { Resumption } from "../engine/protocol.js"
 import { makeInboxUnsafe } from "../eventHub.js"
@@ -87,6 +88,9 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
     let echoes: Echoes.Echoes | undefined = undefined
     let userSpeaking = false
     let switchWanted = false
+    /** The keepalive's ping in flight. */
+    const pinger: Keepalive.Pinger = { pending: undefined }
+    const ping = options.ping ?? (() => false)
     /** The connection that took over after a rollover: sends reaching this one go there. */
     let successor: Mailbox.Adopter | undefined = undefined
 
@@ -238,6 +242,14 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
           case "SwitchAtBoundary":
             switchWanted = true
             break
+          case "Ping":
+          case "Pong":
+          case "PongDue": {
+            // the owner writes the ping; a late pong ends the connection behind the frames already here
+            const late = Keepalive.handle(pinger, command, ping)
+            if (late !== undefined) mailbox.offerUnsafe(late)
+            break
+          }
           case "Resume":
             yield* publish(out)
             if (!stalled) break
@@ -349,6 +361,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       deliver: (deliveries) => Effect.sync(() => deliverUnsafe(deliveries)),
       isEndedUnsafe: () => ended !== undefined,
       deliverFrameUnsafe: (text) => mailbox.offerUnsafe(text),
+      keepaliveUnsafe: (command) => mailbox.offerUnsafe(command),
       send: (event) => Effect.asVoid(send(event, undefined)),
       restore,
       switchAtBoundary: Effect.sync(() => void mailbox.offerUnsafe(switchAtBoundary)),

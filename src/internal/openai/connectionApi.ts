@@ -20,13 +20,15 @@ export type { Flow } from "../engine/protocol.js"
  *
  * @category models
  */
-export interface ConnectionOptions extends Omit<GenerationOptions<History.History>, "flow" | "memory"> {
+export interface ConnectionOptions extends Omit<GenerationOptions<History.History>, "flow" | "memory" | "ping"> {
   readonly settings: RealtimeSessionSettings
   readonly history?: History.History
   /** How many unprocessed frames may wait before the socket is paused. Default 1024. */
   readonly backlogLimit?: number
   /** Pauses and resumes the socket's reading, where it can; without, frames wait in memory. */
   readonly flow?: GenerationOptions<History.History>["flow"]
+  /** Writes a ping on the socket, for the keepalive; without, no ping is written. */
+  readonly ping?: GenerationOptions<History.History>["ping"]
   /** See the response sequencer. Default 30 seconds. */
   readonly staleResponseMs?: number
 }
