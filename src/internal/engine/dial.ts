@@ -1,7 +1,7 @@
 /**
- * Dialling one connection of a call: the socket, its reader (the frame size limit), the keepalive,
- * the connection's span, all in a scope of its own that the call closes when it is done with the
- * connection.
+ * Owns the dialling of one connection of a call: the socket, its reader (the frame size limit),
+ * the keepalive, the connection's span, all in a scope of its own that the call closes when it is
+ * done with the connection.
  */
 import { Clock, Effect, Exit, Scope } from "effect"
 import type { Duration } from "effect"

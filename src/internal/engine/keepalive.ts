@@ -1,9 +1,9 @@
 /**
- * The keepalive of a connection: a timer fiber that asks the connection's owner for a ping every
- * interval (on the `Clock`), and the owner's side, which writes the ping, takes the pong and ends
- * the connection as lost (`KeepaliveTimeout`, which a reconnect policy may retry) when the pong is
- * late. Only the owner touches the socket and the ping in flight; the pong callback only posts to
- * the owner. It runs only where the WebSocket can ping (see `Heartbeat`).
+ * Owns the keepalive of a connection: a timer fiber that asks the connection's owner for a ping
+ * every interval (on the `Clock`), and the owner's side, which writes the ping, takes the pong and
+ * ends the connection as lost (`KeepaliveTimeout`, which a reconnect policy may retry) when the
+ * pong is late. Only the owner touches the socket and the ping in flight; the pong callback only
+ * posts to the owner. It runs only where the WebSocket can ping (see `Heartbeat`).
  */
 import { Clock, Deferred, Duration, Effect, Exit } from "effect"
 import type * as Socket from "effect/socket/Socket"

@@ -1,5 +1,5 @@
 /**
- * What reaches a connection's owner through its mailbox, in order, and how a run of the owner
+ * Owns what reaches a connection's owner through its mailbox, in order, and how a run of the owner
  * ends.
  */
 import { Deferred, Effect } from "effect"

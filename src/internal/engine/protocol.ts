@@ -1,9 +1,9 @@
 /**
- * The contract between the provider-neutral call engine and one provider's wire protocol: what a
- * protocol decides (how a connection opens, what the next connection is given of the call, whether
- * a failure is worth another connection), as pure functions of the call's memory, with no socket,
- * fiber or clock of its own. The engine dials, owns the socket and the call's state, and acts on
- * the answers.
+ * Owns the contract between the provider-neutral call engine and one provider's wire protocol: what
+ * a protocol decides (how a connection opens, what the next connection is given of the call,
+ * whether a failure is worth another connection), as pure functions of the call's memory, with no
+ * socket, fiber or clock of its own. The engine dials, owns the socket and the call's state, and
+ * acts on the answers.
  *
  * Shaped for the three protocols the library speaks: OpenAI Realtime (opens with a `session.update`,
  * resumes by replaying the conversation as items), Gemini Live (opens with its `setup` message,

@@ -1,5 +1,5 @@
 /**
- * Where a send goes while a call runs: through the live connection, or, in a reconnect's gap,
+ * Owns where a send goes while a call runs: through the live connection, or, in a reconnect's gap,
  * dropped (audio, counted) or held until the next connection is there (everything else, at most
  * the gap's send timeout). The gap fails only when the call ends (the schedule exhausted, a fatal
  * re-dial, a fatal loss, close): its sends then fail `Closed` at once. With a reconnect policy, a

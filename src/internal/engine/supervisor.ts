@@ -1,9 +1,11 @@
 /**
- * A call from its first dial to its end, run by the model's owner fiber: it dials each connection
- * into a scope of its own (socket, reader, keepalive, spans), runs it, and when it is lost decides
- * what comes next — the end, or (with a reconnect policy and a retryable loss) a new connection,
- * dialled by the `Schedule`, restored from the call's memory. Before the session's time limit it
- * prepares the next session in the background and switches at a turn boundary (rollover).
+ * Owns a call's course from its first dial to its end, run by the model's owner fiber.
+ *
+ * It dials each connection into a scope of its own (socket, reader, keepalive, spans), runs it, and
+ * when it is lost decides what comes next — the end, or (with a reconnect policy and a retryable
+ * loss) a new connection, dialled by the `Schedule`, restored from the call's memory. Before the
+ * session's time limit it prepares the next session in the background and switches at a turn
+ * boundary (rollover).
  *
  * Only this fiber touches the call's memory and runs the connections; the model's lifecycle
  * (which connection sends go to, or the gap they wait in) is told through `enter`.

@@ -1,10 +1,12 @@
 /**
- * One live connection of the OpenAI Realtime model, run by a single owner fiber. Everything that
- * touches the connection's state reaches the owner through one mailbox, in order: frames from the
- * socket, the socket's end, the application's send events (conditional ones included: their
- * predicate is evaluated by the owner when it reaches them), bookkeeping queries, the hub's
- * "listeners have room again" and the keepalive's timer (the owner writes the pings). The owner maps frames to model events, turns send events into
- * client frames, runs barge-in and keeps at most one response in flight. No other fiber reads or
+ * Owns one live connection of the OpenAI Realtime model, run by a single owner fiber.
+ *
+ * Everything that touches the connection's state reaches the owner through one mailbox, in order:
+ * frames from the socket, the socket's end, the application's send events (conditional ones
+ * included: their predicate is evaluated by the owner when it reaches them), bookkeeping queries,
+ * the hub's "listeners have room again" and the keepalive's timer (the owner writes the pings).
+ * The owner maps frames to model events, turns send events into client frames, runs barge-in and
+ * keeps at most one response in flight. No other fiber reads or
  * writes the state. Frames are mapped by `inbound.ts`; sends, barge-in and the writes they make
  * are `outbound.ts`, run by the owner.
  *

@@ -1,6 +1,6 @@
 /**
- * What a connection of the OpenAI model offers the engine and its tests, and what it is built
- * from. The owner fiber behind it is `connection.ts`.
+ * Owns the shape of a connection of the OpenAI model: what it offers the engine and its tests, and
+ * what it is built from (the owner fiber behind it is `connection.ts`).
  */
 import type { Effect } from "effect"
 import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"

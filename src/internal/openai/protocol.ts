@@ -1,5 +1,5 @@
 /**
- * OpenAI Realtime as the engine's protocol: a connection opens with the `session.update` of the
+ * Owns OpenAI Realtime as the engine's protocol: a connection opens with the `session.update` of the
  * call's settings, the next connection is given the conversation again as items (none for a SIP
  * call, whose session kept it), and a failure is retried when the service or the network, not the
  * request, ended it.
