@@ -20,10 +20,10 @@
 import { Cause, Deferred, Duration, Effect, Exit, Fiber, Layer, Option, Ref } from "effect"
 import type { Config, Redacted, Scope } from "effect"
 import * as Ending from "./internal/engine/ending.js"
+import type { Sender } from "./internal/engine/protocol.js"
 import * as Routing from "./internal/engine/routing.js"
 import * as Supervisor from "./internal/engine/supervisor.js"
 import * as EventHub from "./internal/eventHub.js"
-import type * as Connection from "./internal/openai/connection.js"
 import * as OpenAIProtocol from "./internal/openai/protocol.js"
 import * as Handshake from "./internal/realtime/handshake.js"
 import type { RealtimeConnectError, RealtimeConnectionLost, RealtimeSendError } from "./RealtimeError.js"
@@ -271,7 +271,7 @@ const makeWith = (
     /** A send through the call's live connection, or its reconnect gap (see `routing.ts`). */
     const route = <A>(
       event: SendEvent.RealtimeModelSendEvent,
-      send: (connection: Connection.Connection) => Effect.Effect<A, RealtimeSendError>,
+      send: (connection: Sender) => Effect.Effect<A, RealtimeSendError>,
       dropped: A
     ): Effect.Effect<A, RealtimeSendError> =>
       Effect.flatMap(Ref.get(lifecycle), (current) =>

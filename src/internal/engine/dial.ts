@@ -1,7 +1,7 @@
 /**
- * Dialling one connection of a call: the socket, its reader (the frame size limit), the keepalive,
- * the connection's span, all in a scope of its own that the call closes when it is done with the
- * connection.
+ * Owns the dialling of one connection of a call: the socket, its reader (the frame size limit),
+ * the keepalive, the connection's span, all in a scope of its own that the call closes when it is
+ * done with the connection.
  */
 import { Clock, Effect, Exit, Scope } from "effect"
 import type { Duration } from "effect"
@@ -11,9 +11,6 @@ import type { RealtimeConnectError } from "../../RealtimeError.js"
 import type { RealtimeModelConfig } from "../../RealtimeModel.js"
 import type { RealtimeWebSocketService } from "../../RealtimeWebSocket.js"
 import type * as EventHub from "../eventHub.js"
-import * as Connection from "../openai/connection.js"
-import type * as History from "../openai/history.js"
-import type { ClientEvent } from "../protocol/clientEvents.js"
 import * as Handshake from "../realtime/handshake.js"
 import * as Ending from "./ending.js"
 import * as Keepalive from "./keepalive.js"
@@ -25,9 +22,9 @@ import * as Transport from "./transport.js"
  *
  * @category models
  */
-export interface DialOptions {
+export interface DialOptions<Memory, Frame, Left extends Engine.Leftover> {
   /** The protocol spoken over the connection. */
-  readonly protocol: Engine.Protocol<History.History, ClientEvent>
+  readonly protocol: Engine.Protocol<Memory, Frame, Left>
   readonly webSocket: RealtimeWebSocketService
   readonly hub: EventHub.EventHub
   /** Where the call's first connection goes, with the credentials resolved by `connect`. */
@@ -48,8 +45,8 @@ export interface DialOptions {
  *
  * @category models
  */
-export interface Link {
-  readonly connection: Connection.Connection
+export interface Link<Frame, Left extends Engine.Leftover> {
+  readonly connection: Engine.Generation<Frame, Left>
   readonly scope: Scope.Closeable
   /** Starts the WebSocket's closing handshake; the reader then delivers the end. */
   readonly closeSocket: () => void
@@ -69,7 +66,7 @@ const tooLarge = (text: string, max: number) =>
  */
 const watchEnd = (
   pull: Effect.Effect<NonEmptyReadonlyArray<string>, Socket.SocketError>,
-  connection: Connection.Connection
+  connection: Pick<Engine.Generation<unknown, Engine.Leftover>, "deliverUnsafe" | "deliverFrameUnsafe">
 ) =>
   Effect.forever(pull).pipe(
     Effect.catch((error) => {
@@ -80,7 +77,11 @@ const watchEnd = (
   )
 
 /** Hands each frame to the owner as it arrives; a frame over the limit ends the connection instead. */
-const readFrames = (dialled: Transport.Dialled, connection: Connection.Connection, maxFrameSize: number) => {
+const readFrames = (
+  dialled: Transport.Dialled,
+  connection: Pick<Engine.Generation<unknown, Engine.Leftover>, "deliverUnsafe" | "deliverFrameUnsafe">,
+  maxFrameSize: number
+) => {
   let over = false
   dialled.receive((text) => {
     if (over) return
@@ -103,16 +104,16 @@ const readFrames = (dialled: Transport.Dialled, connection: Connection.Connectio
  *
  * @category dialling
  */
-export const dial = (
-  options: DialOptions,
+export const dial = <Memory, Frame, Left extends Engine.Leftover>(
+  options: DialOptions<Memory, Frame, Left>,
   target: Effect.Effect<Handshake.Target, RealtimeConnectError>,
-  history: History.History,
-  keep: (link: Link) => Effect.Effect<void>
-): Effect.Effect<Link, RealtimeConnectError> =>
+  memory: Memory,
+  keep: (link: Link<Frame, Left>) => Effect.Effect<void>
+): Effect.Effect<Link<Frame, Left>, RealtimeConnectError> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()
-      const opened = yield* Effect.exit(restore(Scope.provide(open(options, target, history), scope)))
+      const opened = yield* Effect.exit(restore(Scope.provide(open(options, target, memory), scope)))
       if (Exit.isFailure(opened)) {
         yield* Scope.close(scope, opened)
         return yield* Effect.failCause(opened.cause)
@@ -123,16 +124,17 @@ export const dial = (
     })
   )
 
-const open = (
-  options: DialOptions,
+const open = <Memory, Frame, Left extends Engine.Leftover>(
+  options: DialOptions<Memory, Frame, Left>,
   resolveTarget: Effect.Effect<Handshake.Target, RealtimeConnectError>,
-  history: History.History
+  memory: Memory
 ) =>
   Effect.gen(function*() {
     const { webSocket } = options
     const target = yield* resolveTarget
     const url = Handshake.displayUrl(target.url)
-    const span = yield* Effect.makeSpanScoped("OpenAIRealtime.connection", {
+    const { protocol } = options
+    const span = yield* Effect.makeSpanScoped(`${protocol.name}.connection`, {
       attributes: { "realtime.model": target.model, "realtime.url": url }
     })
     const dialled = yield* Transport.socket(webSocket, target, options.connectTimeout)
@@ -141,28 +143,26 @@ const open = (
       (error) => Handshake.openFailure(error, url, Handshake.sendsCredentials(target))
     )
     const writer = yield* dialled.socket.writer
-    const connection = yield* Connection.make({
+    const ws = dialled.webSocket()
+    const heartbeat = webSocket.heartbeat
+    const connection = yield* protocol.connect({
       hub: options.hub,
       write: writer.write,
-      settings: history.settings,
+      memory,
       customTracker: options.config.playbackTracker,
       span,
-      history,
-      flow: dialled.flow
+      flow: dialled.flow,
+      ping: () => heartbeat !== undefined && ws !== undefined && heartbeat.ping(ws)
     })
     yield* Effect.logDebug(`connected to ${url}`)
-    yield* Effect.forEach(options.protocol.open(history), (frame) => writer.write(options.protocol.encode(frame))).pipe(
+    yield* Effect.forEach(protocol.open(memory), (frame) => writer.write(protocol.encode(frame))).pipe(
       Effect.catch((error) => Effect.logWarning("the connection's opening frames could not be written", error))
     )
     // the frames first (those that came with the handshake at once), then the end behind them
     readFrames(dialled, connection, options.maxFrameSize)
     yield* Effect.forkScoped(watchEnd(pull, connection))
-    const ws = dialled.webSocket()
-    const heartbeat = webSocket.heartbeat
     if (options.keepalive !== undefined && heartbeat !== undefined && ws !== undefined) {
-      yield* Effect.forkScoped(
-        Keepalive.run(heartbeat, ws, options.keepalive, (end) => void connection.deliverUnsafe([end]))
-      )
+      yield* Effect.forkScoped(Keepalive.run(heartbeat, ws, options.keepalive, connection.keepaliveUnsafe))
     }
     return { connection, closeSocket: () => void ws?.close(1000), openedAt: yield* Clock.currentTimeMillis }
   })

@@ -1,5 +1,5 @@
 /**
- * How a connection ends, and the errors that say so: who ended it (the server, with a close
+ * Owns how a connection ends, and the errors that say so: who ended it (the server, with a close
  * frame; the network or the socket, detected by the client) and why, with the close code and
  * reason when there are any.
  */

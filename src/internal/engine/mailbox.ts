@@ -1,13 +1,13 @@
 /**
- * What reaches a connection's owner through its mailbox, in order, and how a run of the owner
+ * Owns what reaches a connection's owner through its mailbox, in order, and how a run of the owner
  * ends.
  */
 import { Deferred, Effect } from "effect"
 import type { RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeError.js"
 import type { RealtimeModelState } from "../../RealtimeModel.js"
 import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
-import type * as State from "../openai/state.js"
 import * as Ending from "./ending.js"
+import type * as Keepalive from "./keepalive.js"
 
 /**
  * What the socket delivers to the owner: a text frame, or the end of the socket.
@@ -17,24 +17,42 @@ import * as Ending from "./ending.js"
 export type Delivery = string | Ending.SocketEnd
 
 /**
- * A request to the owner: a delivery, a send, a bookkeeping query, "listeners have room again",
- * "stop at the next turn boundary".
+ * A send of the application, with its answer.
  *
  * @category models
  */
-export type Command =
+export interface Send {
+  readonly _tag: "Send"
+  readonly event: RealtimeModelSendEvent
+  /** A conditional send's predicate, evaluated by the owner when it reaches the command. */
+  readonly predicate: ((state: RealtimeModelState) => boolean) | undefined
+  /** Whether the event was sent. */
+  readonly reply: Deferred.Deferred<boolean, RealtimeSendError>
+}
+
+/**
+ * A connection that takes sends handed over by the one before it (at a rollover).
+ *
+ * @category models
+ */
+export interface Adopter {
+  /** Takes a send; `false` once this connection has stopped. */
+  readonly adoptUnsafe: (send: Send) => boolean
+}
+
+/**
+ * A request to the owner: a delivery, a send, a bookkeeping query, "listeners have room again",
+ * "stop at the next turn boundary", the keepalive's.
+ *
+ * @category models
+ */
+export type Command<Bookkeeping> =
   | Delivery
-  | {
-    readonly _tag: "Send"
-    readonly event: RealtimeModelSendEvent
-    /** A conditional send's predicate, evaluated by the owner when it reaches the command. */
-    readonly predicate: ((state: RealtimeModelState) => boolean) | undefined
-    /** Whether the event was sent. */
-    readonly reply: Deferred.Deferred<boolean, RealtimeSendError>
-  }
-  | { readonly _tag: "Inspect"; readonly reply: Deferred.Deferred<State.Bookkeeping> }
+  | Send
+  | { readonly _tag: "Inspect"; readonly reply: Deferred.Deferred<Bookkeeping> }
   | { readonly _tag: "Resume" }
   | { readonly _tag: "SwitchAtBoundary" }
+  | Keepalive.Command
 
 /**
  * How a run of the owner ended: the socket ended, or (when a switch was asked for) the
@@ -52,11 +70,13 @@ export type Outcome =
  *
  * @category refusing
  */
-export const refuse = (command: Command, bookkeeping: State.Bookkeeping): Effect.Effect<void> =>
+export const refuse = <Bookkeeping>(command: Command<Bookkeeping>, bookkeeping: Bookkeeping): Effect.Effect<void> =>
   typeof command === "string"
     ? Effect.void
     : command._tag === "Send"
     ? Effect.asVoid(Deferred.fail(command.reply, Ending.notConnected(command.event, true)))
     : command._tag === "Inspect"
     ? Effect.asVoid(Deferred.succeed(command.reply, bookkeeping))
+    : command._tag === "Ping"
+    ? Effect.asVoid(Deferred.succeed(command.written, false))
     : Effect.void

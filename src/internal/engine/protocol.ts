@@ -1,16 +1,25 @@
 /**
- * The contract between the provider-neutral call engine and one provider's wire protocol: what a
- * protocol decides (how a connection opens, what the next connection is given of the call, whether
- * a failure is worth another connection), as pure functions of the call's memory, with no socket,
- * fiber or clock of its own. The engine dials, owns the socket and the call's state, and acts on
- * the answers.
+ * Owns the contract between the provider-neutral call engine and one provider's wire protocol: what
+ * a protocol decides (how a connection opens, what the next connection is given of the call,
+ * whether a failure is worth another connection), as pure functions of the call's memory, with no
+ * socket, fiber or clock of its own. The engine dials, owns the socket and the call's state, and
+ * acts on the answers.
  *
  * Shaped for the three protocols the library speaks: OpenAI Realtime (opens with a `session.update`,
  * resumes by replaying the conversation as items), Gemini Live (opens with its `setup` message,
  * resumes with the session resumption handle the server last gave) and OpenAI Live (opens with its
  * session configuration, keeps the conversation server-side).
  */
-import type { RealtimeConnectError, RealtimeConnectionLost } from "../../RealtimeError.js"
+import type { Effect, Scope, Tracer } from "effect"
+import type { SocketError } from "effect/socket/Socket"
+import type { PlaybackTrackerService } from "../../PlaybackTracker.js"
+import type { RealtimeConnectError, RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeError.js"
+import type { RealtimeModelState } from "../../RealtimeModel.js"
+import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
+import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
+import type { EventHub } from "../eventHub.js"
+import type * as Keepalive from "./keepalive.js"
+import type * as Mailbox from "./mailbox.js"
 
 /**
  * What ended a connection, or kept one from opening.
@@ -43,6 +52,105 @@ export interface Resumption<Frame> {
 }
 
 /**
+ * A transport that can stop reading while the owner catches up (the `ws` socket can; a browser's
+ * cannot, and its frames then wait in memory).
+ *
+ * @category models
+ */
+export interface Flow {
+  readonly pause: () => void
+  readonly resume: () => void
+}
+
+/**
+ * Where the application's sends go while a connection is the call's: the model routes them here.
+ *
+ * @category models
+ */
+export interface Sender {
+  /** Whether the socket has ended (as its reader saw, maybe before the owner processed it). */
+  readonly isEndedUnsafe: () => boolean
+  /** Sends an event through the owner; ends with its result, or `Closed` once the owner has stopped. */
+  readonly send: (event: RealtimeModelSendEvent) => Effect.Effect<void, RealtimeSendError>
+  /**
+   * Sends an event through the owner if `predicate` holds when the owner reaches it (no other
+   * command runs in between); ends with whether it was sent, or `Closed` once the owner has stopped.
+   */
+  readonly sendIf: (
+    event: RealtimeModelSendEvent,
+    predicate: (state: RealtimeModelState) => boolean
+  ) => Effect.Effect<boolean, RealtimeSendError>
+}
+
+/**
+ * What a connection left undone when it ended: the response it cut off (if any), and, for the
+ * protocol alone, what the next connection asks for again.
+ *
+ * @category models
+ */
+export interface Leftover {
+  readonly cutOff: string | null
+}
+
+/**
+ * One connection of a call, as the engine drives it: the socket's reader hands it frames and the
+ * end, the engine runs its owner, restores the call on it and hands it over at a rollover. `Frame`
+ * is the protocol's client frame, `Left` what it leaves undone.
+ *
+ * @category models
+ */
+export interface Generation<Frame, Left extends Leftover> extends Sender {
+  /** Hands socket deliveries to the owner, in order; `false` once the owner has stopped. */
+  readonly deliverUnsafe: (deliveries: ReadonlyArray<Mailbox.Delivery>) => boolean
+  /** Hands one text frame to the owner; `false` once the owner has stopped. */
+  readonly deliverFrameUnsafe: (text: string) => boolean
+  /** Hands the keepalive's request to the owner; `false` once the owner has stopped. */
+  readonly keepaliveUnsafe: (command: Keepalive.Command) => boolean
+  /**
+   * The owner: processes the connection's commands until the socket ends (or a turn boundary, after
+   * {@link switchAtBoundary}) and returns why it stopped. Run it in exactly one fiber at a time (it
+   * can be run again after a boundary); interrupting that fiber stops the connection.
+   */
+  readonly run: Effect.Effect<Mailbox.Outcome>
+  /**
+   * Restores a call on this new connection, before `run`: writes the resumption (keeping its echoes
+   * from the listeners) and asks again for what the connection before left undone (nothing at a
+   * rollover, where the connection before goes on until a boundary). Whether it asked for a response.
+   */
+  readonly restore: (resumption: Resumption<Frame>, left: Left | undefined) => Effect.Effect<boolean, Error>
+  /** Makes `run` return at the next turn boundary. */
+  readonly switchAtBoundary: Effect.Effect<void>
+  /**
+   * After a boundary, before the model's sends go to `next`: the sends waiting here move there
+   * first, in order, and so does every send this connection still reaches; its frames stay, for
+   * the owner to drain. Run by the owner, between two runs.
+   */
+  readonly handOverUnsafe: (next: Mailbox.Adopter) => void
+  /** Takes a send handed over by the connection before; `false` once this one has stopped. */
+  readonly adoptUnsafe: Mailbox.Adopter["adoptUnsafe"]
+  /** What the connection left undone; read by the owner once `run` has returned. */
+  readonly unanswered: () => Left
+}
+
+/**
+ * What a connection is built from: the listener hub, the socket's writer, the call's memory, the
+ * application's playback tracker (if any), the connection's span, the socket's flow control and
+ * its ping.
+ *
+ * @category models
+ */
+export interface GenerationOptions<Memory> {
+  readonly hub: EventHub
+  readonly write: (text: string) => Effect.Effect<void, SocketError>
+  readonly memory: Memory
+  readonly customTracker: PlaybackTrackerService | undefined
+  readonly span: Tracer.Span
+  readonly flow: Flow
+  /** Writes a ping on the socket (`false` when it cannot); the owner calls it for the keepalive. */
+  readonly ping: () => boolean
+}
+
+/**
  * One provider's protocol, as the engine uses it. `Memory` is what the call keeps across its
  * connections (OpenAI Realtime: the settings and the conversation; Gemini Live: the settings and the
  * resumption handle); the engine's owner fiber is its only writer. `Frame` is a client frame before
@@ -50,7 +158,13 @@ export interface Resumption<Frame> {
  *
  * @category models
  */
-export interface Protocol<Memory, Frame> {
+export interface Protocol<Memory, Frame, Left extends Leftover> {
+  /** The provider's name, for spans (`<name>.connection`). */
+  readonly name: string
+  /** The memory of a new call. */
+  readonly memory: (settings: RealtimeSessionSettings) => Memory
+  /** Builds a connection over a dialled socket; nothing runs until its `run` does. */
+  readonly connect: (options: GenerationOptions<Memory>) => Effect.Effect<Generation<Frame, Left>, never, Scope.Scope>
   /** The frames a connection opens with, from the call's memory (its settings, as they are now). */
   readonly open: (memory: Memory) => ReadonlyArray<Frame>
   /**

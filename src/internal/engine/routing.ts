@@ -1,5 +1,5 @@
 /**
- * Where a send goes while a call runs: through the live connection, or, in a reconnect's gap,
+ * Owns where a send goes while a call runs: through the live connection, or, in a reconnect's gap,
  * dropped (audio, counted) or held until the next connection is there (everything else, at most
  * the gap's send timeout). The gap fails only when the call ends (the schedule exhausted, a fatal
  * re-dial, a fatal loss, close): its sends then fail `Closed` at once. With a reconnect policy, a
@@ -9,14 +9,14 @@
 import { Deferred, Duration, Effect, Ref } from "effect"
 import type { RealtimeSendError } from "../../RealtimeError.js"
 import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
-import type * as Connection from "../openai/connection.js"
 import * as Ending from "./ending.js"
+import type { Sender } from "./protocol.js"
 import type { Gap, Phase } from "./supervisor.js"
 
 const inGap = <A>(
   event: RealtimeModelSendEvent,
   gap: Gap,
-  send: (connection: Connection.Connection) => Effect.Effect<A, RealtimeSendError>,
+  send: (connection: Sender) => Effect.Effect<A, RealtimeSendError>,
   dropped: A
 ): Effect.Effect<A, RealtimeSendError> => {
   if (event._tag === "SendAudio") {
@@ -54,7 +54,7 @@ const inGap = <A>(
 export const send = <A>(
   phase: Phase,
   event: RealtimeModelSendEvent,
-  send: (connection: Connection.Connection) => Effect.Effect<A, RealtimeSendError>,
+  send: (connection: Sender) => Effect.Effect<A, RealtimeSendError>,
   dropped: A
 ): Effect.Effect<A, RealtimeSendError> => {
   if (phase._tag === "Reconnecting") return inGap(event, phase.gap, send, dropped)

@@ -1,9 +1,11 @@
 /**
- * A call from its first dial to its end, run by the model's owner fiber: it dials each connection
- * into a scope of its own (socket, reader, keepalive, spans), runs it, and when it is lost decides
- * what comes next — the end, or (with a reconnect policy and a retryable loss) a new connection,
- * dialled by the `Schedule`, restored from the call's memory. Before the session's time limit it
- * prepares the next session in the background and switches at a turn boundary (rollover).
+ * Owns a call's course from its first dial to its end, run by the model's owner fiber.
+ *
+ * It dials each connection into a scope of its own (socket, reader, keepalive, spans), runs it, and
+ * when it is lost decides what comes next — the end, or (with a reconnect policy and a retryable
+ * loss) a new connection, dialled by the `Schedule`, restored from the call's memory. Before the
+ * session's time limit it prepares the next session in the background and switches at a turn
+ * boundary (rollover).
  *
  * Only this fiber touches the call's memory and runs the connections; the model's lifecycle
  * (which connection sends go to, or the gap they wait in) is told through `enter`.
@@ -14,11 +16,10 @@ import type { ConnectionStatus, RealtimeModelEvent } from "../../RealtimeModelEv
 import type { ReconnectSchedule } from "../../RealtimeReconnect.js"
 import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
 import type * as EventHub from "../eventHub.js"
-import type * as Connection from "../openai/connection.js"
-import * as History from "../openai/history.js"
 import * as Handshake from "../realtime/handshake.js"
 import { dial } from "./dial.js"
 import type { DialOptions, Link } from "./dial.js"
+import type { Generation, Leftover, Sender } from "./protocol.js"
 
 /**
  * Where sends go while the call runs: a connection, or the gap between two.
@@ -28,7 +29,7 @@ import type { DialOptions, Link } from "./dial.js"
 export type Phase =
   | {
     readonly _tag: "Open"
-    readonly connection: Connection.Connection
+    readonly connection: Sender
     /**
      * With a reconnect policy: the gap its loss opens, made in advance, for a send that finds the
      * connection ended before the call has moved on.
@@ -43,7 +44,7 @@ export type Phase =
  * @category models
  */
 export interface Gap {
-  readonly reopened: Deferred.Deferred<Connection.Connection, RealtimeConnectionLost | RealtimeConnectError>
+  readonly reopened: Deferred.Deferred<Sender, RealtimeConnectionLost | RealtimeConnectError>
   readonly audioBytes: Ref.Ref<number>
   readonly sendTimeout: Duration.Duration
 }
@@ -53,7 +54,7 @@ export interface Gap {
  *
  * @category models
  */
-export interface CallOptions extends DialOptions {
+export interface CallOptions<Memory, Frame, Left extends Leftover> extends DialOptions<Memory, Frame, Left> {
   readonly settings: RealtimeSessionSettings
   readonly reconnect:
     | {
@@ -81,12 +82,12 @@ type Ended = RealtimeConnectionLost | RealtimeConnectError
  *
  * @category calls
  */
-export const run = (
-  options: CallOptions,
+export const run = <M, F, L extends Leftover>(
+  options: CallOptions<M, F, L>,
   opened: Deferred.Deferred<void, RealtimeConnectError>
 ): Effect.Effect<Ended, RealtimeConnectError> =>
   Effect.suspend(() => {
-    const course: Course = { link: undefined, gap: undefined }
+    const course: Course<F, L> = { link: undefined, gap: undefined }
     return Effect.onExit(loop(options, opened, course), (exit) =>
       Effect.andThen(
         // sends waiting for a connection the call will not make fail at once
@@ -98,38 +99,38 @@ export const run = (
   })
 
 /** Where the call is, for whoever must clean up after it: the live connection, the gap sends wait in. */
-interface Course {
-  link: Link | undefined
+interface Course<F, L extends Leftover> {
+  link: Link<F, L> | undefined
   gap: Gap | undefined
 }
 
 const makeGap = (sendTimeout: Duration.Duration): Effect.Effect<Gap> =>
   Effect.gen(function*() {
     return {
-      reopened: yield* Deferred.make<Connection.Connection, RealtimeConnectionLost | RealtimeConnectError>(),
+      reopened: yield* Deferred.make<Sender, RealtimeConnectionLost | RealtimeConnectError>(),
       audioBytes: yield* Ref.make(0),
       sendTimeout
     }
   })
 
 /** Sends go to `connection` now; with a reconnect policy, the gap of its loss is made ready. */
-const enterOpen = (options: CallOptions, course: Course, connection: Connection.Connection) =>
+const enterOpen = <M, F, L extends Leftover>(options: CallOptions<M, F, L>, course: Course<F, L>, connection: Sender) =>
   Effect.gen(function*() {
     const gap = options.reconnect === undefined ? undefined : yield* makeGap(options.reconnect.sendTimeout)
     course.gap = gap
     yield* options.enter({ _tag: "Open", connection, gap })
   })
 
-const loop = (
-  options: CallOptions,
+const loop = <M, F, L extends Leftover>(
+  options: CallOptions<M, F, L>,
   opened: Deferred.Deferred<void, RealtimeConnectError>,
-  course: Course
+  course: Course<F, L>
 ): Effect.Effect<Ended, RealtimeConnectError> =>
   Effect.gen(function*() {
     const { hub } = options
-    const history = History.make(options.settings)
+    const memory = options.protocol.memory(options.settings)
     yield* announce(hub, [status("connecting")])
-    let link = yield* dial(options, Effect.succeed(options.target), history, (link) =>
+    let link = yield* dial(options, Effect.succeed(options.target), memory, (link) =>
       Effect.sync(() => {
         course.link = link
       }))
@@ -137,7 +138,7 @@ const loop = (
     yield* announce(hub, [status("connected")])
     yield* Deferred.succeed(opened, undefined)
     for (;;) {
-      const standby = yield* Deferred.make<Link>()
+      const standby = yield* Deferred.make<Link<F, L>>()
       let switched = false
       // a standby never switched to is closed with the connection it was meant to replace
       yield* Scope.addFinalizer(
@@ -150,14 +151,14 @@ const loop = (
       const rollover = options.reconnect?.rollover
       // a SIP call's session is the call's: it is not renewed by a new connection
       if (rollover !== undefined && options.config.callId === undefined) {
-        yield* Effect.forkIn(prepareRollover(options, history, link, standby, rollover.at), link.scope)
+        yield* Effect.forkIn(prepareRollover(options, memory, link, standby, rollover.at), link.scope)
       }
       const outcome = yield* link.connection.run
       if (outcome._tag === "Boundary") {
         const next = yield* Deferred.await(standby)
         switched = true
         // bounded (the old session drains for at most 2 seconds), and never half done
-        yield* Effect.uninterruptible(switchOver(options, history, course, link, next))
+        yield* Effect.uninterruptible(switchOver(options, memory, course, link, next))
         link = next
         course.link = link
         continue
@@ -168,7 +169,7 @@ const loop = (
       if (options.reconnect !== undefined && retryable(options, lost) && Option.isSome(ready)) {
         switched = true
         const next = yield* ready.value
-        yield* Effect.uninterruptible(takeOver(options, history, course, link, next, lost))
+        yield* Effect.uninterruptible(takeOver(options, memory, course, link, next, lost))
         link = next
         course.link = link
         continue
@@ -179,7 +180,7 @@ const loop = (
         if (course.gap !== undefined) yield* Deferred.fail(course.gap.reopened, lost)
         return lost
       }
-      const next = yield* reconnect(options, history, course, link.connection, lost, options.reconnect.schedule)
+      const next = yield* reconnect(options, memory, course, link.connection, lost, options.reconnect.schedule)
       if (next._tag !== "Link") return next.error
       link = next.link
       course.link = link
@@ -187,11 +188,11 @@ const loop = (
   })
 
 /** Before the session's limit: dials the next session, then asks for a switch at the next boundary. */
-const prepareRollover = (
-  options: CallOptions,
-  history: History.History,
-  link: Link,
-  standby: Deferred.Deferred<Link>,
+const prepareRollover = <M, F, L extends Leftover>(
+  options: CallOptions<M, F, L>,
+  memory: M,
+  link: Link<F, L>,
+  standby: Deferred.Deferred<Link<F, L>>,
   at: Duration.Duration
 ) =>
   Effect.gen(function*() {
@@ -200,7 +201,7 @@ const prepareRollover = (
     yield* Effect.sleep(Duration.max(Duration.zero, Duration.subtract(at, Duration.millis(age))))
     yield* Effect.logInfo("the session nears its time limit: preparing the next one")
     const dialled = yield* Effect.exit(
-      dial(options, options.retarget, history, (next) => Deferred.succeed(standby, next))
+      dial(options, options.retarget, memory, (next) => Deferred.succeed(standby, next))
     )
     if (Exit.isFailure(dialled)) {
       return yield* Effect.logWarning(
@@ -213,15 +214,21 @@ const prepareRollover = (
   })
 
 /** At a turn boundary: the next session gets the conversation, sends go there, the old one drains and closes. */
-const switchOver = (options: CallOptions, history: History.History, course: Course, old: Link, next: Link) =>
+const switchOver = <M, F, L extends Leftover>(
+  options: CallOptions<M, F, L>,
+  memory: M,
+  course: Course<F, L>,
+  old: Link<F, L>,
+  next: Link<F, L>
+) =>
   Effect.gen(function*() {
     // sends go to the next session from now on, behind the replay, the ones already waiting first
     old.connection.handOverUnsafe(next.connection)
     const oldGap = course.gap
     yield* enterOpen(options, course, next.connection)
     if (oldGap !== undefined) yield* Deferred.succeed(oldGap.reopened, next.connection)
-    const replay = replayOf(options, history)
-    yield* next.connection.restore(replay, []).pipe(
+    const replay = replayOf(options, memory)
+    yield* next.connection.restore(replay, undefined).pipe(
       Effect.catch((error) => Effect.logWarning("the conversation could not be replayed on the next session", error))
     )
     // what the old session still sends (its close comes last) reaches listeners before the new one's
@@ -239,12 +246,12 @@ const switchOver = (options: CallOptions, history: History.History, course: Cour
   })
 
 /** A loss with the next session ready: it gets the call, as after a reconnect, with no dial. */
-const takeOver = (
-  options: CallOptions,
-  history: History.History,
-  course: Course,
-  old: Link,
-  next: Link,
+const takeOver = <M, F, L extends Leftover>(
+  options: CallOptions<M, F, L>,
+  memory: M,
+  course: Course<F, L>,
+  old: Link<F, L>,
+  next: Link<F, L>,
   lost: RealtimeConnectionLost
 ) =>
   Effect.gen(function*() {
@@ -252,7 +259,7 @@ const takeOver = (
     yield* Scope.close(old.scope, Exit.void)
     const tracker = options.config.playbackTracker
     if (tracker !== undefined) yield* tracker.onInterrupted
-    yield* resume(options, history, course, next, course.gap, unanswered, 0, [{ _tag: "ErrorEvent", error: lost }])
+    yield* resume(options, memory, course, next, course.gap, unanswered, 0, [{ _tag: "ErrorEvent", error: lost }])
     yield* Effect.logWarning(`${lost.message}; the session prepared for the rollover took over`)
   })
 
@@ -261,19 +268,19 @@ const takeOver = (
  * (those waiting in `gap` first), and listeners are told, after `before`, what was restored and
  * what was lost.
  */
-const resume = (
-  options: CallOptions,
-  history: History.History,
-  course: Course,
-  link: Link,
+const resume = <M, F, L extends Leftover>(
+  options: CallOptions<M, F, L>,
+  memory: M,
+  course: Course<F, L>,
+  link: Link<F, L>,
   gap: Gap | undefined,
-  unanswered: ReturnType<Connection.Connection["unanswered"]>,
+  unanswered: L,
   attempts: number,
   before: ReadonlyArray<RealtimeModelEvent>
 ) =>
   Effect.gen(function*() {
-    const replay = replayOf(options, history)
-    const requested = yield* link.connection.restore(replay, unanswered.turns).pipe(
+    const replay = replayOf(options, memory)
+    const requested = yield* link.connection.restore(replay, unanswered).pipe(
       Effect.catch((error) =>
         Effect.as(Effect.logWarning("the call could not be restored on the new connection", error), false)
       )
@@ -294,18 +301,20 @@ const resume = (
  * What a new connection is given of the conversation. A connection attached to a call (`callId`)
  * finds the call's session, conversation included, where it was: nothing is replayed.
  */
-const replayOf = (options: CallOptions, history: History.History) =>
-  options.protocol.resume(history, options.config.callId !== undefined)
+const replayOf = <M, F, L extends Leftover>(options: CallOptions<M, F, L>, memory: M) =>
+  options.protocol.resume(memory, options.config.callId !== undefined)
 
-const retryable = (options: CallOptions, failure: RealtimeConnectionLost | RealtimeConnectError) =>
-  options.protocol.classify(failure) === "Retryable"
+const retryable = <M, F, L extends Leftover>(
+  options: CallOptions<M, F, L>,
+  failure: RealtimeConnectionLost | RealtimeConnectError
+) => options.protocol.classify(failure) === "Retryable"
 
 /** After a retryable loss: dials by the schedule, then restores the call on the new connection. */
-const reconnect = (
-  options: CallOptions,
-  history: History.History,
-  course: Course,
-  previous: Connection.Connection,
+const reconnect = <M, F, L extends Leftover>(
+  options: CallOptions<M, F, L>,
+  memory: M,
+  course: Course<F, L>,
+  previous: Generation<F, L>,
   lost: RealtimeConnectionLost,
   schedule: ReconnectSchedule
 ) =>
@@ -322,28 +331,28 @@ const reconnect = (
     if (tracker !== undefined) yield* tracker.onInterrupted
     const step = yield* Schedule.toStepWithSleep(schedule)
     // closing the model meanwhile fails the sends waiting in the gap at once (see `run`)
-    return yield* redial(options, history, course, gap, unanswered, step)
+    return yield* redial(options, memory, course, gap, unanswered, step)
   })
 
-const redial = (
-  options: CallOptions,
-  history: History.History,
-  course: Course,
+const redial = <M, F, L extends Leftover>(
+  options: CallOptions<M, F, L>,
+  memory: M,
+  course: Course<F, L>,
   gap: Gap,
-  unanswered: ReturnType<Connection.Connection["unanswered"]>,
+  unanswered: L,
   step: (failure: RealtimeConnectError) => Effect.Effect<unknown, unknown>
 ) =>
   Effect.gen(function*() {
     let attempts = 0
     for (;;) {
       attempts++
-      const dialled = yield* Effect.exit(dial(options, options.retarget, history, (link) =>
+      const dialled = yield* Effect.exit(dial(options, options.retarget, memory, (link) =>
         Effect.sync(() => {
           course.link = link
         })))
       if (Exit.isSuccess(dialled)) {
         const link = dialled.value
-        yield* resume(options, history, course, link, gap, unanswered, attempts, [status("connected")])
+        yield* resume(options, memory, course, link, gap, unanswered, attempts, [status("connected")])
         return { _tag: "Link", link } as const
       }
       const error = Exit.findErrorOption(dialled)

@@ -1,8 +1,10 @@
 /**
- * The WebSocket of one connection. The application's `RealtimeWebSocket` makes it; Effect's
- * `Socket` opens it (with the handshake timeout), writes to it and reports its end; the
- * connection reads its frames itself, from the socket's `message` events straight into the
- * owner's mailbox; the owner pauses it (where it can) when it is behind.
+ * Owns the WebSocket of one connection, from its making to its close.
+ *
+ * The application's `RealtimeWebSocket` makes it; Effect's `Socket` opens it (with the handshake
+ * timeout), writes to it and reports its end; the connection reads its frames itself, from the
+ * socket's `message` events straight into the owner's mailbox; the owner pauses it (where it can)
+ * when it is behind.
  *
  * Why frames skip Effect's reader: it buffers each frame, wakes the reading fiber once per socket
  * read, and on a pausable socket (`ws`) UTF-8-encodes every text frame to count bytes for its
@@ -13,9 +15,9 @@
 import { Duration, Effect } from "effect"
 import * as Socket from "effect/socket/Socket"
 import type { RealtimeWebSocketService } from "../../RealtimeWebSocket.js"
-import type { Flow } from "../openai/connectionApi.js"
 import type { Target } from "../realtime/handshake.js"
 import { errorOf } from "../realtime/handshake.js"
+import type { Flow } from "./protocol.js"
 
 /**
  * A socket being dialled, the WebSocket underneath once it is made (for pings), its flow control

@@ -1,10 +1,12 @@
 /**
- * One live connection of the OpenAI Realtime model, run by a single owner fiber. Everything that
- * touches the connection's state reaches the owner through one mailbox, in order: frames from the
- * socket, the socket's end, the application's send events (conditional ones included: their
- * predicate is evaluated by the owner when it reaches them), bookkeeping queries and the hub's
- * "listeners have room again". The owner maps frames to model events, turns send events into
- * client frames, runs barge-in and keeps at most one response in flight. No other fiber reads or
+ * Owns one live connection of the OpenAI Realtime model, run by a single owner fiber.
+ *
+ * Everything that touches the connection's state reaches the owner through one mailbox, in order:
+ * frames from the socket, the socket's end, the application's send events (conditional ones
+ * included: their predicate is evaluated by the owner when it reaches them), bookkeeping queries,
+ * the hub's "listeners have room again" and the keepalive's timer (the owner writes the pings).
+ * The owner maps frames to model events, turns send events into client frames, runs barge-in and
+ * keeps at most one response in flight. No other fiber reads or
  * writes the state. Frames are mapped by `inbound.ts`; sends, barge-in and the writes they make
  * are `outbound.ts`, run by the owner.
  *
@@ -27,11 +29,12 @@ import type { RealtimeModelState } from "../../RealtimeModel.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
 import * as Ending from "../engine/ending.js"
+import * as Keepalive from "../engine/keepalive.js"
 import * as Mailbox from "../engine/mailbox.js"
 import type { Resumption } from "../engine/protocol.js"
 import { makeInboxUnsafe } from "../eventHub.js"
 import type { ClientEvent } from "../protocol/clientEvents.js"
-import type { Connection, ConnectionOptions } from "./connectionApi.js"
+import type { Connection, ConnectionOptions, Unanswered } from "./connectionApi.js"
 import * as Echoes from "./echoes.js"
 import * as History from "./history.js"
 import * as Inbound from "./inbound.js"
@@ -46,11 +49,11 @@ import * as State from "./state.js"
  */
 export type Delivery = Mailbox.Delivery
 
-const resume: Mailbox.Command = { _tag: "Resume" }
-const switchAtBoundary: Mailbox.Command = { _tag: "SwitchAtBoundary" }
+const resume: Mailbox.Command<State.Bookkeeping> = { _tag: "Resume" }
+const switchAtBoundary: Mailbox.Command<State.Bookkeeping> = { _tag: "SwitchAtBoundary" }
 const boundary: Mailbox.Outcome = { _tag: "Boundary" }
 
-export type { Connection, ConnectionOptions, Flow } from "./connectionApi.js"
+export type { Connection, ConnectionOptions, Flow, Unanswered } from "./connectionApi.js"
 
 const stopped = Ending.connectionLost({
   _tag: "Closed",
@@ -70,7 +73,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
     const history = options.history ?? History.make(options.settings)
     const bounded = hub.capacity !== undefined
     const backlogLimit = options.backlogLimit ?? 1024
-    const mailbox = makeInboxUnsafe<Mailbox.Command>()
+    const mailbox = makeInboxUnsafe<Mailbox.Command<State.Bookkeeping>>()
     /** Whether the owner has paused the socket's reading: too many frames wait for it. */
     let paused = false
     const state = State.make(options.settings.outputAudioFormat ?? "pcm16", options.staleResponseMs)
@@ -87,8 +90,11 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
     let echoes: Echoes.Echoes | undefined = undefined
     let userSpeaking = false
     let switchWanted = false
+    /** The keepalive's ping in flight. */
+    const pinger: Keepalive.Pinger = { pending: undefined }
+    const ping = options.ping ?? (() => false)
     /** The connection that took over after a rollover: sends reaching this one go there. */
-    let successor: Connection | undefined = undefined
+    let successor: Mailbox.Adopter | undefined = undefined
 
     /** What the events of a frame say that the owner must remember, before listeners get them. */
     const observe = (out: ReadonlyArray<RealtimeModelEvent>) => {
@@ -173,7 +179,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
     // ---- the owner ----
 
     /** The commands being processed and how far the owner got; what it did not reach is refused if it stops. */
-    let batch: ReadonlyArray<Mailbox.Command> = []
+    let batch: ReadonlyArray<Mailbox.Command<State.Bookkeeping>> = []
     let next = 0
     /** Frames (and the socket's end) that arrived while the owner waited for a listener. */
     let backlog: Array<Mailbox.Delivery> = []
@@ -238,6 +244,14 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
           case "SwitchAtBoundary":
             switchWanted = true
             break
+          case "Ping":
+          case "Pong":
+          case "PongDue": {
+            // the owner writes the ping; a late pong ends the connection behind the frames already here
+            const late = Keepalive.handle(pinger, command, ping)
+            if (late !== undefined) mailbox.offerUnsafe(late)
+            break
+          }
           case "Resume":
             yield* publish(out)
             if (!stalled) break
@@ -308,13 +322,13 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       Effect.onExit((exit) => exit._tag === "Success" && exit.value._tag === "Boundary" ? Effect.void : refuseRemaining)
     )
 
-    const restore = (replay: Resumption<ClientEvent>, turns: ReadonlyArray<Sequencer.Turn>) =>
+    const restore = (replay: Resumption<ClientEvent>, left: Unanswered | undefined) =>
       Effect.gen(function*() {
         echoes = Echoes.make(replay.ids)
         yield* writeAll(replay.frames)
         const now = yield* Clock.currentTimeMillis
         let requested = false
-        for (const turn of turns) {
+        for (const turn of left?.turns ?? []) {
           const frame = Sequencer.request(state.sequencer, turn, now)
           if (frame !== undefined) {
             requested = true
@@ -325,7 +339,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       })
 
     const request = <A, E>(
-      command: (reply: Deferred.Deferred<A, E>) => Mailbox.Command,
+      command: (reply: Deferred.Deferred<A, E>) => Mailbox.Command<State.Bookkeeping>,
       refused: Effect.Effect<A, E>
     ): Effect.Effect<A, E> =>
       Effect.flatMap(
@@ -349,6 +363,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       deliver: (deliveries) => Effect.sync(() => deliverUnsafe(deliveries)),
       isEndedUnsafe: () => ended !== undefined,
       deliverFrameUnsafe: (text) => mailbox.offerUnsafe(text),
+      keepaliveUnsafe: (command) => mailbox.offerUnsafe(command),
       send: (event) => Effect.asVoid(send(event, undefined)),
       restore,
       switchAtBoundary: Effect.sync(() => void mailbox.offerUnsafe(switchAtBoundary)),

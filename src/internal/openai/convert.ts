@@ -1,7 +1,7 @@
 /**
- * Conversions between the library's domain values and the GA wire format. What the model writes
- * is built as the encoded client event types of `internal/protocol/clientEvents.ts`, so a frame
- * with a misspelt field or a value the protocol does not allow does not compile.
+ * Owns the conversions between the library's domain values and the GA wire format. What the model
+ * writes is built as the encoded client event types of `internal/protocol/clientEvents.ts`, so a
+ * frame with a misspelt field or a value the protocol does not allow does not compile.
  */
 import { Option } from "effect"
 import * as AudioFormat from "../../AudioFormat.js"

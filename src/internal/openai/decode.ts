@@ -1,5 +1,5 @@
 /**
- * Server frames checked against the Schema of their event type, on the hot path. Each event type
+ * Owns the hot path's check of server frames against the Schema of their event type. Each event type
  * gets its own guard, compiled by Effect's Schema JIT compiler from the same Schema the protocol
  * module declares (where code generation is blocked, Schema interprets it as usual), so a burst
  * of audio deltas runs one small specialised check per frame instead of the shared interpreter.

@@ -1,5 +1,5 @@
 /**
- * After a restore, what listeners must not see twice: the echoes of the replayed items (the
+ * Owns what listeners must not see twice after a restore: the echoes of the replayed items (the
  * server's `conversation.item.added`/`done` of each) and the new session's `session.created` and
  * the `session.updated` that answers the restore's settings. They saw all of it on the connection
  * before.

@@ -1,7 +1,7 @@
 /**
- * What a model remembers of its call across connections, to restore it on a new one: the session
- * settings (the initial ones merged with every later `SessionUpdate`) and the conversation as
- * items that can be created again — messages as their text (audio as its transcript), function
+ * Owns what a model remembers of its call across connections, to restore it on a new one: the
+ * session settings (the initial ones merged with every later `SessionUpdate`) and the conversation
+ * as items that can be created again — messages as their text (audio as its transcript), function
  * calls, and their outputs.
  *
  * It is fed by the connection's owner (only one connection is live at a time): the model events

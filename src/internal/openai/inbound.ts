@@ -1,7 +1,7 @@
 /**
- * Server frames → model events. Each frame is decoded with its Schema, emitted raw first, then
- * mapped; what needs an effect in order (spans, the response sequence, barge-in, the custom
- * tracker's format) comes back as an {@link Action} for the connection's owner to run.
+ * Owns the mapping of server frames to model events. Each frame is decoded with its Schema, emitted
+ * raw first, then mapped; what needs an effect in order (spans, the response sequence, barge-in,
+ * the custom tracker's format) comes back as an {@link Action} for the connection's owner to run.
  *
  * Model events are built as plain values of their schema types: their fields come from frames
  * the server event schemas already checked, so they are not validated a second time on every

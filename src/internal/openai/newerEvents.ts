@@ -1,7 +1,7 @@
 /**
- * The newer server events as typed model events: streaming input transcription (deltas and
- * segments), DTMF digits from SIP calls, the MCP call lifecycle and tool listing, and rate limits.
- * Every other event gives `undefined` (the inbound mapper keeps it as `Other`).
+ * Owns the mapping of the newer server events to typed model events: streaming input transcription
+ * (deltas and segments), DTMF digits from SIP calls, the MCP call lifecycle and tool listing, and
+ * rate limits. Every other event gives `undefined` (the inbound mapper keeps it as `Other`).
  */
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { ServerEvent } from "../protocol/serverEvents.js"

@@ -1,5 +1,5 @@
 /**
- * The write path of a connection: the application's send events → client frames on the socket,
+ * Owns the write path of a connection: the application's send events → client frames on the socket,
  * barge-in, and the answer each send gets. It runs inside the connection's owner fiber (the only
  * one that touches the state), which hands it the frames it must not write once the socket ended.
  *

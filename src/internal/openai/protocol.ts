@@ -1,5 +1,5 @@
 /**
- * OpenAI Realtime as the engine's protocol: a connection opens with the `session.update` of the
+ * Owns OpenAI Realtime as the engine's protocol: a connection opens with the `session.update` of the
  * call's settings, the next connection is given the conversation again as items (none for a SIP
  * call, whose session kept it), and a failure is retried when the service or the network, not the
  * request, ended it.
@@ -8,6 +8,7 @@ import type * as Engine from "../engine/protocol.js"
 import { encodeClientEvent } from "../protocol/clientEvents.js"
 import type { ClientEvent } from "../protocol/clientEvents.js"
 import { sessionUpdate } from "../protocol/session.js"
+import * as Connection from "./connection.js"
 import * as History from "./history.js"
 
 /**
@@ -70,7 +71,10 @@ const nothing: Engine.Resumption<ClientEvent> = { frames: [], ids: new Set(), lo
 /**
  * The protocol of OpenAI Realtime, over the call's memory (`History`).
  */
-export const protocol: Engine.Protocol<History.History, ClientEvent> = {
+export const protocol: Engine.Protocol<History.History, ClientEvent, Connection.Unanswered> = {
+  name: "OpenAIRealtime",
+  memory: History.make,
+  connect: ({ memory, ...options }) => Connection.make({ ...options, settings: memory.settings, history: memory }),
   open: (memory) => [sessionUpdate(memory.settings, true)],
   resume: (memory, attached) => attached ? nothing : History.replay(memory),
   classify,

@@ -1,5 +1,5 @@
 /**
- * The response sequencer: never two `response.create` in flight, one `response.create` per turn,
+ * Owns the response sequence: never two `response.create` in flight, one `response.create` per turn,
  * and no request left waiting forever whatever the server said or failed to say.
  *
  * Turns. A turn is what one `response.create` answers:

@@ -1,5 +1,5 @@
 /**
- * The state of one connection and the decisions taken on it: audio tallies for truncation, the
+ * Owns the state of one connection and the decisions taken on it: audio tallies for truncation, the
  * response sequence (at most one `response.create` in flight), the responses whose audio is
  * dropped after a barge-in, and the open response spans. Only the connection's owner fiber calls
  * these functions; none of them runs an effect.
