@@ -13,12 +13,12 @@
  * audio) and the call's memory, restored on every new connection. Where sends go is told to the
  * model through `enter`.
  */
-import { Cause, Clock, Deferred, Duration, Effect, Exit, Option, Scope } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Exit, Option, Queue, Scope } from "effect"
 import type { RealtimeConnectError, RealtimeConnectionLost } from "../../RealtimeError.js"
 import type { ConnectionStatus, RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { ReconnectSchedule } from "../../RealtimeReconnect.js"
 import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
-import * as EventHub from "../eventHub.js"
+import type * as EventHub from "../eventHub.js"
 import { dial, redial } from "./dial.js"
 import type { DialOptions, Link, Redialled, Wiring } from "./dial.js"
 import * as Gap from "./gap.js"
@@ -93,12 +93,11 @@ export const run = <M, F, L extends Leftover>(
   options: CallOptions<M, F, L>,
   opened: Deferred.Deferred<void, RealtimeConnectError>
 ): Effect.Effect<Ended, RealtimeConnectError> =>
-  Effect.suspend(() => {
+  Effect.flatMap(Queue.unbounded<Command<F, L>, Cause.Done>(), (queue) => {
     const { hub, protocol } = options
     const tracker = options.config.playbackTracker
     const memory = protocol.memory(options.settings)
-    const queue = EventHub.makeInboxUnsafe<Command<F, L>>()
-    const post = (command: Command<F, L>) => queue.offerUnsafe(command)
+    const post = (command: Command<F, L>) => Queue.offerUnsafe(queue, command)
     const submit = (send: Mailbox.Send) => post({ _tag: "Send", send })
     const withdraw = (send: Mailbox.Send) => void post({ _tag: "Withdrawn", send })
     const reconnect = options.reconnect
@@ -306,13 +305,9 @@ export const run = <M, F, L extends Leftover>(
           }
           return Effect.as(forward(command.send), undefined)
         case "Expired":
-          return Effect.sync(() =>
-            void Gap.expire(gap, command.send)
-          )
+          return Effect.sync(() => void Gap.expire(gap, command.send))
         case "Withdrawn":
-          return Effect.sync(() =>
-            void Gap.withdraw(gap, command.send)
-          )
+          return Effect.sync(() => void Gap.withdraw(gap, command.send))
         case "Ended": {
           const live = current
           if (live === undefined || live.link.generation !== command.generation) return Effect.succeed(undefined)
@@ -352,7 +347,8 @@ export const run = <M, F, L extends Leftover>(
       yield* Deferred.succeed(opened, undefined)
       if (current !== undefined) yield* start(current)
       for (;;) {
-        batch = yield* Effect.orDie(queue.takeAll)
+        // the queue only ends when the owner stops
+        batch = yield* Effect.orDie(Queue.takeAll(queue))
         next = 0
         while (next < batch.length) {
           const ended = yield* handle(batch[next++]!)
@@ -366,8 +362,8 @@ export const run = <M, F, L extends Leftover>(
 
     /** Once the call ends: no new commands; sends not reached or held fail `Closed`; everything closes. */
     const finish = Effect.gen(function*() {
-      queue.endUnsafe()
-      const rest = [...batch.slice(next), ...queue.takeAllUnsafe()]
+      Queue.endUnsafe(queue)
+      const rest = [...batch.slice(next), ...yield* Queue.clear(queue)]
       batch = []
       Gap.close(gap, end)
       for (const command of rest) {
