@@ -4,13 +4,12 @@
  * `url` and `headers`.
  *
  * Each call is run by one owner fiber, forked into the scope `connect` was called in: it dials,
- * takes every send from one command queue, and on its way out closes the socket, ends the spans
- * and tells the listeners; each connection's own owner fiber beside it processes the socket's
- * frames and writes the sends handed to it. `close` (or closing that scope, or the model's)
- * interrupts it and waits for it to finish, so every operation ends in bounded time whatever the
- * socket did. Listeners never hold the connection up beyond their buffering policy: with a
- * bounded `ListenerBuffer`, a full listener pauses the processing of frames (and the reading of
- * the socket), never sends, closes or the final `EndOfStream`.
+ * owns the connection's state, and on its way out closes the socket, ends the spans and tells the
+ * listeners; a reader fiber beside it hands the socket's frames to it. `close` (or closing that
+ * scope, or the model's) interrupts it and waits for it to finish, so every operation ends in
+ * bounded time whatever the socket did. Listeners never hold the connection up beyond their
+ * buffering policy: with a bounded `ListenerBuffer`, a full listener pauses the processing of
+ * frames (and the reading of the socket), never sends, closes or the final `EndOfStream`.
  *
  * With the `reconnect` option a call outlives its connection: see `RealtimeReconnect` for what is
  * kept across a reconnect and what sends do in the gap. `transport` sets the keepalive pings and
@@ -21,6 +20,8 @@
 import { Cause, Deferred, Duration, Effect, Exit, Fiber, Layer, Option, Ref } from "effect"
 import type { Config, Redacted, Scope } from "effect"
 import * as Ending from "./internal/engine/ending.js"
+import type { Sender } from "./internal/engine/protocol.js"
+import * as Routing from "./internal/engine/routing.js"
 import * as Supervisor from "./internal/engine/supervisor.js"
 import * as EventHub from "./internal/eventHub.js"
 import * as OpenAIProtocol from "./internal/openai/protocol.js"
@@ -267,40 +268,32 @@ const makeWith = (
         )
       }).pipe(Effect.withSpan("OpenAIRealtime.connect"))
 
-    /**
-     * A send, given to the call's owner: it goes through the live connection or waits in the
-     * reconnect gap (audio there is dropped: `false`); the owner answers it.
-     */
-    const route = (
+    /** A send through the call's live connection, or its reconnect gap (see `routing.ts`). */
+    const route = <A>(
       event: SendEvent.RealtimeModelSendEvent,
-      predicate: ((state: RealtimeModelState) => boolean) | undefined
-    ): Effect.Effect<boolean, RealtimeSendError> =>
-      Effect.flatMap(Ref.get(lifecycle), (current) => {
-        if (current._tag !== "Live") {
-          return Effect.fail(Ending.notConnected(event, current._tag === "Closed" || current._tag === "Disposed"))
-        }
-        const { phase } = current
-        const send = {
-          _tag: "Send",
-          event,
-          predicate,
-          reply: Deferred.makeUnsafe<boolean, RealtimeSendError>()
-        } as const
-        // a caller that stops waiting (its own timeout) withdraws a send still held in a gap
-        return phase.submit(send)
-          ? Effect.onInterrupt(Deferred.await(send.reply), () => Effect.sync(() => phase.withdraw(send)))
-          : Effect.fail(Ending.notConnected(event, true))
-      })
+      send: (connection: Sender) => Effect.Effect<A, RealtimeSendError>,
+      dropped: A
+    ): Effect.Effect<A, RealtimeSendError> =>
+      Effect.flatMap(Ref.get(lifecycle), (current) =>
+        current._tag === "Live"
+          ? Routing.send(current.phase, event, send, dropped)
+          : Effect.fail(Ending.notConnected(event, current._tag === "Closed" || current._tag === "Disposed")))
 
     const sendEvent = (event: SendEvent.RealtimeModelSendEvent): Effect.Effect<void, RealtimeSendError> =>
-      Effect.flatMap(SendEvent.validate(event), (valid) => Effect.asVoid(route(valid, undefined)))
+      Effect.flatMap(
+        SendEvent.validate(event),
+        (valid) => route(valid, (connection) => connection.send(valid), undefined)
+      )
 
     // the connection's owner evaluates the predicate when it reaches the event, so nothing runs between
     const sendEventIf = (
       event: SendEvent.RealtimeModelSendEvent,
       predicate: (state: RealtimeModelState) => boolean
     ): Effect.Effect<boolean, RealtimeSendError> =>
-      Effect.flatMap(SendEvent.validate(event), (valid) => route(valid, predicate))
+      Effect.flatMap(
+        SendEvent.validate(event),
+        (valid) => route(valid, (connection) => connection.sendIf(valid, predicate), false)
+      )
 
     // the model's scope closes: its connection closes, and every listener's stream ends, including
     // those subscribed after the last connection ended

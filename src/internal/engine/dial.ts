@@ -1,21 +1,19 @@
 /**
  * Owns the dialling of one connection of a call: the socket, its reader (the frame size limit),
  * the keepalive, the connection's span, all in a scope of its own that the call closes when it is
- * done with the connection; and the re-dials by the reconnect `Schedule` after a loss.
+ * done with the connection.
  */
-import { Cause, Clock, Effect, Exit, Schedule, Scope } from "effect"
+import { Clock, Effect, Exit, Scope } from "effect"
 import type { Duration } from "effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import * as Socket from "effect/socket/Socket"
 import type { RealtimeConnectError } from "../../RealtimeError.js"
 import type { RealtimeModelConfig } from "../../RealtimeModel.js"
-import type { ReconnectSchedule } from "../../RealtimeReconnect.js"
 import type { RealtimeWebSocketService } from "../../RealtimeWebSocket.js"
 import type * as EventHub from "../eventHub.js"
 import * as Handshake from "../realtime/handshake.js"
 import * as Ending from "./ending.js"
 import * as Keepalive from "./keepalive.js"
-import type * as Mailbox from "./mailbox.js"
 import type * as Engine from "./protocol.js"
 import * as Transport from "./transport.js"
 
@@ -48,8 +46,6 @@ export interface DialOptions<Memory, Frame, Left extends Engine.Leftover> {
  * @category models
  */
 export interface Link<Frame, Left extends Engine.Leftover> {
-  /** Which connection of the call this is: the call's owner ignores what an older one posts. */
-  readonly generation: number
   readonly connection: Engine.Generation<Frame, Left>
   readonly scope: Scope.Closeable
   /** Starts the WebSocket's closing handshake; the reader then delivers the end. */
@@ -102,17 +98,6 @@ const readFrames = (
 }
 
 /**
- * How a dialled connection is tied to its call: its generation, and where it returns the sends it
- * can no longer write (its socket ended) for the call's owner to hold; without, it refuses them.
- *
- * @category models
- */
-export interface Wiring {
-  readonly generation: number
-  readonly bounce: ((send: Mailbox.Send) => boolean) | undefined
-}
-
-/**
  * Dials one connection to `target` (resolved now, credentials included) into a scope of its own,
  * primed with the call's settings, and hands it to `keep` before anything can interrupt: whoever
  * keeps it closes its scope.
@@ -123,82 +108,26 @@ export const dial = <Memory, Frame, Left extends Engine.Leftover>(
   options: DialOptions<Memory, Frame, Left>,
   target: Effect.Effect<Handshake.Target, RealtimeConnectError>,
   memory: Memory,
-  wiring: Wiring,
   keep: (link: Link<Frame, Left>) => Effect.Effect<void>
 ): Effect.Effect<Link<Frame, Left>, RealtimeConnectError> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()
-      const opened = yield* Effect.exit(restore(Scope.provide(open(options, target, memory, wiring.bounce), scope)))
+      const opened = yield* Effect.exit(restore(Scope.provide(open(options, target, memory), scope)))
       if (Exit.isFailure(opened)) {
         yield* Scope.close(scope, opened)
         return yield* Effect.failCause(opened.cause)
       }
-      const link = { ...opened.value, scope, generation: wiring.generation }
+      const link = { ...opened.value, scope }
       yield* keep(link)
       return link
     })
   )
 
-/**
- * A connection made by a re-dial, and the attempts it took.
- *
- * @category models
- */
-export interface Redialled<Frame, Left extends Engine.Leftover> {
-  readonly link: Link<Frame, Left>
-  readonly attempts: number
-}
-
-/**
- * After a retryable loss, in a fiber of its own: dials by the schedule until a connection opens
- * (handed to `report`, which keeps it or says `false`: then it is closed), the failure is not
- * `retryable` or the schedule is done (the last failure reported), or the dial dies (reported, for
- * the call's owner to raise). Reports nothing when interrupted.
- *
- * @category dialling
- */
-export const redial = <Memory, Frame, Left extends Engine.Leftover>(
-  options: DialOptions<Memory, Frame, Left>,
-  memory: Memory,
-  wiring: Wiring,
-  schedule: ReconnectSchedule,
-  retryable: (failure: RealtimeConnectError) => boolean,
-  report: (result: Exit.Exit<Redialled<Frame, Left>, RealtimeConnectError>) => boolean
-): Effect.Effect<void> =>
-  Effect.gen(function*() {
-    const step = yield* Schedule.toStepWithSleep(schedule)
-    let attempts = 0
-    for (;;) {
-      attempts++
-      const dialled = yield* Effect.exit(dial(options, options.retarget, memory, wiring, (link) =>
-        // a call that ended meanwhile does not take it
-        Effect.suspend(() =>
-          report(Exit.succeed({ link, attempts })) ? Effect.void : Scope.close(link.scope, Exit.void)
-        )))
-      if (Exit.isSuccess(dialled)) return
-      const error = Exit.findErrorOption(dialled)
-      if (error._tag === "None") {
-        // interrupted: the call is closing, and takes nothing more
-        if (!Cause.hasInterruptsOnly(dialled.cause)) report(Exit.failCause(dialled.cause))
-        return
-      }
-      const failure = error.value
-      const retry = retryable(failure) ? yield* Effect.exit(step(failure)) : Exit.fail(undefined)
-      if (Exit.isFailure(retry)) {
-        const why = retryable(failure) ? `gave up after ${attempts} attempts` : "the failure is not retryable"
-        yield* Effect.logWarning(`reconnecting ${why}: ${failure.message}`)
-        report(Exit.fail(failure))
-        return
-      }
-    }
-  })
-
 const open = <Memory, Frame, Left extends Engine.Leftover>(
   options: DialOptions<Memory, Frame, Left>,
   resolveTarget: Effect.Effect<Handshake.Target, RealtimeConnectError>,
-  memory: Memory,
-  bounce: Wiring["bounce"]
+  memory: Memory
 ) =>
   Effect.gen(function*() {
     const { webSocket } = options
@@ -223,8 +152,7 @@ const open = <Memory, Frame, Left extends Engine.Leftover>(
       customTracker: options.config.playbackTracker,
       span,
       flow: dialled.flow,
-      ping: () => heartbeat !== undefined && ws !== undefined && heartbeat.ping(ws),
-      ...(bounce !== undefined ? { bounce } : {})
+      ping: () => heartbeat !== undefined && ws !== undefined && heartbeat.ping(ws)
     })
     yield* Effect.logDebug(`connected to ${url}`)
     yield* Effect.forEach(protocol.open(memory), (frame) => writer.write(protocol.encode(frame))).pipe(

@@ -63,12 +63,13 @@ export interface Flow {
 }
 
 /**
- * A connection's own way to send, for whoever drives one connection alone (its tests); in a call,
- * the call's owner hands the application's sends to the connection with `adoptUnsafe`.
+ * Where the application's sends go while a connection is the call's: the model routes them here.
  *
  * @category models
  */
 export interface Sender {
+  /** Whether the socket has ended (as its reader saw, maybe before the owner processed it). */
+  readonly isEndedUnsafe: () => boolean
   /** Sends an event through the owner; ends with its result, or `Closed` once the owner has stopped. */
   readonly send: (event: RealtimeModelSendEvent) => Effect.Effect<void, RealtimeSendError>
   /**
@@ -147,12 +148,6 @@ export interface GenerationOptions<Memory> {
   readonly flow: Flow
   /** Writes a ping on the socket (`false` when it cannot); the owner calls it for the keepalive. */
   readonly ping: () => boolean
-  /**
-   * Returns a send to the call's owner instead of refusing it, once the socket has ended (or the
-   * connection stopped) before it was written; `false` when the call's owner has stopped. Given only
-   * with a reconnect policy: the send then waits for the next connection.
-   */
-  readonly bounce?: (send: Mailbox.Send) => boolean
 }
 
 /**

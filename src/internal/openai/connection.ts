@@ -16,12 +16,11 @@
  *   limit), logs one warning for the stall, and keeps serving sends and queries, so a listener
  *   that itself sends cannot deadlock the connection. It picks the frames up again when the hub
  *   has room.
- * - Once the socket has ended, no frame is written into it: a send behind the end goes back to the
- *   call's owner (`bounce`, with a reconnect policy: it waits for the next connection) or fails
- *   with `Closed`, even while a stalled listener holds the end's publication back. Only the owner
- *   writes its cells; the socket's callbacks only post to the mailbox (and pause the reading).
+ * - Once the socket has ended, no frame is written into it: a send behind the end fails with
+ *   `Closed`, even while a stalled listener holds the end's publication back. Only the owner writes
+ *   its cells; the socket's callbacks only post to the mailbox (and pause the reading).
  * - Once the owner stops, the mailbox refuses new requests and those still queued are answered
- *   with a typed error (sends go back to the call's owner first, where it takes them).
+ *   with a typed error.
  */
 import { Clock, Deferred, Effect, Exit, LogLevel } from "effect"
 import type { Scope } from "effect"
@@ -231,8 +230,6 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
               if (!successor.adoptUnsafe(command)) yield* Mailbox.refuse(command, State.bookkeeping(state))
               break
             }
-            // not written: the call's owner holds it for the next connection (with a reconnect policy)
-            if (ended !== undefined && options.bounce?.(command) === true) break
             yield* publish(out)
             // a stale response in flight is probed before anything sent after it
             yield* writeOrWarn(Sequencer.probe(state.sequencer, now), "a held response.create")
@@ -289,8 +286,8 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       yield* Effect.forEach(
         rest,
         (command) =>
-          typeof command !== "string" && command._tag === "Send" &&
-            (successor !== undefined ? successor.adoptUnsafe(command) : options.bounce?.(command) === true)
+          successor !== undefined && typeof command !== "string" && command._tag === "Send" &&
+            successor.adoptUnsafe(command)
             ? Effect.void
             : Mailbox.refuse(command, State.bookkeeping(state)),
         { discard: true }
@@ -364,6 +361,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
     const connection: Connection = {
       deliverUnsafe,
       deliver: (deliveries) => Effect.sync(() => deliverUnsafe(deliveries)),
+      isEndedUnsafe: () => ended !== undefined,
       deliverFrameUnsafe: (text) => mailbox.offerUnsafe(text),
       keepaliveUnsafe: (command) => mailbox.offerUnsafe(command),
       send: (event) => Effect.asVoid(send(event, undefined)),
