@@ -9,6 +9,7 @@
  */
 import type * as Genai from "@google/genai"
 import { Result, Schema } from "effect"
+import { parseJsonObject } from "../jsonFrame.js"
 
 const opt = Schema.optionalKey
 
@@ -131,25 +132,11 @@ export type ServerFrame =
 const isMessage = Schema.is(ServerMessage)
 const explain = Schema.decodeUnknownResult(ServerMessage)
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-
 /** Parses and checks one text frame. Never throws. */
 export const decodeServerFrame = (text: string): ServerFrame => {
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (error) {
-    return {
-      _tag: "Malformed",
-      json: text,
-      message: `the server sent a frame that is not JSON (${error instanceof Error ? error.message : String(error)})`,
-      cause: error
-    }
-  }
-  if (!isRecord(json)) {
-    return { _tag: "Malformed", json, message: "the server sent a JSON frame that is not an object", cause: undefined }
-  }
+  const parsed = parseJsonObject(text)
+  if (parsed._tag === "NotObject") return { ...parsed, _tag: "Malformed" }
+  const json = parsed.json
   const known = serverKeys.some((key) => json[key] !== undefined)
   if (isMessage(json)) return { _tag: "Message", message: json, json, known }
   const explained = explain(json)

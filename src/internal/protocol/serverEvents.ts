@@ -4,6 +4,7 @@
  */
 import { Result, Schema } from "effect"
 import type { SchemaError } from "effect/Schema"
+import { parseJsonObject } from "../jsonFrame.js"
 import { Item, Response, ServerError } from "./items.js"
 import { opt, Session } from "./wire.js"
 
@@ -202,28 +203,16 @@ const decoders: ReadonlyMap<string, Checker> = new Map(
  */
 export const knownTypes: ReadonlySet<string> = new Set(decoders.keys())
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-
 /**
  * Parses and decodes one text frame. Never throws.
  *
  * @category decoding
  */
 export const decodeServerFrame = (text: string): ServerFrame => {
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (error) {
-    return {
-      _tag: "Malformed",
-      type: undefined,
-      json: text,
-      message: `the server sent a frame that is not JSON (${error instanceof Error ? error.message : String(error)})`,
-      cause: error
-    }
-  }
-  if (!isRecord(json) || typeof json["type"] !== "string") {
+  const parsed = parseJsonObject(text)
+  if (parsed._tag === "NotObject") return { ...parsed, _tag: "Malformed", type: undefined }
+  const json = parsed.json
+  if (typeof json["type"] !== "string") {
     return {
       _tag: "Malformed",
       type: undefined,
