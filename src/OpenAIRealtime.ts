@@ -20,8 +20,6 @@
 import { Cause, Deferred, Duration, Effect, Exit, Fiber, Layer, Option, Ref } from "effect"
 import type { Config, Redacted, Scope } from "effect"
 import * as Ending from "./internal/engine/ending.js"
-import type { Sender } from "./internal/engine/protocol.js"
-import * as Routing from "./internal/engine/routing.js"
 import * as Supervisor from "./internal/engine/supervisor.js"
 import * as EventHub from "./internal/eventHub.js"
 import * as OpenAIProtocol from "./internal/openai/protocol.js"
@@ -268,32 +266,33 @@ const makeWith = (
         )
       }).pipe(Effect.withSpan("OpenAIRealtime.connect"))
 
-    /** A send through the call's live connection, or its reconnect gap (see `routing.ts`). */
-    const route = <A>(
+    /**
+     * A send, given to the call's owner: it goes through the live connection or waits in the
+     * reconnect gap (audio there is dropped: `false`); the owner answers it.
+     */
+    const route = (
       event: SendEvent.RealtimeModelSendEvent,
-      send: (connection: Sender) => Effect.Effect<A, RealtimeSendError>,
-      dropped: A
-    ): Effect.Effect<A, RealtimeSendError> =>
-      Effect.flatMap(Ref.get(lifecycle), (current) =>
-        current._tag === "Live"
-          ? Routing.send(current.phase, event, send, dropped)
-          : Effect.fail(Ending.notConnected(event, current._tag === "Closed" || current._tag === "Disposed")))
+      predicate: ((state: RealtimeModelState) => boolean) | undefined
+    ): Effect.Effect<boolean, RealtimeSendError> =>
+      Effect.flatMap(Ref.get(lifecycle), (current) => {
+        if (current._tag !== "Live") {
+          return Effect.fail(Ending.notConnected(event, current._tag === "Closed" || current._tag === "Disposed"))
+        }
+        const reply = Deferred.makeUnsafe<boolean, RealtimeSendError>()
+        return current.phase.submit({ _tag: "Send", event, predicate, reply })
+          ? Deferred.await(reply)
+          : Effect.fail(Ending.notConnected(event, true))
+      })
 
     const sendEvent = (event: SendEvent.RealtimeModelSendEvent): Effect.Effect<void, RealtimeSendError> =>
-      Effect.flatMap(
-        SendEvent.validate(event),
-        (valid) => route(valid, (connection) => connection.send(valid), undefined)
-      )
+      Effect.flatMap(SendEvent.validate(event), (valid) => Effect.asVoid(route(valid, undefined)))
 
     // the connection's owner evaluates the predicate when it reaches the event, so nothing runs between
     const sendEventIf = (
       event: SendEvent.RealtimeModelSendEvent,
       predicate: (state: RealtimeModelState) => boolean
     ): Effect.Effect<boolean, RealtimeSendError> =>
-      Effect.flatMap(
-        SendEvent.validate(event),
-        (valid) => route(valid, (connection) => connection.sendIf(valid, predicate), false)
-      )
+      Effect.flatMap(SendEvent.validate(event), (valid) => route(valid, predicate))
 
     // the model's scope closes: its connection closes, and every listener's stream ends, including
     // those subscribed after the last connection ended

@@ -14,6 +14,7 @@ import type * as EventHub from "../eventHub.js"
 import * as Handshake from "../realtime/handshake.js"
 import * as Ending from "./ending.js"
 import * as Keepalive from "./keepalive.js"
+import type * as Mailbox from "./mailbox.js"
 import type * as Engine from "./protocol.js"
 import * as Transport from "./transport.js"
 
@@ -46,6 +47,8 @@ export interface DialOptions<Memory, Frame, Left extends Engine.Leftover> {
  * @category models
  */
 export interface Link<Frame, Left extends Engine.Leftover> {
+  /** Which connection of the call this is: the call's owner ignores what an older one posts. */
+  readonly generation: number
   readonly connection: Engine.Generation<Frame, Left>
   readonly scope: Scope.Closeable
   /** Starts the WebSocket's closing handshake; the reader then delivers the end. */
@@ -98,6 +101,17 @@ const readFrames = (
 }
 
 /**
+ * How a dialled connection is tied to its call: its generation, and where it returns the sends it
+ * can no longer write (its socket ended) for the call's owner to hold; without, it refuses them.
+ *
+ * @category models
+ */
+export interface Wiring {
+  readonly generation: number
+  readonly bounce: ((send: Mailbox.Send) => boolean) | undefined
+}
+
+/**
  * Dials one connection to `target` (resolved now, credentials included) into a scope of its own,
  * primed with the call's settings, and hands it to `keep` before anything can interrupt: whoever
  * keeps it closes its scope.
@@ -108,17 +122,18 @@ export const dial = <Memory, Frame, Left extends Engine.Leftover>(
   options: DialOptions<Memory, Frame, Left>,
   target: Effect.Effect<Handshake.Target, RealtimeConnectError>,
   memory: Memory,
+  wiring: Wiring,
   keep: (link: Link<Frame, Left>) => Effect.Effect<void>
 ): Effect.Effect<Link<Frame, Left>, RealtimeConnectError> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()
-      const opened = yield* Effect.exit(restore(Scope.provide(open(options, target, memory), scope)))
+      const opened = yield* Effect.exit(restore(Scope.provide(open(options, target, memory, wiring.bounce), scope)))
       if (Exit.isFailure(opened)) {
         yield* Scope.close(scope, opened)
         return yield* Effect.failCause(opened.cause)
       }
-      const link = { ...opened.value, scope }
+      const link = { ...opened.value, scope, generation: wiring.generation }
       yield* keep(link)
       return link
     })
@@ -127,7 +142,8 @@ export const dial = <Memory, Frame, Left extends Engine.Leftover>(
 const open = <Memory, Frame, Left extends Engine.Leftover>(
   options: DialOptions<Memory, Frame, Left>,
   resolveTarget: Effect.Effect<Handshake.Target, RealtimeConnectError>,
-  memory: Memory
+  memory: Memory,
+  bounce: Wiring["bounce"]
 ) =>
   Effect.gen(function*() {
     const { webSocket } = options
@@ -152,7 +168,8 @@ const open = <Memory, Frame, Left extends Engine.Leftover>(
       customTracker: options.config.playbackTracker,
       span,
       flow: dialled.flow,
-      ping: () => heartbeat !== undefined && ws !== undefined && heartbeat.ping(ws)
+      ping: () => heartbeat !== undefined && ws !== undefined && heartbeat.ping(ws),
+      ...(bounce !== undefined ? { bounce } : {})
     })
     yield* Effect.logDebug(`connected to ${url}`)
     yield* Effect.forEach(protocol.open(memory), (frame) => writer.write(protocol.encode(frame))).pipe(

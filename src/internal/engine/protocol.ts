@@ -148,6 +148,12 @@ export interface GenerationOptions<Memory> {
   readonly flow: Flow
   /** Writes a ping on the socket (`false` when it cannot); the owner calls it for the keepalive. */
   readonly ping: () => boolean
+  /**
+   * Returns a send to the call's owner instead of refusing it, once the socket has ended (or the
+   * connection stopped) before it was written; `false` when the call's owner has stopped. Given only
+   * with a reconnect policy: the send then waits for the next connection.
+   */
+  readonly bounce?: (send: Mailbox.Send) => boolean
 }
 
 /**

@@ -1,52 +1,39 @@
 /**
- * Owns a call's course from its first dial to its end, run by the model's owner fiber.
+ * Owns a call's course from its first dial to its end: one owner fiber reading one command queue.
  *
- * It dials each connection into a scope of its own (socket, reader, keepalive, spans), runs it, and
- * when it is lost decides what comes next — the end, or (with a reconnect policy and a retryable
- * loss) a new connection, dialled by the `Schedule`, restored from the call's memory. Before the
- * session's time limit it prepares the next session in the background and switches at a turn
- * boundary (rollover).
+ * The queue carries the application's sends, the sends a connection returns because its socket
+ * ended before they were written, each connection's end (tagged with its generation), the result
+ * of a re-dial, the end of a rollover's drain and the deadlines of sends held in a gap. Everything
+ * that waits runs in a fiber of its own that posts its result: a connection's owner, the re-dials
+ * by the `Schedule`, the preparation of the next session, the 2-second drain of the session before
+ * a rollover, a held send's timer. So the owner is never stuck: whatever a connection or a dial
+ * does, a send is forwarded, held or answered at once, and a held one fails at its deadline.
  *
- * Only this fiber touches the call's memory and runs the connections; the model's lifecycle
- * (which connection sends go to, or the gap they wait in) is told through `enter`.
+ * The owner alone writes the call's cells: the current connection, the gap (held sends, dropped
+ * audio) and the call's memory, restored on every new connection. Where sends go is told to the
+ * model through `enter`.
  */
-import { Clock, Deferred, Duration, Effect, Exit, Option, Ref, Schedule, Scope } from "effect"
+import { Clock, Deferred, Duration, Effect, Exit, Option, Schedule, Scope } from "effect"
 import type { RealtimeConnectError, RealtimeConnectionLost } from "../../RealtimeError.js"
 import type { ConnectionStatus, RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { ReconnectSchedule } from "../../RealtimeReconnect.js"
 import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
-import type * as EventHub from "../eventHub.js"
-import * as Handshake from "../realtime/handshake.js"
+import * as EventHub from "../eventHub.js"
 import { dial } from "./dial.js"
-import type { DialOptions, Link } from "./dial.js"
-import type { Generation, Leftover, Sender } from "./protocol.js"
+import type { DialOptions, Link, Wiring } from "./dial.js"
+import * as Gap from "./gap.js"
+import * as Mailbox from "./mailbox.js"
+import type { Leftover } from "./protocol.js"
 
 /**
- * Where sends go while the call runs: a connection, or the gap between two.
+ * Where the call is, for the model: `Open` (a connection is the call's) or `Reconnecting` (the
+ * gap); in both, `submit` gives a send to the call's owner (`false` once the call has ended).
  *
  * @category models
  */
-export type Phase =
-  | {
-    readonly _tag: "Open"
-    readonly connection: Sender
-    /**
-     * With a reconnect policy: the gap its loss opens, made in advance, for a send that finds the
-     * connection ended before the call has moved on.
-     */
-    readonly gap: Gap | undefined
-  }
-  | { readonly _tag: "Reconnecting"; readonly gap: Gap }
-
-/**
- * The gap of a reconnect: sends wait for `reopened`; dropped audio is counted in `audioBytes`.
- *
- * @category models
- */
-export interface Gap {
-  readonly reopened: Deferred.Deferred<Sender, RealtimeConnectionLost | RealtimeConnectError>
-  readonly audioBytes: Ref.Ref<number>
-  readonly sendTimeout: Duration.Duration
+export interface Phase {
+  readonly _tag: "Open" | "Reconnecting"
+  readonly submit: (send: Mailbox.Send) => boolean
 }
 
 /**
@@ -76,6 +63,28 @@ const announce = (hub: EventHub.EventHub, events: ReadonlyArray<RealtimeModelEve
 /** How a call ended: the loss (or the failed reconnect) to report to listeners. */
 type Ended = RealtimeConnectionLost | RealtimeConnectError
 
+/** A request to the call's owner. */
+type Command<F, L extends Leftover> =
+  | { readonly _tag: "Send"; readonly send: Mailbox.Send }
+  | { readonly _tag: "Bounced"; readonly generation: number; readonly send: Mailbox.Send }
+  | { readonly _tag: "Expired"; readonly send: Mailbox.Send }
+  | { readonly _tag: "Ended"; readonly generation: number; readonly outcome: Mailbox.Outcome }
+  | { readonly _tag: "Redialled"; readonly result: Exit.Exit<Redialled<F, L>, RealtimeConnectError> }
+  | { readonly _tag: "Drained"; readonly generation: number }
+
+interface Redialled<F, L extends Leftover> {
+  readonly link: Link<F, L>
+  readonly attempts: number
+}
+
+/** The call's connection, with the next session prepared for its rollover (if any). */
+interface Current<F, L extends Leftover> {
+  readonly link: Link<F, L>
+  readonly standby: Deferred.Deferred<Link<F, L>>
+  /** Whether the call moved to the standby (otherwise it is closed with this connection). */
+  switched: boolean
+}
+
 /**
  * Runs a call: the first connection (its dial failure is the call's), then every reconnect and
  * rollover, until the call ends. `opened` is settled once the first connection is open.
@@ -87,287 +96,302 @@ export const run = <M, F, L extends Leftover>(
   opened: Deferred.Deferred<void, RealtimeConnectError>
 ): Effect.Effect<Ended, RealtimeConnectError> =>
   Effect.suspend(() => {
-    const course: Course<F, L> = { link: undefined, gap: undefined }
-    return Effect.onExit(loop(options, opened, course), (exit) =>
-      Effect.andThen(
-        // sends waiting for a connection the call will not make fail at once
-        course.gap === undefined
-          ? Effect.void
-          : Deferred.fail(course.gap.reopened, Handshake.connectError("Closed", "the model's connection is closed")),
-        course.link === undefined ? Effect.void : Scope.close(course.link.scope, exit)
-      ))
-  })
-
-/** Where the call is, for whoever must clean up after it: the live connection, the gap sends wait in. */
-interface Course<F, L extends Leftover> {
-  link: Link<F, L> | undefined
-  gap: Gap | undefined
-}
-
-const makeGap = (sendTimeout: Duration.Duration): Effect.Effect<Gap> =>
-  Effect.gen(function*() {
-    return {
-      reopened: yield* Deferred.make<Sender, RealtimeConnectionLost | RealtimeConnectError>(),
-      audioBytes: yield* Ref.make(0),
-      sendTimeout
-    }
-  })
-
-/** Sends go to `connection` now; with a reconnect policy, the gap of its loss is made ready. */
-const enterOpen = <M, F, L extends Leftover>(options: CallOptions<M, F, L>, course: Course<F, L>, connection: Sender) =>
-  Effect.gen(function*() {
-    const gap = options.reconnect === undefined ? undefined : yield* makeGap(options.reconnect.sendTimeout)
-    course.gap = gap
-    yield* options.enter({ _tag: "Open", connection, gap })
-  })
-
-const loop = <M, F, L extends Leftover>(
-  options: CallOptions<M, F, L>,
-  opened: Deferred.Deferred<void, RealtimeConnectError>,
-  course: Course<F, L>
-): Effect.Effect<Ended, RealtimeConnectError> =>
-  Effect.gen(function*() {
-    const { hub } = options
-    const memory = options.protocol.memory(options.settings)
-    yield* announce(hub, [status("connecting")])
-    let link = yield* dial(options, Effect.succeed(options.target), memory, (link) =>
-      Effect.sync(() => {
-        course.link = link
-      }))
-    yield* enterOpen(options, course, link.connection)
-    yield* announce(hub, [status("connected")])
-    yield* Deferred.succeed(opened, undefined)
-    for (;;) {
-      const standby = yield* Deferred.make<Link<F, L>>()
-      let switched = false
-      // a standby never switched to is closed with the connection it was meant to replace
-      yield* Scope.addFinalizer(
-        link.scope,
-        Effect.flatMap(Deferred.poll(standby), (ready) =>
-          Option.isNone(ready) || switched
-            ? Effect.void
-            : Effect.flatMap(ready.value, (unused) => Scope.close(unused.scope, Exit.void)))
-      )
-      const rollover = options.reconnect?.rollover
-      // a SIP call's session is the call's: it is not renewed by a new connection
-      if (rollover !== undefined && options.config.callId === undefined) {
-        yield* Effect.forkIn(prepareRollover(options, memory, link, standby, rollover.at), link.scope)
-      }
-      const outcome = yield* link.connection.run
-      if (outcome._tag === "Boundary") {
-        const next = yield* Deferred.await(standby)
-        switched = true
-        // bounded (the old session drains for at most 2 seconds), and never half done
-        yield* Effect.uninterruptible(switchOver(options, memory, course, link, next))
-        link = next
-        course.link = link
-        continue
-      }
-      const lost = outcome.lost
-      // the session ended before a boundary came, but the next one is ready: it takes over at once
-      const ready = yield* Deferred.poll(standby)
-      if (options.reconnect !== undefined && retryable(options, lost) && Option.isSome(ready)) {
-        switched = true
-        const next = yield* ready.value
-        yield* Effect.uninterruptible(takeOver(options, memory, course, link, next, lost))
-        link = next
-        course.link = link
-        continue
-      }
-      yield* Scope.close(link.scope, Exit.void)
-      course.link = undefined
-      if (options.reconnect === undefined || !retryable(options, lost)) {
-        if (course.gap !== undefined) yield* Deferred.fail(course.gap.reopened, lost)
-        return lost
-      }
-      const next = yield* reconnect(options, memory, course, link.connection, lost, options.reconnect.schedule)
-      if (next._tag !== "Link") return next.error
-      link = next.link
-      course.link = link
-    }
-  })
-
-/** Before the session's limit: dials the next session, then asks for a switch at the next boundary. */
-const prepareRollover = <M, F, L extends Leftover>(
-  options: CallOptions<M, F, L>,
-  memory: M,
-  link: Link<F, L>,
-  standby: Deferred.Deferred<Link<F, L>>,
-  at: Duration.Duration
-) =>
-  Effect.gen(function*() {
-    // a session taken over at a rollover was opened before it took over
-    const age = (yield* Clock.currentTimeMillis) - link.openedAt
-    yield* Effect.sleep(Duration.max(Duration.zero, Duration.subtract(at, Duration.millis(age))))
-    yield* Effect.logInfo("the session nears its time limit: preparing the next one")
-    const dialled = yield* Effect.exit(
-      dial(options, options.retarget, memory, (next) => Deferred.succeed(standby, next))
-    )
-    if (Exit.isFailure(dialled)) {
-      return yield* Effect.logWarning(
-        "the next session could not be prepared; the call reconnects when this one ends",
-        dialled.cause
-      )
-    }
-    yield* Effect.logDebug("the next session is ready: it takes over at the next turn boundary")
-    yield* link.connection.switchAtBoundary
-  })
-
-/** At a turn boundary: the next session gets the conversation, sends go there, the old one drains and closes. */
-const switchOver = <M, F, L extends Leftover>(
-  options: CallOptions<M, F, L>,
-  memory: M,
-  course: Course<F, L>,
-  old: Link<F, L>,
-  next: Link<F, L>
-) =>
-  Effect.gen(function*() {
-    // sends go to the next session from now on, behind the replay, the ones already waiting first
-    old.connection.handOverUnsafe(next.connection)
-    const oldGap = course.gap
-    yield* enterOpen(options, course, next.connection)
-    if (oldGap !== undefined) yield* Deferred.succeed(oldGap.reopened, next.connection)
-    const replay = replayOf(options, memory)
-    yield* next.connection.restore(replay, undefined).pipe(
-      Effect.catch((error) => Effect.logWarning("the conversation could not be replayed on the next session", error))
-    )
-    // what the old session still sends (its close comes last) reaches listeners before the new one's
-    old.closeSocket()
-    yield* old.connection.run.pipe(Effect.timeoutOption(Duration.seconds(2)))
-    yield* Scope.close(old.scope, Exit.void)
-    yield* announce(options.hub, [{
-      _tag: "Reconnected",
-      cause: "rollover",
-      attempts: 1,
-      restored: { settings: true, items: replay.frames.length, responseRequested: false },
-      lost: { responseId: null, audioBytes: 0, items: replay.lost }
-    }])
-    yield* Effect.logInfo(`the call moved to a new session (${replay.frames.length} items replayed)`)
-  })
-
-/** A loss with the next session ready: it gets the call, as after a reconnect, with no dial. */
-const takeOver = <M, F, L extends Leftover>(
-  options: CallOptions<M, F, L>,
-  memory: M,
-  course: Course<F, L>,
-  old: Link<F, L>,
-  next: Link<F, L>,
-  lost: RealtimeConnectionLost
-) =>
-  Effect.gen(function*() {
-    const unanswered = old.connection.unanswered()
-    yield* Scope.close(old.scope, Exit.void)
+    const { hub, protocol } = options
     const tracker = options.config.playbackTracker
-    if (tracker !== undefined) yield* tracker.onInterrupted
-    yield* resume(options, memory, course, next, course.gap, unanswered, 0, [{ _tag: "ErrorEvent", error: lost }])
-    yield* Effect.logWarning(`${lost.message}; the session prepared for the rollover took over`)
-  })
+    const memory = protocol.memory(options.settings)
+    const queue = EventHub.makeInboxUnsafe<Command<F, L>>()
+    const post = (command: Command<F, L>) => queue.offerUnsafe(command)
+    const submit = (send: Mailbox.Send) => post({ _tag: "Send", send })
+    const reconnect = options.reconnect
+    /** The fibers of the call (timers, dials, drains): closing the call interrupts them. */
+    const fibers = Scope.makeUnsafe()
+    const gap = Gap.make(reconnect?.sendTimeout ?? Duration.seconds(10))
+    // ---- the owner's cells ----
+    let current: Current<F, L> | undefined = undefined
+    /** The last generation dialled. */
+    let generation = 0
+    /** A generation whose socket ended before the call moved on: sends are held, not given to it. */
+    let endedGeneration = -1
+    /** How the call ended, for the sends still held. */
+    let end: Gap.End = undefined
+    /** What the connection lost left undone, for the next one. */
+    let unanswered: L | undefined = undefined
+    /** The commands taken and how far the owner got: what it did not reach is answered when it stops. */
+    let batch: ReadonlyArray<Command<F, L>> = []
+    let next = 0
 
-/**
- * The call goes on over `link` after a loss: the conversation restored on it, sends go there
- * (those waiting in `gap` first), and listeners are told, after `before`, what was restored and
- * what was lost.
- */
-const resume = <M, F, L extends Leftover>(
-  options: CallOptions<M, F, L>,
-  memory: M,
-  course: Course<F, L>,
-  link: Link<F, L>,
-  gap: Gap | undefined,
-  unanswered: L,
-  attempts: number,
-  before: ReadonlyArray<RealtimeModelEvent>
-) =>
-  Effect.gen(function*() {
-    const replay = replayOf(options, memory)
-    const requested = yield* link.connection.restore(replay, unanswered).pipe(
-      Effect.catch((error) =>
-        Effect.as(Effect.logWarning("the call could not be restored on the new connection", error), false)
-      )
-    )
-    yield* enterOpen(options, course, link.connection)
-    if (gap !== undefined) yield* Deferred.succeed(gap.reopened, link.connection)
-    const audioBytes = gap === undefined ? 0 : yield* Ref.get(gap.audioBytes)
-    yield* announce(options.hub, [...before, {
-      _tag: "Reconnected",
-      cause: "dropped",
-      attempts,
-      restored: { settings: true, items: replay.frames.length, responseRequested: requested },
-      lost: { responseId: unanswered.cutOff, audioBytes, items: replay.lost }
-    }])
-  })
+    const retryable = (failure: Ended) => protocol.classify(failure) === "Retryable"
+    const replayOf = () => protocol.resume(memory, options.config.callId !== undefined)
 
-/**
- * What a new connection is given of the conversation. A connection attached to a call (`callId`)
- * finds the call's session, conversation included, where it was: nothing is replayed.
- */
-const replayOf = <M, F, L extends Leftover>(options: CallOptions<M, F, L>, memory: M) =>
-  options.protocol.resume(memory, options.config.callId !== undefined)
+    /**
+     * The wiring of the next generation (taken by the owner): with a reconnect policy, its unwritten
+     * sends come back here.
+     */
+    const wiring = (): Wiring => {
+      const g = ++generation
+      return {
+        generation: g,
+        bounce: reconnect === undefined
+          ? undefined
+          : (send: Mailbox.Send) => post({ _tag: "Bounced", generation: g, send })
+      }
+    }
 
-const retryable = <M, F, L extends Leftover>(
-  options: CallOptions<M, F, L>,
-  failure: RealtimeConnectionLost | RealtimeConnectError
-) => options.protocol.classify(failure) === "Retryable"
+    const fork = <A>(effect: Effect.Effect<A>) => Effect.forkIn(effect, fibers, { startImmediately: true })
 
-/** After a retryable loss: dials by the schedule, then restores the call on the new connection. */
-const reconnect = <M, F, L extends Leftover>(
-  options: CallOptions<M, F, L>,
-  memory: M,
-  course: Course<F, L>,
-  previous: Generation<F, L>,
-  lost: RealtimeConnectionLost,
-  schedule: ReconnectSchedule
-) =>
-  Effect.gen(function*() {
-    const { hub } = options
-    // the gap made when the connection opened: sends that found it ended already wait there
-    const gap = course.gap ?? (yield* makeGap(Duration.seconds(10)))
-    course.gap = gap
-    yield* options.enter({ _tag: "Reconnecting", gap })
-    yield* announce(hub, [{ _tag: "ErrorEvent", error: lost }, status("reconnecting")])
-    yield* Effect.logWarning(`${lost.message}; reconnecting`)
-    const unanswered = previous.unanswered()
-    const tracker = options.config.playbackTracker
-    if (tracker !== undefined) yield* tracker.onInterrupted
-    const step = yield* Schedule.toStepWithSleep(schedule)
-    // closing the model meanwhile fails the sends waiting in the gap at once (see `run`)
-    return yield* redial(options, memory, course, gap, unanswered, step)
-  })
+    const deadline = (send: Mailbox.Send, after: Duration.Duration) =>
+      fork(Effect.andThen(Effect.sleep(after), Effect.sync(() => void post({ _tag: "Expired", send }))))
 
-const redial = <M, F, L extends Leftover>(
-  options: CallOptions<M, F, L>,
-  memory: M,
-  course: Course<F, L>,
-  gap: Gap,
-  unanswered: L,
-  step: (failure: RealtimeConnectError) => Effect.Effect<unknown, unknown>
-) =>
-  Effect.gen(function*() {
-    let attempts = 0
-    for (;;) {
-      attempts++
-      const dialled = yield* Effect.exit(dial(options, options.retarget, memory, (link) =>
-        Effect.sync(() => {
-          course.link = link
+    /** A send goes to the call's connection, or waits in the gap when there is none to take it. */
+    const forward = (send: Mailbox.Send): Effect.Effect<void> => {
+      if (current !== undefined && current.link.generation !== endedGeneration) {
+        if (current.link.connection.adoptUnsafe(send)) return Effect.void
+      }
+      return reconnect === undefined ? Mailbox.refuse(send, undefined) : Gap.hold(gap, send, deadline)
+    }
+
+    const enter = (tag: Phase["_tag"]) => options.enter({ _tag: tag, submit })
+
+    /** Makes `link` the call's connection; the sends held in the gap go to it, in order. */
+    const adopt = (link: Link<F, L>) =>
+      Effect.gen(function*() {
+        const live: Current<F, L> = { link, standby: Deferred.makeUnsafe(), switched: false }
+        current = live
+        yield* enter("Open")
+        const held = Gap.release(gap)
+        for (const send of held.sends) yield* forward(send)
+        return { live, audioBytes: held.audioBytes }
+      })
+
+    /** Runs the connection's owner, which posts its end; and prepares its rollover. */
+    const start = (live: Current<F, L>) =>
+      Effect.gen(function*() {
+        const { link, standby } = live
+        // a standby never switched to is closed with the connection it was meant to replace
+        yield* Scope.addFinalizer(
+          link.scope,
+          Effect.flatMap(Deferred.poll(standby), (ready) =>
+            Option.isNone(ready) || live.switched
+              ? Effect.void
+              : Effect.flatMap(ready.value, (unused) => Scope.close(unused.scope, Exit.void)))
+        )
+        yield* Effect.forkIn(
+          Effect.flatMap(
+            link.connection.run,
+            (outcome) => Effect.sync(() => void post({ _tag: "Ended", generation: link.generation, outcome }))
+          ),
+          link.scope
+        )
+        const rollover = reconnect?.rollover
+        // a SIP call's session is the call's: it is not renewed by a new connection
+        if (rollover !== undefined && options.config.callId === undefined) {
+          yield* Effect.forkIn(prepareRollover(live, rollover.at, wiring()), link.scope)
+        }
+      })
+
+    /** Before the session's limit: dials the next session, then asks for a switch at the next boundary. */
+    const prepareRollover = (live: Current<F, L>, at: Duration.Duration, wired: Wiring) =>
+      Effect.gen(function*() {
+        // a session taken over at a rollover was opened before it took over
+        const age = (yield* Clock.currentTimeMillis) - live.link.openedAt
+        yield* Effect.sleep(Duration.max(Duration.zero, Duration.subtract(at, Duration.millis(age))))
+        yield* Effect.logInfo("the session nears its time limit: preparing the next one")
+        const dialled = yield* Effect.exit(
+          dial(options, options.retarget, memory, wired, (next) => Deferred.succeed(live.standby, next))
+        )
+        if (Exit.isFailure(dialled)) {
+          return yield* Effect.logWarning(
+            "the next session could not be prepared; the call reconnects when this one ends",
+            dialled.cause
+          )
+        }
+        yield* Effect.logDebug("the next session is ready: it takes over at the next turn boundary")
+        yield* live.link.connection.switchAtBoundary
+      })
+
+    /**
+     * The call goes on over `link` after a loss: the conversation restored on it, sends go there
+     * (the held ones first), and listeners are told, after `before`, what was restored and lost.
+     */
+    const resume = (link: Link<F, L>, attempts: number, before: ReadonlyArray<RealtimeModelEvent>) =>
+      Effect.gen(function*() {
+        const replay = replayOf()
+        const requested = yield* link.connection.restore(replay, unanswered).pipe(
+          Effect.catch((error) =>
+            Effect.as(Effect.logWarning("the call could not be restored on the new connection", error), false)
+          )
+        )
+        const cutOff = unanswered?.cutOff ?? null
+        unanswered = undefined
+        const { audioBytes, live } = yield* adopt(link)
+        yield* announce(hub, [...before, {
+          _tag: "Reconnected",
+          cause: "dropped",
+          attempts,
+          restored: { settings: true, items: replay.frames.length, responseRequested: requested },
+          lost: { responseId: cutOff, audioBytes, items: replay.lost }
+        }])
+        yield* start(live)
+      })
+
+    /** At a turn boundary: the next session gets the conversation and the sends; the old one drains. */
+    const switchOver = (old: Current<F, L>) =>
+      Effect.gen(function*() {
+        const next = yield* Deferred.await(old.standby)
+        old.switched = true
+        // sends go to the next session from now on, behind the replay, the ones already waiting first
+        old.link.connection.handOverUnsafe(next.connection)
+        yield* adopt(next)
+        const replay = replayOf()
+        yield* next.connection.restore(replay, undefined).pipe(
+          Effect.catch((error) =>
+            Effect.logWarning("the conversation could not be replayed on the next session", error)
+          )
+        )
+        // what the old session still sends (its close comes last) reaches listeners before the new
+        // one's: the new one starts once the old one has drained (at most 2 seconds, never half done)
+        old.link.closeSocket()
+        yield* fork(Effect.uninterruptible(Effect.gen(function*() {
+          yield* old.link.connection.run.pipe(Effect.timeoutOption(Duration.seconds(2)))
+          yield* Scope.close(old.link.scope, Exit.void)
+          yield* announce(hub, [{
+            _tag: "Reconnected",
+            cause: "rollover",
+            attempts: 1,
+            restored: { settings: true, items: replay.frames.length, responseRequested: false },
+            lost: { responseId: null, audioBytes: 0, items: replay.lost }
+          }])
+          yield* Effect.logInfo(`the call moved to a new session (${replay.frames.length} items replayed)`)
+          post({ _tag: "Drained", generation: next.generation })
         })))
-      if (Exit.isSuccess(dialled)) {
-        const link = dialled.value
-        yield* resume(options, memory, course, link, gap, unanswered, attempts, [status("connected")])
-        return { _tag: "Link", link } as const
-      }
-      const error = Exit.findErrorOption(dialled)
-      if (error._tag === "None") return yield* Effect.failCause(dialled.cause) // interrupted
-      const failure = error.value
-      const retry = retryable(options, failure)
-        ? yield* Effect.exit(step(failure))
-        : Exit.fail(undefined)
-      if (Exit.isFailure(retry)) {
-        const why = retryable(options, failure) ? `gave up after ${attempts} attempts` : "the failure is not retryable"
-        yield* Effect.logWarning(`reconnecting ${why}: ${failure.message}`)
-        yield* Deferred.fail(gap.reopened, failure)
-        return { _tag: "Ended", error: failure } as const
+      })
+
+    /** After a retryable loss: re-dials by the schedule in a fiber of its own, which posts the result. */
+    const redial = (schedule: ReconnectSchedule, wired: Wiring) =>
+      Effect.gen(function*() {
+        const step = yield* Schedule.toStepWithSleep(schedule)
+        let attempts = 0
+        for (;;) {
+          attempts++
+          const dialled = yield* Effect.exit(dial(options, options.retarget, memory, wired, (link) =>
+            // a call that ended meanwhile does not take it
+            Effect.suspend(() =>
+              post({ _tag: "Redialled", result: Exit.succeed({ link, attempts }) })
+                ? Effect.void
+                : Scope.close(link.scope, Exit.void)
+            )))
+          if (Exit.isSuccess(dialled)) return
+          const error = Exit.findErrorOption(dialled)
+          if (error._tag === "None") return // interrupted: the call is closing
+          const failure = error.value
+          const retry = retryable(failure) ? yield* Effect.exit(step(failure)) : Exit.fail(undefined)
+          if (Exit.isFailure(retry)) {
+            const why = retryable(failure) ? `gave up after ${attempts} attempts` : "the failure is not retryable"
+            yield* Effect.logWarning(`reconnecting ${why}: ${failure.message}`)
+            post({ _tag: "Redialled", result: Exit.fail(failure) })
+            return
+          }
+        }
+      })
+
+    /** A connection's end: the next session takes over, the call reconnects, or the call ends. */
+    const lost = (old: Current<F, L>, loss: RealtimeConnectionLost) =>
+      Effect.gen(function*() {
+        const ready = yield* Deferred.poll(old.standby)
+        unanswered = old.link.connection.unanswered()
+        if (reconnect !== undefined && retryable(loss) && Option.isSome(ready)) {
+          // the session ended before a boundary came, but the next one is ready: it takes over at once
+          old.switched = true
+          const next = yield* ready.value
+          yield* Scope.close(old.link.scope, Exit.void)
+          if (tracker !== undefined) yield* tracker.onInterrupted
+          yield* resume(next, 0, [{ _tag: "ErrorEvent", error: loss }])
+          yield* Effect.logWarning(`${loss.message}; the session prepared for the rollover took over`)
+          return undefined
+        }
+        yield* Scope.close(old.link.scope, Exit.void)
+        current = undefined
+        if (reconnect === undefined || !retryable(loss)) return loss
+        yield* enter("Reconnecting")
+        yield* announce(hub, [{ _tag: "ErrorEvent", error: loss }, status("reconnecting")])
+        yield* Effect.logWarning(`${loss.message}; reconnecting`)
+        if (tracker !== undefined) yield* tracker.onInterrupted
+        yield* fork(redial(reconnect.schedule, wiring()))
+        return undefined
+      })
+
+    /** The owner's answer to one command; the call's end when it ends the call. */
+    const handle = (command: Command<F, L>): Effect.Effect<Ended | undefined> => {
+      switch (command._tag) {
+        case "Send":
+          return Effect.as(forward(command.send), undefined)
+        case "Bounced":
+          // the connection's socket ended before it wrote the send: later sends wait too
+          if (current?.link.generation === command.generation) endedGeneration = command.generation
+          return Effect.as(forward(command.send), undefined)
+        case "Expired":
+          return Effect.sync(() => void Gap.expire(gap, command.send))
+        case "Ended": {
+          const live = current
+          if (live === undefined || live.link.generation !== command.generation) return Effect.succeed(undefined)
+          return command.outcome._tag === "Boundary"
+            ? Effect.as(switchOver(live), undefined)
+            : lost(live, command.outcome.lost)
+        }
+        case "Redialled": {
+          const result = command.result
+          if (Exit.isFailure(result)) return Effect.succeed(Option.getOrUndefined(Exit.findErrorOption(result)))
+          return Effect.as(resume(result.value.link, result.value.attempts, [status("connected")]), undefined)
+        }
+        case "Drained":
+          return current?.link.generation === command.generation
+            ? Effect.as(start(current), undefined)
+            : Effect.succeed(undefined)
       }
     }
+
+    const loop: Effect.Effect<Ended, RealtimeConnectError> = Effect.gen(function*() {
+      yield* announce(hub, [status("connecting")])
+      // kept before anything can interrupt: closing the call closes it
+      yield* dial(options, Effect.succeed(options.target), memory, wiring(), (link) =>
+        Effect.sync(() => {
+          current = { link, standby: Deferred.makeUnsafe(), switched: false }
+        }))
+      yield* enter("Open")
+      yield* announce(hub, [status("connected")])
+      yield* Deferred.succeed(opened, undefined)
+      if (current !== undefined) yield* start(current)
+      for (;;) {
+        batch = yield* Effect.orDie(queue.takeAll)
+        next = 0
+        while (next < batch.length) {
+          const ended = yield* handle(batch[next++]!)
+          if (ended !== undefined) {
+            end = ended
+            return ended
+          }
+        }
+      }
+    })
+
+    /** Once the call ends: no new commands; sends not reached or held fail `Closed`; everything closes. */
+    const finish = Effect.gen(function*() {
+      queue.endUnsafe()
+      const rest = [...batch.slice(next), ...queue.takeAllUnsafe()]
+      batch = []
+      Gap.close(gap, end)
+      for (const command of rest) {
+        if (command._tag === "Send" || command._tag === "Bounced") {
+          Deferred.doneUnsafe(command.send.reply, Exit.fail(Gap.ended(command.send, end)))
+        } else if (command._tag === "Redialled" && Exit.isSuccess(command.result)) {
+          yield* Scope.close(command.result.value.link.scope, Exit.void)
+        }
+      }
+      yield* Scope.close(fibers, Exit.void)
+      if (current !== undefined) yield* Scope.close(current.link.scope, Exit.void)
+    })
+
+    return Effect.onExit(loop, () => finish)
   })
 
 /**

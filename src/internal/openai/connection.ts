@@ -230,6 +230,8 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
               if (!successor.adoptUnsafe(command)) yield* Mailbox.refuse(command, State.bookkeeping(state))
               break
             }
+            // not written: the call's owner holds it for the next connection (with a reconnect policy)
+            if (ended !== undefined && options.bounce?.(command) === true) break
             yield* publish(out)
             // a stale response in flight is probed before anything sent after it
             yield* writeOrWarn(Sequencer.probe(state.sequencer, now), "a held response.create")
@@ -286,8 +288,8 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
       yield* Effect.forEach(
         rest,
         (command) =>
-          successor !== undefined && typeof command !== "string" && command._tag === "Send" &&
-            successor.adoptUnsafe(command)
+          typeof command !== "string" && command._tag === "Send" &&
+            (successor !== undefined ? successor.adoptUnsafe(command) : options.bounce?.(command) === true)
             ? Effect.void
             : Mailbox.refuse(command, State.bookkeeping(state)),
         { discard: true }
