@@ -278,9 +278,16 @@ const makeWith = (
         if (current._tag !== "Live") {
           return Effect.fail(Ending.notConnected(event, current._tag === "Closed" || current._tag === "Disposed"))
         }
-        const reply = Deferred.makeUnsafe<boolean, RealtimeSendError>()
-        return current.phase.submit({ _tag: "Send", event, predicate, reply })
-          ? Deferred.await(reply)
+        const { phase } = current
+        const send = {
+          _tag: "Send",
+          event,
+          predicate,
+          reply: Deferred.makeUnsafe<boolean, RealtimeSendError>()
+        } as const
+        // a caller that stops waiting (its own timeout) withdraws a send still held in a gap
+        return phase.submit(send)
+          ? Effect.onInterrupt(Deferred.await(send.reply), () => Effect.sync(() => phase.withdraw(send)))
           : Effect.fail(Ending.notConnected(event, true))
       })
 

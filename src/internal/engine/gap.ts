@@ -18,7 +18,7 @@ import type * as Mailbox from "./mailbox.js"
  */
 interface Held {
   readonly send: Mailbox.Send
-  readonly timer: Fiber.Fiber<void>
+  readonly timer: Fiber.Fiber<unknown, unknown>
 }
 
 /**
@@ -50,7 +50,7 @@ export const make = (sendTimeout: Duration.Duration): Gap => ({ sendTimeout, hel
 export const hold = (
   gap: Gap,
   send: Mailbox.Send,
-  deadline: (send: Mailbox.Send, after: Duration.Duration) => Effect.Effect<Fiber.Fiber<void>>
+  deadline: (send: Mailbox.Send, after: Duration.Duration) => Effect.Effect<Fiber.Fiber<unknown, unknown>>
 ): Effect.Effect<void> => {
   if (send.event._tag === "SendAudio") {
     gap.audioBytes += send.event.audio.byteLength
@@ -66,11 +66,21 @@ export const hold = (
  * @category gap
  */
 export const expire = (gap: Gap, send: Mailbox.Send): void => {
-  const at = gap.held.findIndex((held) => held.send === send)
-  if (at < 0) return
-  gap.held.splice(at, 1)
+  if (!withdraw(gap, send)) return
   const detail = `did not get a connection back within ${Duration.format(gap.sendTimeout)}`
   Deferred.doneUnsafe(send.reply, Exit.fail(Ending.gapTimeout(send.event, detail)))
+}
+
+/**
+ * Stops holding `send` (its caller stopped waiting: it is never written); whether it was held.
+ *
+ * @category gap
+ */
+export const withdraw = (gap: Gap, send: Mailbox.Send): boolean => {
+  const at = gap.held.findIndex((held) => held.send === send)
+  if (at < 0) return false
+  gap.held.splice(at, 1)[0]!.timer.interruptUnsafe()
+  return true
 }
 
 /**

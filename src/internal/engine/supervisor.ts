@@ -13,7 +13,7 @@
  * audio) and the call's memory, restored on every new connection. Where sends go is told to the
  * model through `enter`.
  */
-import { Clock, Deferred, Duration, Effect, Exit, Option, Schedule, Scope } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Exit, Option, Schedule, Scope } from "effect"
 import type { RealtimeConnectError, RealtimeConnectionLost } from "../../RealtimeError.js"
 import type { ConnectionStatus, RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { ReconnectSchedule } from "../../RealtimeReconnect.js"
@@ -34,6 +34,8 @@ import type { Leftover } from "./protocol.js"
 export interface Phase {
   readonly _tag: "Open" | "Reconnecting"
   readonly submit: (send: Mailbox.Send) => boolean
+  /** The caller of a send stopped waiting for it: if it is still held, it is never written. */
+  readonly withdraw: (send: Mailbox.Send) => void
 }
 
 /**
@@ -68,6 +70,7 @@ type Command<F, L extends Leftover> =
   | { readonly _tag: "Send"; readonly send: Mailbox.Send }
   | { readonly _tag: "Bounced"; readonly generation: number; readonly send: Mailbox.Send }
   | { readonly _tag: "Expired"; readonly send: Mailbox.Send }
+  | { readonly _tag: "Withdrawn"; readonly send: Mailbox.Send }
   | { readonly _tag: "Ended"; readonly generation: number; readonly outcome: Mailbox.Outcome }
   | { readonly _tag: "Redialled"; readonly result: Exit.Exit<Redialled<F, L>, RealtimeConnectError> }
   | { readonly _tag: "Drained"; readonly generation: number }
@@ -102,6 +105,7 @@ export const run = <M, F, L extends Leftover>(
     const queue = EventHub.makeInboxUnsafe<Command<F, L>>()
     const post = (command: Command<F, L>) => queue.offerUnsafe(command)
     const submit = (send: Mailbox.Send) => post({ _tag: "Send", send })
+    const withdraw = (send: Mailbox.Send) => void post({ _tag: "Withdrawn", send })
     const reconnect = options.reconnect
     /** The fibers of the call (timers, dials, drains): closing the call interrupts them. */
     const fibers = Scope.makeUnsafe()
@@ -150,7 +154,7 @@ export const run = <M, F, L extends Leftover>(
       return reconnect === undefined ? Mailbox.refuse(send, undefined) : Gap.hold(gap, send, deadline)
     }
 
-    const enter = (tag: Phase["_tag"]) => options.enter({ _tag: tag, submit })
+    const enter = (tag: Phase["_tag"]) => options.enter({ _tag: tag, submit, withdraw })
 
     /** Makes `link` the call's connection; the sends held in the gap go to it, in order. */
     const adopt = (link: Link<F, L>) =>
@@ -282,7 +286,11 @@ export const run = <M, F, L extends Leftover>(
             )))
           if (Exit.isSuccess(dialled)) return
           const error = Exit.findErrorOption(dialled)
-          if (error._tag === "None") return // interrupted: the call is closing
+          if (error._tag === "None") {
+            // a defect is the owner's to raise (an interruption means the call is closing)
+            post({ _tag: "Redialled", result: Exit.failCause(dialled.cause) })
+            return
+          }
           const failure = error.value
           const retry = retryable(failure) ? yield* Effect.exit(step(failure)) : Exit.fail(undefined)
           if (Exit.isFailure(retry)) {
@@ -331,6 +339,8 @@ export const run = <M, F, L extends Leftover>(
           return Effect.as(forward(command.send), undefined)
         case "Expired":
           return Effect.sync(() => void Gap.expire(gap, command.send))
+        case "Withdrawn":
+          return Effect.sync(() => void Gap.withdraw(gap, command.send))
         case "Ended": {
           const live = current
           if (live === undefined || live.link.generation !== command.generation) return Effect.succeed(undefined)
@@ -340,7 +350,10 @@ export const run = <M, F, L extends Leftover>(
         }
         case "Redialled": {
           const result = command.result
-          if (Exit.isFailure(result)) return Effect.succeed(Option.getOrUndefined(Exit.findErrorOption(result)))
+          if (Exit.isFailure(result)) {
+            const failure = Exit.findErrorOption(result)
+            return failure._tag === "Some" ? Effect.succeed(failure.value) : Effect.die(Cause.squash(result.cause))
+          }
           return Effect.as(resume(result.value.link, result.value.attempts, [status("connected")]), undefined)
         }
         case "Drained":
