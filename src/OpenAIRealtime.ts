@@ -4,12 +4,13 @@
  * `url` and `headers`.
  *
  * Each call is run by one owner fiber, forked into the scope `connect` was called in: it dials,
- * owns the connection's state, and on its way out closes the socket, ends the spans and tells the
- * listeners; a reader fiber beside it hands the socket's frames to it. `close` (or closing that
- * scope, or the model's) interrupts it and waits for it to finish, so every operation ends in
- * bounded time whatever the socket did. Listeners never hold the connection up beyond their
- * buffering policy: with a bounded `ListenerBuffer`, a full listener pauses the processing of
- * frames (and the reading of the socket), never sends, closes or the final `EndOfStream`.
+ * takes every send from one command queue, and on its way out closes the socket, ends the spans
+ * and tells the listeners; each connection's own owner fiber beside it processes the socket's
+ * frames and writes the sends handed to it. `close` (or closing that scope, or the model's)
+ * interrupts it and waits for it to finish, so every operation ends in bounded time whatever the
+ * socket did. Listeners never hold the connection up beyond their buffering policy: with a
+ * bounded `ListenerBuffer`, a full listener pauses the processing of frames (and the reading of
+ * the socket), never sends, closes or the final `EndOfStream`.
  *
  * With the `reconnect` option a call outlives its connection: see `RealtimeReconnect` for what is
  * kept across a reconnect and what sends do in the gap. `transport` sets the keepalive pings and

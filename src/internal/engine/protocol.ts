@@ -63,13 +63,12 @@ export interface Flow {
 }
 
 /**
- * Where the application's sends go while a connection is the call's: the model routes them here.
+ * A connection's own way to send, for whoever drives one connection alone (its tests); in a call,
+ * the call's owner hands the application's sends to the connection with `adoptUnsafe`.
  *
  * @category models
  */
 export interface Sender {
-  /** Whether the socket has ended (as its reader saw, maybe before the owner processed it). */
-  readonly isEndedUnsafe: () => boolean
   /** Sends an event through the owner; ends with its result, or `Closed` once the owner has stopped. */
   readonly send: (event: RealtimeModelSendEvent) => Effect.Effect<void, RealtimeSendError>
   /**

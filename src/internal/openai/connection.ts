@@ -16,11 +16,12 @@
  *   limit), logs one warning for the stall, and keeps serving sends and queries, so a listener
  *   that itself sends cannot deadlock the connection. It picks the frames up again when the hub
  *   has room.
- * - Once the socket has ended, no frame is written into it: a send behind the end fails with
- *   `Closed`, even while a stalled listener holds the end's publication back. Only the owner writes
- *   its cells; the socket's callbacks only post to the mailbox (and pause the reading).
+ * - Once the socket has ended, no frame is written into it: a send behind the end goes back to the
+ *   call's owner (`bounce`, with a reconnect policy: it waits for the next connection) or fails
+ *   with `Closed`, even while a stalled listener holds the end's publication back. Only the owner
+ *   writes its cells; the socket's callbacks only post to the mailbox (and pause the reading).
  * - Once the owner stops, the mailbox refuses new requests and those still queued are answered
- *   with a typed error.
+ *   with a typed error (sends go back to the call's owner first, where it takes them).
  */
 import { Clock, Deferred, Effect, Exit, LogLevel } from "effect"
 import type { Scope } from "effect"
@@ -363,7 +364,6 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
     const connection: Connection = {
       deliverUnsafe,
       deliver: (deliveries) => Effect.sync(() => deliverUnsafe(deliveries)),
-      isEndedUnsafe: () => ended !== undefined,
       deliverFrameUnsafe: (text) => mailbox.offerUnsafe(text),
       keepaliveUnsafe: (command) => mailbox.offerUnsafe(command),
       send: (event) => Effect.asVoid(send(event, undefined)),
