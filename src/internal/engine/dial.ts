@@ -1,14 +1,15 @@
 /**
  * Owns the dialling of one connection of a call: the socket, its reader (the frame size limit),
  * the keepalive, the connection's span, all in a scope of its own that the call closes when it is
- * done with the connection.
+ * done with the connection; and the re-dials by the reconnect `Schedule` after a loss.
  */
-import { Clock, Effect, Exit, Scope } from "effect"
+import { Cause, Clock, Effect, Exit, Schedule, Scope } from "effect"
 import type { Duration } from "effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import * as Socket from "effect/socket/Socket"
 import type { RealtimeConnectError } from "../../RealtimeError.js"
 import type { RealtimeModelConfig } from "../../RealtimeModel.js"
+import type { ReconnectSchedule } from "../../RealtimeReconnect.js"
 import type { RealtimeWebSocketService } from "../../RealtimeWebSocket.js"
 import type * as EventHub from "../eventHub.js"
 import * as Handshake from "../realtime/handshake.js"
@@ -138,6 +139,60 @@ export const dial = <Memory, Frame, Left extends Engine.Leftover>(
       return link
     })
   )
+
+/**
+ * A connection made by a re-dial, and the attempts it took.
+ *
+ * @category models
+ */
+export interface Redialled<Frame, Left extends Engine.Leftover> {
+  readonly link: Link<Frame, Left>
+  readonly attempts: number
+}
+
+/**
+ * After a retryable loss, in a fiber of its own: dials by the schedule until a connection opens
+ * (handed to `report`, which keeps it or says `false`: then it is closed), the failure is not
+ * `retryable` or the schedule is done (the last failure reported), or the dial dies (reported, for
+ * the call's owner to raise). Reports nothing when interrupted.
+ *
+ * @category dialling
+ */
+export const redial = <Memory, Frame, Left extends Engine.Leftover>(
+  options: DialOptions<Memory, Frame, Left>,
+  memory: Memory,
+  wiring: Wiring,
+  schedule: ReconnectSchedule,
+  retryable: (failure: RealtimeConnectError) => boolean,
+  report: (result: Exit.Exit<Redialled<Frame, Left>, RealtimeConnectError>) => boolean
+): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const step = yield* Schedule.toStepWithSleep(schedule)
+    let attempts = 0
+    for (;;) {
+      attempts++
+      const dialled = yield* Effect.exit(dial(options, options.retarget, memory, wiring, (link) =>
+        // a call that ended meanwhile does not take it
+        Effect.suspend(() =>
+          report(Exit.succeed({ link, attempts })) ? Effect.void : Scope.close(link.scope, Exit.void)
+        )))
+      if (Exit.isSuccess(dialled)) return
+      const error = Exit.findErrorOption(dialled)
+      if (error._tag === "None") {
+        // interrupted: the call is closing, and takes nothing more
+        if (!Cause.hasInterruptsOnly(dialled.cause)) report(Exit.failCause(dialled.cause))
+        return
+      }
+      const failure = error.value
+      const retry = retryable(failure) ? yield* Effect.exit(step(failure)) : Exit.fail(undefined)
+      if (Exit.isFailure(retry)) {
+        const why = retryable(failure) ? `gave up after ${attempts} attempts` : "the failure is not retryable"
+        yield* Effect.logWarning(`reconnecting ${why}: ${failure.message}`)
+        report(Exit.fail(failure))
+        return
+      }
+    }
+  })
 
 const open = <Memory, Frame, Left extends Engine.Leftover>(
   options: DialOptions<Memory, Frame, Left>,

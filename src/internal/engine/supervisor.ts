@@ -13,14 +13,14 @@
  * audio) and the call's memory, restored on every new connection. Where sends go is told to the
  * model through `enter`.
  */
-import { Cause, Clock, Deferred, Duration, Effect, Exit, Option, Schedule, Scope } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Exit, Option, Scope } from "effect"
 import type { RealtimeConnectError, RealtimeConnectionLost } from "../../RealtimeError.js"
 import type { ConnectionStatus, RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { ReconnectSchedule } from "../../RealtimeReconnect.js"
 import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
 import * as EventHub from "../eventHub.js"
-import { dial } from "./dial.js"
-import type { DialOptions, Link, Wiring } from "./dial.js"
+import { dial, redial } from "./dial.js"
+import type { DialOptions, Link, Redialled, Wiring } from "./dial.js"
 import * as Gap from "./gap.js"
 import * as Mailbox from "./mailbox.js"
 import type { Leftover } from "./protocol.js"
@@ -74,11 +74,6 @@ type Command<F, L extends Leftover> =
   | { readonly _tag: "Ended"; readonly generation: number; readonly outcome: Mailbox.Outcome }
   | { readonly _tag: "Redialled"; readonly result: Exit.Exit<Redialled<F, L>, RealtimeConnectError> }
   | { readonly _tag: "Drained"; readonly generation: number }
-
-interface Redialled<F, L extends Leftover> {
-  readonly link: Link<F, L>
-  readonly attempts: number
-}
 
 /** The call's connection, with the next session prepared for its rollover (if any). */
 interface Current<F, L extends Leftover> {
@@ -270,38 +265,6 @@ export const run = <M, F, L extends Leftover>(
         })))
       })
 
-    /** After a retryable loss: re-dials by the schedule in a fiber of its own, which posts the result. */
-    const redial = (schedule: ReconnectSchedule, wired: Wiring) =>
-      Effect.gen(function*() {
-        const step = yield* Schedule.toStepWithSleep(schedule)
-        let attempts = 0
-        for (;;) {
-          attempts++
-          const dialled = yield* Effect.exit(dial(options, options.retarget, memory, wired, (link) =>
-            // a call that ended meanwhile does not take it
-            Effect.suspend(() =>
-              post({ _tag: "Redialled", result: Exit.succeed({ link, attempts }) })
-                ? Effect.void
-                : Scope.close(link.scope, Exit.void)
-            )))
-          if (Exit.isSuccess(dialled)) return
-          const error = Exit.findErrorOption(dialled)
-          if (error._tag === "None") {
-            // a defect is the owner's to raise (an interruption means the call is closing)
-            post({ _tag: "Redialled", result: Exit.failCause(dialled.cause) })
-            return
-          }
-          const failure = error.value
-          const retry = retryable(failure) ? yield* Effect.exit(step(failure)) : Exit.fail(undefined)
-          if (Exit.isFailure(retry)) {
-            const why = retryable(failure) ? `gave up after ${attempts} attempts` : "the failure is not retryable"
-            yield* Effect.logWarning(`reconnecting ${why}: ${failure.message}`)
-            post({ _tag: "Redialled", result: Exit.fail(failure) })
-            return
-          }
-        }
-      })
-
     /** A connection's end: the next session takes over, the call reconnects, or the call ends. */
     const lost = (old: Current<F, L>, loss: RealtimeConnectionLost) =>
       Effect.gen(function*() {
@@ -324,7 +287,10 @@ export const run = <M, F, L extends Leftover>(
         yield* announce(hub, [{ _tag: "ErrorEvent", error: loss }, status("reconnecting")])
         yield* Effect.logWarning(`${loss.message}; reconnecting`)
         if (tracker !== undefined) yield* tracker.onInterrupted
-        yield* fork(redial(reconnect.schedule, wiring()))
+        yield* fork(
+          redial(options, memory, wiring(), reconnect.schedule, retryable, (result) =>
+            post({ _tag: "Redialled", result }))
+        )
         return undefined
       })
 
@@ -335,12 +301,18 @@ export const run = <M, F, L extends Leftover>(
           return Effect.as(forward(command.send), undefined)
         case "Bounced":
           // the connection's socket ended before it wrote the send: later sends wait too
-          if (current?.link.generation === command.generation) endedGeneration = command.generation
+          if (current?.link.generation === command.generation) {
+            endedGeneration = command.generation
+          }
           return Effect.as(forward(command.send), undefined)
         case "Expired":
-          return Effect.sync(() => void Gap.expire(gap, command.send))
+          return Effect.sync(() =>
+            void Gap.expire(gap, command.send)
+          )
         case "Withdrawn":
-          return Effect.sync(() => void Gap.withdraw(gap, command.send))
+          return Effect.sync(() =>
+            void Gap.withdraw(gap, command.send)
+          )
         case "Ended": {
           const live = current
           if (live === undefined || live.link.generation !== command.generation) return Effect.succeed(undefined)
