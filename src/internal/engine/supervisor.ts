@@ -316,9 +316,12 @@ export const run = <M, F, L extends Leftover>(
         case "Ended": {
           const live = current
           if (live === undefined || live.link.generation !== command.generation) return Effect.succeed(undefined)
-          return command.outcome._tag === "Boundary"
-            ? Effect.as(switchOver(live), undefined)
-            : lost(live, command.outcome.lost)
+          // never half done: a connection is always the call's or closed (its writes are not waited on)
+          return Effect.uninterruptible(
+            command.outcome._tag === "Boundary"
+              ? Effect.as(switchOver(live), undefined)
+              : lost(live, command.outcome.lost)
+          )
         }
         case "Redialled": {
           const result = command.result
@@ -326,7 +329,9 @@ export const run = <M, F, L extends Leftover>(
             const failure = Exit.findErrorOption(result)
             return failure._tag === "Some" ? Effect.succeed(failure.value) : Effect.die(Cause.squash(result.cause))
           }
-          return Effect.as(resume(result.value.link, result.value.attempts, [status("connected")]), undefined)
+          return Effect.uninterruptible(
+            Effect.as(resume(result.value.link, result.value.attempts, [status("connected")]), undefined)
+          )
         }
         case "Drained":
           return current?.link.generation === command.generation
