@@ -56,22 +56,30 @@ const construct = (webSocket: RealtimeWebSocketService, target: Target): Socket.
  * The WebSocket as Effect's socket sees it: its opening, end and writes, no frames (the connection
  * reads them), no pausing (the connection does it, by its backlog of frames).
  */
-const lifecycleOnly = (ws: Socket.WebSocketLike): Socket.WebSocketLike & { binaryType: string } => ({
+class LifecycleOnly implements Socket.WebSocketLike {
+  constructor(private readonly ws: Socket.WebSocketLike) {}
   get readyState() {
-    return ws.readyState
-  },
+    return this.ws.readyState
+  }
   get binaryType() {
-    return "binaryType" in ws ? String(ws.binaryType) : "arraybuffer"
-  },
+    return "binaryType" in this.ws ? String(this.ws.binaryType) : "arraybuffer"
+  }
   set binaryType(type: string) {
-    if ("binaryType" in ws) (ws as { binaryType: string }).binaryType = type
-  },
-  addEventListener: (type, listener, options) =>
-    type === "message" ? undefined : ws.addEventListener(type, listener, options),
-  removeEventListener: (type, listener) => type === "message" ? undefined : ws.removeEventListener(type, listener),
-  close: (code, reason) => ws.close(code, reason),
-  send: (data) => ws.send(data)
-})
+    if ("binaryType" in this.ws) (this.ws as { binaryType: string }).binaryType = type
+  }
+  addEventListener(...[type, listener, options]: Parameters<Socket.WebSocketLike["addEventListener"]>) {
+    if (type !== "message") this.ws.addEventListener(type, listener, options)
+  }
+  removeEventListener(...[type, listener]: Parameters<Socket.WebSocketLike["removeEventListener"]>) {
+    if (type !== "message") this.ws.removeEventListener(type, listener)
+  }
+  close(code?: number, reason?: string) {
+    this.ws.close(code, reason)
+  }
+  send(data: Parameters<Socket.WebSocketLike["send"]>[0]) {
+    this.ws.send(data)
+  }
+}
 
 const utf8 = new TextDecoder()
 
@@ -135,7 +143,7 @@ export const socket = (
           try: () => {
             made = construct(webSocket, target)
             made.addEventListener("message", onMessage)
-            return lifecycleOnly(made)
+            return new LifecycleOnly(made)
           },
           catch: (cause) =>
             new Socket.SocketError({ reason: new Socket.SocketOpenError({ kind: "Unknown", cause: errorOf(cause) }) })

@@ -305,8 +305,10 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
         }
         // what a batch left unprocessed when it stopped at a boundary comes first
         if (next >= batch.length) {
-          batch = yield* mailbox.takeAll
+          // the processed frames are let go while the owner waits for more (an idle call holds none)
+          batch = []
           next = 0
+          batch = yield* mailbox.takeAll
         }
         // the owner alone pauses the socket: when the frames waiting for it reach the limit
         if (!paused && options.flow !== undefined && backlogSize() >= backlogLimit) {
