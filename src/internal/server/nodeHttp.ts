@@ -19,13 +19,19 @@ const readBody = (request: IncomingMessage): Effect.Effect<Uint8Array | undefine
       }
       const onEnd = () => resume(Effect.succeed(Buffer.concat(chunks)))
       const onError = (error: Error) => resume(Effect.fail(error))
+      // a client gone before its body ended: nothing more will come
+      const onClose = () => {
+        if (!request.complete) resume(Effect.fail(new Error("the request broke off before its body ended")))
+      }
       request.on("data", onData)
       request.once("end", onEnd)
       request.once("error", onError)
+      request.once("close", onClose)
       return Effect.sync(() => {
         request.off("data", onData)
         request.off("end", onEnd)
         request.off("error", onError)
+        request.off("close", onClose)
       })
     })
 
