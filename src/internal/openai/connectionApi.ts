@@ -1,11 +1,9 @@
 /**
  * Owns the shape of a connection of the OpenAI model: what it offers the engine and its tests, and
- * what it is built from (the owner fiber behind it is `connection.ts`).
+ * what it is built from (its handler is `connection.ts`, its owner fiber `engine/generation.ts`).
  */
-import type { Effect } from "effect"
 import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
-import type * as Mailbox from "../engine/mailbox.js"
-import type { Generation, GenerationOptions } from "../engine/protocol.js"
+import type { Live, OwnerOptions } from "../engine/generation.js"
 import type { ClientEvent } from "../protocol/clientEvents.js"
 import type * as History from "./history.js"
 import type * as Sequencer from "./sequencer.js"
@@ -20,15 +18,9 @@ export type { Flow } from "../engine/protocol.js"
  *
  * @category models
  */
-export interface ConnectionOptions extends Omit<GenerationOptions<History.History>, "flow" | "memory" | "ping"> {
+export interface ConnectionOptions extends OwnerOptions<History.History> {
   readonly settings: RealtimeSessionSettings
   readonly history?: History.History
-  /** How many unprocessed frames may wait before the socket is paused. Default 1024. */
-  readonly backlogLimit?: number
-  /** Pauses and resumes the socket's reading, where it can; without, frames wait in memory. */
-  readonly flow?: GenerationOptions<History.History>["flow"]
-  /** Writes a ping on the socket, for the keepalive; without, no ping is written. */
-  readonly ping?: GenerationOptions<History.History>["ping"]
   /** See the response sequencer. Default 30 seconds. */
   readonly staleResponseMs?: number
 }
@@ -46,9 +38,4 @@ export type Unanswered = ReturnType<typeof Sequencer.unanswered>
  *
  * @category models
  */
-export interface Connection extends Generation<ClientEvent, Unanswered> {
-  /** {@link Generation.deliverUnsafe} as an effect. */
-  readonly deliver: (deliveries: ReadonlyArray<Mailbox.Delivery>) => Effect.Effect<boolean>
-  /** How much per-item and per-response state the connection holds, as the owner sees it now. */
-  readonly bookkeeping: Effect.Effect<State.Bookkeeping>
-}
+export type Connection = Live<ClientEvent, Unanswered, State.Bookkeeping>
