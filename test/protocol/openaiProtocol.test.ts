@@ -35,7 +35,9 @@ describe("the OpenAI Realtime protocol", () => {
   it("opens a connection with one session.update of the call's settings, as they are now", () => {
     const history = memory()
     History.sent(history, Send.SessionUpdate.make({ sessionSettings: { voice: "marin" } }))
-    const frames = parsed(protocol.open(history))
+    const opened = protocol.resume(history, "first")
+    const frames = parsed(opened.frames)
+    expect([opened.items, opened.lost, opened.hush]).toEqual([0, 0, false])
     expect(frames).toMatchObject([
       {
         type: "session.update",
@@ -45,25 +47,30 @@ describe("the OpenAI Realtime protocol", () => {
     expect(frames.flatMap(clientFrameErrors)).toEqual([])
   })
 
-  it("resumes a call by creating its items again, with their ids; nothing for a call attached by id", () => {
+  it("resumes a call by its settings and its items again, with their ids; only the settings for a call attached by id", () => {
     const history = memory()
-    const resumed = protocol.resume(history, false)
+    const resumed = protocol.resume(history, "again")
     const frames = parsed(resumed.frames)
-    expect(frames.map((frame) => [frame["type"], (frame["item"] as { role?: string }).role])).toEqual([
+    expect(frames.map((frame) => [frame["type"], (frame["item"] as { role?: string } | undefined)?.role])).toEqual([
+      ["session.update", undefined],
       ["conversation.item.create", "user"],
       ["conversation.item.create", "assistant"]
     ])
     expect(frames.flatMap(clientFrameErrors)).toEqual([])
-    expect([...resumed.ids]).toEqual(frames.map((frame) => (frame["item"] as { id: string }).id))
+    expect([...resumed.ids]).toEqual(frames.slice(1).map((frame) => (frame["item"] as { id: string }).id))
+    expect([resumed.items, resumed.hush]).toEqual([2, true])
     expect(resumed.ids.has("item_b")).toBe(true)
-    expect(protocol.resume(history, true)).toEqual({ frames: [], ids: new Set(), lost: 0 })
+    const attached = protocol.resume(history, "attached")
+    expect(parsed(attached.frames).map((frame) => frame["type"])).toEqual(["session.update"])
+    expect([attached.items, attached.ids.size, attached.lost, attached.hush]).toEqual([0, 0, 0, true])
   })
 
   it("classifies failures: the network and the service going away are retried, the request's faults are not", () => {
     const lost = (fields: Omit<ConstructorParameters<typeof RealtimeConnectionLost>[0], "message">) =>
-      protocol.classify(new RealtimeConnectionLost({ message: "lost", ...fields }))
+      protocol.classify(memory(), new RealtimeConnectionLost({ message: "lost", ...fields }))
     const dial = (reason: RealtimeConnectError["reason"], status?: number) =>
       protocol.classify(
+        memory(),
         new RealtimeConnectError({ reason, message: "dial", ...(status !== undefined ? { status } : {}) })
       )
     expect([

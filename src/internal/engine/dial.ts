@@ -110,12 +110,14 @@ const readFrames = (
 export interface Wiring {
   readonly generation: number
   readonly bounce: ((send: Mailbox.Send) => boolean) | undefined
+  /** Where it says that its session will end soon. */
+  readonly sessionEnding: ((timeLeftMs: number | null) => void) | undefined
 }
 
 /**
  * Dials one connection to `target` (resolved now, credentials included) into a scope of its own,
- * primed with the call's settings, and hands it to `keep` before anything can interrupt: whoever
- * keeps it closes its scope.
+ * and hands it to `keep` before anything can interrupt: whoever keeps it closes its scope (and
+ * opens the call on it, with the protocol's resumption).
  *
  * @category dialling
  */
@@ -129,7 +131,7 @@ export const dial = <Memory, Frame, Left extends Engine.Leftover>(
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()
-      const opened = yield* Effect.exit(restore(Scope.provide(open(options, target, memory, wiring.bounce), scope)))
+      const opened = yield* Effect.exit(restore(Scope.provide(open(options, target, memory, wiring), scope)))
       if (Exit.isFailure(opened)) {
         yield* Scope.close(scope, opened)
         return yield* Effect.failCause(opened.cause)
@@ -198,7 +200,7 @@ const open = <Memory, Frame, Left extends Engine.Leftover>(
   options: DialOptions<Memory, Frame, Left>,
   resolveTarget: Effect.Effect<Handshake.Target, RealtimeConnectError>,
   memory: Memory,
-  bounce: Wiring["bounce"]
+  wiring: Wiring
 ) =>
   Effect.gen(function*() {
     const { webSocket } = options
@@ -224,12 +226,10 @@ const open = <Memory, Frame, Left extends Engine.Leftover>(
       span,
       flow: dialled.flow,
       ping: () => heartbeat !== undefined && ws !== undefined && heartbeat.ping(ws),
-      ...(bounce !== undefined ? { bounce } : {})
+      ...(wiring.bounce !== undefined ? { bounce: wiring.bounce } : {}),
+      ...(wiring.sessionEnding !== undefined ? { sessionEnding: wiring.sessionEnding } : {})
     })
     yield* Effect.logDebug(`connected to ${url}`)
-    yield* Effect.forEach(protocol.open(memory), (frame) => writer.write(protocol.encode(frame))).pipe(
-      Effect.catch((error) => Effect.logWarning("the connection's opening frames could not be written", error))
-    )
     // the frames first (those that came with the handshake at once), then the end behind them
     readFrames(dialled, connection, options.maxFrameSize)
     yield* Effect.forkScoped(watchEnd(pull, connection))

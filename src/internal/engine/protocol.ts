@@ -30,25 +30,39 @@ export type Failure = RealtimeConnectionLost | RealtimeConnectError
 
 /**
  * A protocol's verdict on a failure: `Retryable` (a new connection may succeed: a drop, the
- * service going away, a refused or timed-out handshake) or `Fatal` (it cannot: refused credentials,
- * an invalid configuration, a close the server meant). Credentials that expired are retryable: the
- * engine resolves them again for every dial.
+ * service going away, a refused or timed-out handshake), `Expired` (a new connection may succeed,
+ * but not by resuming the session: the engine runs the protocol's `expire` on the call's memory
+ * first) or `Fatal` (it cannot: refused credentials, an invalid configuration, a close the server
+ * meant). Credentials that expired are retryable: the engine resolves them again for every dial.
  *
  * @category models
  */
-export type Verdict = "Retryable" | "Fatal"
+export type Verdict = "Retryable" | "Expired" | "Fatal"
 
 /**
- * What a new connection is given of a call that had one before: the frames that restore it, in
- * order, before any send of the application; the ids of the items they create again (whose echoes
- * the listeners must not see twice); and how many items could not be carried over.
+ * Which connection of a call is being opened: its `first`, one `again` after a loss or at a
+ * rollover, or one `attached` again to a call the provider holds (a SIP call), whose session kept
+ * the conversation.
+ *
+ * @category models
+ */
+export type Opening = "first" | "again" | "attached"
+
+/**
+ * What a connection is given when it opens, before any send of the application: the frames, in
+ * order (the session's opening, then what restores the conversation); how many items they create
+ * again, and their ids (whose echoes the listeners must not see twice); how many items could not
+ * be carried over; and whether the listeners must not see the echoes of the opening either (they
+ * saw the first connection's).
  *
  * @category models
  */
 export interface Resumption<Frame> {
   readonly frames: ReadonlyArray<Frame>
+  readonly items: number
   readonly ids: ReadonlySet<string>
   readonly lost: number
+  readonly hush: boolean
 }
 
 /**
@@ -112,9 +126,10 @@ export interface Generation<Frame, Left extends Leftover> extends Sender {
    */
   readonly run: Effect.Effect<Mailbox.Outcome>
   /**
-   * Restores a call on this new connection, before `run`: writes the resumption (keeping its echoes
-   * from the listeners) and asks again for what the connection before left undone (nothing at a
-   * rollover, where the connection before goes on until a boundary). Whether it asked for a response.
+   * Opens the call on this new connection, before `run`: writes the resumption (keeping its echoes
+   * from the listeners, when it says so) and asks again for what the connection before left undone
+   * (nothing at a rollover, where the connection before goes on until a boundary). Whether it asked
+   * for a response.
    */
   readonly restore: (resumption: Resumption<Frame>, left: Left | undefined) => Effect.Effect<boolean, Error>
   /** Makes `run` return at the next turn boundary. */
@@ -153,6 +168,11 @@ export interface GenerationOptions<Memory> {
    * with a reconnect policy: the send then waits for the next connection.
    */
   readonly bounce?: (send: Mailbox.Send) => boolean
+  /**
+   * Tells the call's owner that the service will end this connection's session soon (Gemini's
+   * `goAway`), with the time left when the service said: the next session is prepared now.
+   */
+  readonly sessionEnding?: (timeLeftMs: number | null) => void
 }
 
 /**
@@ -170,16 +190,16 @@ export interface Protocol<Memory, Frame, Left extends Leftover> {
   readonly memory: (settings: RealtimeSessionSettings) => Memory
   /** Builds a connection over a dialled socket; nothing runs until its `run` does. */
   readonly connect: (options: GenerationOptions<Memory>) => Effect.Effect<Generation<Frame, Left>, never, Scope.Scope>
-  /** The frames a connection opens with, from the call's memory (its settings, as they are now). */
-  readonly open: (memory: Memory) => ReadonlyArray<Frame>
   /**
-   * What the next connection is given of the call after a loss or at a rollover. `attached` says
-   * the connection attaches to a call the provider holds (a SIP call), whose session kept the
-   * conversation: then nothing needs to be given again.
+   * What a connection opens with, from the call's memory as it is now (its settings, its
+   * conversation, the handle its session resumes with). Run by the call's owner, which may let it
+   * note in the memory what it opened with.
    */
-  readonly resume: (memory: Memory, attached: boolean) => Resumption<Frame>
-  /** Whether a failure is worth another connection. */
-  readonly classify: (failure: Failure) => Verdict
+  readonly resume: (memory: Memory, opening: Opening) => Resumption<Frame>
+  /** Whether a failure is worth another connection, given what the call's memory says. */
+  readonly classify: (memory: Memory, failure: Failure) => Verdict
+  /** After an `Expired` verdict: the memory forgets the session it can no longer resume. */
+  readonly expire?: (memory: Memory) => void
   /** A client frame as the text the socket carries. */
   readonly encode: (frame: Frame) => string
 }

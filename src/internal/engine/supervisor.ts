@@ -74,6 +74,7 @@ type Command<F, L extends Leftover> =
   | { readonly _tag: "Ended"; readonly generation: number; readonly outcome: Mailbox.Outcome }
   | { readonly _tag: "Redialled"; readonly result: Exit.Exit<Redialled<F, L>, RealtimeConnectError> }
   | { readonly _tag: "Drained"; readonly generation: number }
+  | { readonly _tag: "SessionEnding"; readonly generation: number; readonly timeLeftMs: number | null }
 
 /** The call's connection, with the next session prepared for its rollover (if any). */
 interface Current<F, L extends Leftover> {
@@ -81,6 +82,8 @@ interface Current<F, L extends Leftover> {
   readonly standby: Deferred.Deferred<Link<F, L>>
   /** Whether the call moved to the standby (otherwise it is closed with this connection). */
   switched: boolean
+  /** Whether the next session is being prepared (by the rollover's timer or the service's notice). */
+  rolling: boolean
 }
 
 /**
@@ -119,8 +122,13 @@ export const run = <M, F, L extends Leftover>(
     let batch: ReadonlyArray<Command<F, L>> = []
     let next = 0
 
-    const retryable = (failure: Ended) => protocol.classify(failure) === "Retryable"
-    const replayOf = () => protocol.resume(memory, options.config.callId !== undefined)
+    /** Whether a failure is worth another connection; one that cannot resume makes the memory forget the session. */
+    const retryable = (failure: Ended) => {
+      const verdict = protocol.classify(memory, failure)
+      if (verdict === "Expired") protocol.expire?.(memory)
+      return verdict !== "Fatal"
+    }
+    const replayOf = () => protocol.resume(memory, options.config.callId !== undefined ? "attached" : "again")
 
     /**
      * The wiring of the next generation (taken by the owner): with a reconnect policy, its unwritten
@@ -132,7 +140,8 @@ export const run = <M, F, L extends Leftover>(
         generation: g,
         bounce: reconnect === undefined
           ? undefined
-          : (send: Mailbox.Send) => post({ _tag: "Bounced", generation: g, send })
+          : (send: Mailbox.Send) => post({ _tag: "Bounced", generation: g, send }),
+        sessionEnding: (timeLeftMs) => void post({ _tag: "SessionEnding", generation: g, timeLeftMs })
       }
     }
 
@@ -154,7 +163,7 @@ export const run = <M, F, L extends Leftover>(
     /** Makes `link` the call's connection; the sends held in the gap go to it, in order. */
     const adopt = (link: Link<F, L>) =>
       Effect.gen(function*() {
-        const live: Current<F, L> = { link, standby: Deferred.makeUnsafe(), switched: false }
+        const live: Current<F, L> = { link, standby: Deferred.makeUnsafe(), switched: false, rolling: false }
         current = live
         yield* enter("Open")
         const held = Gap.release(gap)
@@ -184,6 +193,7 @@ export const run = <M, F, L extends Leftover>(
         const rollover = reconnect?.rollover
         // a SIP call's session is the call's: it is not renewed by a new connection
         if (rollover !== undefined && options.config.callId === undefined) {
+          live.rolling = true
           yield* Effect.forkIn(prepareRollover(live, rollover.at, wiring()), link.scope)
         }
       })
@@ -227,7 +237,7 @@ export const run = <M, F, L extends Leftover>(
           _tag: "Reconnected",
           cause: "dropped",
           attempts,
-          restored: { settings: true, items: replay.frames.length, responseRequested: requested },
+          restored: { settings: true, items: replay.items, responseRequested: requested },
           lost: { responseId: cutOff, audioBytes, items: replay.lost }
         }])
         yield* start(live)
@@ -257,10 +267,10 @@ export const run = <M, F, L extends Leftover>(
             _tag: "Reconnected",
             cause: "rollover",
             attempts: 1,
-            restored: { settings: true, items: replay.frames.length, responseRequested: false },
+            restored: { settings: true, items: replay.items, responseRequested: false },
             lost: { responseId: null, audioBytes: 0, items: replay.lost }
           }])
-          yield* Effect.logInfo(`the call moved to a new session (${replay.frames.length} items replayed)`)
+          yield* Effect.logInfo(`the call moved to a new session (${replay.items} items replayed)`)
           post({ _tag: "Drained", generation: next.generation })
         })))
       })
@@ -292,6 +302,26 @@ export const run = <M, F, L extends Leftover>(
             post({ _tag: "Redialled", result }))
         )
         return undefined
+      })
+
+    /**
+     * The service said it ends the session soon: the next one is prepared now, and takes over at the
+     * next turn boundary (or when this one ends, if no boundary comes first). Without a reconnect
+     * policy the call ends with the session.
+     */
+    const sessionEnding = (live: Current<F, L>, timeLeftMs: number | null) =>
+      Effect.gen(function*() {
+        const left = timeLeftMs === null ? "" : ` in ${Math.round(timeLeftMs / 1000)} s`
+        if (reconnect === undefined || live.rolling) {
+          return yield* Effect.logInfo(
+            `the service ends the session${left}${
+              reconnect === undefined ? " (no reconnect policy: the call ends with it)" : ""
+            }`
+          )
+        }
+        live.rolling = true
+        yield* Effect.logInfo(`the service ends the session${left}: preparing the next one`)
+        yield* Effect.forkIn(prepareRollover(live, Duration.zero, wiring()), live.link.scope)
       })
 
     /** The owner's answer to one command; the call's end when it ends the call. */
@@ -337,16 +367,23 @@ export const run = <M, F, L extends Leftover>(
           return current?.link.generation === command.generation
             ? Effect.as(start(current), undefined)
             : Effect.succeed(undefined)
+        case "SessionEnding":
+          return current?.link.generation === command.generation
+            ? Effect.as(sessionEnding(current, command.timeLeftMs), undefined)
+            : Effect.succeed(undefined)
       }
     }
 
     const loop: Effect.Effect<Ended, RealtimeConnectError> = Effect.gen(function*() {
       yield* announce(hub, [status("connecting")])
       // kept before anything can interrupt: closing the call closes it
-      yield* dial(options, Effect.succeed(options.target), memory, wiring(), (link) =>
+      const first = yield* dial(options, Effect.succeed(options.target), memory, wiring(), (link) =>
         Effect.sync(() => {
-          current = { link, standby: Deferred.makeUnsafe(), switched: false }
+          current = { link, standby: Deferred.makeUnsafe(), switched: false, rolling: false }
         }))
+      yield* first.connection.restore(protocol.resume(memory, "first"), undefined).pipe(
+        Effect.catch((error) => Effect.logWarning("the connection's opening frames could not be written", error))
+      )
       yield* enter("Open")
       yield* announce(hub, [status("connected")])
       yield* Deferred.succeed(opened, undefined)

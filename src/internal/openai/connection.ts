@@ -141,7 +141,7 @@ export const make = (options: ConnectionOptions): Effect.Effect<Connection, neve
         lost: (end) => Ending.connectionLost(end, lastServerError),
         restore: (replay: Resumption<ClientEvent>, left: Unanswered | undefined) =>
           Effect.gen(function*() {
-            echoes = Echoes.make(replay.ids)
+            echoes = replay.hush ? Echoes.make(replay.ids) : undefined
             yield* writeAll(replay.frames)
             const now = yield* Clock.currentTimeMillis
             let requested = false

@@ -241,7 +241,9 @@ export const sent = (history: History, event: RealtimeModelSendEvent): void => {
  *
  * @category replay
  */
-export const replay = (history: History): Resumption<ConversationItemCreate> => {
+export const replay = (
+  history: History
+): Pick<Resumption<ConversationItemCreate>, "frames" | "ids" | "lost"> => {
   const frames: Array<ConversationItemCreate> = []
   const ids = new Set<string>()
   let lost = 0

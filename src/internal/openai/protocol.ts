@@ -66,7 +66,23 @@ export const classify = (failure: Engine.Failure): Engine.Verdict => {
   }
 }
 
-const nothing: Engine.Resumption<ClientEvent> = { frames: [], ids: new Set(), lost: 0 }
+/**
+ * A connection opens with the `session.update` of the call's settings as they are now; after a
+ * loss or at a rollover, the conversation follows as items (their echoes and the session's hushed);
+ * a SIP call's session kept its conversation, so only the settings go again.
+ */
+export const resume = (memory: History.History, opening: Engine.Opening): Engine.Resumption<ClientEvent> => {
+  const update = sessionUpdate(memory.settings, true)
+  if (opening !== "again") return { frames: [update], items: 0, ids: new Set(), lost: 0, hush: opening === "attached" }
+  const replay = History.replay(memory)
+  return {
+    frames: [update, ...replay.frames],
+    items: replay.frames.length,
+    ids: replay.ids,
+    lost: replay.lost,
+    hush: true
+  }
+}
 
 /**
  * The protocol of OpenAI Realtime, over the call's memory (`History`).
@@ -75,8 +91,7 @@ export const protocol: Engine.Protocol<History.History, ClientEvent, Connection.
   name: "OpenAIRealtime",
   memory: History.make,
   connect: ({ memory, ...options }) => Connection.make({ ...options, settings: memory.settings, history: memory }),
-  open: (memory) => [sessionUpdate(memory.settings, true)],
-  resume: (memory, attached) => attached ? nothing : History.replay(memory),
-  classify,
+  resume,
+  classify: (_, failure) => classify(failure),
   encode: encodeClientEvent
 }
