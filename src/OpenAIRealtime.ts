@@ -18,28 +18,15 @@
  *
  * @since 0.1.0
  */
-import { Cause, Deferred, Duration, Effect, Exit, Fiber, Layer, Option, Ref } from "effect"
+import { Duration, Effect, Layer, Option } from "effect"
 import type { Config, Redacted, Scope } from "effect"
-import * as Ending from "./internal/engine/ending.js"
-import * as Supervisor from "./internal/engine/supervisor.js"
-import * as EventHub from "./internal/eventHub.js"
+import * as Model from "./internal/engine/model.js"
 import * as OpenAIProtocol from "./internal/openai/protocol.js"
 import * as Handshake from "./internal/realtime/handshake.js"
-import type { RealtimeConnectError, RealtimeConnectionLost, RealtimeSendError } from "./RealtimeError.js"
 import { RealtimeModel, resolveApiKey } from "./RealtimeModel.js"
-import type {
-  ApiKeySource,
-  ListenerBuffer,
-  RealtimeModelConfig,
-  RealtimeModelService,
-  RealtimeModelState
-} from "./RealtimeModel.js"
-import type { ConnectionStatus, RealtimeModelEvent } from "./RealtimeModelEvent.js"
-import * as SendEvent from "./RealtimeModelSendEvent.js"
+import type { ApiKeySource, ListenerBuffer, RealtimeModelService } from "./RealtimeModel.js"
 import type { ReconnectOptions, TransportOptions } from "./RealtimeReconnect.js"
-import { defaultSchedule } from "./RealtimeReconnect.js"
-import type { RealtimeSessionSettings } from "./RealtimeSessionSettings.js"
-import { RealtimeWebSocket } from "./RealtimeWebSocket.js"
+import type { RealtimeWebSocket } from "./RealtimeWebSocket.js"
 
 /**
  * Options of a model instance (as opposed to one connection's `RealtimeModelConfig`).
@@ -73,45 +60,15 @@ export interface OpenAIRealtimeOptions {
  */
 export const defaultUrl: string = Handshake.defaultUrl
 
-type Owner = Fiber.Fiber<unknown, unknown>
-
-type Lifecycle =
-  | { readonly _tag: "Idle" }
-  | { readonly _tag: "Connecting"; readonly owner: Owner }
-  | { readonly _tag: "Live"; readonly owner: Owner; readonly phase: Supervisor.Phase }
-  | { readonly _tag: "Closed" }
-  /** The model's own scope is closed: nothing can be opened any more. */
-  | { readonly _tag: "Disposed" }
-
-const idle: Lifecycle = { _tag: "Idle" }
-const closed: Lifecycle = { _tag: "Closed" }
-const disposed: Lifecycle = { _tag: "Disposed" }
-
-const status = (value: ConnectionStatus): RealtimeModelEvent => ({ _tag: "ConnectionStatusChanged", status: value })
-const endOfStream: RealtimeModelEvent = { _tag: "EndOfStream" }
-
-const defaultMaxFrameSize = 16 * 1024 * 1024
-
-/** The options of a call, resolved once per model. */
-const callDefaults = (options: OpenAIRealtimeOptions) => {
-  const transport = options.transport ?? {}
-  const reconnect = options.reconnect
-  const rollover = reconnect?.rollover === false ? undefined : reconnect?.rollover ?? {}
-  return {
-    keepalive: transport.pingInterval === false ? undefined : {
-      interval: Duration.fromInputUnsafe(transport.pingInterval ?? Duration.seconds(20)),
-      timeout: Duration.fromInputUnsafe(transport.pongTimeout ?? Duration.seconds(20))
-    },
-    maxFrameSize: transport.maxFrameSize ?? defaultMaxFrameSize,
-    reconnect: reconnect === undefined ? undefined : {
-      schedule: reconnect.schedule ?? defaultSchedule,
-      sendTimeout: Duration.fromInputUnsafe(reconnect.sendTimeout ?? Duration.seconds(10)),
-      rollover: rollover === undefined ? undefined : {
-        at: Supervisor.rolloverAt(rollover.sessionLimit ?? Duration.minutes(60), rollover.margin ?? Duration.minutes(5))
-      }
-    }
-  }
-}
+/** OpenAI Realtime as the engine's provider: sessions roll over on a timer (the service ends them at 60 minutes). */
+const provider = Model.provider({
+  name: "OpenAIRealtime",
+  protocol: OpenAIProtocol.protocol,
+  settings: (config) => Handshake.decodeSettings(config.initialSettings),
+  target: Handshake.resolveTarget,
+  pingInterval: Duration.seconds(20),
+  timedRollover: true
+})
 
 /**
  * A new model instance, for one connection at a time, living as long as the Scope (closing the
@@ -125,210 +82,11 @@ const callDefaults = (options: OpenAIRealtimeOptions) => {
 export const make = (
   options: OpenAIRealtimeOptions = {}
 ): Effect.Effect<RealtimeModelService, never, Scope.Scope | RealtimeWebSocket> =>
-  makeWith(
+  Model.make(
+    provider,
     options,
     options.apiKey === undefined ? Handshake.environmentApiKey : resolveApiKey(options.apiKey)
   )
-
-const makeWith = (
-  options: OpenAIRealtimeOptions,
-  defaultApiKey: Effect.Effect<Option.Option<Redacted.Redacted<string>>, RealtimeConnectError>
-): Effect.Effect<RealtimeModelService, never, Scope.Scope | RealtimeWebSocket> =>
-  Effect.gen(function*() {
-    const webSocket = yield* RealtimeWebSocket
-    const hub = yield* EventHub.make(options.listenerBuffer)
-    const lifecycle = yield* Ref.make<Lifecycle>(idle)
-
-    const defaults = callDefaults(options)
-
-    /** The call from dial to end; the owner fiber runs it. */
-    const call = (
-      owner: Owner,
-      target: Handshake.Target,
-      settings: RealtimeSessionSettings,
-      config: RealtimeModelConfig,
-      opened: Deferred.Deferred<void, RealtimeConnectError>
-    ) =>
-      Supervisor.run({
-        protocol: OpenAIProtocol.protocol,
-        webSocket,
-        hub,
-        target,
-        // every later dial resolves the credentials again
-        retarget: Handshake.resolveTarget(config, settings, webSocket, defaultApiKey),
-        config,
-        settings,
-        connectTimeout: options.connectTimeout,
-        ...defaults,
-        enter: (phase) =>
-          Ref.update(
-            lifecycle,
-            (current): Lifecycle => current._tag === "Disposed" ? current : { _tag: "Live", owner, phase }
-          )
-      }, opened)
-
-    /** After the owner's scope closed (socket closed, spans ended): the model's state, then the listeners. */
-    const finish = (
-      exit: Exit.Exit<RealtimeConnectionLost | RealtimeConnectError, RealtimeConnectError>,
-      opened: Deferred.Deferred<void, RealtimeConnectError>
-    ) =>
-      Effect.gen(function*() {
-        const wasOpen = yield* Deferred.isDone(opened)
-        yield* Ref.update(lifecycle, (current) => current._tag === "Disposed" ? current : wasOpen ? closed : idle)
-        if (!wasOpen) {
-          yield* Effect.sync(() => hub.offerAllUnsafe([status("disconnected")]))
-          yield* Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)
-            ? Deferred.failCause(opened, exit.cause)
-            : Deferred.fail(opened, Handshake.connectError("Closed", "the connection was closed before it opened"))
-          return
-        }
-        const lost = Exit.isSuccess(exit) ? exit.value : undefined
-        if (lost !== undefined) yield* Effect.logWarning(lost.message)
-        if (Exit.isFailure(exit) && Cause.hasDies(exit.cause)) {
-          yield* Effect.logError("the connection failed", exit.cause)
-        }
-        // never waits for a listener: a stalled one cannot hold the close up
-        yield* Effect.sync(() =>
-          hub.offerAllUnsafe([
-            ...(lost !== undefined ? [{ _tag: "ErrorEvent", error: lost } as const] : []),
-            status("disconnected"),
-            endOfStream
-          ])
-        )
-      })
-
-    const close: Effect.Effect<void> = Effect.flatMap(
-      Ref.get(lifecycle),
-      (current) =>
-        current._tag === "Connecting" || current._tag === "Live" ? Fiber.interrupt(current.owner) : Effect.void
-    )
-
-    /**
-     * The owner fiber: claims the model (atomically, so two connects never both proceed), then runs
-     * the connection; `finish` runs whenever it claimed, however it ends.
-     */
-    const own = (
-      target: Handshake.Target,
-      settings: RealtimeSessionSettings,
-      config: RealtimeModelConfig,
-      opened: Deferred.Deferred<void, RealtimeConnectError>
-    ): Effect.Effect<void> =>
-      Effect.withFiber((self) =>
-        Effect.uninterruptibleMask((restore) =>
-          Effect.gen(function*() {
-            const refused = yield* Ref.modify(
-              lifecycle,
-              (current): [Lifecycle["_tag"] | undefined, Lifecycle] =>
-                current._tag === "Idle" || current._tag === "Closed"
-                  ? [undefined, { _tag: "Connecting", owner: self }]
-                  : [current._tag, current]
-            )
-            if (refused !== undefined) {
-              return yield* Deferred.fail(
-                opened,
-                refused === "Disposed"
-                  ? Handshake.connectError("Closed", "the model's scope is closed: make a new model to connect again")
-                  : Handshake.connectError(
-                    "AlreadyConnected",
-                    "the model is already connected (or connecting); close it, or its scope, before connecting again"
-                  )
-              )
-            }
-            yield* restore(call(self, target, settings, config, opened)).pipe(
-              Effect.onExit((exit) => finish(exit, opened)),
-              Effect.ignore
-            )
-          })
-        )
-      )
-
-    const connect = (config: RealtimeModelConfig = {}): Effect.Effect<void, RealtimeConnectError, Scope.Scope> =>
-      Effect.gen(function*() {
-        const settings = yield* Handshake.decodeSettings(config.initialSettings)
-        const target = yield* Handshake.resolveTarget(config, settings, webSocket, defaultApiKey)
-        const opened = yield* Deferred.make<void, RealtimeConnectError>()
-        // the owner lives in the caller's scope: closing it closes the connection
-        const owner = yield* Effect.forkIn(own(target, settings, config, opened), yield* Effect.scope, {
-          startImmediately: true
-        })
-        // the owner settles `opened` before it ends; one that never ran (the scope was already
-        // closed) settles nothing, and its end is the answer
-        const ownerEnded = Effect.andThen(
-          Fiber.await(owner),
-          Effect.flatMap(Deferred.isDone(opened), (done) =>
-            done
-              ? Deferred.await(opened)
-              : Effect.fail(
-                Handshake.connectError("Closed", "the scope of connect is closed, so no connection can live in it")
-              ))
-        )
-        yield* Effect.raceFirst(Deferred.await(opened), ownerEnded).pipe(
-          Effect.onInterrupt(() => Fiber.interrupt(owner))
-        )
-      }).pipe(Effect.withSpan("OpenAIRealtime.connect"))
-
-    /**
-     * A send, given to the call's owner: it goes through the live connection or waits in the
-     * reconnect gap (audio there is dropped: `false`); the owner answers it.
-     */
-    const route = (
-      event: SendEvent.RealtimeModelSendEvent,
-      predicate: ((state: RealtimeModelState) => boolean) | undefined
-    ): Effect.Effect<boolean, RealtimeSendError> =>
-      Effect.flatMap(Ref.get(lifecycle), (current) => {
-        if (current._tag !== "Live") {
-          return Effect.fail(Ending.notConnected(event, current._tag === "Closed" || current._tag === "Disposed"))
-        }
-        const { phase } = current
-        const send = {
-          _tag: "Send",
-          event,
-          predicate,
-          reply: Deferred.makeUnsafe<boolean, RealtimeSendError>()
-        } as const
-        // a caller that stops waiting (its own timeout) withdraws a send still held in a gap
-        return phase.submit(send)
-          ? Effect.onInterrupt(Deferred.await(send.reply), () => Effect.sync(() => phase.withdraw(send)))
-          : Effect.fail(Ending.notConnected(event, true))
-      })
-
-    const sendEvent = (event: SendEvent.RealtimeModelSendEvent): Effect.Effect<void, RealtimeSendError> =>
-      Effect.flatMap(SendEvent.validate(event), (valid) => Effect.asVoid(route(valid, undefined)))
-
-    // the connection's owner evaluates the predicate when it reaches the event, so nothing runs between
-    const sendEventIf = (
-      event: SendEvent.RealtimeModelSendEvent,
-      predicate: (state: RealtimeModelState) => boolean
-    ): Effect.Effect<boolean, RealtimeSendError> =>
-      Effect.flatMap(SendEvent.validate(event), (valid) => route(valid, predicate))
-
-    // the model's scope closes: its connection closes, and every listener's stream ends, including
-    // those subscribed after the last connection ended
-    yield* Effect.addFinalizer(() =>
-      Effect.gen(function*() {
-        const previous = yield* Ref.getAndSet(lifecycle, disposed)
-        if (previous._tag === "Connecting" || previous._tag === "Live") yield* Fiber.interrupt(previous.owner)
-        yield* hub.shutdown
-      })
-    )
-
-    return {
-      connect,
-      subscribe: hub.subscribe,
-      sendEvent,
-      sendEventIf,
-      close,
-      status: Effect.map(
-        Ref.get(lifecycle),
-        (current): ConnectionStatus =>
-          current._tag === "Live"
-            ? current.phase._tag === "Open" ? "connected" : "reconnecting"
-            : current._tag === "Connecting"
-            ? "connecting"
-            : "disconnected"
-      )
-    } satisfies RealtimeModelService
-  })
 
 /**
  * A layer providing one `RealtimeModel` instance for the layer's lifetime. Provide it a
@@ -387,7 +145,7 @@ export const layerConfig = (
       )
       const key = Option.isOption(given) ? given : Option.some(given)
       const connectTimeout = options.connectTimeout === undefined ? undefined : yield* options.connectTimeout
-      return yield* makeWith({
+      return yield* Model.make(provider, {
         ...(options.listenerBuffer !== undefined ? { listenerBuffer: options.listenerBuffer } : {}),
         ...(options.transport !== undefined ? { transport: options.transport } : {}),
         ...(options.reconnect !== undefined ? { reconnect: options.reconnect } : {}),
