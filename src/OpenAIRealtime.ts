@@ -18,8 +18,8 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Layer, Option } from "effect"
-import type { Config, Redacted, Scope } from "effect"
+import { Duration, Effect, Layer } from "effect"
+import type { Config, Option, Redacted, Scope } from "effect"
 import * as Model from "./internal/engine/model.js"
 import * as OpenAIProtocol from "./internal/openai/protocol.js"
 import * as Handshake from "./internal/realtime/handshake.js"
@@ -140,16 +140,13 @@ export const layerConfig = (
   Layer.effect(
     RealtimeModel,
     Effect.gen(function*() {
-      const given: Option.Option<Redacted.Redacted<string>> | Redacted.Redacted<string> = yield* (
-        options.apiKey ?? Handshake.environmentKeyConfig
-      )
-      const key = Option.isOption(given) ? given : Option.some(given)
+      const apiKey = yield* Model.configuredKey(options.apiKey ?? Handshake.environmentKeyConfig)
       const connectTimeout = options.connectTimeout === undefined ? undefined : yield* options.connectTimeout
       return yield* Model.make(provider, {
         ...(options.listenerBuffer !== undefined ? { listenerBuffer: options.listenerBuffer } : {}),
         ...(options.transport !== undefined ? { transport: options.transport } : {}),
         ...(options.reconnect !== undefined ? { reconnect: options.reconnect } : {}),
         ...(connectTimeout !== undefined ? { connectTimeout } : {})
-      }, Option.isSome(key) ? resolveApiKey(key.value) : Effect.succeed(Option.none()))
+      }, apiKey)
     })
   )

@@ -76,6 +76,13 @@ export * as RealtimeModel from "./RealtimeModel.js"
  */
 export * as OpenAIRealtime from "./OpenAIRealtime.js"
 /**
+ * Google's Gemini Live API as a model, on the same engine.
+ *
+ * @since 0.4.0
+ * @category modules
+ */
+export * as GeminiLive from "./GeminiLive.js"
+/**
  * Calls that outlive their connection: keepalive, reconnect by a Schedule, session rollover, and
  * which failures are worth a retry.
  *

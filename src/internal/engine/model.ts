@@ -5,8 +5,8 @@
  * which outlives calls and ends with the model's scope. A provider module gives the protocol, how
  * a config becomes the session's settings and a target to dial, and its defaults.
  */
-import { Cause, Deferred, Duration, Effect, Exit, Fiber, Ref } from "effect"
-import type { Option, Redacted, Scope } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit, Fiber, Option, Ref } from "effect"
+import type { Config, Redacted, Scope } from "effect"
 import type { RealtimeConnectError, RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeError.js"
 import type {
   ListenerBuffer,
@@ -14,6 +14,7 @@ import type {
   RealtimeModelService,
   RealtimeModelState
 } from "../../RealtimeModel.js"
+import { resolveApiKey } from "../../RealtimeModel.js"
 import type { ConnectionStatus, RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import * as SendEvent from "../../RealtimeModelSendEvent.js"
 import type { ReconnectOptions, TransportOptions } from "../../RealtimeReconnect.js"
@@ -62,6 +63,21 @@ export interface Provider<M, F, L extends Leftover> {
   /** Whether sessions roll over on a timer (the `rollover` option); otherwise only on the service's notice. */
   readonly timedRollover: boolean
 }
+
+/**
+ * A layer's key, read from `Config` when the layer is built: a required key (a missing one fails
+ * the layer) or an optional one (missing or blank: no key); the default key of its connections.
+ *
+ * @category credentials
+ */
+export const configuredKey = (
+  config: Config.Config<Redacted.Redacted<string>> | Config.Config<Option.Option<Redacted.Redacted<string>>>
+): Effect.Effect<Effect.Effect<Option.Option<Redacted.Redacted<string>>, RealtimeConnectError>, Config.ConfigError> =>
+  Effect.gen(function*() {
+    const given: Option.Option<Redacted.Redacted<string>> | Redacted.Redacted<string> = yield* config
+    const key = Option.isOption(given) ? given : Option.some(given)
+    return Option.isSome(key) ? resolveApiKey(key.value) : Effect.succeed(Option.none())
+  })
 
 /**
  * A provider, its types inferred from its protocol.

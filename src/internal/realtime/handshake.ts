@@ -52,12 +52,45 @@ const isLoopback = (hostname: string): boolean =>
 export const needsApiKey = (url: URL): boolean => url.hostname === "openai.com" || url.hostname.endsWith(".openai.com")
 
 /**
- * Whether a target sends credentials (an Authorization or other header, or a key sub-protocol).
+ * A WebSocket URL, or `InvalidConfig` for text that is not one.
+ *
+ * @category handshake
+ */
+export const parseUrl = (raw: string): Effect.Effect<URL, RealtimeConnectError> => {
+  const url = URL.canParse(raw) ? new URL(raw) : undefined
+  if (url === undefined) return Effect.fail(connectError("InvalidConfig", `${JSON.stringify(raw)} is not a valid URL`))
+  return url.protocol === "ws:" || url.protocol === "wss:"
+    ? Effect.succeed(url)
+    : Effect.fail(
+      connectError("InvalidConfig", `the URL must use ws:// or wss://, got ${url.protocol}//`, { url: displayUrl(url) })
+    )
+}
+
+/**
+ * Refuses to send credentials over plain `ws://` to anything but a loopback address.
+ *
+ * @category handshake
+ */
+export const refuseInsecure = (url: URL, credentials: boolean): Effect.Effect<void, RealtimeConnectError> =>
+  url.protocol === "ws:" && !isLoopback(url.hostname) && credentials
+    ? Effect.fail(connectError(
+      "InsecureTransport",
+      `refusing to send credentials over unencrypted ws:// to ${url.host}: use wss:// (plain ws:// is only allowed to loopback addresses)`,
+      { url: displayUrl(url) }
+    ))
+    : Effect.void
+
+/**
+ * Whether a target sends credentials (an Authorization or other header, a key sub-protocol, a key
+ * or token in the query).
  *
  * @category handshake
  */
 export const sendsCredentials = (target: Target): boolean =>
-  Object.keys(target.headers ?? {}).length > 0 || (target.protocols ?? []).some((protocol) => protocol !== "realtime")
+  Object.keys(target.headers ?? {}).length > 0 || (target.protocols ?? []).some((protocol) =>
+    protocol !== "realtime"
+  ) ||
+  target.url.searchParams.has("key") || target.url.searchParams.has("access_token")
 
 /**
  * The URL without its query string, for messages and spans.
@@ -139,15 +172,9 @@ export const resolveTarget = (
           ? `call_id=${encodeURIComponent(config.callId)}`
           : `model=${encodeURIComponent(model)}`
       }`
-    const url = URL.canParse(raw) ? new URL(raw) : undefined
-    if (url === undefined) return yield* connectError("InvalidConfig", `${JSON.stringify(raw)} is not a valid URL`)
+    const url = yield* parseUrl(raw)
     // a call is named in the URL, whichever server it is on
     if (config.callId !== undefined && !url.searchParams.has("call_id")) url.searchParams.set("call_id", config.callId)
-    if (url.protocol !== "ws:" && url.protocol !== "wss:") {
-      return yield* connectError("InvalidConfig", `the URL must use ws:// or wss://, got ${url.protocol}//`, {
-        url: displayUrl(url)
-      })
-    }
     const apiKey = config.apiKey === undefined ? yield* defaultApiKey : yield* resolveApiKey(config.apiKey)
     const userHeaders = Object.entries(config.headers ?? {})
     const hasAuthorization = userHeaders.some(([name]) => name.toLowerCase() === "authorization")
@@ -159,13 +186,7 @@ export const resolveTarget = (
         { url: displayUrl(url) }
       )
     }
-    if (url.protocol === "ws:" && !isLoopback(url.hostname) && (apiKey._tag === "Some" || userHeaders.length > 0)) {
-      return yield* connectError(
-        "InsecureTransport",
-        `refusing to send credentials over unencrypted ws:// to ${url.host}: use wss:// (plain ws:// is only allowed to loopback addresses)`,
-        { url: displayUrl(url) }
-      )
-    }
+    yield* refuseInsecure(url, apiKey._tag === "Some" || userHeaders.length > 0)
     if (webSocket.credentials === "protocols") {
       if (apiKey._tag === "None") {
         if (needsApiKey(url)) {
