@@ -21,6 +21,12 @@
  * set them from the start; `server.faults` injects them at the moment a test chooses, and
  * `connectionAttempts`/`connectionsAccepted` count what the server saw.
  *
+ * It speaks Gemini Live too, on the same port, routed by path (`geminiUrl`, Google's
+ * `BidiGenerateContent` WebSocket, the key in `x-goog-api-key` or `?key=`; and the constrained
+ * endpoint with an ephemeral token minted at `POST /v1alpha/auth_tokens`, as `GeminiAuthTokens`
+ * asks): the same replies, tool rules, tones, voice activity and faults, in Gemini's messages, with
+ * session resumption by handle; `server.gemini` sends `goAway` or forgets every handle on request.
+ *
  * Connect the real `OpenAIRealtime` to its `url` with either WebSocket layer:
  * `NodeRealtimeWebSocket.layer` (the key in a header) or, from a page, `BrowserRealtimeWebSocket.layer()`
  * (the key or client secret in a sub-protocol); it accepts both.
@@ -37,12 +43,16 @@ import type { IncomingMessage, ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import type { Duplex } from "node:stream"
 import { WebSocketServer } from "ws"
+import type { WebSocket } from "ws"
 import * as Answers from "./internal/server/answers.js"
 import * as Calls from "./internal/server/calls.js"
 import * as ClientSecrets from "./internal/server/clientSecrets.js"
 import * as Connection from "./internal/server/connection.js"
 import type { ReplyRule as ReplyRuleShape } from "./internal/server/conversation.js"
 import * as ConnectionFaults from "./internal/server/faults.js"
+import * as Gemini from "./internal/server/gemini/front.js"
+import type { Controls as GeminiControlsShape } from "./internal/server/gemini/registry.js"
+import * as GeminiTokens from "./internal/server/gemini/tokens.js"
 import * as Newer from "./internal/server/newer.js"
 import * as NodeHttp from "./internal/server/nodeHttp.js"
 import { admit, refuse } from "./internal/server/upgrade.js"
@@ -78,6 +88,17 @@ export interface Faults extends ConnectionFaults.FrameFaults, ConnectionFaults.C
 export type RealtimeServerFaults = ConnectionFaults.RuntimeFaults
 
 /**
+ * Gemini-only events injected into a running server: `goAway` to every open Gemini connection
+ * (each is then closed with 1011 once its time left has passed), forgetting every resumption
+ * handle (a later resume is refused, as an expired handle is), and the count of open Gemini
+ * connections.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export type GeminiControls = GeminiControlsShape
+
+/**
  * How the server behaves.
  *
  * @since 0.1.0
@@ -90,7 +111,9 @@ export interface RealtimeServerOptions {
    * When set, upgrades without this key (Bearer header or `openai-insecure-api-key.` sub-protocol)
    * or a live client secret get HTTP 401, and so do REST requests without it as a Bearer token.
    * With or without it, an `ek_…` client secret this server did not mint, or one that expired,
-   * gets HTTP 401.
+   * gets HTTP 401. Gemini connections take it in `x-goog-api-key` or `?key=`: a wrong or missing
+   * one is accepted, then closed with 1007 "API key not valid", as Google does; minting a Gemini
+   * token needs it too. A constrained Gemini connection needs a live token this server minted.
    */
   readonly apiKey?: string | Redacted.Redacted<string>
   /** How many times faster than real time reply audio is sent. Default 1. */
@@ -152,8 +175,27 @@ export interface RealtimeServer {
   readonly connectionAttempts: Effect.Effect<number>
   /** Connections accepted (upgraded) so far. */
   readonly connectionsAccepted: Effect.Effect<number>
-  /** Faults to inject now (see `RealtimeServerFaults`). */
+  /** Faults to inject now (see `RealtimeServerFaults`); they apply to both protocols' connections. */
   readonly faults: RealtimeServerFaults
+  /**
+   * Gemini Live's WebSocket URL here, `ws://127.0.0.1:PORT/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent`.
+   *
+   * @since 0.4.0
+   */
+  readonly geminiUrl: string
+  /**
+   * The base URL of Gemini's API here, `http://127.0.0.1:PORT`: the `apiUrl` of `GeminiAuthTokens`,
+   * and the `httpOptions.baseUrl` of Google's own client.
+   *
+   * @since 0.4.0
+   */
+  readonly geminiApiUrl: string
+  /**
+   * Gemini-only events to inject now (see `GeminiControls`).
+   *
+   * @since 0.4.0
+   */
+  readonly gemini: GeminiControls
   /** The REST API's base URL, e.g. `http://127.0.0.1:PORT/v1`, as the `apiUrl` of `OpenAICalls` and `OpenAIClientSecrets`. */
   readonly apiUrl: string
   /**
@@ -287,36 +329,68 @@ export const make: (
         durationLimit
       }
     }
-    const app = Effect.flatMap(
-      HttpServerRequest.HttpServerRequest,
-      (request) => new URL(request.url, "http://127.0.0.1").pathname === ClientSecrets.path ? secrets.app : calls.app
-    )
+    const gemini = yield* Gemini.make({ key, shared, settings: shared.session })
+    const app = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+      const path = new URL(request.url, "http://127.0.0.1").pathname
+      return path === ClientSecrets.path
+        ? secrets.app
+        : GeminiTokens.paths.includes(path)
+        ? gemini.tokens.app
+        : calls.app
+    })
     http.on("request", (request: IncomingMessage, response: ServerResponse) => {
       runFork(NodeHttp.serve(app, request, response))
     })
 
-    /** Upgrades a WebSocket request; one naming a `call_id` needs an accepted call (404 unknown, 400 not active). */
-    const upgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) =>
-      Effect.gen(function*() {
-        const refused = yield* faults.onAttempt
-        if (Option.isSome(refused)) return refuse(socket, refused.value)
-        const admitted = yield* admit(request, secrets.verify, key)
-        if (Option.isNone(admitted)) return refuse(socket, 401)
-        const callId = new URL(request.url ?? "/", "http://127.0.0.1").searchParams.get("call_id")
-        const call = callId === null ? Option.none() : yield* calls.info(callId)
-        if (callId !== null && Option.isNone(call)) return refuse(socket, 404)
-        if (Option.isSome(call) && call.value.status !== "accepted") return refuse(socket, 400)
+    /** Takes over an upgrade: the socket paused until its session reads, pings answered unless a fault says no. */
+    const accept = (
+      request: IncomingMessage,
+      socket: Duplex,
+      head: Buffer,
+      serve: (ws: WebSocket, closeAfterEvents: number | undefined, startedAt: number) => Effect.Effect<void>
+    ) =>
+      Effect.map(Clock.currentTimeMillis, (startedAt) => {
         // the session starts now, before the client can know it is connected
-        const startedAt = yield* Clock.currentTimeMillis
         wss.handleUpgrade(request, socket, head, (ws) => {
           // nothing is read until the session pulls, so no early frame is lost
           ws.pause()
           ws.on("ping", (data) => {
             if (!faults.pingsIgnored() && ws.readyState === ws.OPEN) ws.pong(data)
           })
-          runFork(Effect.flatMap(faults.onAccept, (closeAfterEvents) =>
-            Connection.serve(shared, { ws, request, call, minted: admitted.value, closeAfterEvents, startedAt })))
+          runFork(Effect.flatMap(faults.onAccept, (closeAfterEvents) => serve(ws, closeAfterEvents, startedAt)))
         })
+      })
+
+    /**
+     * Upgrades a WebSocket request: Gemini's paths to the Gemini front-end (credentials checked by
+     * its session, as Google does); any other to the OpenAI one, where one naming a `call_id` needs
+     * an accepted call (404 unknown, 400 not active).
+     */
+    const upgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+      Effect.gen(function*() {
+        const refused = yield* faults.onAttempt
+        if (Option.isSome(refused)) return refuse(socket, refused.value)
+        const url = Gemini.requestUrl(request)
+        const endpoint = Gemini.endpointOf(url.pathname)
+        if (endpoint !== undefined) {
+          const access = Gemini.accessOf(request, endpoint, key)
+          return yield* accept(request, socket, head, (ws, closeAfterEvents, startedAt) =>
+            gemini.serve({ ws, access, closeAfterEvents, startedAt }))
+        }
+        const admitted = yield* admit(request, secrets.verify, key)
+        if (Option.isNone(admitted)) {
+          return refuse(socket, 401)
+        }
+        const callId = url.searchParams.get("call_id")
+        const call = callId === null ? Option.none() : yield* calls.info(callId)
+        if (callId !== null && Option.isNone(call)) {
+          return refuse(socket, 404)
+        }
+        if (Option.isSome(call) && call.value.status !== "accepted") {
+          return refuse(socket, 400)
+        }
+        return yield* accept(request, socket, head, (ws, closeAfterEvents, startedAt) =>
+          Connection.serve(shared, { ws, request, call, minted: admitted.value, closeAfterEvents, startedAt }))
       })
 
     http.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -346,6 +420,9 @@ export const make: (
       connectionAttempts: faults.attempts,
       connectionsAccepted: faults.accepted,
       faults: faults.runtime,
+      geminiUrl: `ws://127.0.0.1:${port}${Gemini.livePath}`,
+      geminiApiUrl: `http://127.0.0.1:${port}`,
+      gemini: gemini.registry.controls,
       apiUrl: `http://127.0.0.1:${port}/v1`,
       incomingCall: (callId) =>
         Effect.gen(function*() {

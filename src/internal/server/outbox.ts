@@ -12,24 +12,24 @@ import type { FrameFaults } from "./faults.js"
 import type { Json } from "./objects.js"
 
 /** What an outbox writes with, and how its protocol spells a frame. */
-export interface OutboxOptions {
+export interface OutboxOptions<F = Json> {
   readonly faults: FrameFaults
   /** Sends one text frame. */
   readonly send: (text: string) => Effect.Effect<void>
   /** Drops the connection without a close handshake. */
   readonly terminate: Effect.Effect<void>
   /** The text of one frame (an OpenAI event gets its `event_id` here). */
-  readonly encode: (frame: Json) => Effect.Effect<string>
+  readonly encode: (frame: F) => Effect.Effect<string>
   /** A frame of a type no client knows, for `unknownEventAfterEvents`. */
   readonly unknownFrame: Effect.Effect<string>
 }
 
 /** One connection's way out. */
-export interface Outbox {
+export interface Outbox<F = Json> {
   /** Sends one frame, waiting for the permit. */
-  readonly emit: (frame: Json) => Effect.Effect<void>
+  readonly emit: (frame: F) => Effect.Effect<void>
   /** Sends one frame; the caller holds the permit (see `exclusive`). */
-  readonly emitHeld: (frame: Json) => Effect.Effect<void>
+  readonly emitHeld: (frame: F) => Effect.Effect<void>
   /** Runs `effect` holding the permit: no other frame goes out meanwhile. */
   readonly exclusive: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /** Stops every later frame (the connection is being closed or was dropped). */
@@ -37,12 +37,12 @@ export interface Outbox {
 }
 
 /** A new outbox. */
-export const make = (options: OutboxOptions): Effect.Effect<Outbox> =>
+export const make = <F = Json>(options: OutboxOptions<F>): Effect.Effect<Outbox<F>> =>
   Effect.map(Semaphore.make(1), (sending) => {
     const { faults } = options
     let sent = 0
     let ended = false
-    const emitHeld = (frame: Json): Effect.Effect<void> =>
+    const emitHeld = (frame: F): Effect.Effect<void> =>
       Effect.gen(function*() {
         if (ended) return
         if (faults.delayMs !== undefined && faults.delayMs > 0) yield* Effect.sleep(faults.delayMs)

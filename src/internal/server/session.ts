@@ -13,7 +13,8 @@ import * as AudioFormat from "../../AudioFormat.js"
 import * as Codec from "../audio/Codec.js"
 import { decodeClientFrame } from "../protocol/clientEvents.js"
 import * as Base64 from "../realtime/base64.js"
-import { clientItem, Conversation, entry, type ReplyRule } from "./conversation.js"
+import { clientItem, Conversation, entry } from "./conversation.js"
+import type { CoreSettings } from "./core.js"
 import * as ConnectionFaults from "./faults.js"
 import * as Input from "./inputAudio.js"
 import * as Newer from "./newer.js"
@@ -30,20 +31,11 @@ import {
 } from "./objects.js"
 import * as Outbox from "./outbox.js"
 import * as Response from "./response.js"
-import type { Pacing } from "./speech.js"
 import * as Vad from "./vad.js"
 
 /** What one connection needs: its server's configuration, the server's ids, and its socket. */
-export interface SessionOptions {
+export interface SessionOptions extends CoreSettings {
   readonly model: string
-  /** A server-wide unique id with the given prefix. */
-  readonly nextId: (prefix: string) => Effect.Effect<string>
-  readonly pacing: Pacing
-  readonly rules: ReadonlyArray<ReplyRule>
-  /** The reply to a question no rule matches. */
-  readonly defaultReply: (question: string) => string
-  readonly transcribe: (samples: Int16Array, ms: number) => string
-  readonly faults: ConnectionFaults.FrameFaults
   /** Sends one text frame. */
   readonly send: (text: string) => Effect.Effect<void>
   /** Drops the connection without a close handshake. */
