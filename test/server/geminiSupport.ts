@@ -51,11 +51,12 @@ export const audioOf = (frames: ReadonlyArray<Frame>): { readonly bytes: number;
   return { bytes, mimeTypes }
 }
 
-/** A raw Live client with the key in `x-goog-api-key`. */
+/** A raw Live client with the key in `x-goog-api-key` (none when it is empty). */
 export const liveClient = (
-  server: RealtimeServer.RealtimeServer,
+  server: Pick<RealtimeServer.RealtimeServer, "geminiUrl">,
   apiKey = key
-): Effect.Effect<RawClient, UpgradeRefused, Scope.Scope> => open(server.geminiUrl, { "x-goog-api-key": apiKey })
+): Effect.Effect<RawClient, UpgradeRefused, Scope.Scope> =>
+  open(server.geminiUrl, apiKey === "" ? {} : { "x-goog-api-key": apiKey })
 
 /** A raw client, set up with `extra`; returns it once `setupComplete` arrived. */
 export const setUp = (server: RealtimeServer.RealtimeServer, extra: Record<string, unknown> = {}) =>
