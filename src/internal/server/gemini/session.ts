@@ -262,7 +262,9 @@ export const run = (options: GeminiOptions): Effect.Effect<void, Socket.SocketEr
             : yield* options.tokens.open(options.access.name, given.sessionResumption?.handle !== undefined)
           if (verdict._tag === "Refused") return yield* close(1008, verdict.reason)
           // the setup a token was minted with constrains the sessions it opens
-          checked = Option.getOrElse(decodeSetup({ ...given, ...verdict.setup }), () => given)
+          // (all but the resumption, which is the connection's own)
+          const { sessionResumption: _, ...constraints } = verdict.setup ?? {}
+          checked = Option.getOrElse(decodeSetup({ ...given, ...constraints }), () => given)
           const expiresAt = verdict.expiresAt
           // no session goes on past the token's expiry
           yield* Effect.forkIn(
