@@ -38,22 +38,20 @@
 import { Chunk, Clock, Context, Duration, Effect, FiberSet, Layer, Option, Redacted, Ref, Schema } from "effect"
 import type { Scope } from "effect"
 import { HttpServerRequest } from "effect/http"
-import { createServer } from "node:http"
-import type { IncomingMessage, ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
+import type { IncomingMessage } from "node:http"
 import type { Duplex } from "node:stream"
-import { WebSocketServer } from "ws"
 import type { WebSocket } from "ws"
 import * as Answers from "./internal/server/answers.js"
 import * as Calls from "./internal/server/calls.js"
 import * as ClientSecrets from "./internal/server/clientSecrets.js"
 import * as Connection from "./internal/server/connection.js"
 import type { ReplyRule as ReplyRuleShape } from "./internal/server/conversation.js"
+import * as Core from "./internal/server/core.js"
 import * as ConnectionFaults from "./internal/server/faults.js"
 import * as Gemini from "./internal/server/gemini/front.js"
 import type { Controls as GeminiControlsShape } from "./internal/server/gemini/registry.js"
 import * as GeminiTokens from "./internal/server/gemini/tokens.js"
-import * as Newer from "./internal/server/newer.js"
+import * as Listener from "./internal/server/listener.js"
 import * as NodeHttp from "./internal/server/nodeHttp.js"
 import { admit, refuse } from "./internal/server/upgrade.js"
 import { defaultModelName } from "./RealtimeSessionSettings.js"
@@ -282,36 +280,12 @@ export const make: (
       : Redacted.make(options.apiKey)
 
     // released last: drops every client socket, then closes the listening socket
-    const { http, wss } = yield* Effect.acquireRelease(
-      Effect.sync(() => ({
-        http: createServer(),
-        // pings are answered by hand, so that a fault can leave them unanswered
-        wss: new WebSocketServer({
-          noServer: true,
-          autoPong: false,
-          handleProtocols: (protocols) => (protocols.has("realtime") ? "realtime" : false)
-        })
-      })),
-      ({ http, wss }) =>
-        Effect.callback<void>((resume) => {
-          for (const client of wss.clients) client.terminate()
-          wss.close()
-          http.closeAllConnections()
-          http.close(() => resume(Effect.void))
-        })
-    )
+    const listener = yield* Listener.make
 
     // released first: interrupts every connection's fibers
     const runFork = yield* FiberSet.makeRuntime<never, void, never>()
 
-    const faults = yield* ConnectionFaults.make(
-      options.faults ?? {},
-      Effect.sync(() => {
-        const open = [...wss.clients]
-        for (const client of open) client.terminate()
-        return open.length
-      })
-    )
+    const faults = yield* ConnectionFaults.make(options.faults ?? {}, listener.dropAll)
     const calls = yield* Calls.make(key)
     const secrets = yield* ClientSecrets.make({ key, model: defaultModelName, nextId })
     const shared: Connection.Shared = {
@@ -319,15 +293,7 @@ export const make: (
       open,
       calls,
       defaultModel: defaultModelName,
-      session: {
-        nextId,
-        pacing: { speed: options.speed ?? 1, chunkMs: options.chunkMs ?? 100, msPerChar: options.msPerChar ?? 65 },
-        rules: options.rules ?? [],
-        defaultReply: options.defaultReply === undefined ? answer : () => options.defaultReply ?? "",
-        transcribe: options.transcribe ?? ((_, ms) => `(${Math.round(ms)} ms of speech)`),
-        faults: options.faults ?? {},
-        durationLimit
-      }
+      session: { ...Core.settingsOf(options, nextId), durationLimit }
     }
     const gemini = yield* Gemini.make({ key, shared, settings: shared.session })
     const app = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
@@ -338,28 +304,20 @@ export const make: (
         ? gemini.tokens.app
         : calls.app
     })
-    http.on("request", (request: IncomingMessage, response: ServerResponse) => {
-      runFork(NodeHttp.serve(app, request, response))
-    })
-
-    /** Takes over an upgrade: the socket paused until its session reads, pings answered unless a fault says no. */
+    /** Takes over an upgrade, counted; its session starts now, before the client can know it is connected. */
     const accept = (
       request: IncomingMessage,
       socket: Duplex,
       head: Buffer,
       serve: (ws: WebSocket, closeAfterEvents: number | undefined, startedAt: number) => Effect.Effect<void>
     ) =>
-      Effect.map(Clock.currentTimeMillis, (startedAt) => {
-        // the session starts now, before the client can know it is connected
-        wss.handleUpgrade(request, socket, head, (ws) => {
-          // nothing is read until the session pulls, so no early frame is lost
-          ws.pause()
-          ws.on("ping", (data) => {
-            if (!faults.pingsIgnored() && ws.readyState === ws.OPEN) ws.pong(data)
+      Effect.map(
+        Clock.currentTimeMillis,
+        (startedAt) =>
+          listener.accept(request, socket, head, faults.pingsIgnored, (ws) => {
+            runFork(Effect.flatMap(faults.onAccept, (closeAfterEvents) => serve(ws, closeAfterEvents, startedAt)))
           })
-          runFork(Effect.flatMap(faults.onAccept, (closeAfterEvents) => serve(ws, closeAfterEvents, startedAt)))
-        })
-      })
+      )
 
     /**
      * Upgrades a WebSocket request: Gemini's paths to the Gemini front-end (credentials checked by
@@ -393,23 +351,13 @@ export const make: (
           Connection.serve(shared, { ws, request, call, minted: admitted.value, closeAfterEvents, startedAt }))
       })
 
-    http.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-      // a client may reset the connection while its upgrade is decided: nothing to report then
-      socket.on("error", () => {})
-      runFork(upgrade(request, socket, head))
-    })
-
-    const port = yield* Effect.callback<number, RealtimeServerError>((resume) => {
-      const onError = (cause: Error) =>
-        resume(
-          Effect.fail(new RealtimeServerError({ message: `could not listen on 127.0.0.1: ${cause.message}`, cause }))
-        )
-      http.once("error", onError)
-      http.listen(options.port ?? 0, "127.0.0.1", () => {
-        http.off("error", onError)
-        resume(Effect.succeed((http.address() as AddressInfo).port))
-      })
-    })
+    const port = yield* Effect.mapError(
+      listener.listen(options.port ?? 0, {
+        request: (request, response) => runFork(NodeHttp.serve(app, request, response)),
+        upgrade: (request, socket, head) => runFork(upgrade(request, socket, head))
+      }),
+      (cause) => new RealtimeServerError({ message: `could not listen on 127.0.0.1: ${cause.message}`, cause })
+    )
     yield* Effect.logDebug("embedded realtime server listening").pipe(Effect.annotateLogs({ port }))
     const url = `ws://127.0.0.1:${port}/v1/realtime`
     const server: RealtimeServer = {
@@ -433,18 +381,7 @@ export const make: (
       callUrl: (callId) => `${url}?call_id=${encodeURIComponent(callId)}`,
       call: calls.info,
       sendDtmf: (callId, digits) =>
-        Effect.gen(function*() {
-          if (!Newer.dtmfDigits.test(digits)) {
-            return yield* new RealtimeServerError({
-              message: `${JSON.stringify(digits)} are not DTMF digits (0-9, *, #, A-D)`
-            })
-          }
-          const attached = yield* calls.attachments(callId)
-          if (attached.length === 0) {
-            return yield* new RealtimeServerError({ message: `no connection is attached to call ${callId}` })
-          }
-          yield* Effect.forEach(attached, (attachment) => attachment.dtmf(digits), { discard: true })
-        })
+        Effect.mapError(calls.sendDtmf(callId, digits), (message) => new RealtimeServerError({ message }))
     }
     return server
   }

@@ -4,6 +4,7 @@
  * faults to inject.
  */
 import type { Effect } from "effect"
+import { answer } from "./answers.js"
 import type { ReplyRule } from "./conversation.js"
 import type { FrameFaults } from "./faults.js"
 import type { Pacing } from "./speech.js"
@@ -20,3 +21,25 @@ export interface CoreSettings {
   readonly transcribe: (samples: Int16Array, ms: number) => string
   readonly faults: FrameFaults
 }
+
+/** The server's options that make its core settings (`RealtimeServerOptions` documents them). */
+export type CoreOptions =
+  & Partial<Record<"speed" | "chunkMs" | "msPerChar", number>>
+  & Partial<Pick<CoreSettings, "rules" | "transcribe" | "faults">>
+  & { readonly defaultReply?: string }
+
+/**
+ * The core settings of a server's options: real-time pacing in 100 ms chunks at 65 ms a
+ * character, no rules, answers that follow the question, a transcript saying how long the audio was.
+ */
+export const settingsOf = (
+  options: CoreOptions,
+  nextId: (prefix: string) => Effect.Effect<string>
+): CoreSettings => ({
+  nextId,
+  pacing: { speed: options.speed ?? 1, chunkMs: options.chunkMs ?? 100, msPerChar: options.msPerChar ?? 65 },
+  rules: options.rules ?? [],
+  defaultReply: options.defaultReply === undefined ? answer : () => options.defaultReply ?? "",
+  transcribe: options.transcribe ?? ((_, ms) => `(${Math.round(ms)} ms of speech)`),
+  faults: options.faults ?? {}
+})
