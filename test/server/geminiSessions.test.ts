@@ -96,6 +96,20 @@ describe("the embedded Gemini Live server: sessions", () => {
       expect(yield* second.closed).toEqual(closed)
     }).pipe(Effect.scoped))
 
+  it.effect("sessionDurationLimit: goAway 10 seconds before the connection's end, then close 1011", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make({ sessionDurationLimit: "30 seconds" })
+      const client = yield* setUp(server)
+      yield* TestClock.adjust("19999 millis")
+      yield* client.send({ realtimeInput: { text: "anyone?" } })
+      const before = yield* client.until(content("modelTurn"))
+      expect(before.some(has("goAway"))).toBe(false)
+      yield* TestClock.adjust("1 milli")
+      expect((yield* client.until(has("goAway"))).slice(-1)).toEqual([{ goAway: { timeLeft: "10s" } }])
+      yield* TestClock.adjust("10 seconds")
+      expect((yield* client.closed).code).toBe(1011)
+    }).pipe(Effect.scoped))
+
   it.live("resumption: a handle after each completed turn; a setup with it restores the conversation", () =>
     Effect.gen(function*() {
       const server = yield* RealtimeServer.make({ speed: 100, rules: [{ match: "Ada", reply: "Hello Ada." }] })
