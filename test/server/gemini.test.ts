@@ -19,6 +19,7 @@ import {
   functionCallsOf,
   has,
   key,
+  pcm16k,
   serverContent,
   setUp,
   transcriptOf,
@@ -119,6 +120,24 @@ describe("the embedded Gemini Live server: conversations", () => {
       yield* TestClock.adjust("1 minute")
       const turn = yield* client.until(content("turnComplete"))
       expect(transcriptOf(turn).length).toBeGreaterThan(0)
+    }).pipe(Effect.scoped))
+
+  it.live("automatic activity detection: the turn is the speech (from its chunk) and the silence that ended it", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make({
+        speed: 100,
+        transcribe: (_, ms) => `${Math.round(ms)} ms`,
+        rules: [{ match: "800 ms", reply: "Heard you." }]
+      })
+      const client = yield* setUp(server, { inputAudioTranscription: {}, outputAudioTranscription: {} })
+      yield* client.send(audio(1000, false))
+      // a video frame is not heard
+      yield* client.send({ realtimeInput: { mediaChunks: [{ mimeType: "image/jpeg", data: pcm16k(500, true) }] } })
+      yield* client.send(audio(300, true))
+      yield* client.send(audio(600, false))
+      const turn = yield* client.until(content("turnComplete"))
+      expect(serverContent(turn[0] ?? {})).toEqual({ inputTranscription: { text: "800 ms" } })
+      expect(transcriptOf(turn)).toBe("Heard you.")
     }).pipe(Effect.scoped))
 
   it.live("activity marked by the client: activityStart, audio, activityEnd make the user's turn", () =>

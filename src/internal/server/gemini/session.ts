@@ -181,7 +181,12 @@ export const run = (options: GeminiOptions): Effect.Effect<void, Socket.SocketEr
 
     const onAudio = (data: string, mimeType: string | undefined) =>
       Input.feed(input, Codec.decode("pcm16", Base64.decode(data)), Wire.rateOf(mimeType), vad, {
-        started: () => vad?.interruptResponse === true ? interrupt : Effect.void,
+        // the turn's audio starts with the chunk its speech starts in; the model stops unless told not to
+        started: () =>
+          Effect.andThen(
+            Effect.sync(() => input.clear()),
+            vad?.interruptResponse === true ? interrupt : Effect.void
+          ),
         stopped: () => userSpoke
       })
 
@@ -200,8 +205,11 @@ export const run = (options: GeminiOptions): Effect.Effect<void, Socket.SocketEr
           input.clear()
           marked = true
         }
+        // audio only: video frames and images are not heard
         for (const blob of [...(message.mediaChunks ?? []), ...(message.audio === undefined ? [] : [message.audio])]) {
-          if (blob.data !== undefined) yield* onAudio(blob.data, blob.mimeType)
+          if (blob.data !== undefined && (blob.mimeType ?? "audio/pcm").startsWith("audio/")) {
+            yield* onAudio(blob.data, blob.mimeType)
+          }
         }
         if (message.text !== undefined && message.text.length > 0) {
           yield* said("user", [{ type: "input_text", text: message.text }])
