@@ -116,7 +116,7 @@ export interface RealtimeServerOptions {
   readonly apiKey?: string | Redacted.Redacted<string>
   /** How many times faster than real time reply audio is sent. Default 1. */
   readonly speed?: number
-  /** Milliseconds of audio per `response.output_audio.delta`. Default 100. */
+  /** Milliseconds of audio per `response.output_audio.delta` (Gemini: per audio part). Default 100. */
   readonly chunkMs?: number
   /** Milliseconds of reply audio per character of reply text. Default 65. */
   readonly msPerChar?: number
@@ -124,13 +124,15 @@ export interface RealtimeServerOptions {
   readonly rules?: ReadonlyArray<ReplyRule>
   /** The reply when no rule matches. Default: an answer that follows the question (see `answer`). */
   readonly defaultReply?: string
-  /** The transcript of a committed user audio buffer. Default: a description of its length. */
+  /** The transcript of a committed user audio buffer (Gemini: of a user's audio turn). Default: a description of its length. */
   readonly transcribe?: (samples: Int16Array, ms: number) => string
   /**
    * The maximum duration of a session, on the Clock from the connection's start: then the server
    * sends the service's `error` (`session_expired`, "Your session hit the maximum duration of 60
    * minutes.") and closes with 1001 and that message. `session.created` reports it in `expires_at`
-   * (epoch seconds); without a limit sessions never expire and `expires_at` is 0.
+   * (epoch seconds); without a limit sessions never expire and `expires_at` is 0. A Gemini
+   * connection is told `goAway` 10 seconds before the limit (or at once, for a shorter one), then
+   * closed with 1011 "Deadline expired", as Google ends a connection's lifetime.
    */
   readonly sessionDurationLimit?: Duration.Input
   /** Faults to inject. */
