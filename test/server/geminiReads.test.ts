@@ -2,7 +2,8 @@
  * The library's own Gemini Live protocol reads what the embedded Gemini server sends as it reads
  * Google's: every frame of a conversation (setup, a text turn in audio, a tool call, a barge-in,
  * resumption updates, goAway) goes through the protocol's `receive`, which must raise no protocol
- * error and must give the events and verdicts the library maps those messages to.
+ * error and must give the events and verdicts the library maps those messages to; the server's
+ * frame faults (a frame that is not JSON, a message of an unknown kind) reach it as such.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
@@ -77,5 +78,20 @@ describe("the library's Gemini protocol reads the embedded server", () => {
       yield* server.gemini.goAway("3 seconds")
       const ending = read(yield* client.until(has("goAway")))
       expect(ending.verdicts).toContainEqual({ _tag: "SessionEnding", timeLeftMs: 3000 })
+    }).pipe(Effect.scoped))
+
+  it.live("frame faults on a Gemini connection: a frame that is not JSON is an Exception, an unknown message is Other", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make({ faults: { nonJsonAfterEvents: 1, unknownEventAfterEvents: 1 } })
+      const client = yield* liveClient(server)
+      yield* client.send(setup())
+      const frames = yield* client.until(has("futureFeature"))
+      expect(frames).toEqual([{ setupComplete: {} }, { notJson: "this frame is not JSON {" }, {
+        futureFeature: { detail: "unknown to clients" }
+      }])
+      const read = reader()
+      const notJson = Receive.receive({ ...initial(), resuming: false }, "this frame is not JSON {")
+      expect(notJson.events.map((event) => event._tag)).toEqual(["Exception"])
+      expect(read(frames.slice(2)).tags).toEqual(["Other"])
     }).pipe(Effect.scoped))
 })

@@ -30,6 +30,15 @@ export interface RawClient {
   readonly pong: Effect.Effect<void>
 }
 
+/** A frame's JSON, or `{ notJson: text }` for a frame that is not JSON (a fault the server injects). */
+const parse = (text: string): Frame => {
+  try {
+    return JSON.parse(text) as Frame
+  } catch {
+    return { notJson: text }
+  }
+}
+
 /** The server refused the WebSocket upgrade. */
 export class UpgradeRefused extends Data.TaggedError("UpgradeRefused")<{ readonly status: number | undefined }> {
   override get message(): string {
@@ -55,7 +64,7 @@ export const open = (
       Effect.callback<WebSocket, UpgradeRefused>((resume) => {
         const socket = new WebSocket(url, { headers })
         socket.on("message", (data) => {
-          Queue.offerUnsafe(frames, JSON.parse(String(data)) as Frame)
+          Queue.offerUnsafe(frames, parse(String(data)))
         })
         socket.on("pong", () => {
           pongCount++
