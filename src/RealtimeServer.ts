@@ -21,6 +21,12 @@
  * set them from the start; `server.faults` injects them at the moment a test chooses, and
  * `connectionAttempts`/`connectionsAccepted` count what the server saw.
  *
+ * It speaks Gemini Live too, on the same port, routed by path (`geminiUrl`, Google's
+ * `BidiGenerateContent` WebSocket, the key in `x-goog-api-key` or `?key=`; and the constrained
+ * endpoint with an ephemeral token minted at `POST /v1alpha/auth_tokens`, as `GeminiAuthTokens`
+ * asks): the same replies, tool rules, tones, voice activity and faults, in Gemini's messages, with
+ * session resumption by handle; `server.gemini` sends `goAway` or forgets every handle on request.
+ *
  * Connect the real `OpenAIRealtime` to its `url` with either WebSocket layer:
  * `NodeRealtimeWebSocket.layer` (the key in a header) or, from a page, `BrowserRealtimeWebSocket.layer()`
  * (the key or client secret in a sub-protocol); it accepts both.
@@ -32,18 +38,20 @@
 import { Chunk, Clock, Context, Duration, Effect, FiberSet, Layer, Option, Redacted, Ref, Schema } from "effect"
 import type { Scope } from "effect"
 import { HttpServerRequest } from "effect/http"
-import { createServer } from "node:http"
-import type { IncomingMessage, ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
+import type { IncomingMessage } from "node:http"
 import type { Duplex } from "node:stream"
-import { WebSocketServer } from "ws"
+import type { WebSocket } from "ws"
 import * as Answers from "./internal/server/answers.js"
 import * as Calls from "./internal/server/calls.js"
 import * as ClientSecrets from "./internal/server/clientSecrets.js"
 import * as Connection from "./internal/server/connection.js"
 import type { ReplyRule as ReplyRuleShape } from "./internal/server/conversation.js"
+import * as Core from "./internal/server/core.js"
 import * as ConnectionFaults from "./internal/server/faults.js"
-import * as Newer from "./internal/server/newer.js"
+import * as Gemini from "./internal/server/gemini/front.js"
+import type { Controls as GeminiControlsShape } from "./internal/server/gemini/registry.js"
+import * as GeminiTokens from "./internal/server/gemini/tokens.js"
+import * as Listener from "./internal/server/listener.js"
 import * as NodeHttp from "./internal/server/nodeHttp.js"
 import { admit, refuse } from "./internal/server/upgrade.js"
 import { defaultModelName } from "./RealtimeSessionSettings.js"
@@ -78,6 +86,17 @@ export interface Faults extends ConnectionFaults.FrameFaults, ConnectionFaults.C
 export type RealtimeServerFaults = ConnectionFaults.RuntimeFaults
 
 /**
+ * Gemini-only events injected into a running server: `goAway` to every open Gemini connection
+ * (each is then closed with 1011 once its time left has passed), forgetting every resumption
+ * handle (a later resume is refused, as an expired handle is), and the count of open Gemini
+ * connections.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export type GeminiControls = GeminiControlsShape
+
+/**
  * How the server behaves.
  *
  * @since 0.1.0
@@ -90,12 +109,14 @@ export interface RealtimeServerOptions {
    * When set, upgrades without this key (Bearer header or `openai-insecure-api-key.` sub-protocol)
    * or a live client secret get HTTP 401, and so do REST requests without it as a Bearer token.
    * With or without it, an `ek_…` client secret this server did not mint, or one that expired,
-   * gets HTTP 401.
+   * gets HTTP 401. Gemini connections take it in `x-goog-api-key` or `?key=`: a wrong or missing
+   * one is accepted, then closed with 1007 "API key not valid", as Google does; minting a Gemini
+   * token needs it too. A constrained Gemini connection needs a live token this server minted.
    */
   readonly apiKey?: string | Redacted.Redacted<string>
   /** How many times faster than real time reply audio is sent. Default 1. */
   readonly speed?: number
-  /** Milliseconds of audio per `response.output_audio.delta`. Default 100. */
+  /** Milliseconds of audio per `response.output_audio.delta` (Gemini: per audio part). Default 100. */
   readonly chunkMs?: number
   /** Milliseconds of reply audio per character of reply text. Default 65. */
   readonly msPerChar?: number
@@ -103,13 +124,15 @@ export interface RealtimeServerOptions {
   readonly rules?: ReadonlyArray<ReplyRule>
   /** The reply when no rule matches. Default: an answer that follows the question (see `answer`). */
   readonly defaultReply?: string
-  /** The transcript of a committed user audio buffer. Default: a description of its length. */
+  /** The transcript of a committed user audio buffer (Gemini: of a user's audio turn). Default: a description of its length. */
   readonly transcribe?: (samples: Int16Array, ms: number) => string
   /**
    * The maximum duration of a session, on the Clock from the connection's start: then the server
    * sends the service's `error` (`session_expired`, "Your session hit the maximum duration of 60
    * minutes.") and closes with 1001 and that message. `session.created` reports it in `expires_at`
-   * (epoch seconds); without a limit sessions never expire and `expires_at` is 0.
+   * (epoch seconds); without a limit sessions never expire and `expires_at` is 0. A Gemini
+   * connection is told `goAway` 10 seconds before the limit (or at once, for a shorter one), then
+   * closed with 1011 "Deadline expired", as Google ends a connection's lifetime.
    */
   readonly sessionDurationLimit?: Duration.Input
   /** Faults to inject. */
@@ -152,8 +175,27 @@ export interface RealtimeServer {
   readonly connectionAttempts: Effect.Effect<number>
   /** Connections accepted (upgraded) so far. */
   readonly connectionsAccepted: Effect.Effect<number>
-  /** Faults to inject now (see `RealtimeServerFaults`). */
+  /** Faults to inject now (see `RealtimeServerFaults`); they apply to both protocols' connections. */
   readonly faults: RealtimeServerFaults
+  /**
+   * Gemini Live's WebSocket URL here, `ws://127.0.0.1:PORT/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent`.
+   *
+   * @since 0.4.0
+   */
+  readonly geminiUrl: string
+  /**
+   * The base URL of Gemini's API here, `http://127.0.0.1:PORT`: the `apiUrl` of `GeminiAuthTokens`,
+   * and the `httpOptions.baseUrl` of Google's own client.
+   *
+   * @since 0.4.0
+   */
+  readonly geminiApiUrl: string
+  /**
+   * Gemini-only events to inject now (see `GeminiControls`).
+   *
+   * @since 0.4.0
+   */
+  readonly gemini: GeminiControls
   /** The REST API's base URL, e.g. `http://127.0.0.1:PORT/v1`, as the `apiUrl` of `OpenAICalls` and `OpenAIClientSecrets`. */
   readonly apiUrl: string
   /**
@@ -240,36 +282,12 @@ export const make: (
       : Redacted.make(options.apiKey)
 
     // released last: drops every client socket, then closes the listening socket
-    const { http, wss } = yield* Effect.acquireRelease(
-      Effect.sync(() => ({
-        http: createServer(),
-        // pings are answered by hand, so that a fault can leave them unanswered
-        wss: new WebSocketServer({
-          noServer: true,
-          autoPong: false,
-          handleProtocols: (protocols) => (protocols.has("realtime") ? "realtime" : false)
-        })
-      })),
-      ({ http, wss }) =>
-        Effect.callback<void>((resume) => {
-          for (const client of wss.clients) client.terminate()
-          wss.close()
-          http.closeAllConnections()
-          http.close(() => resume(Effect.void))
-        })
-    )
+    const listener = yield* Listener.make
 
     // released first: interrupts every connection's fibers
     const runFork = yield* FiberSet.makeRuntime<never, void, never>()
 
-    const faults = yield* ConnectionFaults.make(
-      options.faults ?? {},
-      Effect.sync(() => {
-        const open = [...wss.clients]
-        for (const client of open) client.terminate()
-        return open.length
-      })
-    )
+    const faults = yield* ConnectionFaults.make(options.faults ?? {}, listener.dropAll)
     const calls = yield* Calls.make(key)
     const secrets = yield* ClientSecrets.make({ key, model: defaultModelName, nextId })
     const shared: Connection.Shared = {
@@ -277,65 +295,71 @@ export const make: (
       open,
       calls,
       defaultModel: defaultModelName,
-      session: {
-        nextId,
-        pacing: { speed: options.speed ?? 1, chunkMs: options.chunkMs ?? 100, msPerChar: options.msPerChar ?? 65 },
-        rules: options.rules ?? [],
-        defaultReply: options.defaultReply === undefined ? answer : () => options.defaultReply ?? "",
-        transcribe: options.transcribe ?? ((_, ms) => `(${Math.round(ms)} ms of speech)`),
-        faults: options.faults ?? {},
-        durationLimit
-      }
+      session: { ...Core.settingsOf(options, nextId), durationLimit }
     }
-    const app = Effect.flatMap(
-      HttpServerRequest.HttpServerRequest,
-      (request) => new URL(request.url, "http://127.0.0.1").pathname === ClientSecrets.path ? secrets.app : calls.app
-    )
-    http.on("request", (request: IncomingMessage, response: ServerResponse) => {
-      runFork(NodeHttp.serve(app, request, response))
+    const gemini = yield* Gemini.make({ key, shared, settings: shared.session })
+    const app = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+      const path = new URL(request.url, "http://127.0.0.1").pathname
+      return path === ClientSecrets.path
+        ? secrets.app
+        : GeminiTokens.paths.includes(path)
+        ? gemini.tokens.app
+        : calls.app
     })
+    /** Takes over an upgrade, counted; its session starts now, before the client can know it is connected. */
+    const accept = (
+      request: IncomingMessage,
+      socket: Duplex,
+      head: Buffer,
+      serve: (ws: WebSocket, closeAfterEvents: number | undefined, startedAt: number) => Effect.Effect<void>
+    ) =>
+      Effect.map(
+        Clock.currentTimeMillis,
+        (startedAt) =>
+          listener.accept(request, socket, head, faults.pingsIgnored, (ws) => {
+            runFork(Effect.flatMap(faults.onAccept, (closeAfterEvents) => serve(ws, closeAfterEvents, startedAt)))
+          })
+      )
 
-    /** Upgrades a WebSocket request; one naming a `call_id` needs an accepted call (404 unknown, 400 not active). */
+    /**
+     * Upgrades a WebSocket request: Gemini's paths to the Gemini front-end (credentials checked by
+     * its session, as Google does); any other to the OpenAI one, where one naming a `call_id` needs
+     * an accepted call (404 unknown, 400 not active).
+     */
     const upgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) =>
       Effect.gen(function*() {
         const refused = yield* faults.onAttempt
         if (Option.isSome(refused)) return refuse(socket, refused.value)
+        const url = Gemini.requestUrl(request)
+        const endpoint = Gemini.endpointOf(url.pathname)
+        if (endpoint !== undefined) {
+          const access = Gemini.accessOf(request, endpoint, key)
+          return yield* accept(request, socket, head, (ws, closeAfterEvents, startedAt) =>
+            gemini.serve({ ws, access, closeAfterEvents, startedAt }))
+        }
         const admitted = yield* admit(request, secrets.verify, key)
-        if (Option.isNone(admitted)) return refuse(socket, 401)
-        const callId = new URL(request.url ?? "/", "http://127.0.0.1").searchParams.get("call_id")
+        if (Option.isNone(admitted)) {
+          return refuse(socket, 401)
+        }
+        const callId = url.searchParams.get("call_id")
         const call = callId === null ? Option.none() : yield* calls.info(callId)
-        if (callId !== null && Option.isNone(call)) return refuse(socket, 404)
-        if (Option.isSome(call) && call.value.status !== "accepted") return refuse(socket, 400)
-        // the session starts now, before the client can know it is connected
-        const startedAt = yield* Clock.currentTimeMillis
-        wss.handleUpgrade(request, socket, head, (ws) => {
-          // nothing is read until the session pulls, so no early frame is lost
-          ws.pause()
-          ws.on("ping", (data) => {
-            if (!faults.pingsIgnored() && ws.readyState === ws.OPEN) ws.pong(data)
-          })
-          runFork(Effect.flatMap(faults.onAccept, (closeAfterEvents) =>
-            Connection.serve(shared, { ws, request, call, minted: admitted.value, closeAfterEvents, startedAt })))
-        })
+        if (callId !== null && Option.isNone(call)) {
+          return refuse(socket, 404)
+        }
+        if (Option.isSome(call) && call.value.status !== "accepted") {
+          return refuse(socket, 400)
+        }
+        return yield* accept(request, socket, head, (ws, closeAfterEvents, startedAt) =>
+          Connection.serve(shared, { ws, request, call, minted: admitted.value, closeAfterEvents, startedAt }))
       })
 
-    http.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-      // a client may reset the connection while its upgrade is decided: nothing to report then
-      socket.on("error", () => {})
-      runFork(upgrade(request, socket, head))
-    })
-
-    const port = yield* Effect.callback<number, RealtimeServerError>((resume) => {
-      const onError = (cause: Error) =>
-        resume(
-          Effect.fail(new RealtimeServerError({ message: `could not listen on 127.0.0.1: ${cause.message}`, cause }))
-        )
-      http.once("error", onError)
-      http.listen(options.port ?? 0, "127.0.0.1", () => {
-        http.off("error", onError)
-        resume(Effect.succeed((http.address() as AddressInfo).port))
-      })
-    })
+    const port = yield* Effect.mapError(
+      listener.listen(options.port ?? 0, {
+        request: (request, response) => runFork(NodeHttp.serve(app, request, response)),
+        upgrade: (request, socket, head) => runFork(upgrade(request, socket, head))
+      }),
+      (cause) => new RealtimeServerError({ message: `could not listen on 127.0.0.1: ${cause.message}`, cause })
+    )
     yield* Effect.logDebug("embedded realtime server listening").pipe(Effect.annotateLogs({ port }))
     const url = `ws://127.0.0.1:${port}/v1/realtime`
     const server: RealtimeServer = {
@@ -346,6 +370,9 @@ export const make: (
       connectionAttempts: faults.attempts,
       connectionsAccepted: faults.accepted,
       faults: faults.runtime,
+      geminiUrl: `ws://127.0.0.1:${port}${Gemini.livePath}`,
+      geminiApiUrl: `http://127.0.0.1:${port}`,
+      gemini: gemini.registry.controls,
       apiUrl: `http://127.0.0.1:${port}/v1`,
       incomingCall: (callId) =>
         Effect.gen(function*() {
@@ -356,18 +383,7 @@ export const make: (
       callUrl: (callId) => `${url}?call_id=${encodeURIComponent(callId)}`,
       call: calls.info,
       sendDtmf: (callId, digits) =>
-        Effect.gen(function*() {
-          if (!Newer.dtmfDigits.test(digits)) {
-            return yield* new RealtimeServerError({
-              message: `${JSON.stringify(digits)} are not DTMF digits (0-9, *, #, A-D)`
-            })
-          }
-          const attached = yield* calls.attachments(callId)
-          if (attached.length === 0) {
-            return yield* new RealtimeServerError({ message: `no connection is attached to call ${callId}` })
-          }
-          yield* Effect.forEach(attached, (attachment) => attachment.dtmf(digits), { discard: true })
-        })
+        Effect.mapError(calls.sendDtmf(callId, digits), (message) => new RealtimeServerError({ message }))
     }
     return server
   }

@@ -113,6 +113,13 @@ export * as OpenAICalls from "./OpenAICalls.js"
  */
 export * as OpenAIClientSecrets from "./OpenAIClientSecrets.js"
 /**
+ * Ephemeral Gemini Live tokens for browser apps, minted on the server with the real key.
+ *
+ * @since 0.4.0
+ * @category modules
+ */
+export * as GeminiAuthTokens from "./GeminiAuthTokens.js"
+/**
  * Tools as `effect/ai` Toolkits: put into the session, their calls answered by the toolkit's
  * handlers, interrupted on a barge-in.
  *

@@ -11,8 +11,11 @@ export type Frame = Record<string, unknown>
 
 export interface RawClient {
   readonly send: (frame: Frame) => Effect.Effect<void>
-  /** Takes frames until one of `type` arrives; returns every frame taken, that one last. */
-  readonly until: (type: string) => Effect.Effect<Array<Frame>>
+  /**
+   * Takes frames until one of `type` (an OpenAI event's `type`) arrives, or one that satisfies the
+   * predicate; returns every frame taken, that one last.
+   */
+  readonly until: (type: string | ((frame: Frame) => boolean)) => Effect.Effect<Array<Frame>>
   /** Every frame taken so far, in order. */
   readonly seen: ReadonlyArray<Frame>
   /** The frames received and not taken yet. */
@@ -27,6 +30,15 @@ export interface RawClient {
   readonly pong: Effect.Effect<void>
 }
 
+/** A frame's JSON, or `{ notJson: text }` for a frame that is not JSON (a fault the server injects). */
+const parse = (text: string): Frame => {
+  try {
+    return JSON.parse(text) as Frame
+  } catch {
+    return { notJson: text }
+  }
+}
+
 /** The server refused the WebSocket upgrade. */
 export class UpgradeRefused extends Data.TaggedError("UpgradeRefused")<{ readonly status: number | undefined }> {
   override get message(): string {
@@ -36,6 +48,13 @@ export class UpgradeRefused extends Data.TaggedError("UpgradeRefused")<{ readonl
 
 /** Opens a client with a Bearer key; it is terminated when the scope closes. */
 export const connect = (url: string, key: string): Effect.Effect<RawClient, UpgradeRefused, Scope.Scope> =>
+  open(url, { authorization: `Bearer ${key}` })
+
+/** Opens a client with these upgrade headers; it is terminated when the scope closes. */
+export const open = (
+  url: string,
+  headers: Readonly<Record<string, string>>
+): Effect.Effect<RawClient, UpgradeRefused, Scope.Scope> =>
   Effect.gen(function*() {
     const frames = yield* Queue.unbounded<Frame>()
     const closed = Deferred.makeUnsafe<{ readonly code: number; readonly reason: string }>()
@@ -43,9 +62,9 @@ export const connect = (url: string, key: string): Effect.Effect<RawClient, Upgr
     let pongCount = 0
     const ws = yield* Effect.acquireRelease(
       Effect.callback<WebSocket, UpgradeRefused>((resume) => {
-        const socket = new WebSocket(url, { headers: { authorization: `Bearer ${key}` } })
+        const socket = new WebSocket(url, { headers })
         socket.on("message", (data) => {
-          Queue.offerUnsafe(frames, JSON.parse(String(data)) as Frame)
+          Queue.offerUnsafe(frames, parse(String(data)))
         })
         socket.on("pong", () => {
           pongCount++
@@ -68,7 +87,7 @@ export const connect = (url: string, key: string): Effect.Effect<RawClient, Upgr
       send: (frame) => Effect.sync(() => ws.send(JSON.stringify(frame))),
       until: (type) =>
         Effect.tap(
-          takeUntil(frames, (frame) => frame["type"] === type),
+          takeUntil(frames, typeof type === "string" ? (frame) => frame["type"] === type : type),
           (taken) => Effect.sync(() => seen.push(...taken))
         ),
       seen,

@@ -9,6 +9,7 @@ import type { Redacted, Scope } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { Session } from "../protocol/wire.js"
 import { apiError, body, unauthorized } from "./api.js"
+import { dtmfDigits } from "./newer.js"
 import type { Json } from "./objects.js"
 
 /**
@@ -61,6 +62,11 @@ export interface Calls {
   /** Attaches a connection to a call for the scope's lifetime. */
   readonly attach: (callId: string, attachment: Attachment) => Effect.Effect<void, never, Scope.Scope>
   readonly attachments: (callId: string) => Effect.Effect<ReadonlyArray<Attachment>>
+  /**
+   * Sends DTMF digits on every connection attached to the call; fails with why not when the
+   * digits are not keypad keys or no connection is attached.
+   */
+  readonly sendDtmf: (callId: string, digits: string) => Effect.Effect<void, string>
   /** Answers one HTTP request: a Calls operation, else 426 (the WebSocket endpoint). */
   readonly app: Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest>
 }
@@ -164,6 +170,7 @@ export const make = (key: Redacted.Redacted<string> | undefined): Effect.Effect<
       return yield* operation(callId, name, request)
     }).pipe(Effect.withSpan("RealtimeServer.calls"))
 
+    const attachments = (callId: string) => Effect.map(Ref.get(calls), (map) => map.get(callId)?.attached ?? [])
     const registry: Calls = {
       ring: (callId) =>
         Ref.update(calls, (map) => new Map(map).set(callId, { info: { callId, status: "ringing" }, attached: [] })),
@@ -175,7 +182,16 @@ export const make = (key: Redacted.Redacted<string> | undefined): Effect.Effect<
           () =>
             modify(callId, (entry) => ({ ...entry, attached: entry.attached.filter((other) => other !== attachment) }))
         ),
-      attachments: (callId) => Effect.map(Ref.get(calls), (map) => map.get(callId)?.attached ?? []),
+      attachments,
+      sendDtmf: (callId, digits) =>
+        Effect.gen(function*() {
+          if (!dtmfDigits.test(digits)) {
+            return yield* Effect.fail(`${JSON.stringify(digits)} are not DTMF digits (0-9, *, #, A-D)`)
+          }
+          const attached = yield* attachments(callId)
+          if (attached.length === 0) return yield* Effect.fail(`no connection is attached to call ${callId}`)
+          yield* Effect.forEach(attached, (attachment) => attachment.dtmf(digits), { discard: true })
+        }),
       app
     }
     return registry

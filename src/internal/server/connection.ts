@@ -4,6 +4,7 @@
  * until either side closes it.
  */
 import { Chunk, Effect, Exit, Option, Queue, Ref } from "effect"
+import type { Scope } from "effect"
 import * as Socket from "effect/socket/Socket"
 import type { IncomingMessage } from "node:http"
 import type { WebSocket } from "ws"
@@ -42,13 +43,27 @@ export interface Accepted {
   readonly startedAt: number
 }
 
-/** Serves one upgraded connection until either side closes it. */
-export const serve = (
-  shared: Shared,
-  { call, closeAfterEvents, minted, request, startedAt, ws }: Accepted
-): Effect.Effect<void> =>
+/** A connection's socket as its session uses it. */
+export interface Io {
+  /** The next batch of client frames (each recorded in `received`); fails when the socket ends. */
+  readonly receive: Effect.Effect<ReadonlyArray<string>, Socket.SocketError>
+  /** Sends one text frame; a failed write means the socket is gone, and the reader reports its end. */
+  readonly send: (text: string) => Effect.Effect<void>
+  /** Drops the connection without a close handshake. */
+  readonly terminate: Effect.Effect<void>
+  /** Starts the close handshake with this code and reason, after the frames sent before it. */
+  readonly close: (code: number, reason: string) => Effect.Effect<void>
+}
+
+/**
+ * The socket of an upgraded connection, counted open while the scope lasts. Closing: normal once
+ * the client is gone, "going away" when the server stops, else an internal error.
+ */
+export const open = (
+  shared: Pick<Shared, "received" | "open">,
+  ws: WebSocket
+): Effect.Effect<Io, Socket.SocketError, Scope.Scope> =>
   Effect.gen(function*() {
-    // closing: normal once the client is gone, "going away" when the server stops, else an internal error
     const socket = yield* Socket.fromWebSocket(
       Effect.acquireRelease(
         Effect.succeed(ws),
@@ -58,41 +73,62 @@ export const serve = (
     const pull = yield* Socket.readerString(socket)
     const writer = yield* socket.writer
     yield* Effect.acquireRelease(Ref.update(shared.open, (n) => n + 1), () => Ref.update(shared.open, (n) => n - 1))
-    // a call's accepted session, else the session a client secret was minted with
-    const callSession = Option.flatMapNullishOr(call, (info) => info.session)
-    const accepted = Option.getOrUndefined(Option.orElse(callSession, () => minted))
-    const model = typeof accepted?.["model"] === "string"
-      ? accepted["model"]
-      : new URL(request.url ?? "/", "http://127.0.0.1").searchParams.get("model") ?? shared.defaultModel
-    // a call's connection takes controls (DTMF) and is closed when the call ends
-    const controls = Option.isSome(call) ? yield* Queue.unbounded<Newer.Control>() : undefined
-    if (Option.isSome(call) && controls !== undefined) {
-      yield* shared.calls.attach(call.value.callId, {
-        dtmf: (digits) => Effect.asVoid(Queue.offer(controls, { _tag: "Dtmf", digits })),
-        close: Effect.sync(() => ws.close(1000))
-      })
+    return {
+      receive: Effect.tap(pull, (frames) => Ref.update(shared.received, Chunk.appendAll(Chunk.fromIterable(frames)))),
+      send: (text) => Effect.ignore(writer.write(text)),
+      terminate: Effect.sync(() => ws.terminate()),
+      close: (code, reason) => Effect.ignore(writer.write(new Socket.CloseEvent(code, reason)))
     }
-    yield* Effect.logDebug("client connected").pipe(Effect.annotateLogs({ model }))
-    return yield* Session.run(
-      Effect.tap(pull, (frames) => Ref.update(shared.received, Chunk.appendAll(Chunk.fromIterable(frames)))),
-      {
-        ...shared.session,
-        model,
-        startedAt,
-        faults: { ...shared.session.faults, closeAfterEvents },
-        // a failed write means the socket is gone; the reader reports its end
-        send: (text) => Effect.ignore(writer.write(text)),
-        terminate: Effect.sync(() => ws.terminate()),
-        close: (code, reason) => Effect.ignore(writer.write(new Socket.CloseEvent(code, reason))),
-        accepted,
-        controls
-      }
-    )
-  }).pipe(
+  })
+
+/** Runs a connection's session in its own scope until its socket ends, logging how it ended. */
+export const run = (
+  name: string,
+  session: Effect.Effect<void, Socket.SocketError, Scope.Scope>
+): Effect.Effect<void> =>
+  session.pipe(
     Effect.catchTag("SocketError", (error) =>
       error.reason._tag === "SocketCloseError"
         ? Effect.logDebug("client disconnected", error.reason.code)
         : Effect.logWarning("connection failed", error)),
     Effect.scoped,
-    Effect.withSpan("RealtimeServer.connection")
+    Effect.withSpan(name)
+  )
+
+/** Serves one upgraded connection until either side closes it. */
+export const serve = (
+  shared: Shared,
+  { call, closeAfterEvents, minted, request, startedAt, ws }: Accepted
+): Effect.Effect<void> =>
+  run(
+    "RealtimeServer.connection",
+    Effect.gen(function*() {
+      const io = yield* open(shared, ws)
+      // a call's accepted session, else the session a client secret was minted with
+      const callSession = Option.flatMapNullishOr(call, (info) => info.session)
+      const accepted = Option.getOrUndefined(Option.orElse(callSession, () => minted))
+      const model = typeof accepted?.["model"] === "string"
+        ? accepted["model"]
+        : new URL(request.url ?? "/", "http://127.0.0.1").searchParams.get("model") ?? shared.defaultModel
+      // a call's connection takes controls (DTMF) and is closed when the call ends
+      const controls = Option.isSome(call) ? yield* Queue.unbounded<Newer.Control>() : undefined
+      if (Option.isSome(call) && controls !== undefined) {
+        yield* shared.calls.attach(call.value.callId, {
+          dtmf: (digits) => Effect.asVoid(Queue.offer(controls, { _tag: "Dtmf", digits })),
+          close: Effect.sync(() => ws.close(1000))
+        })
+      }
+      yield* Effect.logDebug("client connected").pipe(Effect.annotateLogs({ model }))
+      return yield* Session.run(io.receive, {
+        ...shared.session,
+        model,
+        startedAt,
+        faults: { ...shared.session.faults, closeAfterEvents },
+        send: io.send,
+        terminate: io.terminate,
+        close: io.close,
+        accepted,
+        controls
+      })
+    })
   )

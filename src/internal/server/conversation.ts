@@ -57,7 +57,27 @@ export const clientItem = (value: unknown): Json =>
 
 /** The items of one connection's conversation. */
 export class Conversation {
-  private readonly entries: Array<Entry> = []
+  private readonly entries: Array<Entry>
+
+  /** A conversation holding copies of `entries` (a saved one, resumed), else an empty one. */
+  constructor(entries: ReadonlyArray<Entry> = []) {
+    this.entries = entries.map((saved) => ({ ...saved }))
+  }
+
+  /** Copies of the items as they are now, to resume the conversation from later. */
+  snapshot(): ReadonlyArray<Entry> {
+    return this.entries.map((current) => ({ ...current }))
+  }
+
+  /** Characters of text the conversation holds: what the user and the model said, tool calls and outputs. */
+  textChars(): number {
+    return this.entries.reduce((sum, { item, text }) => {
+      const content = Array.isArray(item["content"]) ? item["content"].map(record) : []
+      const said = content.reduce((chars, part) => chars + String(part["text"] ?? part["transcript"] ?? "").length, 0)
+      const call = String(item["arguments"] ?? item["output"] ?? "").length
+      return sum + Math.max(said, text.length) + call
+    }, 0)
+  }
 
   /** The id of the last item, or null when the conversation is empty. */
   lastId(): string | null {

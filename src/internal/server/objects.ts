@@ -101,11 +101,20 @@ export const repliesWithAudio = (session: Json): boolean => {
   return Array.isArray(modalities) ? modalities.includes("audio") : true
 }
 
+/** The tokens the server counts: 4 characters of text, or 50 ms of audio, make a token; the input is at least one. */
+export const tokens = (
+  inputChars: number,
+  outputChars: number,
+  audioMs: number
+): { readonly input: number; readonly text: number; readonly audio: number } => ({
+  input: Math.max(1, Math.ceil(inputChars / 4)),
+  text: Math.ceil(outputChars / 4),
+  audio: Math.ceil(audioMs / 50)
+})
+
 /** Token usage of a response, estimated from the characters and milliseconds it involved. */
 export const usage = (inputChars: number, outputChars: number, audioMs: number): Json => {
-  const input = Math.max(1, Math.ceil(inputChars / 4))
-  const text = Math.ceil(outputChars / 4)
-  const audio = Math.ceil(audioMs / 50)
+  const { audio, input, text } = tokens(inputChars, outputChars, audioMs)
   return {
     total_tokens: input + text + audio,
     input_tokens: input,

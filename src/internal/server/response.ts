@@ -7,20 +7,10 @@
 import { Effect } from "effect"
 import * as AudioFormat from "../../AudioFormat.js"
 import * as Codec from "../audio/Codec.js"
-import * as Tone from "../audio/Tone.js"
 import * as Base64 from "../realtime/base64.js"
 import { type Conversation, entry, type ReplyRule } from "./conversation.js"
 import { formatOf, type Json, repliesWithAudio, usage } from "./objects.js"
-
-/** How reply audio is produced and paced. */
-export interface Pacing {
-  /** How many times faster than real time audio is sent. */
-  readonly speed: number
-  /** Milliseconds of audio per `response.output_audio.delta`. */
-  readonly chunkMs: number
-  /** Milliseconds of audio per character of reply text. */
-  readonly msPerChar: number
-}
+import * as Speech from "./speech.js"
 
 /** What a response needs from its connection. */
 export interface ResponseContext {
@@ -29,7 +19,7 @@ export interface ResponseContext {
   readonly conversation: Conversation
   /** The session as it was when the response was created. */
   readonly session: Json
-  readonly pacing: Pacing
+  readonly pacing: Speech.Pacing
   readonly rules: ReadonlyArray<ReplyRule>
   readonly defaultReply: (question: string) => string
   /** What the response has sent so far, for its usage (also when it is cancelled). */
@@ -95,32 +85,31 @@ const message = (context: ResponseContext, responseId: string, output: Array<Jso
       ...where,
       part: withAudio ? { type: "audio", transcript: "" } : { type: "text", text: "" }
     })
-    const words = text.split(/(?<= )/)
     if (withAudio) {
       const format = formatOf(context.session, "output")
-      const rate = AudioFormat.sampleRate(format)
-      const samples = Tone.synthesize(text, { sampleRate: rate, msPerChar: pacing.msPerChar })
-      const perChunk = Math.max(1, Math.round((pacing.chunkMs * rate) / 1000))
-      const chunks = Math.max(1, Math.ceil(samples.length / perChunk))
-      for (let chunk = 0; chunk < chunks; chunk++) {
-        const bytes = Codec.encode(format, samples.subarray(chunk * perChunk, (chunk + 1) * perChunk))
-        const ms = AudioFormat.durationMs(format, bytes.byteLength)
-        yield* emit({ type: "response.output_audio.delta", ...where, delta: Base64.encode(bytes) })
-        reply.audioSentMs += ms
-        context.sent.audioMs += ms
-        // the transcript keeps pace with the audio: each chunk carries its share of the words
-        const from = Math.floor((chunk * words.length) / chunks)
-        const to = Math.floor(((chunk + 1) * words.length) / chunks)
-        for (const word of words.slice(from, to)) {
-          yield* emit({ type: "response.output_audio_transcript.delta", ...where, delta: word })
-          context.sent.textChars += word.length
-        }
-        yield* Effect.sleep(ms / pacing.speed)
-      }
+      yield* Speech.speak(
+        text,
+        AudioFormat.sampleRate(format),
+        pacing,
+        ({ ms, samples, words }) =>
+          Effect.gen(function*() {
+            yield* emit({
+              type: "response.output_audio.delta",
+              ...where,
+              delta: Base64.encode(Codec.encode(format, samples))
+            })
+            reply.audioSentMs += ms
+            context.sent.audioMs += ms
+            for (const word of words) {
+              yield* emit({ type: "response.output_audio_transcript.delta", ...where, delta: word })
+              context.sent.textChars += word.length
+            }
+          })
+      )
       yield* emit({ type: "response.output_audio.done", ...where })
       yield* emit({ type: "response.output_audio_transcript.done", ...where, transcript: text })
     } else {
-      for (const word of words) {
+      for (const word of Speech.wordsOf(text)) {
         yield* emit({ type: "response.output_text.delta", ...where, delta: word })
         context.sent.textChars += word.length
       }

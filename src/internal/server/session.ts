@@ -7,14 +7,16 @@
  * streaming the current response). JavaScript runs one of them at a time and each state change is
  * a synchronous step between two effects, so no change is ever seen half made.
  */
-import { Clock, Effect, Fiber, Queue, Result, Semaphore } from "effect"
+import { Clock, Effect, Fiber, Queue, Result } from "effect"
 import type { Duration, Scope } from "effect"
 import * as AudioFormat from "../../AudioFormat.js"
 import * as Codec from "../audio/Codec.js"
 import { decodeClientFrame } from "../protocol/clientEvents.js"
 import * as Base64 from "../realtime/base64.js"
-import { clientItem, Conversation, entry, type ReplyRule } from "./conversation.js"
+import { clientItem, Conversation, entry } from "./conversation.js"
+import type { CoreSettings } from "./core.js"
 import * as ConnectionFaults from "./faults.js"
+import * as Input from "./inputAudio.js"
 import * as Newer from "./newer.js"
 import {
   defaultSession,
@@ -27,20 +29,13 @@ import {
   transcribes,
   turnDetectionOf
 } from "./objects.js"
+import * as Outbox from "./outbox.js"
 import * as Response from "./response.js"
 import * as Vad from "./vad.js"
 
 /** What one connection needs: its server's configuration, the server's ids, and its socket. */
-export interface SessionOptions {
+export interface SessionOptions extends CoreSettings {
   readonly model: string
-  /** A server-wide unique id with the given prefix. */
-  readonly nextId: (prefix: string) => Effect.Effect<string>
-  readonly pacing: Response.Pacing
-  readonly rules: ReadonlyArray<ReplyRule>
-  /** The reply to a question no rule matches. */
-  readonly defaultReply: (question: string) => string
-  readonly transcribe: (samples: Int16Array, ms: number) => string
-  readonly faults: ConnectionFaults.FrameFaults
   /** Sends one text frame. */
   readonly send: (text: string) => Effect.Effect<void>
   /** Drops the connection without a close handshake. */
@@ -76,32 +71,19 @@ export const run = <E>(
   options: SessionOptions
 ): Effect.Effect<never, E, Scope.Scope> =>
   Effect.gen(function*() {
-    const { faults, nextId } = options
-    const sending = yield* Semaphore.make(1)
-    let sentEvents = 0
-    // once dropped or ended, nothing more is sent
-    let dropped = false
-    /** Sends one server event, stamped with an event id; faults fire after the Nth event. */
-    const sendEvent = (event: Json): Effect.Effect<void> =>
-      Effect.gen(function*() {
-        if (dropped) return
-        if (faults.delayMs !== undefined && faults.delayMs > 0) yield* Effect.sleep(faults.delayMs)
-        yield* options.send(JSON.stringify({ event_id: yield* nextId("event"), ...event }))
-        sentEvents++
-        if (faults.nonJsonAfterEvents === sentEvents) yield* options.send("this frame is not JSON {")
-        if (faults.unknownEventAfterEvents === sentEvents) {
-          const eventId = yield* nextId("event")
-          yield* options.send(
-            JSON.stringify({ type: "server.future_feature", event_id: eventId, detail: "unknown to clients" })
-          )
-        }
-        if (faults.closeAfterEvents === sentEvents) {
-          dropped = true
-          yield* Effect.logDebug("dropping the connection (fault injection)")
-          yield* options.terminate
-        }
-      })
-    const emit = (event: Json): Effect.Effect<void> => Semaphore.withPermit(sending)(sendEvent(event))
+    const { nextId } = options
+    const outbox = yield* Outbox.make({
+      faults: options.faults,
+      send: options.send,
+      terminate: options.terminate,
+      /** Each server event is stamped with an event id. */
+      encode: (event) => Effect.map(nextId("event"), (eventId) => JSON.stringify({ event_id: eventId, ...event })),
+      unknownFrame: Effect.map(
+        nextId("event"),
+        (eventId) => JSON.stringify({ type: "server.future_feature", event_id: eventId, detail: "unknown to clients" })
+      )
+    })
+    const emit = outbox.emit
 
     const error = (message: string, code: string, eventId: string | undefined, param: string | null = null) =>
       emit({ type: "error", error: { type: "invalid_request_error", code, message, param, event_id: eventId ?? null } })
@@ -122,9 +104,7 @@ export const run = <E>(
     const conversation = new Conversation()
     let active: ActiveResponse | null = null
     // the input audio buffer, as 16-bit samples at the input format's rate
-    let buffer: Array<Int16Array> = []
-    let bufferMs = 0
-    let vad = Vad.initial
+    const input = new Input.InputAudio()
     // the item a VAD commit will create, announced when speech starts
     let vadItemId = yield* nextId("item")
 
@@ -193,11 +173,11 @@ export const run = <E>(
     /** Commits the buffer as a user audio item; false when it held too little audio. */
     const commitBuffer = (eventId: string | undefined, viaVad: boolean) =>
       Effect.gen(function*() {
-        if (bufferMs < minimumCommitMs) {
+        if (input.ms < minimumCommitMs) {
           if (!viaVad) {
             yield* error(
               `Error committing input audio buffer: buffer too small. Expected at least ${minimumCommitMs}ms of audio, but buffer only has ${
-                bufferMs.toFixed(2)
+                input.ms.toFixed(2)
               }ms of audio.`,
               "input_audio_buffer_commit_empty",
               eventId
@@ -205,11 +185,7 @@ export const run = <E>(
           }
           return false
         }
-        const samples = new Int16Array(buffer.reduce((sum, part) => sum + part.length, 0))
-        buffer.reduce((offset, part) => (samples.set(part, offset), offset + part.length), 0)
-        const ms = bufferMs
-        buffer = []
-        bufferMs = 0
+        const { ms, samples } = input.take()
         const itemId = viaVad ? vadItemId : yield* nextId("item")
         vadItemId = yield* nextId("item")
         yield* emit({ type: "input_audio_buffer.committed", previous_item_id: conversation.lastId(), item_id: itemId })
@@ -226,40 +202,22 @@ export const run = <E>(
       })
 
     /** Buffers appended audio, running server VAD over it when the session uses it. */
-    const onAudio = (samples: Int16Array, rate: number) =>
-      Effect.gen(function*() {
-        const settings = Vad.settingsOf(turnDetectionOf(session))
-        const [next, transitions] = Vad.advance(vad, samples, rate, settings)
-        vad = next
-        // samples before `buffered` are in the buffer; a VAD commit takes those before its cut
-        let buffered = 0
-        const bufferUpTo = (cut: number) => {
-          if (cut <= buffered) return
-          buffer.push(samples.subarray(buffered, cut))
-          bufferMs += ((cut - buffered) * 1000) / rate
-          buffered = cut
-        }
-        for (const transition of transitions) {
-          if (transition._tag === "SpeechStarted") {
-            yield* emit({
-              type: "input_audio_buffer.speech_started",
-              audio_start_ms: transition.audioStartMs,
-              item_id: vadItemId
-            })
+    const onAudio = (samples: Int16Array, rate: number) => {
+      const settings = Vad.settingsOf(turnDetectionOf(session))
+      return Input.feed(input, samples, rate, settings, {
+        started: (audioStartMs) =>
+          Effect.gen(function*() {
+            yield* emit({ type: "input_audio_buffer.speech_started", audio_start_ms: audioStartMs, item_id: vadItemId })
             if (active !== null && settings?.interruptResponse === true) yield* cancelResponse(undefined, false)
-          } else {
-            yield* emit({
-              type: "input_audio_buffer.speech_stopped",
-              audio_end_ms: transition.audioEndMs,
-              item_id: vadItemId
-            })
-            bufferUpTo(transition.cut)
+          }),
+        stopped: (audioEndMs) =>
+          Effect.gen(function*() {
+            yield* emit({ type: "input_audio_buffer.speech_stopped", audio_end_ms: audioEndMs, item_id: vadItemId })
             const committed = yield* commitBuffer(undefined, true)
             if (committed && settings?.createResponse === true) yield* startResponse(undefined)
-          }
-        }
-        bufferUpTo(samples.length)
+          })
       })
+    }
 
     /** Cuts an assistant item's audio at what the client played; the transcript keeps what was heard. */
     const truncate = (itemId: string, contentIndex: number, audioEndMs: number, eventId: string | undefined) =>
@@ -317,8 +275,7 @@ export const run = <E>(
             yield* commitBuffer(eventId, false)
             return
           case "input_audio_buffer.clear":
-            buffer = []
-            bufferMs = 0
+            input.clear()
             return yield* emit({ type: "input_audio_buffer.cleared" })
           case "output_audio_buffer.clear":
             return yield* emit({ type: "output_audio_buffer.cleared", response_id: active?.id ?? null })
@@ -365,10 +322,10 @@ export const run = <E>(
       // the error, then the close, with no event of a response in between
       const expire = Effect.gen(function*() {
         yield* Effect.logDebug("the session hit its maximum duration")
-        yield* sendEvent(end.error)
-        dropped = true
+        yield* outbox.emitHeld(end.error)
+        yield* outbox.end
         yield* options.close(end.code, end.reason)
-      }).pipe(Semaphore.withPermit(sending))
+      }).pipe(outbox.exclusive)
       yield* Effect.forkScoped(ConnectionFaults.expireAt(startedAt, limit, expire), { startImmediately: true })
     }
     yield* emit({ type: "session.created", session: reported(session) })
