@@ -24,8 +24,8 @@
  *
  * @since 0.4.0
  */
-import { Duration, Effect, Layer } from "effect"
-import type { Config, Option, Redacted, Scope } from "effect"
+import { Effect, Layer } from "effect"
+import type { Config, Duration, Option, Redacted, Scope } from "effect"
 import * as Model from "./internal/engine/model.js"
 import * as Provider from "./internal/gemini/provider.js"
 import { defaultModel as defaultModelName } from "./internal/gemini/setup.js"
@@ -86,14 +86,17 @@ export const defaultModel: string = defaultModelName
  */
 export const defaultUrl: string = Provider.defaultUrl
 
-const providerOf = (options: GeminiLiveOptions) =>
+type ProviderOptions = Pick<GeminiLiveOptions, "compression" | "temperature" | "historyLimit">
+type CallOptions = Pick<GeminiLiveOptions, "listenerBuffer" | "transport" | "reconnect">
+
+const providerOf = (options: ProviderOptions) =>
   Provider.make({
     ...(options.compression !== undefined ? { compression: options.compression } : {}),
     ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
     ...(options.historyLimit !== undefined ? { historyLimit: options.historyLimit } : {})
   })
 
-const modelOptions = (options: GeminiLiveOptions, connectTimeout: Duration.Input | undefined): Model.ModelOptions => ({
+const modelOptions = (options: CallOptions, connectTimeout: Duration.Input | undefined): Model.ModelOptions => ({
   listenerBuffer: options.listenerBuffer,
   connectTimeout,
   transport: options.transport,

@@ -108,10 +108,12 @@ describe("a whole Gemini Live exchange", () => {
     gemini.server({ usageMetadata: { promptTokenCount: 50, responseTokenCount: 30, totalTokenCount: 80 } })
     gemini.server({ sessionResumptionUpdate: { newHandle: "h2", resumable: true } })
     expect(tags(gemini.events)).toEqual([
+      "Other", // the first handle, passed on as it came
       "ItemUpdated", // the user's audio item
       "InputAudioTranscriptionDelta",
       "InputAudioTranscriptionCompleted",
       "ItemUpdated",
+      "Other", // not resumable while the turn is in flight
       "ItemUpdated", // the tool call's item
       "FunctionCall",
       "ItemUpdated", // the tool call completed
@@ -122,7 +124,8 @@ describe("a whole Gemini Live exchange", () => {
       "AudioDone",
       "ItemUpdated",
       "TurnEnded",
-      "UsageUpdated"
+      "UsageUpdated",
+      "Other" // the handle that holds the finished turn
     ])
     // the boundary comes with the handle that holds the finished turn, not with turnComplete
     expect(gemini.verdicts.splice(0)).toEqual([{ _tag: "TurnBoundary" }])

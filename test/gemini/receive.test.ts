@@ -267,7 +267,7 @@ describe("Gemini Live server messages", () => {
     }])
   })
 
-  it("sessionResumptionUpdate: the latest resumable handle is kept; a non-resumable update keeps the last one", () => {
+  it("sessionResumptionUpdate: the latest resumable handle is kept; a non-resumable update keeps the last one; Other for listeners", () => {
     const steps = feed(
       ready(),
       { sessionResumptionUpdate: { newHandle: "h1", resumable: true } },
@@ -278,7 +278,12 @@ describe("Gemini Live server messages", () => {
       "h2",
       false
     ]])
-    expect(eventsOf(steps)).toEqual([])
+    // the listeners see each update as it came
+    expect(eventsOf(steps)).toEqual([
+      { _tag: "Other", data: { sessionResumptionUpdate: { newHandle: "h1", resumable: true } } },
+      { _tag: "Other", data: { sessionResumptionUpdate: { newHandle: "h2", resumable: true } } },
+      { _tag: "Other", data: { sessionResumptionUpdate: { resumable: false } } }
+    ])
   })
 
   it("goAway: the session is ending, with the time left in milliseconds", () => {
@@ -323,7 +328,7 @@ describe("Gemini Live server messages", () => {
       sessionResumptionUpdate: { newHandle: "h", resumable: true },
       goAway: { timeLeft: "5s" }
     })
-    expect(tags(step?.events ?? [])).toEqual(["TurnStarted", "ItemUpdated", "Audio"])
+    expect(tags(step?.events ?? [])).toEqual(["TurnStarted", "ItemUpdated", "Audio", "Other"])
     expect(step?.state.handle).toBe("h")
     expect(step?.verdicts).toEqual([{ _tag: "SessionEnding", timeLeftMs: 5000 }])
   })

@@ -7,6 +7,7 @@
  */
 import { Config, Duration, Effect, Option, Redacted } from "effect"
 import * as AudioFormats from "../../AudioFormat.js"
+import { apiKeyConfig } from "../../GeminiAuthTokens.js"
 import type { RealtimeConnectError } from "../../RealtimeError.js"
 import { resolveApiKey } from "../../RealtimeModel.js"
 import type { RealtimeModelConfig } from "../../RealtimeModel.js"
@@ -39,7 +40,7 @@ const constrainedPath = "/ws/google.ai.generativelanguage.v1alpha.GenerativeServ
  * @category credentials
  */
 export const environmentKeyConfig: Config.Config<Option.Option<Redacted.Redacted<string>>> = Config.option(
-  Config.Redacted("GEMINI_API_KEY").pipe(Config.orElse(() => Config.Redacted("GOOGLE_API_KEY")))
+  apiKeyConfig
 )
 
 /** {@link environmentKeyConfig}, read when a connection is made; blank is none. */

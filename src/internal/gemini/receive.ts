@@ -212,6 +212,8 @@ export const receive = (state: GeminiState, text: string): Received => {
         ? { handle: newHandle, resumable: true }
         : { resumable: false }
     )
+    // the listeners see it too: whether (and from when) the session can be resumed
+    step.events.push({ _tag: "Other", data: json })
   }
   State.boundary(state, step)
   if (message.goAway !== undefined) {

