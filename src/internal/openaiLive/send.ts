@@ -1,0 +1,194 @@
+/**
+ * The application's send events → OpenAI Live client events (and the events the protocol owes the
+ * listeners, since Live echoes no items back), or a typed refusal where Live has no way to do what
+ * the event asks. Each frame is built as the `openai` package's `ClientEvent`.
+ *
+ * - `SendAudio`: `session.input_audio.append`, in the session's format (Live takes 24 kHz PCM16
+ *   and 8 kHz G.711 as they are). `commit` sends nothing: the model ends the user's turns itself.
+ * - `UserInput`: Live has no user text message. The text goes in as `session.instructions.append`,
+ *   marked as the user's typed words (instructions stay in the conversation through compaction and
+ *   reach the backend's delegations); the model decides whether and when to answer. Images are
+ *   refused (Live takes none).
+ * - `ToolOutput`: a client delegation is answered with `session.commentary.append` under its id
+ *   (the model says the result), or `session.thinking.append` with `startResponse: false` (silent
+ *   context); a backend function call with a `function_call_output` item (`response.item.create`),
+ *   then `response.create` so the backend goes on, unless `startResponse: false`. A call that is
+ *   not waiting (answered already, or asked on a connection that ended) is refused.
+ * - `Interrupt`: Live cannot be told to stop or to forget (no cancel, no truncate). The item the
+ *   tracker says is playing is reported `AudioInterrupted` (when `responseId` names its turn, or
+ *   names none), the trackers are reset (`PlaybackInterrupted`), and the rest of the turn is
+ *   dropped on the client. Unless `playbackOnly`, the model is told, as silent context
+ *   (`session.thinking.append`), what the user heard of its words. `cancelResponseOnly` is refused.
+ * - `SessionUpdate`: only the Responses backend changes while a session runs (`session.update`);
+ *   a change of anything else is refused (see `session.ts`).
+ * - `RawMessage`: `{ type, ...otherData }`, passed through as it is.
+ */
+import type { PlaybackState } from "../../PlaybackTracker.js"
+import { RealtimeSendError } from "../../RealtimeError.js"
+import type { Interrupt, RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
+import { heardShare } from "../gemini/items.js"
+import * as Base64 from "../realtime/base64.js"
+import * as Session from "./session.js"
+import type { Draft, LiveState, Step } from "./state.js"
+import { draft, update } from "./state.js"
+import * as Turns from "./turns.js"
+import * as Wire from "./wire.js"
+
+/** A send that Live cannot carry out. */
+const refuse = (eventTag: string, message: string): RealtimeSendError =>
+  new RealtimeSendError({ reason: "InvalidEvent", eventTag, message })
+
+type Sent = Step | RealtimeSendError
+type Of<Tag extends RealtimeModelSendEvent["_tag"]> = Extract<RealtimeModelSendEvent, { readonly _tag: Tag }>
+
+/** How a typed user message reads in the instructions the model gets. */
+export const typedByUser = (text: string): string => `The user typed: ${text}`
+
+const sendAudio = (step: Draft, event: Of<"SendAudio">): Step => {
+  if (event.audio.byteLength > 0) {
+    step.frames.push(Wire.live({ type: "session.input_audio.append", audio: Base64.encode(event.audio) }))
+  }
+  return step
+}
+
+const userInput = (step: Draft, event: Of<"UserInput">): Sent => {
+  const parts = typeof event.userInput === "string"
+    ? [{ type: "input_text" as const, text: event.userInput }]
+    : event.userInput.content
+  const texts: Array<string> = []
+  for (const part of parts) {
+    if (part.type !== "input_text") return refuse("UserInput", "OpenAI Live takes no images; send the text alone")
+    texts.push(part.text)
+  }
+  const text = texts.join("\n")
+  step.frames.push(
+    Wire.live({ type: "session.instructions.append", content: typedByUser(text), delegation_id: null })
+  )
+  Turns.userMessage(step, text)
+  return step
+}
+
+const toolOutput = (step: Draft, event: Of<"ToolOutput">): Sent => {
+  const { callId, name } = event.toolCall
+  const pending = step.state.pendingCalls.get(callId)
+  if (pending === undefined) {
+    return refuse(
+      "ToolOutput",
+      `no call ${callId} is waiting for its output: it was answered already, or asked on a connection that ended`
+    )
+  }
+  if (pending._tag === "Client") {
+    step.frames.push(Wire.live({
+      type: event.startResponse ? "session.commentary.append" : "session.thinking.append",
+      content: event.output,
+      delegation_id: pending.delegationId
+    }))
+  } else {
+    step.frames.push(Wire.live({
+      type: "response.item.create",
+      item: { type: "function_call_output", call_id: callId, output: event.output }
+    }))
+    if (event.startResponse) step.frames.push(Wire.live({ type: "response.create" }))
+  }
+  const pendingCalls = new Map(step.state.pendingCalls)
+  pendingCalls.delete(callId)
+  update(step, { pendingCalls })
+  if (event.toolCall.itemId !== null) {
+    step.events.push({
+      _tag: "ItemUpdated",
+      item: {
+        _tag: "ToolCall",
+        itemId: event.toolCall.itemId,
+        previousItemId: event.toolCall.previousItemId,
+        callId,
+        name,
+        arguments: event.toolCall.arguments,
+        status: "completed",
+        output: event.output
+      }
+    })
+  }
+  return step
+}
+
+/** The silent context that tells the model what the user heard of its words before playback stopped. */
+export const heardNote = (heard: string): string =>
+  heard.length === 0
+    ? "Playback of your last words was stopped before the user heard any of them."
+    : `Playback of your last words was stopped; the user heard only: "${heard}"`
+
+const interrupt = (step: Draft, event: Interrupt, playback: PlaybackState): Sent => {
+  if (event.cancelResponseOnly) {
+    return refuse(
+      "Interrupt",
+      "OpenAI Live cannot cancel a response on the client's word; interrupt without cancelResponseOnly to stop playback and drop the rest of the turn"
+    )
+  }
+  const turn = step.state.turn
+  const playing = playback.currentItemId
+  const playingResponse = turn !== null && turn.itemId === playing ? turn.responseId : null
+  if (playing !== null && (event.responseId === null || event.responseId === playingResponse)) {
+    step.events.push({ _tag: "AudioInterrupted", itemId: playing, contentIndex: playback.currentItemContentIndex ?? 0 })
+    step.verdicts.push({ _tag: "PlaybackInterrupted", itemId: playing })
+    if (playback.elapsedMs !== null) {
+      // what the model said of the item: its turn's transcript so far, or its line, once the turn ended
+      const lastLine = step.state.history[step.state.history.length - 1]
+      const said = turn?.itemId === playing
+        ? turn.transcript
+        : step.state.lastAudio?.itemId === playing && lastLine?.role === "assistant"
+        ? lastLine.text
+        : null
+      Turns.recordHeard(step, playing, playback.elapsedMs)
+      const interruption = step.state.interruption
+      if (!event.playbackOnly && said !== null && interruption !== null) {
+        const heard = heardShare(said, interruption.heardMs, interruption.receivedMs)
+        step.frames.push(Wire.live({ type: "session.thinking.append", content: heardNote(heard), delegation_id: null }))
+      }
+    }
+  }
+  // the rest of the interrupted turn (the one named, else the one playing, else the one in flight)
+  // is not passed on: Live cannot be told to stop it, so the client drops it
+  const dropped = event.responseId ?? playingResponse ?? turn?.responseId ?? null
+  const current = step.state.turn
+  if (current !== null && current.responseId === dropped) update(step, { turn: { ...current, muted: true } })
+  return step
+}
+
+const sessionUpdate = (step: Draft, event: Of<"SessionUpdate">): Sent => {
+  const current = step.state.settings
+  const settings = { ...current, ...event.sessionSettings }
+  const planned = Session.updatePlan(current, settings, step.state.options)
+  if (planned.refused.length > 0) {
+    return refuse(
+      "SessionUpdate",
+      planned.refused.map((refusal) => `${refusal.setting}: ${refusal.message}`).join("; ")
+    )
+  }
+  if (planned.update !== null) step.frames.push(Wire.live({ type: "session.update", session: planned.update }))
+  update(step, { settings })
+  return step
+}
+
+/**
+ * One send event → the new state, its frames, the events and verdicts it brings; or the typed
+ * refusal when Live cannot do what it asks (the state is then unchanged). `playback` is what the
+ * playback tracker says is playing, for `Interrupt`.
+ */
+export const send = (state: LiveState, event: RealtimeModelSendEvent, playback: PlaybackState): Sent => {
+  const step = draft(state)
+  switch (event._tag) {
+    case "SendAudio":
+      return sendAudio(step, event)
+    case "UserInput":
+      return userInput(step, event)
+    case "ToolOutput":
+      return toolOutput(step, event)
+    case "Interrupt":
+      return interrupt(step, event, playback)
+    case "SessionUpdate":
+      return sessionUpdate(step, event)
+    case "RawMessage":
+      step.frames.push({ _tag: "Raw", json: { ...event.otherData, type: event.type } })
+      return step
+  }
+}
