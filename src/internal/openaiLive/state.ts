@@ -127,7 +127,7 @@ export interface LiveState {
   readonly lastItemId: string | null
   readonly turn: ModelTurn | null
   readonly input: UserTurn | null
-  /** The last assistant item whose audio arrived, and how many bytes of it. */
+  /** The last assistant item whose audio arrived, and how many bytes of it up to its last speech. */
   readonly lastAudio: { readonly itemId: string; readonly bytes: number } | null
   /** Calls asked for and not answered, by call id. */
   readonly pendingCalls: ReadonlyMap<string, PendingCall>

@@ -101,7 +101,7 @@ export const closeTurn = (step: Draft, cut = false): void => {
     : turn.transcript
   update(step, {
     turn: null,
-    lastAudio: turn.audioBytes > 0 ? { itemId: turn.itemId, bytes: turn.audioBytes } : step.state.lastAudio,
+    lastAudio: turn.audioBytes > 0 ? { itemId: turn.itemId, bytes: turn.speechEndBytes } : step.state.lastAudio,
     history: remember(step.state, "assistant", heard)
   })
 }
@@ -231,7 +231,12 @@ export const toolCall = (step: Draft, callId: string, name: string, args: string
 export const recordHeard = (step: Draft, itemId: string, heardMs: number): void => {
   const turn = step.state.turn
   const lastAudio = step.state.lastAudio
-  const receivedBytes = turn?.itemId === itemId ? turn.audioBytes : lastAudio?.itemId === itemId ? lastAudio.bytes : 0
+  // the item's words span its audio up to the end of its last speech (the quiet after holds none)
+  const receivedBytes = turn?.itemId === itemId
+    ? turn.speechEndBytes
+    : lastAudio?.itemId === itemId
+    ? lastAudio.bytes
+    : 0
   const receivedMs = AudioFormats.durationMs(step.state.format, receivedBytes)
   update(step, { interruption: { itemId, heardMs, receivedMs } })
   const history = step.state.history
