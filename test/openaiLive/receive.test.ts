@@ -196,7 +196,7 @@ describe("the model's turns", () => {
     })
     expect(events.some((event) => event._tag === "AudioDone")).toBe(false)
     expect(last(steps).verdicts).toContainEqual({ _tag: "PlaybackInterrupted", itemId: "live_item_2" })
-    const closing = events.filter((event) => event._tag === "ItemUpdated").at(-1)
+    const closing = [...events].reverse().find((event) => event._tag === "ItemUpdated")
     expect(closing).toMatchObject({ item: { _tag: "AssistantMessage", itemId: "live_item_2", status: "incomplete" } })
   })
 
