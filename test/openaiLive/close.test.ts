@@ -50,12 +50,15 @@ describe("classify", () => {
     for (const code of [1002, 1003, 1009]) expect(tagOf(Close.classify(ready(), { code, reason: "" }))).toBe("Fatal")
   })
 
-  it("1007/1008 before the start: a start refused (fatal), or a fork refused (expired); after it, retryable", () => {
+  it("1007/1008: a start refused or a session ended on purpose (fatal), or a fork refused (expired)", () => {
     const starting = Protocol.open(initial()).state
     expect(tagOf(Close.classify(starting, { code: 1008, reason: "bad session" }))).toBe("Fatal")
     const forking = { ...starting, forking: true }
     expect(tagOf(Close.classify(forking, { code: 1007, reason: "cannot fork" }))).toBe("Expired")
-    expect(tagOf(Close.classify(ready(), { code: 1008, reason: "" }))).toBe("Retryable")
+    expect(Close.classify(ready(), { code: 1008, reason: "" })).toEqual({
+      _tag: "Fatal",
+      message: "the server closed the connection (1008): the server ended the session"
+    })
   })
 })
 

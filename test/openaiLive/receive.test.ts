@@ -498,3 +498,33 @@ describe("frames that are not Live events", () => {
     expect(cause.message).toContain("does not match its schema")
   })
 })
+
+describe("a call announced twice", () => {
+  const call: Live.ResponseEvent = {
+    type: "response.event",
+    event_id: "ev_fc",
+    event: {
+      type: "response.output_item.done",
+      item: { type: "function_call", call_id: "call_7", name: "lookup", arguments: "{}" }
+    }
+  }
+
+  it("is asked once, while it waits and after it was answered", () => {
+    const steps = feed(ready({ tools: [{ name: "lookup" }] }), call, call)
+    expect(eventsOf(steps).filter((event) => event._tag === "FunctionCall")).toHaveLength(1)
+    const answered = { ...last(steps).state, pendingCalls: new Map(), answeredCalls: ["call_7"] }
+    expect(eventsOf(feed(answered, call)).filter((event) => event._tag === "FunctionCall")).toEqual([])
+  })
+})
+
+describe("a stream that stops", () => {
+  it("stallAfter is quietMs while a turn is open; stalled ends the turn", () => {
+    expect(Protocol.stallAfter(ready())).toBeNull()
+    const state = last(feed(ready(), modelAudio(200), said("Hi", 0, 200))).state
+    expect(Protocol.stallAfter(state)).toBe(800)
+    const step = Protocol.stalled(state)
+    expect(tags(step.events)).toEqual(["AudioDone", "ItemUpdated", "TurnEnded"])
+    expect(step.verdicts).toEqual([{ _tag: "TurnBoundary" }])
+    expect(Protocol.stalled(step.state).events).toEqual([])
+  })
+})

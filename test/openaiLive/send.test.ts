@@ -251,3 +251,32 @@ describe("RawMessage", () => {
     expect(framesOf(step)).toEqual([{ type: "session.input_audio.mute", event_id: "m1" } satisfies Live.ClientEvent])
   })
 })
+
+describe("appends", () => {
+  it("text longer than an append takes is cut at whitespace into several, each under the same delegation", () => {
+    const words = Array.from({ length: 400 }, (_, index) => `word${index}`).join(" ")
+    const parts = Send.pieces(words)
+    expect(parts.length).toBeGreaterThan(1)
+    expect(parts.every((part) => part.length <= Send.appendChars)).toBe(true)
+    expect(parts.join(" ")).toBe(words)
+    const steps = feed(
+      ready(),
+      {
+        type: "session.delegation.created",
+        event_id: "ev_del",
+        offset_ms: 0,
+        delegation: { id: "del_1", target: "client", type: "delegation" }
+      } satisfies Live.DelegationCreatedEvent
+    )
+    const toolCall = functionCallOf(eventsOf(steps))
+    const step = accepted(send(last(steps).state, SendEvent.ToolOutput.make({ toolCall, output: words })))
+    expect(framesOf(step)).toEqual(
+      parts.map((content) => ({ type: "session.commentary.append", content, delegation_id: "del_1" }))
+    )
+  })
+
+  it("a text without whitespace is cut at the limit", () => {
+    expect(Send.pieces("x".repeat(2500))).toEqual(["x".repeat(1200), "x".repeat(1200), "x".repeat(100)])
+    expect(Send.pieces("")).toEqual([""])
+  })
+})

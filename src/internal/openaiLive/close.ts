@@ -54,8 +54,9 @@ export const classifyReason = (reason: string): Classified => {
 
 /**
  * Classifies a connection's end. The reason of the connection's `session.closed` decides when it
- * came; otherwise the close: a refusal before `session.started` is fatal, except for a fork (the
- * stored session cannot be continued: expired); a drop, a restart or a going-away is retryable.
+ * came; otherwise the close: 1007 and 1008 are fatal (the server rejects the start or ends the
+ * session on purpose), except before a fork's start (the stored session cannot be continued:
+ * expired); a drop, a restart or a going-away is retryable.
  */
 export const classify = (state: LiveState, close: Close): Classified => {
   if (state.closedReason !== null) return classifyReason(state.closedReason)
@@ -76,12 +77,17 @@ export const classify = (state: LiveState, close: Close): Classified => {
     case 1003:
     case 1009:
       return { _tag: "Fatal", message: `${message}: the server cannot take what the client sends` }
-    case 1007:
-    case 1008:
-      if (state.ready) return { _tag: "Retryable", message }
-      return state.forking
-        ? { _tag: "Expired", message: `${message}: the stored session could not be forked` }
-        : { _tag: "Fatal", message: `${message}: the server rejected the session's start` }
+    case 1007: // invalid payload
+    case 1008: // policy violation: the server means it, before the start or after
+      if (!state.ready && state.forking) {
+        return { _tag: "Expired", message: `${message}: the stored session could not be forked` }
+      }
+      return {
+        _tag: "Fatal",
+        message: state.ready
+          ? `${message}: the server ended the session`
+          : `${message}: the server rejected the session's start`
+      }
     default:
       return { _tag: "Retryable", message }
   }

@@ -13,7 +13,9 @@
  *   the start itself carries the conversation (a fork keeps it server-side; a new session gets it
  *   as its startup history);
  * - `heard` (state, item, ms) → the state, knowing how much of an interrupted item was heard;
- * - `expire` (state) → the state for a new session when the stored one cannot be forked.
+ * - `expire` (state) → the state for a new session when the stored one cannot be forked;
+ * - `stallAfter` (state) / `stalled` (state) → how long to wait for the model's audio in its turn,
+ *   and the step that ends the turn when none came (the engine owns the timer).
  *
  * A Live session lasts until its duration limit (`session.closed` with `expired`) and cannot be
  * re-attached after its connection drops. A call outlives both: the next connection continues the
@@ -137,6 +139,25 @@ export const heard = (state: LiveState, itemId: string, heardMs: number): LiveSt
   return step.state
 }
 
+/**
+ * How long the engine waits for the model's next audio while its turn is open before it calls
+ * {@link stalled} (the quiet that ends a turn), or `null` when no turn is open. The Live stream
+ * carries the model's silences, so a turn ends on the quiet audio itself; this is for a stream
+ * that stops instead (a server that sends no silence, a stalled connection).
+ */
+export const stallAfter = (state: LiveState): number | null => state.turn === null ? null : state.options.quietMs
+
+/**
+ * No audio of the model arrived for {@link stallAfter} with its turn open: the turn ends as if
+ * its quiet had arrived (`AudioDone`, or `AudioInterrupted` when the model yielded to the user).
+ */
+export const stalled = (state: LiveState): Step => {
+  const step = State.draft(state)
+  Turns.closeTurn(step)
+  State.boundary(state, step)
+  return step
+}
+
 /** The stored session cannot be forked: the next `open` starts a new session, with the conversation as history. */
 export const expire = (state: LiveState): LiveState => ({ ...state, sessionId: null })
 
@@ -152,6 +173,8 @@ export const OpenAILiveProtocol = {
   ended,
   heard,
   expire,
+  stallAfter,
+  stalled,
   atBoundary: State.atBoundary,
   encode: Wire.encodeClientFrame,
   url: Wire.sessionUrl,

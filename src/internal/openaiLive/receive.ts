@@ -41,7 +41,12 @@ const addPending = (step: Draft, callId: string, call: PendingCall): void => {
   update(step, { pendingCalls })
 }
 
+/**
+ * A call for the application: its item and `FunctionCall`, waiting for its output. A call already
+ * waiting, or answered, is not asked again (the backend's snapshots can announce a call twice).
+ */
 const functionCall = (step: Draft, callId: string, name: string, args: string, pending: PendingCall): void => {
+  if (step.state.pendingCalls.has(callId) || step.state.answeredCalls.includes(callId)) return
   const previousItemId = step.state.lastItemId
   const itemId = Turns.toolCall(step, callId, name, args)
   addPending(step, callId, pending)

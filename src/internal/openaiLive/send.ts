@@ -30,7 +30,7 @@ import { heardShare } from "../gemini/items.js"
 import * as Base64 from "../realtime/base64.js"
 import * as Session from "./session.js"
 import type { Draft, LiveState, Step } from "./state.js"
-import { draft, update } from "./state.js"
+import { answered, draft, update } from "./state.js"
 import * as Turns from "./turns.js"
 import * as Wire from "./wire.js"
 
@@ -40,6 +40,32 @@ const refuse = (eventTag: string, message: string): RealtimeSendError =>
 
 type Sent = Step | RealtimeSendError
 type Of<Tag extends RealtimeModelSendEvent["_tag"]> = Extract<RealtimeModelSendEvent, { readonly _tag: Tag }>
+
+/** The longest text one append carries: appends take 500 tokens, and dense text runs about 2.5 characters a token. */
+export const appendChars = 1200
+
+/** Text cut into pieces of at most `max` characters, at whitespace where there is some in the second half. */
+export const pieces = (text: string, max = appendChars): Array<string> => {
+  const out: Array<string> = []
+  let rest = text.trim()
+  while (rest.length > max) {
+    const space = rest.lastIndexOf(" ", max)
+    const cut = space >= max / 2 ? space : max
+    out.push(rest.slice(0, cut).trim())
+    rest = rest.slice(cut).trim()
+  }
+  if (rest.length > 0 || out.length === 0) out.push(rest)
+  return out
+}
+
+type AppendType = "session.instructions.append" | "session.thinking.append" | "session.commentary.append"
+
+/** An append of `content`, in as many events as its length needs, each under `delegationId`. */
+const append = (step: Draft, type: AppendType, content: string, delegationId: string | null): void => {
+  for (const piece of pieces(content)) {
+    step.frames.push(Wire.live({ type, content: piece, delegation_id: delegationId }))
+  }
+}
 
 /** How a typed user message reads in the instructions the model gets. */
 export const typedByUser = (text: string): string => `The user typed: ${text}`
@@ -61,9 +87,7 @@ const userInput = (step: Draft, event: Of<"UserInput">): Sent => {
     texts.push(part.text)
   }
   const text = texts.join("\n")
-  step.frames.push(
-    Wire.live({ type: "session.instructions.append", content: typedByUser(text), delegation_id: null })
-  )
+  append(step, "session.instructions.append", typedByUser(text), null)
   Turns.userMessage(step, text)
   return step
 }
@@ -78,11 +102,12 @@ const toolOutput = (step: Draft, event: Of<"ToolOutput">): Sent => {
     )
   }
   if (pending._tag === "Client") {
-    step.frames.push(Wire.live({
-      type: event.startResponse ? "session.commentary.append" : "session.thinking.append",
-      content: event.output,
-      delegation_id: pending.delegationId
-    }))
+    append(
+      step,
+      event.startResponse ? "session.commentary.append" : "session.thinking.append",
+      event.output,
+      pending.delegationId
+    )
   } else {
     step.frames.push(Wire.live({
       type: "response.item.create",
@@ -92,7 +117,7 @@ const toolOutput = (step: Draft, event: Of<"ToolOutput">): Sent => {
   }
   const pendingCalls = new Map(step.state.pendingCalls)
   pendingCalls.delete(callId)
-  update(step, { pendingCalls })
+  update(step, { pendingCalls, answeredCalls: answered(step.state, callId) })
   if (event.toolCall.itemId !== null) {
     step.events.push({
       _tag: "ItemUpdated",
@@ -142,7 +167,7 @@ const interrupt = (step: Draft, event: Interrupt, playback: PlaybackState): Sent
       const interruption = step.state.interruption
       if (!event.playbackOnly && said !== null && interruption !== null) {
         const heard = heardShare(said, interruption.heardMs, interruption.receivedMs)
-        step.frames.push(Wire.live({ type: "session.thinking.append", content: heardNote(heard), delegation_id: null }))
+        append(step, "session.thinking.append", heardNote(heard), null)
       }
     }
   }

@@ -131,6 +131,8 @@ export interface LiveState {
   readonly lastAudio: { readonly itemId: string; readonly bytes: number } | null
   /** Calls asked for and not answered, by call id. */
   readonly pendingCalls: ReadonlyMap<string, PendingCall>
+  /** The ids of the last calls answered (at most {@link answeredLimit}): a call announced again is not asked twice. */
+  readonly answeredCalls: ReadonlyArray<string>
   readonly interruption: Interruption | null
   /** The conversation as text, newest last, at most `options.historyLimit` lines. */
   readonly history: ReadonlyArray<Line>
@@ -152,9 +154,17 @@ export const make = (options: ProtocolOptions, settings: RealtimeSessionSettings
   input: null,
   lastAudio: null,
   pendingCalls: new Map(),
+  answeredCalls: [],
   interruption: null,
   history: []
 })
+
+/** How many answered call ids the state keeps. */
+export const answeredLimit = 64
+
+/** The answered ids with `callId` added, the oldest dropped past the limit. */
+export const answered = (state: LiveState, callId: string): ReadonlyArray<string> =>
+  [...state.answeredCalls, callId].slice(-answeredLimit)
 
 /**
  * The history with `line` appended (blank lines are not kept), trimmed to the limits: the oldest
