@@ -4,9 +4,11 @@
  * and a refused upgrade by its HTTP status.
  */
 import { describe, expect, it } from "@effect/vitest"
+import type * as Live from "openai/resources/live/live"
 import * as Close from "../../src/internal/openaiLive/close.js"
 import * as Protocol from "../../src/internal/openaiLive/protocol.js"
 import * as Receive from "../../src/internal/openaiLive/receive.js"
+import * as OpenAILiveWire from "../../src/internal/openaiLive/wire.js"
 import { closed, initial, ready } from "./support.js"
 
 const afterClosed = (reason: Parameters<typeof closed>[0]) =>
@@ -68,5 +70,14 @@ describe("classifyHandshake", () => {
     for (const status of [400, 401, 403, 404]) expect(tagOf(Close.classifyHandshake(state, status))).toBe("Fatal")
     expect(tagOf(Close.classifyHandshake({ ...state, forking: true }, 404))).toBe("Expired")
     for (const status of [429, 500, 502, 503]) expect(tagOf(Close.classifyHandshake(state, status))).toBe("Retryable")
+  })
+})
+
+describe("closeFrame", () => {
+  it("is session.close, whose answer (session.closed close_requested) ends the call", () => {
+    expect(JSON.parse(OpenAILiveWire.encodeClientFrame(Protocol.closeFrame()))).toEqual(
+      { type: "session.close" } satisfies Live.ClientEvent
+    )
+    expect(tagOf(Close.classify(afterClosed("close_requested"), { code: 1000, reason: "" }))).toBe("Ended")
   })
 })

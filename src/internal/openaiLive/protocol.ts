@@ -15,7 +15,8 @@
  * - `heard` (state, item, ms) → the state, knowing how much of an interrupted item was heard;
  * - `expire` (state) → the state for a new session when the stored one cannot be forked;
  * - `stallAfter` (state) / `stalled` (state) → how long to wait for the model's audio in its turn,
- *   and the step that ends the turn when none came (the engine owns the timer).
+ *   and the step that ends the turn when none came (the engine owns the timer);
+ * - `closeFrame` → the `session.close` the call's close sends before it waits for `session.closed`.
  *
  * A Live session lasts until its duration limit (`session.closed` with `expired`) and cannot be
  * re-attached after its connection drops. A call outlives both: the next connection continues the
@@ -161,6 +162,12 @@ export const stalled = (state: LiveState): Step => {
 /** The stored session cannot be forked: the next `open` starts a new session, with the conversation as history. */
 export const expire = (state: LiveState): LiveState => ({ ...state, sessionId: null })
 
+/**
+ * The frame that asks the server to close the session, for the call's close: the server answers
+ * with `session.closed` (reason `close_requested`, the final usage) and then closes the socket.
+ */
+export const closeFrame = (): Wire.ClientFrame => Wire.live({ type: "session.close" })
+
 /** The protocol as one value, for the engine. */
 export const OpenAILiveProtocol = {
   init,
@@ -175,6 +182,7 @@ export const OpenAILiveProtocol = {
   expire,
   stallAfter,
   stalled,
+  closeFrame,
   atBoundary: State.atBoundary,
   encode: Wire.encodeClientFrame,
   url: Wire.sessionUrl,
