@@ -2,7 +2,8 @@
  * The protocol's endpoint and frames against OpenAI's own client: the `openai` package (a dev
  * dependency) connects its Live WebSocket (`LiveWS`, and `ForksWS` for a stored session's fork)
  * to the tests' loopback WebSocket server on 127.0.0.1, which records the upgrade's path and
- * headers and the frames it receives. The protocol's URL, auth header and opening frames must be what that client sends.
+ * headers and the frames it receives. The protocol's URL, auth header and opening frames must be
+ * what that client sends.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Queue } from "effect"
