@@ -280,3 +280,42 @@ describe("appends", () => {
     expect(Send.pieces("")).toEqual([""])
   })
 })
+
+describe("parallel backend calls", () => {
+  const callOf = (callId: string, delegation: string): Live.ResponseEvent => ({
+    type: "response.event",
+    event_id: `ev_${callId}`,
+    delegation_id: delegation,
+    event: {
+      type: "response.output_item.done",
+      item: { type: "function_call", call_id: callId, name: "lookup", arguments: "{}" }
+    }
+  })
+
+  it("response.create goes once, after the last output of the delegation, if any output asked for it", () => {
+    const steps = feed(
+      ready({ tools: [{ name: "lookup" }] }),
+      callOf("c1", "d1"),
+      callOf("c2", "d1"),
+      callOf("c3", "d2")
+    )
+    const calls = eventsOf(steps).filter((event) => event._tag === "FunctionCall")
+    const [first, second, third] = calls
+    if (first?._tag !== "FunctionCall" || second?._tag !== "FunctionCall" || third?._tag !== "FunctionCall") {
+      throw new Error("three calls expected")
+    }
+    let state = last(steps).state
+    const answer = (toolCall: typeof first, startResponse: boolean) => {
+      const step = accepted(send(state, SendEvent.ToolOutput.make({ toolCall, output: "ok", startResponse })))
+      state = step.state
+      return framesOf(step).map((frame) => (frame as { type: string }).type)
+    }
+    // c1 asks to go on while c2 (same delegation) waits: the create waits
+    expect(answer(first, true)).toEqual(["response.item.create"])
+    // c3 is another delegation's last call
+    expect(answer(third, false)).toEqual(["response.item.create"])
+    // c2 is d1's last: the create c1 asked for goes now
+    expect(answer(second, false)).toEqual(["response.item.create", "response.create"])
+    expect(state.continueAfter.size).toBe(0)
+  })
+})

@@ -93,7 +93,8 @@ export const open = (state: LiveState): Opened => {
     closedReason: null,
     turn: null,
     input: null,
-    pendingCalls: new Map()
+    pendingCalls: new Map(),
+    continueAfter: new Set()
   }
   const frame: Wire.ClientFrame = forkOf === null
     ? Wire.live({ type: "session.start", session: plan.session })
@@ -125,7 +126,7 @@ export const ended = (state: LiveState): Ended => {
   Turns.closeUserTurn(step)
   Turns.closeTurn(step, true)
   const lostCalls = [...state.pendingCalls.keys()]
-  State.update(step, { pendingCalls: new Map(), ready: false })
+  State.update(step, { pendingCalls: new Map(), continueAfter: new Set(), ready: false })
   return { ...step, lostResponseId, lostCalls }
 }
 

@@ -12,8 +12,10 @@
  * - `ToolOutput`: a client delegation is answered with `session.commentary.append` under its id
  *   (the model says the result), or `session.thinking.append` with `startResponse: false` (silent
  *   context); a backend function call with a `function_call_output` item (`response.item.create`),
- *   then `response.create` so the backend goes on, unless `startResponse: false`. A call that is
- *   not waiting (answered already, or asked on a connection that ended) is refused.
+ *   then `response.create` so the backend goes on, unless `startResponse: false`; with other calls
+ *   of the same delegation still waiting, the create waits for the last of them (one create covers
+ *   them all). A call that is not waiting (answered already, or asked on a connection that ended)
+ *   is refused.
  * - `Interrupt`: Live cannot be told to stop or to forget (no cancel, no truncate). The item the
  *   tracker says is playing is reported `AudioInterrupted` (when `responseId` names its turn, or
  *   names none), the trackers are reset (`PlaybackInterrupted`), and the rest of the turn is
@@ -92,6 +94,24 @@ const userInput = (step: Draft, event: Of<"UserInput">): Sent => {
   return step
 }
 
+/**
+ * After a backend call's output: `response.create` (the backend goes on) once no other call of the
+ * same delegation waits, if this output or one before it asked for it; one create covers them all.
+ */
+const continueBackend = (step: Draft, delegation: string, asked: boolean): void => {
+  const waiting = [...step.state.pendingCalls.values()].some((call) =>
+    call._tag === "Backend" && (call.delegationId ?? "") === delegation
+  )
+  const continueAfter = new Set(step.state.continueAfter)
+  if (waiting) {
+    if (asked) continueAfter.add(delegation)
+  } else {
+    if (asked || continueAfter.has(delegation)) step.frames.push(Wire.live({ type: "response.create" }))
+    continueAfter.delete(delegation)
+  }
+  update(step, { continueAfter })
+}
+
 const toolOutput = (step: Draft, event: Of<"ToolOutput">): Sent => {
   const { callId, name } = event.toolCall
   const pending = step.state.pendingCalls.get(callId)
@@ -101,6 +121,9 @@ const toolOutput = (step: Draft, event: Of<"ToolOutput">): Sent => {
       `no call ${callId} is waiting for its output: it was answered already, or asked on a connection that ended`
     )
   }
+  const pendingCalls = new Map(step.state.pendingCalls)
+  pendingCalls.delete(callId)
+  update(step, { pendingCalls, answeredCalls: answered(step.state, callId) })
   if (pending._tag === "Client") {
     append(
       step,
@@ -113,11 +136,8 @@ const toolOutput = (step: Draft, event: Of<"ToolOutput">): Sent => {
       type: "response.item.create",
       item: { type: "function_call_output", call_id: callId, output: event.output }
     }))
-    if (event.startResponse) step.frames.push(Wire.live({ type: "response.create" }))
+    continueBackend(step, pending.delegationId ?? "", event.startResponse)
   }
-  const pendingCalls = new Map(step.state.pendingCalls)
-  pendingCalls.delete(callId)
-  update(step, { pendingCalls, answeredCalls: answered(step.state, callId) })
   if (event.toolCall.itemId !== null) {
     step.events.push({
       _tag: "ItemUpdated",

@@ -131,6 +131,11 @@ export interface LiveState {
   readonly lastAudio: { readonly itemId: string; readonly bytes: number } | null
   /** Calls asked for and not answered, by call id. */
   readonly pendingCalls: ReadonlyMap<string, PendingCall>
+  /**
+   * The delegations (by id, `""` for none) whose backend was asked to go on while others of their
+   * calls were still waiting: `response.create` goes when the last of them is answered.
+   */
+  readonly continueAfter: ReadonlySet<string>
   /** The ids of the last calls answered (at most {@link answeredLimit}): a call announced again is not asked twice. */
   readonly answeredCalls: ReadonlyArray<string>
   readonly interruption: Interruption | null
@@ -155,6 +160,7 @@ export const make = (options: ProtocolOptions, settings: RealtimeSessionSettings
   lastAudio: null,
   pendingCalls: new Map(),
   answeredCalls: [],
+  continueAfter: new Set(),
   interruption: null,
   history: []
 })
