@@ -268,6 +268,34 @@ describe("session.update", () => {
       .toContain("tools")
   })
 
+  it("with newSessionOnChange, a fixed setting's change is taken: the engine is asked for a new session, which starts with it", () => {
+    const state = ready({ instructions: "Be brief." }, { store: true, newSessionOnChange: true })
+    const step = accepted(
+      Send.send(
+        state,
+        SendEvent.SessionUpdate.make({ sessionSettings: settings({ instructions: "Be thorough.", voice: "ash" }) }),
+        idle
+      )
+    )
+    expect(step.frames).toEqual([])
+    expect(step.verdicts).toEqual([{ _tag: "NewSessionNeeded", settings: ["instructions", "voice"] }])
+    expect(step.state.sessionId).toBeNull()
+    // the next connection: a new session (not a fork of the old one) with the new settings
+    const next = Protocol.open(step.state)
+    expect(next.forkOf).toBeNull()
+    expect(framesOf(next)).toMatchObject([{
+      type: "session.start",
+      session: { instructions: "Be thorough.", audio: { output: { voice: "ash" } }, store: true }
+    }])
+    // a setting Live refuses outright is refused all the same
+    expect(
+      refused(
+        Send.send(state, SendEvent.SessionUpdate.make({ sessionSettings: settings({ prompt: { id: "p" } }) }), idle)
+      )
+        .message
+    ).toContain("prompt")
+  })
+
   it("a change the session ignores is taken with no frame", () => {
     const state = ready({})
     const step = accepted(
@@ -283,6 +311,7 @@ describe("options", () => {
     expect(options()).toEqual({
       backendModel: "gpt-5.6",
       store: false,
+      newSessionOnChange: false,
       quietMs: 800,
       yieldMs: 1000,
       historyLimit: 128,

@@ -21,8 +21,11 @@
  *   names none), the trackers are reset (`PlaybackInterrupted`), and the rest of the turn is
  *   dropped on the client. Unless `playbackOnly`, the model is told, as silent context
  *   (`session.thinking.append`), what the user heard of its words. `cancelResponseOnly` is refused.
- * - `SessionUpdate`: only the Responses backend changes while a session runs (`session.update`);
- *   a change of anything else is refused (see `session.ts`).
+ * - `SessionUpdate`: only the Responses backend changes while a session runs (`session.update`).
+ *   A change of what the start fixes (model, instructions, voice, format, whether there are tools)
+ *   is refused; with the provider's `newSessionOnChange`, it is taken instead, and the verdict
+ *   `NewSessionNeeded` asks the engine to move the call to a new session (at the next turn
+ *   boundary), started with the new settings and the conversation as history.
  * - `RawMessage`: `{ type, ...otherData }`, passed through as it is.
  */
 import type { PlaybackState } from "../../PlaybackTracker.js"
@@ -208,6 +211,20 @@ const sessionUpdate = (step: Draft, event: Of<"SessionUpdate">): Sent => {
       "SessionUpdate",
       planned.refused.map((refusal) => `${refusal.setting}: ${refusal.message}`).join("; ")
     )
+  }
+  if (planned.fixed.length > 0) {
+    if (!step.state.options.newSessionOnChange) {
+      return refuse(
+        "SessionUpdate",
+        `${
+          planned.fixed.join(", ")
+        }: Live fixes it when the session starts; only the backend's tools and settings change (or let the provider start a new session for it: newSessionOnChange)`
+      )
+    }
+    // a new session takes them, with the conversation as history: not a fork, which would keep the old ones
+    update(step, { settings, sessionId: null })
+    step.verdicts.push({ _tag: "NewSessionNeeded", settings: planned.fixed })
+    return step
   }
   if (planned.update !== null) step.frames.push(Wire.live({ type: "session.update", session: planned.update }))
   update(step, { settings })

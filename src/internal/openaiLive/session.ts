@@ -212,35 +212,37 @@ export const initialItem = (line: Line): Wire.InitialItem =>
     : { type: "message", role: "assistant", content: [{ type: "output_text", text: line.text }] }
 
 /**
- * The `session.update` a settings change asks for: only the Responses backend can change while a
- * session runs (its tools, tool choice, parallel calls, reasoning, output limit); a change of
- * anything else the start fixes (model, instructions, voice, format, whether there is a backend)
- * is refused, naming the setting. `null` when nothing changes on the wire.
+ * What a settings change asks of a running session. Only the Responses backend can change while a
+ * session runs (its tools, tool choice, parallel calls, reasoning, output limit): `update` is the
+ * `session.update` for it (`null` when nothing changes on the wire). `fixed` names the settings
+ * the start fixes that would change (model, instructions, voice, format, whether there is a
+ * backend): a session cannot take them, only a new session can. `refused` are the new settings
+ * Live refuses outright.
  */
 export const updatePlan = (
   before: RealtimeSessionSettings,
   after: RealtimeSessionSettings,
   options: ProtocolOptions
-): { readonly update: Wire.SessionUpdateConfig | null; readonly refused: ReadonlyArray<Refusal> } => {
+): {
+  readonly update: Wire.SessionUpdateConfig | null
+  readonly fixed: ReadonlyArray<string>
+  readonly refused: ReadonlyArray<Refusal>
+} => {
   const old = plan(before, options)
   const next = plan(after, options)
-  const refused = [...next.refused]
-  const fixed: Array<[string, unknown, unknown]> = [
+  const compared: Array<[string, unknown, unknown]> = [
     ["modelName", old.session.model, next.session.model],
     ["instructions", old.session.instructions, next.session.instructions],
     ["voice", old.session.audio?.output, next.session.audio?.output],
     ["inputAudioFormat / outputAudioFormat", old.format, next.format],
     ["tools (whether the session has a backend)", old.session.delegation?.type, next.session.delegation?.type]
   ]
-  for (const [setting, left, right] of fixed) {
-    if (JSON.stringify(left) !== JSON.stringify(right)) {
-      refused.push({
-        setting,
-        message: `Live fixes it when the session starts; only the backend's tools and settings change`
-      })
-    }
+  const fixed = compared.filter(([, left, right]) => JSON.stringify(left) !== JSON.stringify(right))
+    .map(([setting]) => setting)
+  const refused = next.refused
+  if (refused.length > 0 || fixed.length > 0 || next.session.delegation?.type !== "responses") {
+    return { update: null, fixed, refused }
   }
-  if (refused.length > 0 || next.session.delegation?.type !== "responses") return { update: null, refused }
   const oldBackend = old.session.delegation?.type === "responses" ? old.session.delegation.responses : undefined
   const newBackend = next.session.delegation.responses
   const changes = defined<Wire.ResponsesDelegationUpdate>({
@@ -259,6 +261,6 @@ export const updatePlan = (
       : undefined
   })
   return Object.keys(changes).length === 0
-    ? { update: null, refused }
-    : { update: { delegation: { type: "responses", responses: changes } }, refused }
+    ? { update: null, fixed, refused }
+    : { update: { delegation: { type: "responses", responses: changes } }, fixed, refused }
 }

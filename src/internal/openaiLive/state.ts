@@ -27,6 +27,11 @@ export interface ProtocolOptions {
   readonly store: boolean
   /** A stable identifier of the end user, for OpenAI's safety monitoring. */
   readonly safetyIdentifier?: string
+  /**
+   * Whether a `SessionUpdate` of what a session's start fixes (instructions, voice, model, …) is
+   * taken by moving the call to a new session (verdict `NewSessionNeeded`) instead of refused.
+   */
+  readonly newSessionOnChange: boolean
   /** Milliseconds of quiet model audio that end the model's turn. */
   readonly quietMs: number
   /**
@@ -50,6 +55,7 @@ export const defaultBackendModel = "gpt-5.6"
 export const defaultOptions: ProtocolOptions = {
   backendModel: defaultBackendModel,
   store: false,
+  newSessionOnChange: false,
   quietMs: 800,
   yieldMs: 1000,
   historyLimit: 128,
@@ -201,7 +207,7 @@ export const atBoundary = (state: LiveState): boolean =>
  * What the engine is told besides events: the session started (the connection is usable), the
  * start was refused (an `error` before `session.started`: the connect fails), a turn boundary (a
  * new connection could take over now), the session closed (with its reason: see `close.ts`),
- * playback of an item stopped (reset the playback trackers).
+ * playback of an item stopped (reset the playback trackers), settings that need a new session.
  */
 export type Verdict =
   | { readonly _tag: "SessionStarted"; readonly sessionId: string; readonly expiresAt: number | null }
@@ -209,6 +215,12 @@ export type Verdict =
   | { readonly _tag: "TurnBoundary" }
   | { readonly _tag: "SessionClosed"; readonly reason: string }
   | { readonly _tag: "PlaybackInterrupted"; readonly itemId: string }
+  /**
+   * The settings changed in ways only a new session takes (`settings` names them): the engine
+   * moves the call to a new connection at the next turn boundary; `open` then starts a new
+   * session with the new settings and the conversation as history.
+   */
+  | { readonly _tag: "NewSessionNeeded"; readonly settings: ReadonlyArray<string> }
 
 /** The outcome of one step (a frame received, an event sent): the new state, and what to do. */
 export interface Step {
