@@ -528,3 +528,46 @@ describe("a stream that stops", () => {
     expect(Protocol.stalled(step.state).events).toEqual([])
   })
 })
+
+describe("a transcript that runs behind the audio", () => {
+  it("words arriving after the turn ended on quiet go to that turn's item and line", () => {
+    const steps = feed(
+      ready(),
+      modelAudio(600),
+      said("It is cold", 0, 600),
+      modelAudio(900, 0),
+      said(" in Oslo.", 600, 900)
+    )
+    const late = last(steps)
+    expect(late.events).toEqual([
+      { _tag: "TranscriptDelta", itemId: "live_item_2", delta: " in Oslo.", responseId: "live_resp_1" },
+      {
+        _tag: "ItemUpdated",
+        item: {
+          _tag: "AssistantMessage",
+          itemId: "live_item_2",
+          previousItemId: null,
+          status: "completed",
+          content: [{ _tag: "OutputAudio", audio: null, transcript: "It is cold in Oslo." }]
+        }
+      }
+    ])
+    expect(late.state.history).toEqual([{ role: "assistant", text: "It is cold in Oslo." }])
+    expect(late.state.turn).toBeNull()
+  })
+
+  it("words long after the last turn open a new one; a new session's timeline starts again", () => {
+    const ended = last(feed(ready(), modelAudio(600), said("Hi", 5000, 5600), modelAudio(900, 0))).state
+    expect(tags(receive(ended, said("Later", 9000, 9300)).events)).toEqual([
+      "TurnStarted",
+      "ItemUpdated",
+      "TranscriptDelta"
+    ])
+    const next = Receive.receive(Protocol.open(ended).state, JSON.stringify(started("live_sess_2"))).state
+    expect(tags(receive(next, said("Hello again", 0, 400)).events)).toEqual([
+      "TurnStarted",
+      "ItemUpdated",
+      "TranscriptDelta"
+    ])
+  })
+})

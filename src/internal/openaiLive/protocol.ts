@@ -92,6 +92,8 @@ export const open = (state: LiveState): Opened => {
     forking: forkOf !== null,
     closedReason: null,
     turn: null,
+    // each session has its own timeline: the last turn's positions mean nothing in the next
+    lastTurn: null,
     input: null,
     pendingCalls: new Map(),
     continueAfter: new Set()

@@ -82,6 +82,17 @@ export interface ModelTurn {
   readonly muted: boolean
 }
 
+/** The model's last turn, once ended: where its late transcript goes. */
+export interface EndedTurn {
+  readonly responseId: string
+  readonly itemId: string
+  readonly previousItemId: string | null
+  readonly transcript: string
+  readonly lastOutputEndMs: number | null
+  readonly status: "completed" | "incomplete"
+  readonly muted: boolean
+}
+
 /** The user's speech being transcribed: one user item. */
 export interface UserTurn {
   readonly itemId: string
@@ -132,6 +143,8 @@ export interface LiveState {
   readonly counter: number
   readonly lastItemId: string | null
   readonly turn: ModelTurn | null
+  /** The model's last turn, once ended, until the next one opens. */
+  readonly lastTurn: EndedTurn | null
   readonly input: UserTurn | null
   /** The last assistant item whose audio arrived, and how many bytes of it up to its last speech. */
   readonly lastAudio: { readonly itemId: string; readonly bytes: number } | null
@@ -162,6 +175,7 @@ export const make = (options: ProtocolOptions, settings: RealtimeSessionSettings
   counter: 0,
   lastItemId: null,
   turn: null,
+  lastTurn: null,
   input: null,
   lastAudio: null,
   pendingCalls: new Map(),

@@ -11,6 +11,8 @@
  *   delta starting after the turn's first words and before its last ones) and the model's words
  *   ended at most `yieldMs` after that start: the turn ends with `AudioInterrupted` and a
  *   `PlaybackInterrupted` verdict, its item `incomplete`; otherwise with `AudioDone`, `completed`;
+ * - a transcript delta that arrives after its turn ended, starting within `quietMs` of the turn's
+ *   last words, is late (the transcript runs behind the audio): it goes to the ended turn's item;
  * - quiet audio outside a turn is not passed on (the Live stream carries the model's silences);
  * - the user's transcript opens a user item; it is completed when the model's next turn opens,
  *   or when the user's next words start more than `quietMs` after the last ones ended.
@@ -20,7 +22,7 @@ import type * as RealtimeItem from "../../RealtimeItem.js"
 import * as Codec from "../audio/Codec.js"
 import * as Energy from "../audio/Energy.js"
 import { heardShare } from "../gemini/items.js"
-import type { Draft, ModelTurn } from "./state.js"
+import type { Draft, EndedTurn, ModelTurn } from "./state.js"
 import { assignId, remember, update } from "./state.js"
 
 /** The energy (RMS, full scale 1) above which a chunk of the model's audio holds speech: about -54 dBFS. */
@@ -53,7 +55,7 @@ export const openTurn = (step: Draft): ModelTurn => {
     userStartMs: null,
     muted: false
   }
-  update(step, { turn, lastItemId: itemId })
+  update(step, { turn, lastTurn: null, lastItemId: itemId })
   step.events.push({ _tag: "TurnStarted", responseId })
   itemUpdated(step, {
     _tag: "AssistantMessage",
@@ -87,11 +89,12 @@ export const closeTurn = (step: Draft, cut = false): void => {
       step.events.push({ _tag: "AudioDone", itemId: turn.itemId, contentIndex: 0 })
     }
   }
+  const status = self || cut || turn.muted ? "incomplete" : "completed"
   itemUpdated(step, {
     _tag: "AssistantMessage",
     itemId: turn.itemId,
     previousItemId: turn.previousItemId,
-    status: self || cut || turn.muted ? "incomplete" : "completed",
+    status,
     content: [{ _tag: "OutputAudio", audio: null, transcript: turn.transcript }]
   })
   step.events.push({ _tag: "TurnEnded", responseId: turn.responseId })
@@ -101,6 +104,15 @@ export const closeTurn = (step: Draft, cut = false): void => {
     : turn.transcript
   update(step, {
     turn: null,
+    lastTurn: {
+      responseId: turn.responseId,
+      itemId: turn.itemId,
+      previousItemId: turn.previousItemId,
+      transcript: turn.transcript,
+      lastOutputEndMs: turn.lastOutputEndMs,
+      status,
+      muted: turn.muted
+    },
     lastAudio: turn.audioBytes > 0 ? { itemId: turn.itemId, bytes: turn.speechEndBytes } : step.state.lastAudio,
     history: remember(step.state, "assistant", heard)
   })
@@ -121,8 +133,47 @@ export const modelAudio = (step: Draft, bytes: Uint8Array): void => {
   if (audioBytes - speechEndBytes >= AudioFormats.bytesForMs(format, step.state.options.quietMs)) closeTurn(step)
 }
 
-/** A delta of the model's transcript; a long pause before it ends the turn before and opens a new one. */
+/**
+ * A delta of the model's transcript that arrived after its turn ended on quiet (the transcript
+ * runs behind the audio): it goes to the ended turn's item, whose transcript grows (`ItemUpdated`),
+ * and to its line of the history, unless the user's interrupt cut that line.
+ */
+const lateTranscript = (step: Draft, ended: EndedTurn, delta: string, endMs: number): void => {
+  const transcript = ended.transcript + delta
+  update(step, { lastTurn: { ...ended, transcript, lastOutputEndMs: Math.max(ended.lastOutputEndMs ?? endMs, endMs) } })
+  if (ended.muted) return
+  step.events.push({ _tag: "TranscriptDelta", itemId: ended.itemId, delta, responseId: ended.responseId })
+  itemUpdated(step, {
+    _tag: "AssistantMessage",
+    itemId: ended.itemId,
+    previousItemId: ended.previousItemId,
+    status: ended.status,
+    content: [{ _tag: "OutputAudio", audio: null, transcript }]
+  })
+  if (step.state.interruption?.itemId === ended.itemId) return
+  const history = step.state.history
+  const index = history.map((line) => line.role).lastIndexOf("assistant")
+  const line = history[index]
+  if (ended.transcript.trim().length > 0 && line !== undefined) {
+    update(step, { history: history.map((each, at) => at === index ? { ...line, text: transcript.trim() } : each) })
+  } else {
+    update(step, { history: remember(step.state, "assistant", transcript) })
+  }
+}
+
+/**
+ * A delta of the model's transcript. With no turn open, a delta that starts within `quietMs` of
+ * the last turn's words is late (see {@link lateTranscript}); a long pause before a delta ends
+ * the turn before and opens a new one.
+ */
 export const modelTranscript = (step: Draft, delta: string, startMs: number, endMs: number): void => {
+  const ended = step.state.lastTurn
+  if (
+    step.state.turn === null && ended !== null && ended.lastOutputEndMs !== null &&
+    startMs - ended.lastOutputEndMs <= step.state.options.quietMs
+  ) {
+    return lateTranscript(step, ended, delta, endMs)
+  }
   const before = step.state.turn
   if (before?.lastOutputEndMs != null && startMs - before.lastOutputEndMs > step.state.options.quietMs) {
     closeTurn(step)
