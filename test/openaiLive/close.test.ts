@@ -9,6 +9,7 @@ import * as Close from "../../src/internal/openaiLive/close.js"
 import * as Protocol from "../../src/internal/openaiLive/protocol.js"
 import * as Receive from "../../src/internal/openaiLive/receive.js"
 import * as OpenAILiveWire from "../../src/internal/openaiLive/wire.js"
+import { RealtimeConnectError, RealtimeConnectionLost } from "../../src/RealtimeError.js"
 import { closed, initial, ready } from "./support.js"
 
 const afterClosed = (reason: Parameters<typeof closed>[0]) =>
@@ -79,5 +80,32 @@ describe("closeFrame", () => {
       { type: "session.close" } satisfies Live.ClientEvent
     )
     expect(tagOf(Close.classify(afterClosed("close_requested"), { code: 1000, reason: "" }))).toBe("Ended")
+  })
+})
+
+describe("classifyFailure", () => {
+  it("a lost connection: session.closed first, then the keepalive, the frame size, the close code", () => {
+    const lost = (reason: RealtimeConnectionLost["reason"], code?: number) =>
+      new RealtimeConnectionLost({ reason, message: `lost: ${reason}`, ...(code === undefined ? {} : { code }) })
+    expect(tagOf(Close.classifyFailure(afterClosed("remote_hangup"), lost("Dropped")))).toBe("Ended")
+    expect(tagOf(Close.classifyFailure(ready(), lost("KeepaliveTimeout")))).toBe("Retryable")
+    expect(tagOf(Close.classifyFailure(ready(), lost("FrameTooLarge")))).toBe("Fatal")
+    expect(tagOf(Close.classifyFailure(ready(), lost("ServerClosed", 1012)))).toBe("Retryable")
+    expect(tagOf(Close.classifyFailure(ready(), lost("ServerClosed", 1008)))).toBe("Fatal")
+  })
+
+  it("a failed dial: network trouble retryable, the handshake by its status, the rest fatal", () => {
+    const dial = (reason: RealtimeConnectError["reason"], status?: number) =>
+      new RealtimeConnectError({ reason, message: `dial: ${reason}`, ...(status === undefined ? {} : { status }) })
+    const state = initial()
+    for (const reason of ["Timeout", "Refused", "HostNotFound"] as const) {
+      expect(tagOf(Close.classifyFailure(state, dial(reason)))).toBe("Retryable")
+    }
+    expect(tagOf(Close.classifyFailure(state, dial("Handshake", 503)))).toBe("Retryable")
+    expect(tagOf(Close.classifyFailure(state, dial("Unauthorized", 401)))).toBe("Fatal")
+    expect(tagOf(Close.classifyFailure({ ...state, forking: true }, dial("Handshake", 404)))).toBe("Expired")
+    for (const reason of ["MissingApiKey", "InvalidConfig", "InsecureTransport"] as const) {
+      expect(Close.classifyFailure(state, dial(reason))).toEqual({ _tag: "Fatal", message: `dial: ${reason}` })
+    }
   })
 })

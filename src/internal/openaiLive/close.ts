@@ -13,6 +13,7 @@
  * Live says why a session ended in its last event, `session.closed`; a connection that ends
  * without it is read from the WebSocket close code and reason.
  */
+import type { RealtimeConnectError, RealtimeConnectionLost } from "../../RealtimeError.js"
 import type { Close } from "../gemini/close.js"
 import type { LiveState } from "./state.js"
 
@@ -105,4 +106,41 @@ export const classifyHandshake = (state: LiveState, status: number): Classified 
   return status === 400 || status === 401 || status === 403 || status === 404
     ? { _tag: "Fatal", message: `the server refused the connection (HTTP ${status})` }
     : { _tag: "Retryable", message: `the server refused the connection for now (HTTP ${status})` }
+}
+
+/**
+ * Classifies the engine's failure of a connection: a connection that was lost by its close (the
+ * reason of its `session.closed` first, see {@link classify}); a keepalive timeout is retryable,
+ * a frame too large fatal; a dial that failed by the handshake's status (see
+ * {@link classifyHandshake}), by a timeout, a refused or unknown host (retryable), or by what a
+ * new dial cannot change (a missing key, an invalid configuration, an insecure transport: fatal).
+ */
+export const classifyFailure = (
+  state: LiveState,
+  failure: RealtimeConnectionLost | RealtimeConnectError
+): Classified => {
+  if (failure._tag === "RealtimeConnectionLost") {
+    if (state.closedReason !== null) return classifyReason(state.closedReason)
+    switch (failure.reason) {
+      case "KeepaliveTimeout":
+        return { _tag: "Retryable", message: failure.message }
+      case "FrameTooLarge":
+        return { _tag: "Fatal", message: failure.message }
+      default:
+        return classify(state, { code: failure.code, reason: failure.closeReason })
+    }
+  }
+  switch (failure.reason) {
+    case "Timeout":
+    case "Refused":
+    case "HostNotFound":
+      return { _tag: "Retryable", message: failure.message }
+    case "Handshake":
+    case "Unauthorized":
+      return failure.status === undefined
+        ? { _tag: failure.reason === "Handshake" ? "Retryable" : "Fatal", message: failure.message }
+        : classifyHandshake(state, failure.status)
+    default:
+      return { _tag: "Fatal", message: failure.message }
+  }
 }

@@ -7,7 +7,8 @@
  *   session, or the fork of the stored one;
  * - `receive` (state, frame text) → state, events, verdicts;
  * - `send` (state, send event, playback) → state, frames, events, verdicts, or a typed refusal;
- * - `classify` (state, close) → ended, retryable, expired or fatal;
+ * - `classify` (state, close) → ended, retryable, expired or fatal (`classifyHandshake` for a
+ *   refused upgrade, `classifyFailure` for the engine's failure of a connection);
  * - `ended` (state) → the state for the next connection, and what the one that ended lost;
  * - `resume` (state) → what the next connection is given after its `session.start`: nothing, as
  *   the start itself carries the conversation (a fork keeps it server-side; a new session gets it
@@ -179,6 +180,7 @@ export const OpenAILiveProtocol = {
   send: Send.send,
   classify: Close.classify,
   classifyHandshake: Close.classifyHandshake,
+  classifyFailure: Close.classifyFailure,
   resume,
   ended,
   heard,
