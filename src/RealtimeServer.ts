@@ -27,6 +27,12 @@
  * asks): the same replies, tool rules, tones, voice activity and faults, in Gemini's messages, with
  * session resumption by handle; `server.gemini` sends `goAway` or forgets every handle on request.
  *
+ * And OpenAI Live (`liveUrl`, `/v1/live/sessions`, the key as for Realtime): `session.start`, a
+ * model that listens while it speaks and interrupts itself when the user speaks over it, the two
+ * transcripts on the session's timeline, delegation to the client or to a Responses backend,
+ * `session.closed` with its reason, and stored sessions a fork continues; `server.live` ends every
+ * Live session with a reason a test chooses.
+ *
  * Connect the real `OpenAIRealtime` to its `url` with either WebSocket layer:
  * `NodeRealtimeWebSocket.layer` (the key in a header) or, from a page, `BrowserRealtimeWebSocket.layer()`
  * (the key or client secret in a sub-protocol); it accepts both.
@@ -52,8 +58,10 @@ import * as Gemini from "./internal/server/gemini/front.js"
 import type { Controls as GeminiControlsShape } from "./internal/server/gemini/registry.js"
 import * as GeminiTokens from "./internal/server/gemini/tokens.js"
 import * as Listener from "./internal/server/listener.js"
+import * as Live from "./internal/server/live/front.js"
+import type { Controls as LiveControlsShape } from "./internal/server/live/registry.js"
 import * as NodeHttp from "./internal/server/nodeHttp.js"
-import { admit, refuse } from "./internal/server/upgrade.js"
+import { refuse } from "./internal/server/upgrade.js"
 import { defaultModelName } from "./RealtimeSessionSettings.js"
 
 /**
@@ -97,6 +105,17 @@ export type RealtimeServerFaults = ConnectionFaults.RuntimeFaults
 export type GeminiControls = GeminiControlsShape
 
 /**
+ * OpenAI Live-only operations on a running server: end every open Live session now with the
+ * `session.closed` reason a test chooses (`connection_lost` by default; `expired`, `content`,
+ * `remote_hangup`, `close_requested`), forget every stored session (a later fork of one gets
+ * HTTP 404), and the count of open Live sessions.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export type LiveControls = LiveControlsShape
+
+/**
  * How the server behaves.
  *
  * @since 0.1.0
@@ -132,7 +151,8 @@ export interface RealtimeServerOptions {
    * minutes.") and closes with 1001 and that message. `session.created` reports it in `expires_at`
    * (epoch seconds); without a limit sessions never expire and `expires_at` is 0. A Gemini
    * connection is told `goAway` 10 seconds before the limit (or at once, for a shorter one), then
-   * closed with 1011 "Deadline expired", as Google ends a connection's lifetime.
+   * closed with 1011 "Deadline expired", as Google ends a connection's lifetime. A Live session
+   * then ends with `session.closed` (`expired`).
    */
   readonly sessionDurationLimit?: Duration.Input
   /** Faults to inject. */
@@ -196,6 +216,19 @@ export interface RealtimeServer {
    * @since 0.4.0
    */
   readonly gemini: GeminiControls
+  /**
+   * OpenAI Live's WebSocket URL here, `ws://127.0.0.1:PORT/v1/live/sessions` (a stored session's
+   * fork is at `…/v1/live/sessions/<id>/fork`).
+   *
+   * @since 0.4.0
+   */
+  readonly liveUrl: string
+  /**
+   * OpenAI Live-only operations (see `LiveControls`).
+   *
+   * @since 0.4.0
+   */
+  readonly live: LiveControls
   /** The REST API's base URL, e.g. `http://127.0.0.1:PORT/v1`, as the `apiUrl` of `OpenAICalls` and `OpenAIClientSecrets`. */
   readonly apiUrl: string
   /**
@@ -298,6 +331,7 @@ export const make: (
       session: { ...Core.settingsOf(options, nextId), durationLimit }
     }
     const gemini = yield* Gemini.make({ key, shared, settings: shared.session })
+    const live = yield* Live.make({ key, verify: secrets.verify, shared, settings: shared.session })
     const app = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
       const path = new URL(request.url, "http://127.0.0.1").pathname
       return path === ClientSecrets.path
@@ -322,35 +356,20 @@ export const make: (
       )
 
     /**
-     * Upgrades a WebSocket request: Gemini's paths to the Gemini front-end (credentials checked by
-     * its session, as Google does); any other to the OpenAI one, where one naming a `call_id` needs
-     * an accepted call (404 unknown, 400 not active).
+     * Upgrades a WebSocket request: Live's paths to the Live front-end, Gemini's to the Gemini
+     * front-end, any other to the OpenAI Realtime one; each checks what it needs.
      */
     const upgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) =>
       Effect.gen(function*() {
         const refused = yield* faults.onAttempt
         if (Option.isSome(refused)) return refuse(socket, refused.value)
-        const url = Gemini.requestUrl(request)
-        const endpoint = Gemini.endpointOf(url.pathname)
-        if (endpoint !== undefined) {
-          const access = Gemini.accessOf(request, endpoint, key)
-          return yield* accept(request, socket, head, (ws, closeAfterEvents, startedAt) =>
-            gemini.serve({ ws, access, closeAfterEvents, startedAt }))
-        }
-        const admitted = yield* admit(request, secrets.verify, key)
-        if (Option.isNone(admitted)) {
-          return refuse(socket, 401)
-        }
-        const callId = url.searchParams.get("call_id")
-        const call = callId === null ? Option.none() : yield* calls.info(callId)
-        if (callId !== null && Option.isNone(call)) {
-          return refuse(socket, 404)
-        }
-        if (Option.isSome(call) && call.value.status !== "accepted") {
-          return refuse(socket, 400)
-        }
-        return yield* accept(request, socket, head, (ws, closeAfterEvents, startedAt) =>
-          Connection.serve(shared, { ws, request, call, minted: admitted.value, closeAfterEvents, startedAt }))
+        const path = Gemini.requestUrl(request).pathname
+        const routed = Option.getOrUndefined(yield* live.route(request, path)) ??
+          Option.getOrUndefined(gemini.route(request, path)) ??
+          (yield* Connection.route(shared, request, secrets.verify, key))
+        return routed._tag === "Refused"
+          ? refuse(socket, routed.status)
+          : yield* accept(request, socket, head, routed.serve)
       })
 
     const port = yield* Effect.mapError(
@@ -373,6 +392,8 @@ export const make: (
       geminiUrl: `ws://127.0.0.1:${port}${Gemini.livePath}`,
       geminiApiUrl: `http://127.0.0.1:${port}`,
       gemini: gemini.registry.controls,
+      liveUrl: `ws://127.0.0.1:${port}${Live.sessionsPath}`,
+      live: live.registry.controls,
       apiUrl: `http://127.0.0.1:${port}/v1`,
       incomingCall: (callId) =>
         Effect.gen(function*() {

@@ -1,10 +1,10 @@
 /**
  * One upgraded WebSocket connection of the embedded server: its Socket, the count of open
  * connections, a call's attachment (DTMF in, closed when the call ends), and its session, run
- * until either side closes it.
+ * until either side closes it; and the OpenAI Realtime front-end's routing of an upgrade.
  */
 import { Chunk, Effect, Exit, Option, Queue, Ref } from "effect"
-import type { Scope } from "effect"
+import type { Redacted, Scope } from "effect"
 import * as Socket from "effect/socket/Socket"
 import type { IncomingMessage } from "node:http"
 import type { WebSocket } from "ws"
@@ -12,6 +12,7 @@ import type * as Calls from "./calls.js"
 import type * as Newer from "./newer.js"
 import type { Json } from "./objects.js"
 import * as Session from "./session.js"
+import { admit, refused, type Routed } from "./upgrade.js"
 
 /** What every connection of a server shares: its records, its calls and the session settings. */
 export interface Shared {
@@ -95,6 +96,14 @@ export const run = (
     Effect.withSpan(name)
   )
 
+/** Runs `session` on an upgraded socket, in its own scope, until the socket ends (see `run`). */
+export const runOn = (
+  name: string,
+  shared: Pick<Shared, "received" | "open">,
+  ws: WebSocket,
+  session: (io: Io) => Effect.Effect<void, Socket.SocketError, Scope.Scope>
+): Effect.Effect<void> => run(name, Effect.flatMap(open(shared, ws), session))
+
 /** Serves one upgraded connection until either side closes it. */
 export const serve = (
   shared: Shared,
@@ -132,3 +141,27 @@ export const serve = (
       })
     })
   )
+
+/**
+ * Routes an upgrade to the OpenAI Realtime front-end: its credentials must let it in (401), and
+ * one naming a `call_id` needs an accepted call (404 unknown, 400 not active).
+ */
+export const route = (
+  shared: Shared,
+  request: IncomingMessage,
+  verify: (secret: string) => Effect.Effect<Option.Option<Json>>,
+  key: Redacted.Redacted<string> | undefined
+): Effect.Effect<Routed> =>
+  Effect.gen(function*() {
+    const admitted = yield* admit(request, verify, key)
+    if (Option.isNone(admitted)) return refused(401)
+    const callId = new URL(request.url ?? "/", "http://127.0.0.1").searchParams.get("call_id")
+    const call = callId === null ? Option.none() : yield* shared.calls.info(callId)
+    if (callId !== null && Option.isNone(call)) return refused(404)
+    if (Option.isSome(call) && call.value.status !== "accepted") return refused(400)
+    return {
+      _tag: "Serve",
+      serve: (ws, closeAfterEvents, startedAt) =>
+        serve(shared, { ws, request, call, minted: admitted.value, closeAfterEvents, startedAt })
+    }
+  })

@@ -182,3 +182,23 @@ export class Conversation {
     return rule ?? { match: "", reply: defaultReply(text) }
   }
 }
+
+/**
+ * Starts the model's reply `text` as an assistant item at the end of the conversation; the
+ * function returned records each piece that goes out (its words, its milliseconds of audio), so
+ * the item holds what was said so far, should the reply be cut.
+ */
+export const startReply = (
+  conversation: Conversation,
+  id: string,
+  text: string
+): (words: string, audioMs: number) => void => {
+  const said = entry({ id, type: "message", role: "assistant", status: "completed", content: [] }, text)
+  conversation.insert(said, null)
+  let transcript = ""
+  return (words, audioMs) => {
+    said.audioSentMs += audioMs
+    transcript += words
+    conversation.update(id, { ...said.item, content: [{ type: "output_audio", transcript }] })
+  }
+}

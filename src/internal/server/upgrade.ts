@@ -1,12 +1,26 @@
 /**
  * The embedded server's WebSocket upgrade requests: the credentials they carry, whether they let
- * the request in, and refusing one with an HTTP status before any WebSocket exists.
+ * the request in, how a front-end answers one (`Routed`), and refusing one with an HTTP status
+ * before any WebSocket exists.
  */
 import { Effect, Option, Redacted } from "effect"
 import { STATUS_CODES } from "node:http"
 import type { IncomingMessage } from "node:http"
 import type { Duplex } from "node:stream"
+import type { WebSocket } from "ws"
 import type { Json } from "./objects.js"
+
+/** How a front-end answers an upgrade request: refused with an HTTP status, or served. */
+export type Routed =
+  | { readonly _tag: "Refused"; readonly status: number }
+  | {
+    readonly _tag: "Serve"
+    /** Serves the upgraded connection (dropped after `closeAfterEvents`, if set) until either side closes it. */
+    readonly serve: (ws: WebSocket, closeAfterEvents: number | undefined, startedAt: number) => Effect.Effect<void>
+  }
+
+/** A refusal with `status`. */
+export const refused = (status: number): Routed => ({ _tag: "Refused", status })
 
 const keyProtocol = "openai-insecure-api-key."
 

@@ -4,14 +4,14 @@
  * an upgrade's credentials let it do, the models a setup may name, and the state its connections
  * share (resumption handles, open connections, tokens).
  */
-import { Effect, Redacted } from "effect"
-import type { Duration, Scope } from "effect"
-import type * as Socket from "effect/socket/Socket"
+import { Effect, Option, Redacted } from "effect"
+import type { Duration } from "effect"
 import type { IncomingMessage } from "node:http"
 import { defaultModel } from "../../gemini/setup.js"
 import * as Connection from "../connection.js"
 import type { Shared } from "../connection.js"
 import type { CoreSettings } from "../core.js"
+import type { Routed } from "../upgrade.js"
 import * as Registry from "./registry.js"
 import * as Session from "./session.js"
 import * as Tokens from "./tokens.js"
@@ -81,13 +81,8 @@ export interface Settings extends CoreSettings {
 export interface Front {
   readonly registry: Registry.Registry
   readonly tokens: Tokens.Tokens
-  /** Serves one upgraded connection until either side closes it. */
-  readonly serve: (accepted: {
-    readonly ws: Parameters<typeof Connection.open>[1]
-    readonly access: Session.Access
-    readonly closeAfterEvents: number | undefined
-    readonly startedAt: number
-  }) => Effect.Effect<void>
+  /** Routes an upgrade request to `pathname`; none when the path is not Gemini's. */
+  readonly route: (request: IncomingMessage, pathname: string) => Option.Option<Routed>
 }
 
 /** A new front-end. */
@@ -99,23 +94,28 @@ export const make = (options: {
   Effect.gen(function*() {
     const registry = yield* Registry.make(options.settings.nextId)
     const tokens = yield* Tokens.make(options.key)
-    const session = (
-      accepted: Parameters<Front["serve"]>[0]
-    ): Effect.Effect<void, Socket.SocketError, Scope.Scope> =>
-      Effect.flatMap(Connection.open(options.shared, accepted.ws), (io) =>
-        Session.run({
-          ...options.settings,
-          faults: { ...options.settings.faults, closeAfterEvents: accepted.closeAfterEvents },
-          io,
-          registry,
-          tokens,
-          access: accepted.access,
-          models,
-          startedAt: accepted.startedAt
-        }))
     return {
       registry,
       tokens,
-      serve: (accepted) => Connection.run("RealtimeServer.geminiConnection", session(accepted))
+      // credentials are checked by the session, as Google does
+      route: (request, pathname) =>
+        Option.map(Option.fromUndefinedOr(endpointOf(pathname)), (endpoint): Routed => {
+          const access = accessOf(request, endpoint, options.key)
+          return {
+            _tag: "Serve",
+            serve: (ws, closeAfterEvents, startedAt) =>
+              Connection.runOn("RealtimeServer.geminiConnection", options.shared, ws, (io) =>
+                Session.run({
+                  ...options.settings,
+                  faults: { ...options.settings.faults, closeAfterEvents },
+                  io,
+                  registry,
+                  tokens,
+                  access,
+                  models,
+                  startedAt
+                }))
+          }
+        })
     }
   })

@@ -4,11 +4,12 @@
  * connections, so that a test can send `goAway` to each of them or forget every handle at the
  * moment it chooses.
  *
- * Both live in one Ref each; each change is one `Ref.update` or `Ref.modify`.
+ * Both are kept as every front-end keeps them (`kept.ts`).
  */
-import { Duration, Effect, Option, Ref } from "effect"
+import { Duration, Effect, Option } from "effect"
 import type { Scope } from "effect"
 import type { Entry } from "../conversation.js"
+import * as Kept from "../kept.js"
 
 /** An open connection, as the registry reaches it. */
 export interface Connection {
@@ -50,37 +51,20 @@ export interface Controls {
 
 /** A new registry; `nextId` names the handles. */
 export const make = (nextId: (prefix: string) => Effect.Effect<string>): Effect.Effect<Registry> =>
-  Effect.gen(function*() {
-    const handles = yield* Ref.make(new Map<string, ReadonlyArray<Entry>>())
-    const open = yield* Ref.make(new Set<Connection>())
-    return {
-      save: (entries) =>
-        Effect.flatMap(
-          nextId("resume"),
-          (handle) => Effect.as(Ref.update(handles, (map) => new Map(map).set(handle, entries)), handle)
-        ),
-      restore: (handle) => Effect.map(Ref.get(handles), (map) => Option.fromUndefinedOr(map.get(handle))),
-      register: (connection) =>
-        Effect.asVoid(Effect.acquireRelease(
-          Ref.update(open, (set) => new Set(set).add(connection)),
-          () =>
-            Ref.update(open, (set) => {
-              const next = new Set(set)
-              next.delete(connection)
-              return next
-            })
-        )),
-      controls: {
-        goAway: (timeLeft = "10 seconds") =>
-          Effect.gen(function*() {
-            const left = Option.getOrElse(Duration.fromInput(timeLeft), () => Duration.zero)
-            const connections = [...(yield* Ref.get(open))]
-            yield* Effect.forEach(connections, (connection) => connection.goAway(left), { discard: true })
-            yield* Effect.logDebug("goAway sent (fault injection)", connections.length)
-            return connections.length
-          }),
-        forgetHandles: Ref.modify(handles, (map) => [map.size, new Map()]),
-        connections: Effect.map(Ref.get(open), (set) => set.size)
-      }
+  Effect.map(Kept.make<ReadonlyArray<Entry>, Connection>(), (kept) => ({
+    save: (entries) => Effect.flatMap(nextId("resume"), (handle) => Effect.as(kept.put(handle, entries), handle)),
+    restore: kept.get,
+    register: kept.register,
+    controls: {
+      goAway: (timeLeft = "10 seconds") =>
+        Effect.gen(function*() {
+          const left = Option.getOrElse(Duration.fromInput(timeLeft), () => Duration.zero)
+          const connections = yield* kept.open
+          yield* Effect.forEach(connections, (connection) => connection.goAway(left), { discard: true })
+          yield* Effect.logDebug("goAway sent (fault injection)", connections.length)
+          return connections.length
+        }),
+      forgetHandles: kept.forget,
+      connections: Effect.map(kept.open, (open) => open.length)
     }
-  })
+  }))

@@ -71,9 +71,8 @@ export const run = (options: GeminiOptions): Effect.Effect<void, Socket.SocketEr
     const { io, nextId, registry } = options
     const scope = yield* Effect.scope
     const outbox = yield* Outbox.make<Wire.ServerFrame>({
+      ...io,
       faults: options.faults,
-      send: io.send,
-      terminate: io.terminate,
       encode: (frame) => Effect.succeed(JSON.stringify(frame)),
       unknownFrame: Effect.succeed(JSON.stringify({ futureFeature: { detail: "unknown to clients" } }))
     })

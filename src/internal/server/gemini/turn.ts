@@ -11,7 +11,7 @@ import { Effect } from "effect"
 import * as Codec from "../../audio/Codec.js"
 import { parseJsonObject } from "../../jsonFrame.js"
 import * as Base64 from "../../realtime/base64.js"
-import { type Conversation, entry, type ReplyRule } from "../conversation.js"
+import { type Conversation, entry, type ReplyRule, startReply } from "../conversation.js"
 import { tokens } from "../objects.js"
 import * as Speech from "../speech.js"
 import * as Wire from "./wire.js"
@@ -76,17 +76,10 @@ const functionCall = (context: TurnContext, call: NonNullable<ReplyRule["functio
 /** Speaks (or writes) `text`; the reply joins the conversation, word by word as it goes out. */
 const reply = (context: TurnContext, text: string) =>
   Effect.gen(function*() {
-    const { conversation, emit } = context
-    const id = yield* context.nextId("item")
-    const said = entry({ id, type: "message", role: "assistant", status: "completed", content: [] }, text)
-    conversation.insert(said, null)
-    let words = ""
+    const { emit } = context
+    const heard = startReply(context.conversation, yield* context.nextId("item"), text)
     let textChars = 0
     let audioMs = 0
-    const heard = (more: string) => {
-      words += more
-      conversation.update(id, { ...said.item, content: [{ type: "output_audio", transcript: words }] })
-    }
     if (context.audio) {
       yield* Speech.speak(text, Wire.outputRate, context.pacing, (chunk) =>
         Effect.gen(function*() {
@@ -94,10 +87,9 @@ const reply = (context: TurnContext, text: string) =>
           yield* emit({
             serverContent: { modelTurn: { parts: [{ inlineData: { mimeType: Wire.outputMimeType, data } }] } }
           })
-          said.audioSentMs += chunk.ms
           audioMs += chunk.ms
           const spoken = chunk.words.join("")
-          heard(spoken)
+          heard(spoken, chunk.ms)
           if (context.outputTranscription && spoken.length > 0) {
             yield* emit({ serverContent: { outputTranscription: { text: spoken } } })
           }
@@ -106,7 +98,7 @@ const reply = (context: TurnContext, text: string) =>
       for (const word of Speech.wordsOf(text)) {
         yield* emit({ serverContent: { modelTurn: { role: "model", parts: [{ text: word }] } } })
         textChars += word.length
-        heard(word)
+        heard(word, 0)
       }
     }
     yield* emit({ serverContent: { generationComplete: true } })
