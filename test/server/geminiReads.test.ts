@@ -9,28 +9,16 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { TestClock } from "effect/testing"
 import * as Receive from "../../src/internal/gemini/receive.js"
-import type { GeminiState, Verdict } from "../../src/internal/gemini/state.js"
-import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
+import type { GeminiState } from "../../src/internal/gemini/state.js"
 import * as RealtimeServer from "../../src/RealtimeServer.js"
 import { initial } from "../gemini/support.js"
 import { audio, content, has, liveClient, setup, userTurn } from "./geminiSupport.js"
+import { reader as readerOf } from "./reads.js"
 import type { Frame } from "./wsClient.js"
 
-/** Feeds frames through the protocol, keeping its state; returns the events and verdicts they gave. */
-const reader = () => {
-  let state: GeminiState = { ...initial(), resuming: false }
-  return (frames: ReadonlyArray<Frame>) => {
-    const events: Array<RealtimeModelEvent> = []
-    const verdicts: Array<Verdict> = []
-    for (const frame of frames) {
-      const step = Receive.receive(state, JSON.stringify(frame))
-      state = step.state
-      events.push(...step.events)
-      verdicts.push(...step.verdicts)
-    }
-    return { events, verdicts, tags: events.map((event) => event._tag) }
-  }
-}
+/** Reads frames as the Gemini provider does, from the state of a new connection. */
+const reader = () =>
+  readerOf((state: GeminiState, text) => Receive.receive(state, text), { ...initial(), resuming: false })
 
 /** A resumption update with a new handle. */
 const handleSent = (frame: Frame): boolean =>

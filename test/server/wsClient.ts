@@ -11,6 +11,8 @@ export type Frame = Record<string, unknown>
 
 export interface RawClient {
   readonly send: (frame: Frame) => Effect.Effect<void>
+  /** Sends a text frame as it is (JSON or not). */
+  readonly sendText: (text: string) => Effect.Effect<void>
   /**
    * Takes frames until one of `type` (an OpenAI event's `type`) arrives, or one that satisfies the
    * predicate; returns every frame taken, that one last.
@@ -85,6 +87,7 @@ export const open = (
     const seen: Array<Frame> = []
     return {
       send: (frame) => Effect.sync(() => ws.send(JSON.stringify(frame))),
+      sendText: (text) => Effect.sync(() => ws.send(text)),
       until: (type) =>
         Effect.tap(
           takeUntil(frames, typeof type === "string" ? (frame) => frame["type"] === type : type),

@@ -56,8 +56,16 @@ export interface Model {
   readonly typed: (text: string) => Effect.Effect<void>
   /** Speaks `text` now (commentary with no delegation). */
   readonly say: (text: string) => Effect.Effect<void>
-  /** A client delegation's answer: spoken (commentary) or silent (thinking); a refusal for an unknown id. */
-  readonly answerDelegation: (id: string, output: string, spoken: boolean) => Effect.Effect<Refusal | undefined>
+  /**
+   * A client delegation's answer: spoken (commentary) or silent (thinking), after `accepted` (its
+   * acknowledgement); a refusal for an id no delegation waits with.
+   */
+  readonly answerDelegation: (
+    id: string,
+    output: string,
+    spoken: boolean,
+    accepted: Effect.Effect<void>
+  ) => Effect.Effect<Refusal | undefined>
   /** A backend call's output (`response.item.create`); a refusal for a call not waiting. */
   readonly callOutput: (callId: string, output: string) => Effect.Effect<Refusal | undefined>
   /** `response.create`: the backend goes on; a refusal while a call still waits for its output. */
@@ -234,11 +242,12 @@ export const make = (options: ModelOptions, scope: Scope.Scope): Model => {
         yield* answer
       }),
     say,
-    answerDelegation: (id, output, spoken) =>
+    answerDelegation: (id, output, spoken, accepted) =>
       Effect.gen(function*() {
         if (!delegations.delete(id)) {
           return { code: "invalid_value", message: `No client delegation ${id} is waiting.`, param: "delegation_id" }
         }
+        yield* accepted
         yield* addOutput(id, output)
         yield* options.changed
         if (spoken) yield* answer

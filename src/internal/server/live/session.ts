@@ -309,7 +309,8 @@ export const run = (options: LiveOptions): Effect.Effect<void, Socket.SocketErro
           const refused = yield* model.answerDelegation(
             delegationId,
             event.content,
-            event.type === "session.commentary.append"
+            event.type === "session.commentary.append",
+            ack
           )
           return yield* (refused === undefined ? Effect.void : error(refused, eventId))
         }
