@@ -41,8 +41,8 @@
  *
  * @since 0.1.0
  */
-import { Chunk, Clock, Context, Duration, Effect, FiberSet, Layer, Option, Redacted, Ref, Schema } from "effect"
-import type { Scope } from "effect"
+import { Chunk, Clock, Context, Duration, Effect, FiberSet, Layer, Option, Ref, Schema } from "effect"
+import type { Redacted, Scope } from "effect"
 import { HttpServerRequest } from "effect/http"
 import type { IncomingMessage } from "node:http"
 import type { Duplex } from "node:stream"
@@ -305,14 +305,8 @@ export const make: (
       )
     const received = yield* Ref.make(Chunk.empty<string>())
     const open = yield* Ref.make(0)
-    const ids = yield* Ref.make(0)
-    const nextId = (prefix: string) =>
-      Ref.modify(ids, (last): [string, number] => [`${prefix}_${String(last + 1).padStart(4, "0")}`, last + 1])
-    const key = options.apiKey === undefined
-      ? undefined
-      : Redacted.isRedacted(options.apiKey)
-      ? options.apiKey
-      : Redacted.make(options.apiKey)
+    const nextId = yield* Core.makeIds
+    const key = Core.keyOf(options.apiKey)
 
     // released last: drops every client socket, then closes the listening socket
     const listener = yield* Listener.make

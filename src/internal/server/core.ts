@@ -1,9 +1,9 @@
 /**
  * The settings every connection of an embedded server shares, whatever protocol it speaks: the
  * server's ids, how replies are chosen and paced, how user audio is transcribed, and the frame
- * faults to inject.
+ * faults to inject; and the server's key, redacted.
  */
-import type { Effect } from "effect"
+import { Effect, Redacted, Ref } from "effect"
 import { answer } from "./answers.js"
 import type { ReplyRule } from "./conversation.js"
 import type { FrameFaults } from "./faults.js"
@@ -43,3 +43,16 @@ export const settingsOf = (
   transcribe: options.transcribe ?? ((_, ms) => `(${Math.round(ms)} ms of speech)`),
   faults: options.faults ?? {}
 })
+
+/** A new sequence of server-wide ids: `nextId(prefix)` is `prefix_0001`, then `other_0002`, … */
+export const makeIds: Effect.Effect<(prefix: string) => Effect.Effect<string>> = Effect.map(
+  Ref.make(0),
+  (ids) => (prefix) =>
+    Ref.modify(ids, (last): [string, number] => [`${prefix}_${String(last + 1).padStart(4, "0")}`, last + 1])
+)
+
+/** The server's key, redacted; none when the server takes any. */
+export const keyOf = (
+  apiKey: string | Redacted.Redacted<string> | undefined
+): Redacted.Redacted<string> | undefined =>
+  apiKey === undefined ? undefined : Redacted.isRedacted(apiKey) ? apiKey : Redacted.make(apiKey)

@@ -18,16 +18,15 @@ import type { Duration, Scope } from "effect"
 import type * as Socket from "effect/socket/Socket"
 import * as Codec from "../../audio/Codec.js"
 import { typedByUser } from "../../openaiLive/send.js"
-import { formatToWire } from "../../openaiLive/session.js"
-import { defined } from "../../openaiLive/wire.js"
 import * as Base64 from "../../realtime/base64.js"
 import type { Io } from "../connection.js"
-import { Conversation, entry } from "../conversation.js"
+import { Conversation } from "../conversation.js"
 import type { CoreSettings } from "../core.js"
 import * as ConnectionFaults from "../faults.js"
 import * as Outbox from "../outbox.js"
 import * as Model from "./model.js"
 import type { ClosedReason, Registry, Stored } from "./registry.js"
+import * as Start from "./start.js"
 import * as Wire from "./wire.js"
 
 /** What one Live connection needs. */
@@ -41,9 +40,6 @@ export interface LiveOptions extends CoreSettings {
   /** When the connection started, in Clock milliseconds: the session timeline's zero. */
   readonly startedAt: number
 }
-
-/** Whether a model is a Live model this server runs (`gpt-live-1` and its kin). */
-export const isLiveModel = (model: string): boolean => /^gpt-live(-|$)/.test(model)
 
 /** The text of a typed user turn, as the client writes it in `session.instructions.append`. */
 const typedPrefix = typedByUser("")
@@ -121,102 +117,6 @@ export const run = (options: LiveOptions): Effect.Effect<void, Socket.SocketErro
         : Effect.void
     )
 
-    /** The resolved configuration of a new session, with its startup history in the conversation. */
-    const configure = (
-      given: Wire.StartConfig,
-      delegation: Exclude<Wire.SessionResource["delegation"], null | undefined>,
-      resource: Pick<Wire.SessionResource, "id" | "expires_at" | "model">
-    ): Wire.SessionResource => {
-      for (const item of given.input ?? []) {
-        const text = item.content.map((part) => part.text).join("")
-        if (item.role === "developer") appended += `${text}\n`
-        else {
-          const type = item.role === "user" ? "input_text" : "output_text"
-          const id = `${resource.id}_input_${conversation.snapshot().length}`
-          const said = item.role === "assistant" ? text : ""
-          conversation.insert(
-            entry({ id, type: "message", role: item.role, status: "completed", content: [{ type, text }] }, said),
-            null
-          )
-        }
-      }
-      return defined<Wire.SessionResource>({
-        ...resource,
-        status: "active",
-        audio: {
-          format: formatToWire(Wire.formatOf(given.audio?.format)),
-          output: { voice: given.audio?.output?.voice ?? "marin" }
-        },
-        delegation,
-        instructions: given.instructions ?? undefined,
-        store: given.store ?? false,
-        safety_identifier: given.safety_identifier ?? undefined
-      })
-    }
-
-    /** A fork's configuration: the stored session's, with the overrides the start gives. */
-    const forked = (
-      stored: Stored,
-      given: Wire.StartConfig,
-      resource: Pick<Wire.SessionResource, "id" | "expires_at">
-    ): Wire.SessionResource | Model.Refusal => {
-      const base = stored.resource
-      const delegation = base.delegation
-      const override = given.delegation
-      if (override !== undefined && (override?.type !== "responses" || delegation?.type !== "responses")) {
-        return {
-          code: "invalid_value",
-          message: "A fork may only override a stored Responses delegation.",
-          param: "session.delegation"
-        }
-      }
-      conversation = new Conversation(stored.entries)
-      appended = stored.instructions
-      return {
-        ...base,
-        ...resource,
-        audio: { ...base.audio, format: given.audio?.format ?? base.audio?.format ?? formatToWire("pcm16") },
-        store: given.store ?? base.store ?? false,
-        ...(override?.type === "responses" && delegation?.type === "responses"
-          ? { delegation: { ...delegation, responses: { ...delegation.responses, ...override.responses } } }
-          : {})
-      }
-    }
-
-    const refusal = (code: string, param: string, message: string): Model.Refusal => ({ code, param, message })
-
-    /** A new session's configuration, or why its start is refused. */
-    const planNew = (
-      given: Wire.StartConfig,
-      resource: Pick<Wire.SessionResource, "id" | "expires_at">
-    ): Wire.SessionResource | Model.Refusal => {
-      if (given.model === undefined) {
-        return refusal("missing_required_parameter", "session.model", "Missing required parameter: 'session.model'.")
-      }
-      if (!isLiveModel(given.model)) {
-        return refusal(
-          "model_not_found",
-          "session.model",
-          `The model '${given.model}' does not exist or is not a Live model.`
-        )
-      }
-      const format = given.audio?.format
-      if (format !== undefined && format.rate !== (format.type === "audio/pcm" ? 24000 : 8000)) {
-        return refusal("invalid_value", "session.audio.format.rate", "This server speaks 24 kHz PCM and 8 kHz G.711.")
-      }
-      const delegation = given.delegation === undefined
-        ? { type: "client" as const }
-        : Wire.decodeDelegation(given.delegation)
-      if (delegation === undefined || delegation === null || delegation.type === "decisions") {
-        return refusal(
-          "invalid_value",
-          "session.delegation",
-          "Delegation is to the client, or to a Responses model named in delegation.responses.model."
-        )
-      }
-      return configure(given, delegation, { ...resource, model: given.model })
-    }
-
     const start = (event: Event<"session.start">) =>
       Effect.gen(function*() {
         const given = event.session
@@ -227,13 +127,11 @@ export const run = (options: LiveOptions): Effect.Effect<void, Socket.SocketErro
           expires_at: limit === undefined ? 0 : ConnectionFaults.expiresAt(options.startedAt, limit)
         }
         const fork = options.fork
-        const planned = fork === undefined
-          ? planNew(given, named)
-          : given.model !== undefined
-          ? refusal("invalid_value", "session.model", "A fork keeps the stored session's model; do not supply one.")
-          : forked(fork, given, named)
-        if (!("id" in planned)) return yield* refuseStart(planned, eventId)
-        const resource = planned
+        const planned = Start.plan(given, named, fork)
+        if (planned._tag === "Refused") return yield* refuseStart(planned.refusal, eventId)
+        const { resource } = planned
+        conversation = planned.conversation
+        appended = planned.instructions
         const model = Model.make({
           ...options,
           emit,
