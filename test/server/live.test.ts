@@ -277,3 +277,47 @@ describe("stored OpenAI Live sessions", () => {
       expect(gone.status).toBe(404)
     }).pipe(Effect.scoped))
 })
+
+describe("the embedded OpenAI Live session's other commands", () => {
+  it.effect("an audio fixture plays through the output between playing and played; appends wait for it", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make({ apiKey: key })
+      const { client } = yield* started(server, { audio: { format: { type: "audio/pcmu", rate: 8000 } } })
+      const tone = Buffer.from(Int16Array.from({ length: 24_000 }, (_, i) => (i % 24 < 12 ? 8000 : -8000)).buffer)
+      yield* client.send({ type: "session.output_audio.fixture.play", audio: tone.toString("base64"), event_id: "f1" })
+      expect((yield* client.until("session.output_audio.fixture.playing")).at(-1)).toMatchObject({
+        client_event_id: "f1"
+      })
+      yield* client.send({ type: "session.thinking.append", content: "quiet", delegation_id: null })
+      const refused = yield* client.until("error")
+      expect(refused.at(-1)).toMatchObject({ error: { code: "invalid_value" } })
+      yield* TestClock.adjust("2 seconds")
+      const frames = [...refused, ...(yield* client.until("session.output_audio.fixture.played"))]
+      // one second of G.711 at 8 kHz: 8000 bytes, in the session's format
+      const bytes = ofType(frames, "session.output_audio.delta").reduce(
+        (sum, event) => sum + Buffer.from(event.delta, "base64").byteLength,
+        0
+      )
+      expect(bytes).toBe(8000)
+    }).pipe(Effect.scoped))
+
+  it.effect("session.update changes the backend's settings, never the delegation's type", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make({ apiKey: key })
+      const { client } = yield* started(server, {
+        delegation: { type: "responses", responses: { model: "gpt-5.6", tool_choice: "auto" } }
+      })
+      yield* client.send({
+        type: "session.update",
+        event_id: "u1",
+        session: { delegation: { type: "responses", responses: { tool_choice: "required" } } }
+      })
+      const updated = ofType(yield* client.until("session.updated"), "session.updated")[0]
+      expect(updated).toMatchObject({
+        client_event_id: "u1",
+        session: { delegation: { type: "responses", responses: { model: "gpt-5.6", tool_choice: "required" } } }
+      })
+      yield* client.send({ type: "session.update", session: { delegation: { type: "client" } } })
+      expect((yield* client.until("error")).at(-1)).toMatchObject({ error: { param: "session.delegation.type" } })
+    }).pipe(Effect.scoped))
+})

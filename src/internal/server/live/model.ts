@@ -15,6 +15,7 @@
 import { Effect, Fiber } from "effect"
 import type { Scope } from "effect"
 import * as AudioFormats from "../../../AudioFormat.js"
+import * as Resample from "../../audio/Resample.js"
 import { type Conversation, entry, type ReplyRule } from "../conversation.js"
 import type { CoreSettings } from "../core.js"
 import * as Input from "../inputAudio.js"
@@ -70,8 +71,17 @@ export interface Model {
   readonly callOutput: (callId: string, output: string) => Effect.Effect<Refusal | undefined>
   /** `response.create`: the backend goes on; a refusal while a call still waits for its output. */
   readonly continueBackend: Effect.Effect<Refusal | undefined>
-  /** Stops speaking (an audio fixture takes the output). */
-  readonly stop: Effect.Effect<void>
+  /**
+   * Plays an audio fixture (24 kHz PCM16) through the output: the model stops speaking, `accepted`,
+   * the audio (input is dropped meanwhile), then `played`; a refusal while another one plays.
+   */
+  readonly fixture: (
+    samples: Int16Array,
+    accepted: Effect.Effect<void>,
+    played: Effect.Effect<void>
+  ) => Effect.Effect<Refusal | undefined>
+  /** Whether an audio fixture is playing. */
+  readonly playing: () => boolean
   /** Milliseconds of audio heard and spoken so far. */
   readonly audioMs: () => number
 }
@@ -91,6 +101,7 @@ export const make = (options: ModelOptions, scope: Scope.Scope): Model => {
     interruptResponse: true
   }
   let speaking: { readonly id: number; readonly fiber: Fiber.Fiber<void> } | null = null
+  let playing = false
   let turns = 0
   // quiet the model owes the client after a reply it cut short, before it speaks again
   let owedQuietMs = 0
@@ -226,8 +237,9 @@ export const make = (options: ModelOptions, scope: Scope.Scope): Model => {
   })
 
   return {
+    // input arriving while a fixture plays is dropped
     hear: (samples) =>
-      Input.feed(input, samples, AudioFormats.sampleRate(options.format), vad, {
+      playing ? Effect.void : Input.feed(input, samples, AudioFormats.sampleRate(options.format), vad, {
         started: () =>
           Effect.map(options.timeline, (now) => {
             input.clear()
@@ -295,7 +307,31 @@ export const make = (options: ModelOptions, scope: Scope.Scope): Model => {
       yield* say(text)
       return undefined
     }),
-    stop,
+    fixture: (samples, accepted, played) =>
+      Effect.gen(function*() {
+        if (playing) return { code: "invalid_value", message: "Only one audio fixture can be active." }
+        yield* stop
+        yield* accepted
+        playing = true
+        const rate = AudioFormats.sampleRate(options.format)
+        const audio = rate === 24_000 ? samples : Resample.resample(samples, 24_000, rate)
+        const fiber = yield* Turn.play(context, audio).pipe(
+          Effect.andThen(Effect.sync(() => {
+            playing = false
+          })),
+          Effect.andThen(played),
+          Effect.andThen(Turn.quiet(context, Turn.quietTailMs)),
+          Effect.onInterrupt(() =>
+            Effect.sync(() => {
+              playing = false
+            })
+          ),
+          Effect.forkIn(scope)
+        )
+        speaking = { id: ++turns, fiber }
+        return undefined
+      }),
+    playing: () => playing,
     audioMs
   }
 }

@@ -41,6 +41,9 @@ export interface LiveOptions extends CoreSettings {
   readonly startedAt: number
 }
 
+/** The longest audio fixture: 30 seconds of 24 kHz PCM16. */
+const fixtureMaxBytes = 30 * 24_000 * 2
+
 /** The text of a typed user turn, as the client writes it in `session.instructions.append`. */
 const typedPrefix = typedByUser("")
 
@@ -193,6 +196,12 @@ export const run = (options: LiveOptions): Effect.Effect<void, Socket.SocketErro
     const appendContext = (started: Started, event: Event<AppendType>, eventId: string | undefined) =>
       Effect.gen(function*() {
         const { model } = started
+        if (model.playing()) {
+          return yield* error({
+            code: "invalid_value",
+            message: `${event.type} is rejected while an audio fixture is active.`
+          }, eventId)
+        }
         const delegationId = event.delegation_id
         if (delegationId !== null && started.resource.delegation?.type === "responses") {
           return yield* error({
@@ -240,6 +249,29 @@ export const run = (options: LiveOptions): Effect.Effect<void, Socket.SocketErro
         }
         const output = typeof item.output === "string" ? item.output : JSON.stringify(item.output ?? "")
         const refused = yield* started.model.callOutput(item.call_id, output)
+        if (refused !== undefined) yield* error(refused, eventId)
+      })
+
+    /** `session.output_audio.fixture.play`: at most 30 seconds of 24 kHz PCM16, checked whole before it plays. */
+    const fixture = (
+      started: Started,
+      event: Event<"session.output_audio.fixture.play">,
+      eventId: string | undefined
+    ) =>
+      Effect.gen(function*() {
+        const bytes = Base64.decode(event.audio)
+        if (bytes.byteLength === 0 || bytes.byteLength % 2 !== 0 || bytes.byteLength > fixtureMaxBytes) {
+          return yield* error({
+            code: "invalid_value",
+            message: "The fixture must be raw mono PCM16 at 24 kHz, at most 30 seconds.",
+            param: "audio"
+          }, eventId)
+        }
+        const refused = yield* started.model.fixture(
+          Codec.decode("pcm16", bytes),
+          emit({ type: "session.output_audio.fixture.playing", ...echo(eventId) }),
+          emit({ type: "session.output_audio.fixture.played", ...echo(eventId) })
+        )
         if (refused !== undefined) yield* error(refused, eventId)
       })
 
@@ -291,6 +323,7 @@ export const run = (options: LiveOptions): Effect.Effect<void, Socket.SocketErro
           case "session.close":
             return yield* end("close_requested")
           case "session.output_audio.fixture.play":
+            return yield* fixture(started, event, eventId)
           case "decision.create":
           case "decision.item.create":
           case "decision.item.delete":

@@ -46,16 +46,21 @@ const audioDelta = (context: TurnContext, samples: Int16Array): Wire.ServerFrame
   delta: Base64.encode(Codec.encode(context.format, samples))
 })
 
-/** `ms` of quiet, in chunks paced as speech is. */
-export const quiet = (context: TurnContext, ms: number): Effect.Effect<void> =>
+/** Sends `samples` (at the session format's rate) as output audio, in chunks paced as speech is. */
+export const play = (context: TurnContext, samples: Int16Array): Effect.Effect<void> =>
   Effect.gen(function*() {
-    const { chunkMs, speed } = context.pacing
-    for (let left = ms; left > 0; left -= chunkMs) {
-      const part = Math.min(chunkMs, left)
-      yield* context.emit(audioDelta(context, Tone.silence(part, AudioFormats.sampleRate(context.format))))
-      yield* Effect.sleep(part / speed)
+    const rate = AudioFormats.sampleRate(context.format)
+    const perChunk = Math.max(1, Math.round((context.pacing.chunkMs * rate) / 1000))
+    for (let offset = 0; offset < samples.length; offset += perChunk) {
+      const part = samples.subarray(offset, offset + perChunk)
+      yield* context.emit(audioDelta(context, part))
+      yield* Effect.sleep((part.length * 1000) / rate / context.pacing.speed)
     }
   })
+
+/** `ms` of quiet, paced as speech is. */
+export const quiet = (context: TurnContext, ms: number): Effect.Effect<void> =>
+  play(context, Tone.silence(ms, AudioFormats.sampleRate(context.format)))
 
 /** The user spoke over the reply, and the model stopped after the word it was saying. */
 class Yielded extends Data.TaggedError("Yielded")<{}> {}
