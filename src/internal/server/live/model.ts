@@ -133,14 +133,17 @@ export const make = (options: ModelOptions, scope: Scope.Scope): Model => {
     return Fiber.interrupt(current.fiber)
   })
 
-  /** Speaks `text` in its own fiber, after the quiet owed; a reply in progress stops first. */
-  const say = (text: string) =>
+  /**
+   * Runs the model's output in its own fiber, made with the quiet a reply cut short still owes;
+   * what is in progress stops first. A yielded reply owes its quiet to the next output.
+   */
+  const output = (make: (owedMs: number) => Effect.Effect<Turn.Outcome>) =>
     Effect.gen(function*() {
       yield* stop
       const id = ++turns
       const owed = owedQuietMs
       owedQuietMs = 0
-      const fiber = yield* Turn.speak(context, text, owed).pipe(
+      const fiber = yield* make(owed).pipe(
         Effect.flatMap((outcome) =>
           Effect.suspend(() => {
             if (speaking?.id === id) speaking = null
@@ -153,6 +156,9 @@ export const make = (options: ModelOptions, scope: Scope.Scope): Model => {
       )
       speaking = { id, fiber }
     })
+
+  /** Speaks `text`, after the quiet owed. */
+  const say = (text: string) => output((owedMs) => Turn.speak(context, text, owedMs))
 
   const promptChars = () => options.instructionChars() + conversation.textChars()
 
@@ -315,20 +321,17 @@ export const make = (options: ModelOptions, scope: Scope.Scope): Model => {
         playing = true
         const rate = AudioFormats.sampleRate(options.format)
         const audio = rate === 24_000 ? samples : Resample.resample(samples, 24_000, rate)
-        const fiber = yield* Turn.play(context, audio).pipe(
-          Effect.andThen(Effect.sync(() => {
-            playing = false
-          })),
-          Effect.andThen(played),
-          Effect.andThen(Turn.quiet(context, Turn.quietTailMs)),
-          Effect.onInterrupt(() =>
-            Effect.sync(() => {
+        yield* output((owedMs) =>
+          Turn.quiet(context, owedMs).pipe(
+            Effect.andThen(Turn.play(context, audio)),
+            Effect.ensuring(Effect.sync(() => {
               playing = false
-            })
-          ),
-          Effect.forkIn(scope)
+            })),
+            Effect.andThen(played),
+            Effect.andThen(Turn.quiet(context, Turn.quietTailMs)),
+            Effect.as("Spoken" as const)
+          )
         )
-        speaking = { id: ++turns, fiber }
         return undefined
       }),
     playing: () => playing,
