@@ -128,7 +128,7 @@ export interface RealtimeServerOptions {
    * When set, upgrades without this key (Bearer header or `openai-insecure-api-key.` sub-protocol)
    * or a live client secret get HTTP 401, and so do REST requests without it as a Bearer token.
    * With or without it, an `ek_…` client secret this server did not mint, or one that expired,
-   * gets HTTP 401. Gemini connections take it in `x-goog-api-key` or `?key=`: a wrong or missing
+   * gets HTTP 401 (OpenAI Live connections alike). Gemini connections take it in `x-goog-api-key` or `?key=`: a wrong or missing
    * one is accepted, then closed with 1007 "API key not valid", as Google does; minting a Gemini
    * token needs it too. A constrained Gemini connection needs a live token this server minted.
    */

@@ -301,6 +301,20 @@ describe("the embedded OpenAI Live session's other commands", () => {
       expect(bytes).toBe(8000)
     }).pipe(Effect.scoped))
 
+  it.effect("a muted input is heard as silence: speech sent while muted is no turn", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make({ apiKey: key })
+      const { client } = yield* started(server)
+      yield* client.send({ type: "session.input_audio.mute" })
+      yield* client.send(audio(400, true))
+      yield* client.send(audio(700, false))
+      yield* client.send({ type: "session.input_audio.unmute" })
+      const frames = yield* client.until("session.input_audio.unmuted")
+      expect(frames.map((frame) => frame["type"])).toEqual(["session.input_audio.muted", "session.input_audio.unmuted"])
+      yield* client.send({ type: "session.close" })
+      expect(ofType(yield* client.until("session.closed"), "session.closed")[0]?.usage.seconds).toBeCloseTo(1.1)
+    }).pipe(Effect.scoped))
+
   it.effect("session.update changes the backend's settings, never the delegation's type", () =>
     Effect.gen(function*() {
       const server = yield* RealtimeServer.make({ apiKey: key })
