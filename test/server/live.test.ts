@@ -248,6 +248,25 @@ describe("the end of an embedded OpenAI Live session", () => {
 })
 
 describe("stored OpenAI Live sessions", () => {
+  it.effect("a new session's startup history is its conversation", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make({ apiKey: key })
+      const question = "Tell me about glaciers."
+      const { client } = yield* started(server, {
+        delegation: { type: "responses", responses: { model: "gpt-5.6" } },
+        input: [
+          { type: "message", role: "user", content: [{ type: "input_text", text: question }] },
+          { type: "message", role: "assistant", content: [{ type: "output_text", text: "Glaciers are slow rivers." }] }
+        ]
+      })
+      yield* client.send({ type: "response.create" })
+      const isCompleted = (frame: Frame) =>
+        (frame["event"] as { type?: string } | undefined)?.type === "response.completed"
+      const events = ofType(yield* client.until(isCompleted), "response.event").map((event) => event.event)
+      const text = events.flatMap((event) => event["type"] === "response.output_text.delta" ? [event["delta"]] : [])
+      expect(text.join("")).toBe(RealtimeServer.answer(question))
+    }).pipe(Effect.scoped))
+
   it.effect("a fork continues a stored session's conversation and configuration under a new id", () =>
     Effect.gen(function*() {
       const server = yield* RealtimeServer.make({ apiKey: key })
