@@ -195,6 +195,11 @@ describe("the embedded OpenAI Live server refuses what it cannot read", () => {
       })
       yield* live.send({ type: "session.update", session: { delegation: { type: "responses", responses: {} } } })
       expect((yield* live.until("error")).at(-1)).toMatchObject({ error: { param: "session.delegation.type" } })
+      yield* live.send({ type: "decision.create", event_id: "q1" })
+      expect((yield* live.until("error")).at(-1)).toMatchObject({
+        client_event_id: "q1",
+        error: { code: "unsupported_event" }
+      })
       yield* live.send({ type: "session.input_audio.mute" })
       yield* live.until("session.input_audio.muted")
       yield* live.send({ type: "session.input_audio.unmute", event_id: "u1" })

@@ -89,8 +89,6 @@ const event = <Type extends Live.ClientEvent["type"], Fields extends Schema.Stru
 const append = <Type extends Live.ClientEvent["type"]>(type: Type) =>
   event(type, { content: Schema.String, delegation_id: Schema.NullOr(Schema.String) })
 
-const anything = { payload: opt(Schema.Unknown) }
-
 /** The Schema of each client event type of the package's union. */
 const clientSchemas = {
   "session.start": event("session.start", { session: StartConfig }),
@@ -104,9 +102,10 @@ const clientSchemas = {
   "session.instructions.append": append("session.instructions.append"),
   "session.thinking.append": append("session.thinking.append"),
   "session.commentary.append": append("session.commentary.append"),
-  "decision.create": event("decision.create", anything),
-  "decision.item.create": event("decision.item.create", anything),
-  "decision.item.delete": event("decision.item.delete", anything),
+  // Decisions are not available here: their events are read only to be refused by name
+  "decision.create": event("decision.create", {}),
+  "decision.item.create": event("decision.item.create", {}),
+  "decision.item.delete": event("decision.item.delete", {}),
   "response.item.create": event("response.item.create", {
     item: Schema.Struct({
       type: Schema.String,
