@@ -152,7 +152,8 @@ export interface RealtimeServerOptions {
    * (epoch seconds); without a limit sessions never expire and `expires_at` is 0. A Gemini
    * connection is told `goAway` 10 seconds before the limit (or at once, for a shorter one), then
    * closed with 1011 "Deadline expired", as Google ends a connection's lifetime. A Live session
-   * then ends with `session.closed` (`expired`).
+   * always has a limit (60 minutes without this option), given in `session.started`'s
+   * `expires_at`, and ends there with `session.closed` (`expired`).
    */
   readonly sessionDurationLimit?: Duration.Input
   /** Faults to inject. */

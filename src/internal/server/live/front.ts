@@ -5,8 +5,8 @@
  * header, or a client secret it minted), which stored session a fork continues (an unknown one is
  * refused with HTTP 404), and the state its connections share.
  */
-import { Effect, Option } from "effect"
-import type { Duration, Redacted } from "effect"
+import { Duration, Effect, Option } from "effect"
+import type { Redacted } from "effect"
 import type { IncomingMessage } from "node:http"
 import * as Connection from "../connection.js"
 import type { Shared } from "../connection.js"
@@ -18,6 +18,12 @@ import * as Session from "./session.js"
 import { endpointOf } from "./wire.js"
 
 export { sessionsPath } from "./wire.js"
+
+/**
+ * A Live session's duration limit when the server's options set none: the service always ends a
+ * session at one, and says when in `session.started` (`expires_at`), which clients plan for.
+ */
+export const defaultDurationLimit: Duration.Duration = Duration.minutes(60)
 
 /** The settings every Live connection of a server shares. */
 export interface Settings extends CoreSettings {
@@ -58,6 +64,7 @@ export const make = (options: {
               Connection.runOn("RealtimeServer.liveConnection", options.shared, ws, (io) =>
                 Session.run({
                   ...options.settings,
+                  durationLimit: options.settings.durationLimit ?? defaultDurationLimit,
                   faults: { ...options.settings.faults, closeAfterEvents },
                   io,
                   registry,

@@ -36,7 +36,7 @@ export interface LiveOptions extends CoreSettings {
   /** The stored session a fork continues; none for a new session. */
   readonly fork: Stored | undefined
   /** The session's duration limit on the Clock: then `session.closed` with `expired`. */
-  readonly durationLimit?: Duration.Duration | undefined
+  readonly durationLimit: Duration.Duration
   /** When the connection started, in Clock milliseconds: the session timeline's zero. */
   readonly startedAt: number
 }
@@ -124,10 +124,9 @@ export const run = (options: LiveOptions): Effect.Effect<void, Socket.SocketErro
       Effect.gen(function*() {
         const given = event.session
         const eventId = event.event_id ?? undefined
-        const limit = options.durationLimit
         const named = {
           id: yield* nextId("sess"),
-          expires_at: limit === undefined ? 0 : ConnectionFaults.expiresAt(options.startedAt, limit)
+          expires_at: ConnectionFaults.expiresAt(options.startedAt, options.durationLimit)
         }
         const fork = options.fork
         const planned = Start.plan(given, named, fork)
@@ -334,10 +333,7 @@ export const run = (options: LiveOptions): Effect.Effect<void, Socket.SocketErro
         }
       })
 
-    const limit = options.durationLimit
-    if (limit !== undefined) {
-      yield* Effect.forkIn(ConnectionFaults.expireAt(options.startedAt, limit, end("expired")), scope)
-    }
+    yield* Effect.forkIn(ConnectionFaults.expireAt(options.startedAt, options.durationLimit, end("expired")), scope)
     return yield* Effect.forever(
       Effect.flatMap(io.receive, (frames) => Effect.forEach(frames, handle, { discard: true }))
     )
