@@ -113,6 +113,28 @@ describe("the library's OpenAI Live protocol reads the embedded server", () => {
       expect(ended.verdicts).toContainEqual({ _tag: "SessionClosed", reason: "close_requested" })
     }).pipe(Effect.scoped))
 
+  it.effect("speech over a reply that ends before the model's next word still ends the turn interrupted", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make({ apiKey: key, transcribe: () => "Wait." })
+      const read = reader()
+      const client = yield* liveClient(server)
+      yield* client.send(start() as unknown as Frame)
+      read(yield* client.until("session.started"))
+      yield* client.send(typed("Tell me about the northern lights.") as unknown as Frame)
+      yield* client.until("session.instructions.appended")
+      yield* TestClock.adjust("1 second")
+      // the user's whole utterance arrives at once: heard, and transcribed, before the model's next word
+      yield* client.send(audio(300, true))
+      yield* client.send(audio(700, false))
+      yield* client.until("session.input_transcript.delta")
+      yield* TestClock.adjust("1 minute")
+      const bargeIn = read([...client.seen, ...(yield* client.until(replyEnd))].slice(1))
+      expect(bargeIn.tags).not.toContain("Exception")
+      expect(bargeIn.tags).toContain("AudioInterrupted")
+      expect(bargeIn.tags.indexOf("AudioInterrupted")).toBeLessThan(bargeIn.tags.lastIndexOf("TurnStarted"))
+      expect(transcriptOf(bargeIn.events).endsWith(RealtimeServer.answer("Wait."))).toBe(true)
+    }).pipe(Effect.scoped))
+
   it.effect("a backend's function call is a FunctionCall of its name, and its usage is reported", () =>
     Effect.gen(function*() {
       const server = yield* RealtimeServer.make({

@@ -107,6 +107,8 @@ export const make = (options: ModelOptions, scope: Scope.Scope): Model => {
   let owedQuietMs = 0
   // where on the timeline the user's current speech started, while they speak
   let userStartMs: number | null = null
+  // the user spoke over the reply in progress: it stops after the word it is saying
+  let yielding = false
   // client delegations waiting for an answer; backend calls waiting for their output, by call id
   const delegations = new Set<string>()
   const calls = new Map<string, { readonly delegationId: string; answered: boolean }>()
@@ -121,7 +123,7 @@ export const make = (options: ModelOptions, scope: Scope.Scope): Model => {
     pacing: options.pacing,
     format: options.format,
     timeline: options.timeline,
-    userSpeaking: () => userStartMs !== null,
+    userSpeaking: () => yielding,
     usage: Effect.suspend(() => emit({ type: "session.usage.updated", usage: { seconds: audioMs() / 1000 } }))
   }
 
@@ -129,21 +131,29 @@ export const make = (options: ModelOptions, scope: Scope.Scope): Model => {
     const current = speaking
     if (current === null) return Effect.void
     speaking = null
+    yielding = false
     owedQuietMs = Turn.quietTailMs
     return Fiber.interrupt(current.fiber)
   })
 
   /**
-   * Runs the model's output in its own fiber, made with the quiet a reply cut short still owes;
-   * what is in progress stops first. A yielded reply owes its quiet to the next output.
+   * Runs the model's output in its own fiber, made with the quiet a reply cut short still owes.
+   * What is in progress stops first; a reply yielding to the user is let finish its word (the
+   * new output waits for it), so that a client sees it end after the user started.
    */
   const output = (make: (owedMs: number) => Effect.Effect<Turn.Outcome>) =>
     Effect.gen(function*() {
-      yield* stop
+      const previous = speaking
+      const finishing = yielding && previous !== null ? previous.fiber : null
+      if (finishing === null) yield* stop
       const id = ++turns
-      const owed = owedQuietMs
-      owedQuietMs = 0
-      const fiber = yield* make(owed).pipe(
+      const fiber = yield* Effect.gen(function*() {
+        if (finishing !== null) yield* Fiber.await(finishing)
+        yielding = false
+        const owed = owedQuietMs
+        owedQuietMs = 0
+        return yield* make(owed)
+      }).pipe(
         Effect.flatMap((outcome) =>
           Effect.suspend(() => {
             if (speaking?.id === id) speaking = null
@@ -250,6 +260,7 @@ export const make = (options: ModelOptions, scope: Scope.Scope): Model => {
           Effect.map(options.timeline, (now) => {
             input.clear()
             userStartMs = now
+            if (speaking !== null) yielding = true
           }),
         stopped: () => userSpoke
       }),
