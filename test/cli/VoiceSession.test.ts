@@ -94,7 +94,13 @@ describe("VoiceSession", () => {
       const summary = yield* runToEnd(Effect.scoped(VoiceSession.run(model, {}, { text: "hi", bargeInMs: 250 })))
       expect(summary.audioReceivedMs).toBe(1000)
       expect(summary.audioPlayedMs).toBe(250)
-      expect(summary.bargeIn).toEqual({ itemId: "item_a", contentIndex: 0, truncatedAtMs: 250, heardTranscript: "Hel" })
+      expect(summary.bargeIn).toEqual({
+        itemId: "item_a",
+        contentIndex: 0,
+        truncatedAtMs: 250,
+        heardTranscript: "Hel",
+        heardBy: "server"
+      })
     }))
 
   it.effect("sends audio, committed, then asks for a response when there is no text", () =>
