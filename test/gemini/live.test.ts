@@ -55,6 +55,16 @@ const loud = (ms: number) => {
 
 const reconnect = { schedule: Schedule.recurs(3) }
 
+/** A call that reconnects, after one turn, once the handle that holds it arrived (it comes after the turn). */
+const afterOneTurn = Effect.gen(function*() {
+  const server = yield* RealtimeServer.make({ speed: 100, rules: [{ match: "Ada", reply: "Hello Ada." }] })
+  const { model, until } = yield* connected(server, { reconnect })
+  yield* model.sendEvent(say("My name is Ada."))
+  yield* until(is("TurnEnded"))
+  yield* until(resumable)
+  return { model, server, until }
+})
+
 /** The server's update saying the session can be resumed with a new handle, as listeners see it. */
 const resumable = (event: RealtimeModelEvent) =>
   event._tag === "Other" && typeof event.data === "object" && event.data !== null &&
@@ -108,12 +118,7 @@ describe("GeminiLive against the embedded Gemini server", () => {
 
   it.live("a drop is resumed by handle: nothing replayed, the conversation goes on where it was", () =>
     Effect.gen(function*() {
-      const server = yield* RealtimeServer.make({ speed: 100, rules: [{ match: "Ada", reply: "Hello Ada." }] })
-      const { model, until } = yield* connected(server, { reconnect })
-      yield* model.sendEvent(say("My name is Ada."))
-      yield* until(is("TurnEnded"))
-      // the handle that holds the finished turn comes after it
-      yield* until(resumable)
+      const { model, server, until } = yield* afterOneTurn
       expect(yield* server.faults.dropAll).toBe(1)
       const back = yield* until(is("Reconnected"))
       expect(reconnected(back)).toMatchObject({ cause: "dropped", restored: { items: 0 }, lost: { items: 0 } })
@@ -134,11 +139,7 @@ describe("GeminiLive against the embedded Gemini server", () => {
 describe("GeminiLive: long calls and bad input", () => {
   it.live("goAway: the next session is dialled at once and takes over at the turn boundary, before the server closes", () =>
     Effect.gen(function*() {
-      const server = yield* RealtimeServer.make({ speed: 100, rules: [{ match: "Ada", reply: "Hello Ada." }] })
-      const { model, until } = yield* connected(server, { reconnect })
-      yield* model.sendEvent(say("My name is Ada."))
-      yield* until(is("TurnEnded"))
-      yield* until(resumable)
+      const { model, server, until } = yield* afterOneTurn
       expect(yield* server.gemini.goAway("1 minute")).toBe(1)
       const moved = reconnected(yield* until(is("Reconnected")))
       expect(moved).toMatchObject({ cause: "rollover", restored: { items: 0 }, lost: { responseId: null, items: 0 } })
@@ -155,16 +156,13 @@ describe("GeminiLive: long calls and bad input", () => {
 
   it.live("an expired handle: the resume is refused, and a new session starts with the conversation as context", () =>
     Effect.gen(function*() {
-      const server = yield* RealtimeServer.make({ speed: 100, rules: [{ match: "Ada", reply: "Hello Ada." }] })
-      const { model, until } = yield* connected(server, { reconnect })
-      yield* model.sendEvent(say("My name is Ada."))
-      yield* until(is("TurnEnded"))
-      yield* until(resumable)
+      const { model, server, until } = yield* afterOneTurn
       expect(yield* server.gemini.forgetHandles).toBeGreaterThan(0)
       yield* server.faults.dropAll
       // the first reconnect resumes with the forgotten handle and is refused (1008), the second starts afresh
       const refused = yield* until((event) =>
-        event._tag === "ErrorEvent" && event.error._tag === "RealtimeConnectionLost" && event.error.code === 1008
+        event._tag === "ErrorEvent" && "_tag" in event.error && event.error._tag === "RealtimeConnectionLost" &&
+        event.error.code === 1008
       )
       expect(refused.filter(is("Reconnected")).length).toBe(1)
       const fresh = reconnected(yield* until(is("Reconnected")))
