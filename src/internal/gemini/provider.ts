@@ -15,6 +15,7 @@ import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
 import type { RealtimeWebSocketService } from "../../RealtimeWebSocket.js"
 import * as Model from "../engine/model.js"
 import type * as Engine from "../engine/protocol.js"
+import type * as Stepwise from "../engine/stepwise.js"
 import * as Handshake from "../realtime/handshake.js"
 import * as Connection from "./connection.js"
 import { GeminiProtocol } from "./protocol.js"
@@ -126,8 +127,8 @@ const classify = (memory: Connection.Memory, failure: Engine.Failure): Engine.Ve
   }
   if (failure.reason === "KeepaliveTimeout") return "Retryable"
   if (failure.reason === "FrameTooLarge") return "Fatal"
-  const known = { ...memory.state, ...memory.lastEnd }
-  return GeminiProtocol.classify(known, { code: failure.code, reason: failure.closeReason })._tag
+  return GeminiProtocol.classify(memory.lastEnd ?? memory.state, { code: failure.code, reason: failure.closeReason })
+    ._tag
 }
 
 /** What a connection opens with: `setup` (noting what it opened with in the memory), then the context. */
@@ -160,7 +161,7 @@ export type Options = Partial<State.ProtocolOptions>
  */
 export const make = (options: Options) => {
   const protocolOptions: State.ProtocolOptions = { ...State.defaultOptions, ...options }
-  const protocol: Engine.Protocol<Connection.Memory, ClientFrame, Connection.Left> = {
+  const protocol: Engine.Protocol<Connection.Memory, ClientFrame, Stepwise.Left> = {
     name: "GeminiLive",
     memory: (settings) => ({
       state: State.make(
@@ -172,7 +173,7 @@ export const make = (options: Options) => {
       notes: [],
       lastEnd: undefined
     }),
-    connect: ({ sessionEnding, ...options }) => Connection.make(options, sessionEnding),
+    connect: Connection.make,
     resume,
     classify,
     expire: (memory) => {
