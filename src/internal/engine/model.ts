@@ -80,6 +80,34 @@ export const configuredKey = (
   })
 
 /**
+ * A model whose key and handshake timeout are read from `Config` when it is made (the
+ * `layerConfig` of every provider): `environment` is the key's default `Config`.
+ *
+ * @category constructors
+ */
+export const makeConfigured = <M, F, L extends Leftover>(
+  provider: Provider<M, F, L>,
+  options: Omit<ModelOptions, "connectTimeout"> & {
+    readonly apiKey?:
+      | Config.Config<Redacted.Redacted<string>>
+      | Config.Config<Option.Option<Redacted.Redacted<string>>>
+      | undefined
+    readonly connectTimeout?: Config.Config<Duration.Duration> | undefined
+  },
+  environment: Config.Config<Option.Option<Redacted.Redacted<string>>>
+): Effect.Effect<RealtimeModelService, Config.ConfigError, Scope.Scope | RealtimeWebSocket> =>
+  Effect.gen(function*() {
+    const apiKey = yield* configuredKey(options.apiKey ?? environment)
+    const connectTimeout = options.connectTimeout === undefined ? undefined : yield* options.connectTimeout
+    return yield* make(provider, {
+      listenerBuffer: options.listenerBuffer,
+      connectTimeout,
+      transport: options.transport,
+      reconnect: options.reconnect
+    }, apiKey)
+  })
+
+/**
  * A provider, its types inferred from its protocol.
  *
  * @category constructors

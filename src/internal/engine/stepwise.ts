@@ -58,7 +58,8 @@ export interface Steps<S, F, V> {
   readonly heard: (state: S, itemId: string, heardMs: number) => S
   readonly atBoundary: (state: S) => boolean
   readonly encode: (frame: F) => string
-  readonly act: (verdict: V) => Action
+  /** What a verdict asks of the engine (`now`: the `Clock`'s ms when its step was taken). */
+  readonly act: (verdict: V, now: number) => Action
   /** The model's turn in flight, for a conditional send's predicate. */
   readonly turnOf: (state: S) => string | null
   readonly outputFormat: (state: S) => AudioFormat
@@ -146,9 +147,9 @@ export const make = <S, F, V>(
         }
       }
 
-      const act = (verdicts: ReadonlyArray<V>): Effect.Effect<void> =>
+      const act = (verdicts: ReadonlyArray<V>, now: number): Effect.Effect<void> =>
         Effect.forEach(verdicts, (verdict) => {
-          const action = steps.act(verdict)
+          const action = steps.act(verdict, now)
           switch (action._tag) {
             case "Note":
               return action.message === undefined ? Effect.void : Effect.logDebug(action.message)
@@ -177,7 +178,7 @@ export const make = <S, F, V>(
           write(step.frames).pipe(
             Effect.catch((error) => Effect.logWarning("a frame the protocol asked for could not be written", error))
           ),
-          act(step.verdicts)
+          act(step.verdicts, now)
         )
       }
 
@@ -210,7 +211,7 @@ export const make = <S, F, V>(
           const out = [...sent.events]
           arrived(out, now)
           yield* kit.publish(out)
-          yield* act(sent.verdicts)
+          yield* act(sent.verdicts, now)
           return true
         })
 

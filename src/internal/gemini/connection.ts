@@ -3,20 +3,10 @@
  * steps, and what each of its verdicts means there (`setupComplete` a Debug line, `goAway` the
  * session ending soon, `interrupted` an item that stopped playing).
  */
-import type { Effect, Scope } from "effect"
-import type { OwnerOptions } from "../engine/generation.js"
-import type { GenerationOptions } from "../engine/protocol.js"
-import * as Stepwise from "../engine/stepwise.js"
+import type * as Stepwise from "../engine/stepwise.js"
 import { GeminiProtocol } from "./protocol.js"
 import type { GeminiState, Verdict } from "./state.js"
 import type { ClientFrame } from "./wire.js"
-
-/**
- * What a Gemini call keeps across its connections.
- *
- * @category models
- */
-export type Memory = Stepwise.Memory<GeminiState>
 
 /**
  * A live connection, as its tests drive it.
@@ -57,15 +47,3 @@ export const steps: Stepwise.Steps<GeminiState, ClientFrame, Verdict> = {
   turnOf: (state) => state.turn?.responseId ?? null,
   outputFormat: (state) => state.outputAudio.format
 }
-
-/**
- * Builds a connection over the call's memory; nothing runs until `run` does.
- *
- * @category constructors
- */
-export const make = (
-  options: OwnerOptions<Memory> & {
-    readonly memory: Memory
-    readonly sessionEnding?: GenerationOptions<Memory>["sessionEnding"]
-  }
-): Effect.Effect<Connection, never, Scope.Scope> => Stepwise.make(steps, options)
