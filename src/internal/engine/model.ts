@@ -38,6 +38,8 @@ export interface ModelOptions {
   readonly connectTimeout?: Duration.Input | undefined
   readonly transport?: TransportOptions | undefined
   readonly reconnect?: ReconnectOptions | undefined
+  /** The listeners' hub, when not the library's own (the benchmark's A/B against Effect's `PubSub`). */
+  readonly hub?: ((buffer: ListenerBuffer | undefined) => Effect.Effect<EventHub.EventHub>) | undefined
 }
 
 /**
@@ -167,7 +169,7 @@ export const make = <M, F, L extends Leftover>(
 ): Effect.Effect<RealtimeModelService, never, Scope.Scope | RealtimeWebSocket> =>
   Effect.gen(function*() {
     const webSocket = yield* RealtimeWebSocket
-    const hub = yield* EventHub.make(options.listenerBuffer)
+    const hub = yield* (options.hub ?? EventHub.make)(options.listenerBuffer)
     const lifecycle = yield* Ref.make<Lifecycle>(idle)
 
     const defaults = callDefaults(options, provider.pingInterval, provider.timedRollover)
