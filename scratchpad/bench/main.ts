@@ -233,10 +233,16 @@ export const run = (sizes: Sizes) =>
     )
     yield* Console.log("")
     const consumers: ReadonlyArray<Consumer> = [floor, agentsRealtime, openaiSdk, effectRealtime(1), effectRealtime(8)]
+    // the A/B of the listeners' hub: Effect's PubSub in place of the library's, on (a) and (b)
+    const withPubSub: ReadonlyArray<Consumer> = [
+      ...consumers,
+      effectRealtime(1, { hub: "pubsub" }),
+      effectRealtime(8, { hub: "pubsub" })
+    ]
 
     const burst = Script.audioBurst(sizes.burst)
     const burstRows: Array<Row> = []
-    for (const consumer of consumers) {
+    for (const consumer of withPubSub) {
       burstRows.push(yield* measure(server, consumer, burst, { speed: null }, sizes.trials))
     }
     yield* Console.log(
@@ -245,7 +251,7 @@ export const run = (sizes: Sizes) =>
 
     const mix = Script.conversation({ name: "conversation mix", audioDeltas: sizes.mix, interruptEvery: 5 })
     const mixRows: Array<Row> = []
-    for (const consumer of consumers) mixRows.push(yield* measure(server, consumer, mix, { speed: 50 }, sizes.trials))
+    for (const consumer of withPubSub) mixRows.push(yield* measure(server, consumer, mix, { speed: 50 }, sizes.trials))
     yield* Console.log(
       table(
         `(b) conversation mix at 50× real time: ${mix.frameCount} frames, ${mix.audioCount} audio deltas, barge-in every 5th response`,

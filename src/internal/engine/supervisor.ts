@@ -56,6 +56,9 @@ export interface CallOptions<Memory, Frame, Left extends Leftover> extends DialO
   readonly enter: (phase: Phase) => Effect.Effect<void>
 }
 
+/** How long before the end a service announced the next session is prepared. */
+const noticeLead = 60_000
+
 const status = (value: ConnectionStatus): RealtimeModelEvent => ({ _tag: "ConnectionStatusChanged", status: value })
 
 /** Publishes to every listener without waiting: a stalled listener never holds the call up. */
@@ -305,9 +308,9 @@ export const run = <M, F, L extends Leftover>(
       })
 
     /**
-     * The service said it ends the session soon: the next one is prepared now, and takes over at the
-     * next turn boundary (or when this one ends, if no boundary comes first). Without a reconnect
-     * policy the call ends with the session.
+     * The service said when it ends the session: the next one is prepared a minute before (at once
+     * when less is left), and takes over at the next turn boundary (or when this one ends, if no
+     * boundary comes first). Without a reconnect policy the call ends with the session.
      */
     const sessionEnding = (live: Current<F, L>, timeLeftMs: number | null) =>
       Effect.gen(function*() {
@@ -320,8 +323,10 @@ export const run = <M, F, L extends Leftover>(
           )
         }
         live.rolling = true
-        yield* Effect.logInfo(`the service ends the session${left}: preparing the next one`)
-        yield* Effect.forkIn(prepareRollover(live, Duration.zero, wiring()), live.link.scope)
+        yield* Effect.logInfo(`the service ends the session${left}: the next one takes over before`)
+        const age = (yield* Clock.currentTimeMillis) - live.link.openedAt
+        const lead = Math.max(0, (timeLeftMs ?? 0) - noticeLead)
+        yield* Effect.forkIn(prepareRollover(live, Duration.millis(age + lead), wiring()), live.link.scope)
       })
 
     /** The owner's answer to one command; the call's end when it ends the call. */
