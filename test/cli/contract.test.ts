@@ -56,7 +56,16 @@ describe("command line contract: bad arguments exit 2 with one line, before conn
       ["--provider", "gemini", "--live", "--text", "hi"],
       /Gemini Live .* GEMINI_API_KEY or GOOGLE_API_KEY/
     ],
-    ["--provider openai-live, until it exists", ["--provider", "openai-live"], /openai-live is not available yet/],
+    [
+      "--provider openai-live offline, until the embedded server speaks it",
+      ["--provider", "openai-live"],
+      /--provider openai-live has no offline demo yet .*--live or --url/
+    ],
+    [
+      "--provider openai-live --live without a key",
+      ["--provider", "openai-live", "--live"],
+      /OpenAI's Live API.*OPENAI_API_KEY/
+    ],
     ["--wizard without a terminal", ["--wizard"], /--wizard asks its questions in a terminal/]
   ])("%s", ([, args, mentions]) => Effect.map(runMain(args), (run) => expectBadArguments(run, mentions)), 30_000)
 

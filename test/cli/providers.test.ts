@@ -14,6 +14,7 @@ import { demoBargeInMs, demoQuestion } from "../../src/internal/cli/program.js"
 import * as RealtimeServer from "../../src/RealtimeServer.js"
 import { playedMs } from "./expectations.js"
 import { runMain } from "./inProcess.js"
+import { closedPort } from "./ports.js"
 
 const scratch = mkdtempSync(join(tmpdir(), "effect-realtime-providers-"))
 
@@ -135,5 +136,25 @@ describe("--provider", () => {
         }
       }),
     60_000
+  )
+
+  it.live(
+    "openai-live dials with OpenAILive: a --url nobody listens on is unreachable, exit 3",
+    () =>
+      Effect.gen(function*() {
+        const port = yield* closedPort
+        const run = yield* runMain([
+          "--provider",
+          "openai-live",
+          "--url",
+          `ws://127.0.0.1:${port}/v1/live/sessions`,
+          "--text",
+          "hi"
+        ])
+        expect(run.exitCode).toBe(3)
+        expect(run.stdout).toBe("")
+        expect(run.stderr).toMatch(new RegExp(`^error: .*${port}`))
+      }),
+    30_000
   )
 })

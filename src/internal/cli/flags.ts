@@ -42,13 +42,13 @@ export const flags = {
   ),
   provider: Flag.Literals("provider", Providers.names).pipe(
     Flag.withDescription(
-      "The model's provider: openai (OpenAI Realtime), gemini (Google's Gemini Live) or openai-live (OpenAI Live, not available yet). Offline, the embedded server speaks its protocol. Default: openai."
+      "The model's provider: openai (OpenAI Realtime), gemini (Google's Gemini Live) or openai-live (OpenAI Live, with --live or --url only for now). Offline, the embedded server speaks its protocol. Default: openai."
     ),
     Flag.withDefault(Providers.names[0])
   ),
   live: Flag.Boolean("live").pipe(
     Flag.withDescription(
-      "Talk to the provider itself: OpenAI's Realtime API with OPENAI_API_KEY, or Gemini Live with GEMINI_API_KEY (else GOOGLE_API_KEY). Default: off (the embedded server)."
+      "Talk to the provider itself: OpenAI (Realtime or Live) with OPENAI_API_KEY, or Gemini Live with GEMINI_API_KEY (else GOOGLE_API_KEY). Default: off (the embedded server)."
     ),
     Flag.withDefault(false)
   ),

@@ -140,6 +140,11 @@ const target = (
   Effect.gen(function*() {
     if (Option.isSome(args.url)) return { url: args.url.value }
     if (args.live) return {}
+    if (provider.embeddedUrl === null) {
+      return yield* usage(
+        `--provider ${args.provider} has no offline demo yet (the embedded server does not speak its protocol): give --live or --url`
+      )
+    }
     const server = yield* RealtimeServer.make({ apiKey: Redacted.make(embeddedKey), speed: args.speed })
     const url = provider.embeddedUrl(server)
     yield* (yield* Output.printer).errLine(`embedded realtime server on ${url}`)
@@ -183,7 +188,6 @@ export const program = Effect.fn("cli.program")(function*(args: CliArgs, progres
 
   if (args.live && Option.isSome(args.url)) return yield* usage("give either --live or --url, not both")
   const provider = Providers.resolve(args.provider)
-  if ("_tag" in provider) return yield* usage(provider.message)
   const noInput = Option.isNone(args.text) && Option.isNone(args.input)
   const text = noInput ? Option.some(demoQuestion) : args.text
   const bargeInMs = noInput && Option.isNone(args.bargeInMs) ? Option.some(demoBargeInMs) : args.bargeInMs

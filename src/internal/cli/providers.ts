@@ -9,10 +9,11 @@ import { Effect, Option } from "effect"
 import type { Redacted, Scope } from "effect"
 import * as GeminiLive from "../../GeminiLive.js"
 import * as NodeRealtimeWebSocket from "../../NodeRealtimeWebSocket.js"
+import * as OpenAILive from "../../OpenAILive.js"
 import * as OpenAIRealtime from "../../OpenAIRealtime.js"
 import type { RealtimeConnectError } from "../../RealtimeError.js"
 import type { RealtimeModelService } from "../../RealtimeModel.js"
-import { SendAudio } from "../../RealtimeModelSendEvent.js"
+import { Interrupt, SendAudio } from "../../RealtimeModelSendEvent.js"
 import type { RealtimeServer } from "../../RealtimeServer.js"
 import * as GeminiProvider from "../gemini/provider.js"
 import { environmentApiKey as openAIEnvironmentKey } from "../realtime/handshake.js"
@@ -33,8 +34,8 @@ export interface CliProvider {
   readonly keyVariables: ReadonlyArray<string>
   /** The key from the environment (through `Config`), if any. */
   readonly environmentKey: Effect.Effect<Option.Option<Redacted.Redacted<string>>, RealtimeConnectError>
-  /** The embedded server's URL for this provider's protocol. */
-  readonly embeddedUrl: (server: RealtimeServer) => string
+  /** The embedded server's URL for this provider's protocol; `null` while it has no front-end for it. */
+  readonly embeddedUrl: ((server: RealtimeServer) => string) | null
   /** A model instance for the session, living in the Scope. */
   readonly model: Effect.Effect<RealtimeModelService, never, Scope.Scope>
   /** The session's moves that the contract leaves to the provider. */
@@ -76,29 +77,38 @@ const gemini: CliProvider = {
   }
 }
 
-/** What a provider the command cannot run yet says, with the usage exit code. */
-export interface Unavailable {
-  readonly _tag: "Unavailable"
-  readonly message: string
+/**
+ * OpenAI Live: the model runs its own turns, so nothing asks for a reply (it answers the user's
+ * audio, and decides whether to answer typed text, which it gets as context). It cannot be stopped
+ * or truncated: a barge-in is an `Interrupt` (playback stops, the rest of the turn is dropped, the
+ * model is told what was heard), whose `AudioInterrupted` ends the reply; the transcript as heard
+ * is the client's estimate, as on Gemini.
+ *
+ * Offline: not yet. When the embedded server gains its OpenAI Live front-end, this is the one
+ * place to wire it: `embeddedUrl: (server) => server.liveUrl`.
+ */
+const openAILive: CliProvider = {
+  service: "OpenAI's Live API",
+  keyVariables: ["OPENAI_API_KEY"],
+  environmentKey: openAIEnvironmentKey,
+  embeddedUrl: null,
+  model: OpenAILive.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer)),
+  moves: {
+    requestReply: Option.none(),
+    bargeIn: () => [Interrupt.make({})],
+    bargeInEndsOn: "AudioInterrupted",
+    heard: "estimate"
+  }
 }
 
-/**
- * The provider `--provider` names, or why it cannot run.
- *
- * OpenAI Live: not available yet. When `src/OpenAILive.ts` lands, this is the one place to wire
- * it: a `CliProvider` with `OpenAILive.make()`, its key variables, the embedded server's `liveUrl`
- * and its session moves (then `openai-live` is no longer refused here).
- */
-export const resolve = (name: ProviderName): CliProvider | Unavailable => {
+/** The provider `--provider` names. */
+export const resolve = (name: ProviderName): CliProvider => {
   switch (name) {
     case "openai":
       return openAI
     case "gemini":
       return gemini
     case "openai-live":
-      return {
-        _tag: "Unavailable",
-        message: "--provider openai-live is not available yet: OpenAI's Live API has no model in this build"
-      }
+      return openAILive
   }
 }
