@@ -5,6 +5,7 @@
  *   npm run bench              the full run (about 4 minutes on 2 cores)
  *   npm run bench -- --smoke   a tiny run, to check that the harness works
  *   npm run bench -- --idle    workload (e) alone (with --smoke: its tiny version)
+ *   npm run bench -- --gemini  workload (f) alone: the Gemini Live row against its floor
  *   node --expose-gc --import ./scratchpad/bench/register.mjs scratchpad/bench/main.ts --heap-breakdown
  *                              what one idle call is made of, from two heap snapshots, with the
  *                              sources run as the package's build runs (see loader.mjs)
@@ -20,6 +21,7 @@ import { agentsRealtime } from "./consumers/AgentsRealtime.js"
 import { effectRealtime } from "./consumers/EffectRealtime.js"
 import { floor } from "./consumers/Floor.js"
 import { openaiSdk } from "./consumers/OpenAISdk.js"
+import * as Gemini from "./Gemini.js"
 import * as Idle from "./Idle.js"
 import * as LoopbackServer from "./LoopbackServer.js"
 import type { Pace } from "./LoopbackServer.js"
@@ -222,6 +224,20 @@ export const table = (title: string, rows: ReadonlyArray<Row>): string => {
   return lines.join("\n")
 }
 
+/** Workload (f): Gemini Live's frames, their floor and `GeminiLive`, ratios to that floor. */
+const gemini = (server: LoopbackServer.LoopbackServer, sizes: Sizes) =>
+  Effect.gen(function*() {
+    const burst = Gemini.audioBurst(sizes.burst)
+    const rows: Array<Row> = []
+    for (const consumer of [Gemini.floor, Gemini.geminiLive]) {
+      rows.push(yield* measure(server, consumer, burst, { speed: null }, sizes.trials))
+    }
+    yield* Console.log(table(
+      `(f) Gemini Live audio burst: ${sizes.burst} × 100 ms PCM16 audio in serverContent frames (${burst.frameCount} frames), as fast as the server sends`,
+      rows
+    ))
+  })
+
 export const run = (sizes: Sizes) =>
   Effect.scoped(Effect.gen(function*() {
     const server = yield* LoopbackServer.make
@@ -305,6 +321,7 @@ export const run = (sizes: Sizes) =>
     )
 
     yield* Idle.run(server, sizes)
+    yield* gemini(server, sizes)
   }))
 
 /** `--profile`: the floor and effect-realtime on the audio burst, twice each, for `node --cpu-prof`. */
@@ -351,6 +368,10 @@ const idleRow = (index: number, calls: number) =>
     yield* Console.log(JSON.stringify(cost))
   }))
 
+/** `--gemini`: workload (f) alone. */
+const geminiOnly = (sizes: Sizes) =>
+  Effect.scoped(Effect.flatMap(LoopbackServer.make, (server) => gemini(server, sizes)))
+
 /** `--idle`: workload (e) alone. */
 const idleOnly = (sizes: Sizes) =>
   Effect.scoped(Effect.flatMap(LoopbackServer.make, (server) => Idle.run(server, sizes)))
@@ -364,6 +385,8 @@ Effect.runPromise(
     ? idleRow(Number(argAfter(Idle.ROW_FLAG, 1)), Number(argAfter(Idle.ROW_FLAG, 2)))
     : process.argv.includes("--idle")
     ? idleOnly(sizes)
+    : process.argv.includes("--gemini")
+    ? geminiOnly(sizes)
     : run(sizes)
 ).catch((error: unknown) => {
   console.error(error)
