@@ -132,9 +132,9 @@ export interface VoiceSessionSummary {
 /** A session set up to run: `summary` may be read at any time, before, during or after `run`. */
 export interface VoiceSession {
   /**
-   * Connects, sends the user's turn, plays the reply, barges in when asked, and closes. A
-   * connection that ends before the reply does (the server closed it, the network dropped it)
-   * fails it with that `RealtimeConnectionLost`.
+   * Connects, sends the user's turn, plays the reply, barges in when asked, and closes. A call
+   * that ends before the reply does (the server closed it, the network dropped it, with no
+   * reconnect or after the last one) fails it with the last `RealtimeConnectionLost` reported.
    */
   readonly run: Effect.Effect<VoiceSessionSummary, RealtimeConnectError | RealtimeSendError | RealtimeConnectionLost>
   /** What has happened so far. */
@@ -151,6 +151,8 @@ interface Received {
   readonly firstAudioAt: number | null
   readonly transcript: string
   readonly errors: ReadonlyArray<(typeof ErrorEvent.Type)["error"]>
+  /** The last connection loss reported, if any. */
+  readonly lost: RealtimeConnectionLost | null
 }
 
 /** What the player fiber has played. */
@@ -249,7 +251,8 @@ export const make = Effect.fn("VoiceSession.make")(function*(
     tokens: null,
     firstAudioAt: null,
     transcript: "",
-    errors: []
+    errors: [],
+    lost: null
   })
   const played = yield* Ref.make<Played>({ playedMs: 0, bargeIn: null })
   const sentAt = yield* Ref.make<number | null>(null)
@@ -287,10 +290,18 @@ export const make = Effect.fn("VoiceSession.make")(function*(
           ? Queue.offer(player, { _tag: "Interrupted", itemId: event.itemId })
           : Effect.void
       case "ErrorEvent":
-        return Effect.andThen(
-          Ref.update(received, (r) => step(r, event)),
-          event.error instanceof RealtimeConnectionLost ? Deferred.fail(finished, event.error) : Effect.void
-        )
+        return Ref.update(received, (r) => ({
+          ...step(r, event),
+          lost: event.error instanceof RealtimeConnectionLost ? event.error : r.lost
+        }))
+      case "EndOfStream":
+        // the call ended (after any reconnects it had) before the reply did: the last loss says why
+        return Effect.flatMap(Ref.get(received), (r) =>
+          Deferred.fail(
+            finished,
+            r.lost ??
+              new RealtimeConnectionLost({ reason: "Dropped", message: "the connection ended before the reply did" })
+          ))
       case "ItemUpdated":
         return Effect.flatMap(Ref.get(played), ({ bargeIn }) =>
           bargeIn === null || moves.heard === "estimate"
