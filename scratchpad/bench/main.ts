@@ -238,16 +238,20 @@ const gemini = (server: LoopbackServer.LoopbackServer, sizes: Sizes) =>
     ))
   })
 
+/** The machine a run was on, and a blank line. */
+const machine = Effect.suspend(() => {
+  const cpus = Os.cpus()
+  return Console.log(
+    `machine: node ${process.version}, ${cpus[0]?.model ?? "unknown CPU"}, ${cpus.length} cores, ${
+      Math.round(Os.totalmem() / 2 ** 30)
+    } GiB\n`
+  )
+})
+
 export const run = (sizes: Sizes) =>
   Effect.scoped(Effect.gen(function*() {
     const server = yield* LoopbackServer.make
-    const cpus = Os.cpus()
-    yield* Console.log(
-      `machine: node ${process.version}, ${cpus[0]?.model ?? "unknown CPU"}, ${cpus.length} cores, ${
-        Math.round(Os.totalmem() / 2 ** 30)
-      } GiB`
-    )
-    yield* Console.log("")
+    yield* machine
     const consumers: ReadonlyArray<Consumer> = [floor, agentsRealtime, openaiSdk, effectRealtime(1), effectRealtime(8)]
     // the A/B of the listeners' hub: Effect's PubSub in place of the library's, on (a) and (b)
     const withPubSub: ReadonlyArray<Consumer> = [
@@ -370,7 +374,7 @@ const idleRow = (index: number, calls: number) =>
 
 /** `--gemini`: workload (f) alone. */
 const geminiOnly = (sizes: Sizes) =>
-  Effect.scoped(Effect.flatMap(LoopbackServer.make, (server) => gemini(server, sizes)))
+  Effect.scoped(Effect.flatMap(LoopbackServer.make, (server) => Effect.andThen(machine, gemini(server, sizes))))
 
 /** `--idle`: workload (e) alone. */
 const idleOnly = (sizes: Sizes) =>
