@@ -15,6 +15,7 @@ import * as RealtimeServer from "../../src/RealtimeServer.js"
 import { playedMs } from "./expectations.js"
 import { runMain } from "./inProcess.js"
 import { closedPort } from "./ports.js"
+import { runCli } from "./subprocess.js"
 
 const scratch = mkdtempSync(join(tmpdir(), "effect-realtime-providers-"))
 
@@ -156,5 +157,19 @@ describe("--provider", () => {
         expect(run.stderr).toMatch(new RegExp(`^error: .*${port}`))
       }),
     30_000
+  )
+
+  it.live(
+    "as a process: the library's log of the loss goes to standard error, not into the conversation",
+    () =>
+      Effect.gen(function*() {
+        const server = yield* RealtimeServer.make({ faults: { closeAfterEvents: 6 } })
+        const run = yield* runCli(["--provider", "gemini", "--url", server.geminiUrl, "--text", "hello there"])
+        expect(run.code).toBe(3)
+        expect(run.stdout).not.toMatch(/WARN|dropped/)
+        expect(run.stderr).toMatch(/WARN.*the connection dropped/)
+        expect(run.stderr).toMatch(/^error: the connection dropped/m)
+      }),
+    60_000
   )
 })

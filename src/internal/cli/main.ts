@@ -8,7 +8,7 @@
  * 130 interrupted; 1 anything else.
  */
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Effect, Option, Ref, Stdio } from "effect"
+import { Effect, Logger, Option, Ref, Stdio } from "effect"
 import { CliOutput, Command, TerminalCapabilities } from "effect/cli"
 import type { CliError } from "effect/cli"
 import { InvalidArgumentError, RealtimeConnectError, RealtimeConnectionLost } from "../../RealtimeError.js"
@@ -111,7 +111,12 @@ export const main = Effect.gen(function*() {
     Effect.provideService(CliOutput.Presenter, presenter(print)),
     Effect.onInterrupt(() => reportInterrupted(progress))
   )
-}).pipe(Effect.provide(TerminalCapabilities.layer))
+}).pipe(
+  Effect.provide(TerminalCapabilities.layer),
+  // the library's log lines (a connection lost, …) go to standard error, beside the command's own;
+  // standard output holds the conversation and the summary only
+  Effect.provideService(Logger.LogToStderr, true)
+)
 
 /** Runs the command as this Node process: arguments, streams and exit code are the process's. */
 export const runOnNode = (): void => main.pipe(Effect.provide(NodeServices.layer), NodeRuntime.runMain)
