@@ -24,8 +24,8 @@
  *
  * @since 0.4.0
  */
-import { Effect, Layer } from "effect"
-import type { Config, Duration, Option, Redacted, Scope } from "effect"
+import { Layer } from "effect"
+import type { Config, Duration, Effect, Option, Redacted, Scope } from "effect"
 import * as Model from "./internal/engine/model.js"
 import * as Provider from "./internal/gemini/provider.js"
 import { defaultModel as defaultModelName } from "./internal/gemini/setup.js"
@@ -158,9 +158,8 @@ export const layerConfig = (
 ): Layer.Layer<RealtimeModel, Config.ConfigError, RealtimeWebSocket> =>
   Layer.effect(
     RealtimeModel,
-    Effect.gen(function*() {
-      const apiKey = yield* Model.configuredKey(options.apiKey ?? Provider.environmentKeyConfig)
-      const connectTimeout = options.connectTimeout === undefined ? undefined : yield* options.connectTimeout
-      return yield* Model.make(providerOf(options), modelOptions(options, connectTimeout), apiKey)
-    })
+    Model.makeConfigured(providerOf(options), {
+      ...options,
+      reconnect: options.reconnect === undefined ? undefined : { ...options.reconnect, rollover: false }
+    }, Provider.environmentKeyConfig)
   )

@@ -18,10 +18,10 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Layer } from "effect"
-import type { Config, Option, Redacted, Scope } from "effect"
+import { Effect, Layer } from "effect"
+import type { Config, Duration, Option, Redacted, Scope } from "effect"
 import * as Model from "./internal/engine/model.js"
-import * as OpenAIProtocol from "./internal/openai/protocol.js"
+import { provider } from "./internal/openai/provider.js"
 import * as Handshake from "./internal/realtime/handshake.js"
 import { RealtimeModel, resolveApiKey } from "./RealtimeModel.js"
 import type { ApiKeySource, ListenerBuffer, RealtimeModelService } from "./RealtimeModel.js"
@@ -59,16 +59,6 @@ export interface OpenAIRealtimeOptions {
  * @category constants
  */
 export const defaultUrl: string = Handshake.defaultUrl
-
-/** OpenAI Realtime as the engine's provider: sessions roll over on a timer (the service ends them at 60 minutes). */
-const provider = Model.provider({
-  name: "OpenAIRealtime",
-  protocol: OpenAIProtocol.protocol,
-  settings: (config) => Handshake.decodeSettings(config.initialSettings),
-  target: Handshake.resolveTarget,
-  pingInterval: Duration.seconds(20),
-  timedRollover: true
-})
 
 /**
  * A new model instance, for one connection at a time, living as long as the Scope (closing the

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
  * `effect-realtime`: a voice session from the command line. With no arguments it runs an offline
- * demo against the embedded server: a question, a streamed answer, a barge-in, the truncated result.
+ * demo against the embedded server: a question, a streamed answer, a barge-in, the truncated result
+ * (on OpenAI Realtime's protocol; `--provider gemini` on Gemini Live's).
  *
  * Exit codes: 0 done; 2 bad arguments, input file or missing key (all checked before connecting);
- * 3 the server could not be reached or refused us; 130 interrupted (Ctrl-C: an `interrupted` line,
+ * 3 the server could not be reached, refused us, or closed the connection before the reply's end;
+ * 130 interrupted (Ctrl-C: an `interrupted` line,
  * the summary so far, the partial `--output`); 1 anything else (e.g. a failed `--output` write).
  *
  * Loading the command takes Node a moment (seconds when run from source), and Node delivers no

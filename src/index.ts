@@ -83,6 +83,13 @@ export * as OpenAIRealtime from "./OpenAIRealtime.js"
  */
 export * as GeminiLive from "./GeminiLive.js"
 /**
+ * OpenAI's Live API (full duplex, `gpt-live` models) as a model, on the same engine.
+ *
+ * @since 0.4.0
+ * @category modules
+ */
+export * as OpenAILive from "./OpenAILive.js"
+/**
  * Calls that outlive their connection: keepalive, reconnect by a Schedule, session rollover, and
  * which failures are worth a retry.
  *

@@ -1,8 +1,9 @@
 /**
- * A loopback GA Realtime server (plain `ws` on 127.0.0.1, OS-picked port) that replays a script to
- * each connection. A connection names its session in the URL path (`/s/<id>/...`); it gets
- * `session.created` at once, and the script when the harness starts the session, so connection
- * setup stays out of the measured window.
+ * A loopback realtime server (plain `ws` on 127.0.0.1, OS-picked port) that replays a script to
+ * each connection, in the script's protocol (GA Realtime, or Gemini Live). A connection names its
+ * session in the URL path (`/s/<id>/...`); it gets the script's opening frame (`session.created` at
+ * once, or `setupComplete` in answer to the client's `setup`), and the script when the harness
+ * starts the session, so connection setup stays out of the measured window.
  *
  * The replay loop itself is a tight synchronous pump (not one Effect per frame): it is the
  * measuring instrument, shares the process with every consumer, and must cost the same, and as
@@ -16,7 +17,6 @@ import { type RawData, WebSocket, WebSocketServer } from "ws"
 import { BenchError } from "./BenchError.js"
 import { textOf } from "./Consumer.js"
 import type { Endpoint } from "./Consumer.js"
-import { sessionCreated } from "./Script.js"
 import type { Script } from "./Script.js"
 
 /** Bytes queued in `ws` above which the pump waits for the socket to flush. */
@@ -156,10 +156,20 @@ export const make: Effect.Effect<LoopbackServer, BenchError, Scope.Scope> = Effe
     const id = (request.url ?? "").split("/")[2] ?? ""
     const session = sessions.get(id)
     if (session === undefined) return socket.close(4004, `no session ${id}`)
-    socket.on("message", (data) => countClientFrame(session, data))
+    const open = () => {
+      socket.send(session.script.opening.frame())
+      Deferred.doneUnsafe(session.accepted, Effect.void)
+    }
+    let opened = !session.script.opening.answersClient
+    socket.on("message", (data) => {
+      countClientFrame(session, data)
+      if (!opened) {
+        opened = true
+        open()
+      }
+    })
     socket.on("ping", countPing)
-    socket.send(sessionCreated())
-    Deferred.doneUnsafe(session.accepted, Effect.void)
+    if (opened) open()
     // an idle script has nothing to replay: no fiber waits for its start
     if (session.script.frameCount === 0) return Deferred.doneUnsafe(session.replayed, Effect.void)
     run(

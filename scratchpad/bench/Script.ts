@@ -30,9 +30,19 @@ export interface ScriptFrame {
   readonly render: () => string
 }
 
+/**
+ * How a connection opens: the server's first frame at once (OpenAI's `session.created`), or in
+ * answer to the client's first frame (Gemini's `setupComplete`, after the client's `setup`).
+ */
+export interface Opening {
+  readonly frame: () => string
+  readonly answersClient: boolean
+}
+
 /** A replayable stream with the counts the harness needs to check what consumers received. */
 export interface Script {
   readonly name: string
+  readonly opening: Opening
   readonly turns: ReadonlyArray<Turn>
   readonly frameCount: number
   readonly audioCount: number
@@ -53,7 +63,8 @@ export const audioDeltaBase64 = (): string => {
 
 const WORDS = ["Sure", "let", "me", "check", "that", "for", "you", "the", "order", "ships", "on", "Tuesday", "and"]
 
-const transcriptOf = (deltas: number): ReadonlyArray<string> =>
+/** The transcript of a response of `deltas` audio deltas: one word every other delta. */
+export const transcriptOf = (deltas: number): ReadonlyArray<string> =>
   Array.from({ length: Math.ceil(deltas / 2) }, (_, i) => `${WORDS[i % WORDS.length]} `)
 
 const usage = {
@@ -253,9 +264,15 @@ function* renderTurns(turns: ReadonlyArray<Turn>, audio: string): Generator<Scri
   }
 }
 
-const fromTurns = (name: string, turns: ReadonlyArray<Turn>): Script => {
+/** A script of `turns` rendered by `render`, with the counts the harness checks against. */
+export const fromTurns = (
+  name: string,
+  turns: ReadonlyArray<Turn>,
+  render: (turns: ReadonlyArray<Turn>, audio: string) => Iterable<ScriptFrame> = renderTurns,
+  opening: Opening = { frame: sessionCreated, answersClient: false }
+): Script => {
   const audio = audioDeltaBase64()
-  const frames = () => renderTurns(turns, audio)
+  const frames = () => render(turns, audio)
   let frameCount = 0
   let audioCount = 0
   const interruptAfterAudio: Array<number> = []
@@ -265,7 +282,7 @@ const fromTurns = (name: string, turns: ReadonlyArray<Turn>): Script => {
     if (interruptAfter !== null) interruptAfterAudio.push(audioCount)
   }
   for (const _ of frames()) frameCount++
-  return { name, turns, frameCount, audioCount, interruptAfterAudio, frames }
+  return { name, opening, turns, frameCount, audioCount, interruptAfterAudio, frames }
 }
 
 /** Workload (e): nothing after `session.created`; the call sits idle until it is closed. */

@@ -5,6 +5,7 @@
  *   npm run bench              the full run (about 4 minutes on 2 cores)
  *   npm run bench -- --smoke   a tiny run, to check that the harness works
  *   npm run bench -- --idle    workload (e) alone (with --smoke: its tiny version)
+ *   npm run bench -- --gemini  workload (f) alone: the Gemini Live row against its floor
  *   node --expose-gc --import ./scratchpad/bench/register.mjs scratchpad/bench/main.ts --heap-breakdown
  *                              what one idle call is made of, from two heap snapshots, with the
  *                              sources run as the package's build runs (see loader.mjs)
@@ -20,6 +21,7 @@ import { agentsRealtime } from "./consumers/AgentsRealtime.js"
 import { effectRealtime } from "./consumers/EffectRealtime.js"
 import { floor } from "./consumers/Floor.js"
 import { openaiSdk } from "./consumers/OpenAISdk.js"
+import * as Gemini from "./Gemini.js"
 import * as Idle from "./Idle.js"
 import * as LoopbackServer from "./LoopbackServer.js"
 import type { Pace } from "./LoopbackServer.js"
@@ -222,21 +224,45 @@ export const table = (title: string, rows: ReadonlyArray<Row>): string => {
   return lines.join("\n")
 }
 
+/** Workload (f): Gemini Live's frames, their floor and `GeminiLive`, ratios to that floor. */
+const gemini = (server: LoopbackServer.LoopbackServer, sizes: Sizes) =>
+  Effect.gen(function*() {
+    const burst = Gemini.audioBurst(sizes.burst)
+    const rows: Array<Row> = []
+    for (const consumer of [Gemini.floor, Gemini.geminiLive]) {
+      rows.push(yield* measure(server, consumer, burst, { speed: null }, sizes.trials))
+    }
+    yield* Console.log(table(
+      `(f) Gemini Live audio burst: ${sizes.burst} × 100 ms PCM16 audio in serverContent frames (${burst.frameCount} frames), as fast as the server sends`,
+      rows
+    ))
+  })
+
+/** The machine a run was on, and a blank line. */
+const machine = Effect.suspend(() => {
+  const cpus = Os.cpus()
+  return Console.log(
+    `machine: node ${process.version}, ${cpus[0]?.model ?? "unknown CPU"}, ${cpus.length} cores, ${
+      Math.round(Os.totalmem() / 2 ** 30)
+    } GiB\n`
+  )
+})
+
 export const run = (sizes: Sizes) =>
   Effect.scoped(Effect.gen(function*() {
     const server = yield* LoopbackServer.make
-    const cpus = Os.cpus()
-    yield* Console.log(
-      `machine: node ${process.version}, ${cpus[0]?.model ?? "unknown CPU"}, ${cpus.length} cores, ${
-        Math.round(Os.totalmem() / 2 ** 30)
-      } GiB`
-    )
-    yield* Console.log("")
+    yield* machine
     const consumers: ReadonlyArray<Consumer> = [floor, agentsRealtime, openaiSdk, effectRealtime(1), effectRealtime(8)]
+    // the A/B of the listeners' hub: Effect's PubSub in place of the library's, on (a) and (b)
+    const withPubSub: ReadonlyArray<Consumer> = [
+      ...consumers,
+      effectRealtime(1, { hub: "pubsub" }),
+      effectRealtime(8, { hub: "pubsub" })
+    ]
 
     const burst = Script.audioBurst(sizes.burst)
     const burstRows: Array<Row> = []
-    for (const consumer of consumers) {
+    for (const consumer of withPubSub) {
       burstRows.push(yield* measure(server, consumer, burst, { speed: null }, sizes.trials))
     }
     yield* Console.log(
@@ -245,7 +271,7 @@ export const run = (sizes: Sizes) =>
 
     const mix = Script.conversation({ name: "conversation mix", audioDeltas: sizes.mix, interruptEvery: 5 })
     const mixRows: Array<Row> = []
-    for (const consumer of consumers) mixRows.push(yield* measure(server, consumer, mix, { speed: 50 }, sizes.trials))
+    for (const consumer of withPubSub) mixRows.push(yield* measure(server, consumer, mix, { speed: 50 }, sizes.trials))
     yield* Console.log(
       table(
         `(b) conversation mix at 50× real time: ${mix.frameCount} frames, ${mix.audioCount} audio deltas, barge-in every 5th response`,
@@ -299,6 +325,7 @@ export const run = (sizes: Sizes) =>
     )
 
     yield* Idle.run(server, sizes)
+    yield* gemini(server, sizes)
   }))
 
 /** `--profile`: the floor and effect-realtime on the audio burst, twice each, for `node --cpu-prof`. */
@@ -345,6 +372,10 @@ const idleRow = (index: number, calls: number) =>
     yield* Console.log(JSON.stringify(cost))
   }))
 
+/** `--gemini`: workload (f) alone. */
+const geminiOnly = (sizes: Sizes) =>
+  Effect.scoped(Effect.flatMap(LoopbackServer.make, (server) => Effect.andThen(machine, gemini(server, sizes))))
+
 /** `--idle`: workload (e) alone. */
 const idleOnly = (sizes: Sizes) =>
   Effect.scoped(Effect.flatMap(LoopbackServer.make, (server) => Idle.run(server, sizes)))
@@ -358,6 +389,8 @@ Effect.runPromise(
     ? idleRow(Number(argAfter(Idle.ROW_FLAG, 1)), Number(argAfter(Idle.ROW_FLAG, 2)))
     : process.argv.includes("--idle")
     ? idleOnly(sizes)
+    : process.argv.includes("--gemini")
+    ? geminiOnly(sizes)
     : run(sizes)
 ).catch((error: unknown) => {
   console.error(error)

@@ -60,6 +60,13 @@ describe("benchmark harness", () => {
       }
       expect(run.stdout).toMatch(/\| effect-realtime \(1 listener\) \| [\d.]+ \| [\d.]+ \| [\d.]+ \| -?[\d.]+ \|/)
 
+      // (f): Gemini's frames, against the floor of the same frames
+      const gemini = sectionOf(run.stdout, "(f) Gemini Live audio burst: 200 ×")
+      for (const name of ["floor (ws + JSON.parse + base64)", "effect-realtime GeminiLive (1 listener)"]) {
+        expect(Number(cellsOf(gemini, name)?.[0]), name).toBeGreaterThan(0)
+      }
+      expect(cellsOf(gemini, "floor (ws + JSON.parse + base64)")?.[1]).toBe("1.00")
+
       const idle = sectionOf(run.stdout, "(e) 20 idle calls at once")
       for (const name of idleRows) {
         const heapPerCall = Number(cellsOf(idle, name)?.[0])

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Clock, Effect, Fiber, Ref } from "effect"
 import { TestClock } from "effect/testing"
+import * as Providers from "../../src/internal/cli/providers.js"
 import * as VoiceSession from "../../src/internal/cli/VoiceSession.js"
+import { RealtimeConnectionLost } from "../../src/RealtimeError.js"
 import * as Item from "../../src/RealtimeItem.js"
 import * as Event from "../../src/RealtimeModelEvent.js"
 import * as RealtimeTesting from "../../src/RealtimeTesting.js"
@@ -94,7 +96,13 @@ describe("VoiceSession", () => {
       const summary = yield* runToEnd(Effect.scoped(VoiceSession.run(model, {}, { text: "hi", bargeInMs: 250 })))
       expect(summary.audioReceivedMs).toBe(1000)
       expect(summary.audioPlayedMs).toBe(250)
-      expect(summary.bargeIn).toEqual({ itemId: "item_a", contentIndex: 0, truncatedAtMs: 250, heardTranscript: "Hel" })
+      expect(summary.bargeIn).toEqual({
+        itemId: "item_a",
+        contentIndex: 0,
+        truncatedAtMs: 250,
+        heardTranscript: "Hel",
+        heardBy: "server"
+      })
     }))
 
   it.effect("sends audio, committed, then asks for a response when there is no text", () =>
@@ -169,5 +177,74 @@ describe("VoiceSession", () => {
       const negative = yield* Effect.flip(Effect.scoped(VoiceSession.run(model, {}, { text: "x", bargeInMs: -5 })))
       expect(negative).toMatchObject({ _tag: "InvalidArgumentError", argument: "bargeInMs" })
       expect(yield* model.connects).toEqual([])
+    }))
+
+  it.effect("Gemini's moves: the barge-in is speech (audio, not Interrupt), ended by the server's AudioInterrupted", () =>
+    Effect.gen(function*() {
+      const model = yield* RealtimeTesting.makeScripted({
+        strict: true,
+        steps: [
+          // the reply never ends with a turn of its own: the server interrupts it
+          { expect: "UserInput", emit: reply("resp_1", "item_a", 10).slice(0, -1) },
+          {
+            expect: (event) => event._tag === "SendAudio" && !event.commit && event.audio.byteLength > 0,
+            emit: [Event.AudioInterrupted.make({ itemId: "item_a", contentIndex: 0 })]
+          }
+        ]
+      })
+      const summary = yield* runToEnd(Effect.scoped(VoiceSession.run(model, {}, {
+        text: "hi",
+        bargeInMs: 500,
+        moves: Providers.resolve("gemini").moves
+      })))
+      expect(summary.audioPlayedMs).toBe(500)
+      // "Hello there" arrived with 1000 ms of audio; 500 ms were heard: the words within that share
+      expect(summary.bargeIn).toEqual({
+        itemId: "item_a",
+        contentIndex: 0,
+        truncatedAtMs: 500,
+        heardTranscript: "Hello",
+        heardBy: "estimate"
+      })
+    }))
+
+  it.effect("a loss the call reconnects from is reported, and the reply goes on", () =>
+    Effect.gen(function*() {
+      const lost = new RealtimeConnectionLost({ reason: "Dropped", message: "the connection dropped" })
+      const [start, ...rest] = reply("resp_1", "item_a", 4)
+      const model = yield* RealtimeTesting.makeScripted({
+        strict: true,
+        steps: [{
+          expect: "UserInput",
+          emit: [
+            start!,
+            Event.ErrorEvent.make({ error: lost }),
+            Event.ConnectionStatusChanged.make({ status: "reconnecting" }),
+            Event.ConnectionStatusChanged.make({ status: "connected" }),
+            ...rest
+          ]
+        }]
+      })
+      const summary = yield* runToEnd(Effect.scoped(VoiceSession.run(model, {}, { text: "hi" })))
+      expect(summary.audioPlayedMs).toBe(400)
+      expect(summary.errors).toEqual([lost])
+    }))
+
+  it.effect("a call that ends before the reply fails the session with the last loss", () =>
+    Effect.gen(function*() {
+      const lost = new RealtimeConnectionLost({ reason: "ServerClosed", code: 1011, message: "the server closed" })
+      const model = yield* RealtimeTesting.makeScripted({
+        strict: true,
+        steps: [{
+          expect: "UserInput",
+          emit: [
+            ...reply("resp_1", "item_a", 3).slice(0, 3),
+            Event.ErrorEvent.make({ error: lost }),
+            Event.EndOfStream.make({})
+          ]
+        }]
+      })
+      const error = yield* runToEnd(Effect.flip(Effect.scoped(VoiceSession.run(model, {}, { text: "hi" }))))
+      expect(error).toBe(lost)
     }))
 })

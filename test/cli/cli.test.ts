@@ -13,18 +13,9 @@ import * as Wav from "../../src/internal/audio/Wav.js"
 import * as RealtimeServer from "../../src/RealtimeServer.js"
 import { expectInterruptedEmpty, expectInterruptedWithPartialWav, playedMs, readWav } from "./expectations.js"
 import { runMain } from "./inProcess.js"
+import { closedPort } from "./ports.js"
 
 const scratch = mkdtempSync(join(tmpdir(), "effect-realtime-cli-"))
-
-/** A port with nothing listening on it: bound by the OS, then released. */
-const closedPort = Effect.callback<number>((resume) => {
-  const server = createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const address = server.address()
-    const port = typeof address === "object" && address !== null ? address.port : 0
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
 
 /** A TCP server that accepts connections and never answers them; `accepted` completes at the first. */
 const silentServer = Effect.acquireRelease(

@@ -50,6 +50,22 @@ describe("command line contract: bad arguments exit 2 with one line, before conn
     ["a --url that is not a URL", ["--url", "not-a-url"], /--url.*ws:\/\/ or wss:\/\//],
     ["--live together with --url", ["--live", "--url", "ws://127.0.0.1:1/"], "--live or --url"],
     ["--live without a key", ["--live", "--text", "hi"], "OPENAI_API_KEY"],
+    ["an unknown --provider", ["--provider", "bogus"], /--provider.*"openai" \| "gemini" \| "openai-live"/],
+    [
+      "--provider gemini --live without a key",
+      ["--provider", "gemini", "--live", "--text", "hi"],
+      /Gemini Live .* GEMINI_API_KEY or GOOGLE_API_KEY/
+    ],
+    [
+      "--provider openai-live offline, until the embedded server speaks it",
+      ["--provider", "openai-live"],
+      /--provider openai-live has no offline demo yet .*--live or --url/
+    ],
+    [
+      "--provider openai-live --live without a key",
+      ["--provider", "openai-live", "--live"],
+      /OpenAI's Live API.*OPENAI_API_KEY/
+    ],
     ["--wizard without a terminal", ["--wizard"], /--wizard asks its questions in a terminal/]
   ])("%s", ([, args, mentions]) => Effect.map(runMain(args), (run) => expectBadArguments(run, mentions)), 30_000)
 
@@ -102,7 +118,7 @@ describe("command line contract: keys, servers and writes", () => {
 describe("command line help", () => {
   const flagLines = (text: string) =>
     text.split("\n").filter((line) =>
-      /^ {2}--(text|input|output|barge-in-ms|live|url|speed|instructions|voice)\b/.test(line)
+      /^ {2}--(text|input|output|barge-in-ms|provider|live|url|speed|instructions|voice)\b/.test(line)
     )
 
   it.live("has a sentence and a default for each option, plain when piped", () =>
@@ -111,8 +127,9 @@ describe("command line help", () => {
       expect(run.exitCode).toBe(0)
       expect(run.stdout).not.toContain("\x1b[")
       const lines = flagLines(run.stdout)
-      expect(lines).toHaveLength(9)
-      for (const line of lines) expect(line).toMatch(/ {2}[A-Z][^.]+\..* Default: .+\.$/)
+      expect(lines).toHaveLength(10)
+      // a choice's values follow, as the parser lists them
+      for (const line of lines) expect(line).toMatch(/ {2}[A-Z][^.]+\..* Default: .+\.( \(choices: [^)]+\))?$/)
       expect(run.stdout).not.toContain("A user-defined piece of text")
     }), 30_000)
 
@@ -120,7 +137,7 @@ describe("command line help", () => {
     Effect.gen(function*() {
       const plain = yield* runMain(["--help"], { stdoutIsTerminal: true, env: { NO_COLOR: "1" } })
       expect(plain.exitCode).toBe(0)
-      expect(flagLines(plain.stdout.replaceAll("\r", ""))).toHaveLength(9)
+      expect(flagLines(plain.stdout.replaceAll("\r", ""))).toHaveLength(10)
       expect(plain.stdout).not.toContain("\x1b[")
       const coloured = yield* runMain(["--help"], { stdoutIsTerminal: true })
       expect(coloured.stdout).toContain("\x1b[")

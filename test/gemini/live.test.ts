@@ -55,6 +55,16 @@ const loud = (ms: number) => {
 
 const reconnect = { schedule: Schedule.recurs(3) }
 
+/** A call that reconnects, after one turn, once the handle that holds it arrived (it comes after the turn). */
+const afterOneTurn = Effect.gen(function*() {
+  const server = yield* RealtimeServer.make({ speed: 100, rules: [{ match: "Ada", reply: "Hello Ada." }] })
+  const { model, until } = yield* connected(server, { reconnect })
+  yield* model.sendEvent(say("My name is Ada."))
+  yield* until(is("TurnEnded"))
+  yield* until(resumable)
+  return { model, server, until }
+})
+
 /** The server's update saying the session can be resumed with a new handle, as listeners see it. */
 const resumable = (event: RealtimeModelEvent) =>
   event._tag === "Other" && typeof event.data === "object" && event.data !== null &&
@@ -108,12 +118,7 @@ describe("GeminiLive against the embedded Gemini server", () => {
 
   it.live("a drop is resumed by handle: nothing replayed, the conversation goes on where it was", () =>
     Effect.gen(function*() {
-      const server = yield* RealtimeServer.make({ speed: 100, rules: [{ match: "Ada", reply: "Hello Ada." }] })
-      const { model, until } = yield* connected(server, { reconnect })
-      yield* model.sendEvent(say("My name is Ada."))
-      yield* until(is("TurnEnded"))
-      // the handle that holds the finished turn comes after it
-      yield* until(resumable)
+      const { model, server, until } = yield* afterOneTurn
       expect(yield* server.faults.dropAll).toBe(1)
       const back = yield* until(is("Reconnected"))
       expect(reconnected(back)).toMatchObject({ cause: "dropped", restored: { items: 0 }, lost: { items: 0 } })
@@ -128,5 +133,96 @@ describe("GeminiLive against the embedded Gemini server", () => {
       expect(resumed?.sessionResumption?.handle).toEqual(expect.any(String))
       const texts = (yield* server.received).filter((text) => text.includes("clientContent"))
       expect(texts.length).toBe(2)
+    }).pipe(Effect.scoped))
+})
+
+describe("GeminiLive: long calls and bad input", () => {
+  it.live("goAway: the next session is dialled at once and takes over at the turn boundary, before the server closes", () =>
+    Effect.gen(function*() {
+      const { model, server, until } = yield* afterOneTurn
+      expect(yield* server.gemini.goAway("1 minute")).toBe(1)
+      const moved = reconnected(yield* until(is("Reconnected")))
+      expect(moved).toMatchObject({ cause: "rollover", restored: { items: 0 }, lost: { responseId: null, items: 0 } })
+      // the old connection was closed by the client, long before the minute the server gave
+      expect(yield* server.gemini.connections).toBe(1)
+      expect(yield* server.connectionsAccepted).toBe(2)
+      yield* model.sendEvent(say("What is my name?"))
+      const answer = yield* until(is("UsageUpdated"))
+      const context = "My name is Ada.".length + "Hello Ada.".length + "What is my name?".length
+      expect(answer.find(is("UsageUpdated"))).toMatchObject({ usage: { inputTokens: Math.ceil(context / 4) } })
+      const [, next] = yield* setups(server)
+      expect(next?.sessionResumption?.handle).toEqual(expect.any(String))
+    }).pipe(Effect.scoped))
+
+  it.live("an expired handle: the resume is refused, and a new session starts with the conversation as context", () =>
+    Effect.gen(function*() {
+      const { model, server, until } = yield* afterOneTurn
+      expect(yield* server.gemini.forgetHandles).toBeGreaterThan(0)
+      yield* server.faults.dropAll
+      // the first reconnect resumes with the forgotten handle and is refused (1008), the second starts afresh
+      const refused = yield* until((event) =>
+        event._tag === "ErrorEvent" && "_tag" in event.error && event.error._tag === "RealtimeConnectionLost" &&
+        event.error.code === 1008
+      )
+      expect(refused.filter(is("Reconnected")).length).toBe(1)
+      const fresh = reconnected(yield* until(is("Reconnected")))
+      expect(fresh).toMatchObject({ cause: "dropped", restored: { items: 2 } })
+      yield* model.sendEvent(say("What is my name?"))
+      const answer = yield* until(is("UsageUpdated"))
+      expect(transcript(answer)).toBe(RealtimeServer.answer("What is my name?"))
+      const sent = yield* setups(server)
+      expect(sent.map((setup) => setup.sessionResumption?.handle === undefined)).toEqual([true, false, true])
+      // the context went as client content that asked for no reply, before the question
+      const contents = (yield* server.received).filter((text) => text.includes("clientContent")).map((text) =>
+        JSON.parse(text) as { clientContent: { turns: Array<{ role: string; parts: Array<{ text: string }> }> } }
+      )
+      expect(contents[1]?.clientContent.turns.map((turn) => [turn.role, turn.parts[0]?.text])).toEqual([
+        ["user", "My name is Ada."],
+        ["model", "Hello Ada."]
+      ])
+      expect(yield* model.status).toBe("connected")
+    }).pipe(Effect.scoped))
+
+  it.live("a frame that is not JSON, and an unknown one: an error event and Other, the call goes on", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make({ speed: 100, faults: { nonJsonAfterEvents: 1 } })
+      const { model, until } = yield* connected(server)
+      const bad = (yield* until(is("Exception"))).find(is("Exception"))
+      expect(bad).toMatchObject({ cause: { _tag: "RealtimeProtocolError" } })
+      yield* model.sendEvent(say("Still there?"))
+      const turn = yield* until(is("TurnEnded"))
+      expect(transcript(turn)).toBe(RealtimeServer.answer("Still there?"))
+      expect(yield* model.status).toBe("connected")
+    }).pipe(Effect.scoped))
+
+  it.live("settings Gemini cannot honour fail the connect with InvalidConfig, naming them; nothing is dialled", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make()
+      const model = yield* GeminiLive.make({ apiKey: key }).pipe(Effect.provide(NodeRealtimeWebSocket.layer))
+      const error = yield* Effect.flip(model.connect({
+        url: server.geminiUrl,
+        initialSettings: { prompt: { id: "pmpt_1" }, toolChoice: "required" }
+      }))
+      expect(error).toMatchObject({ _tag: "RealtimeConnectError", reason: "InvalidConfig" })
+      expect(error.message).toContain("prompt")
+      expect(error.message).toContain("toolChoice")
+      expect(yield* server.connectionAttempts).toBe(0)
+    }).pipe(Effect.scoped))
+
+  it.live("keys: none for Google's host is MissingApiKey before dialling; a wrong one is refused by the server and ends the call", () =>
+    Effect.gen(function*() {
+      const model = yield* GeminiLive.make({ apiKey: "" }).pipe(Effect.provide(NodeRealtimeWebSocket.layer))
+      const missing = yield* Effect.flip(model.connect())
+      expect(missing).toMatchObject({ reason: "MissingApiKey" })
+      expect(missing.message).toContain("GEMINI_API_KEY")
+
+      const server = yield* RealtimeServer.make({ apiKey: key })
+      const { until } = yield* connected(server, { apiKey: "wrong", reconnect })
+      const ended = yield* until(is("EndOfStream"))
+      const error = ended.find(is("ErrorEvent"))
+      expect(error).toMatchObject({ error: { _tag: "RealtimeConnectionLost", code: 1007 } })
+      // a refused key is fatal: no reconnect was tried
+      expect(ended.some(is("Reconnected"))).toBe(false)
+      expect(yield* server.connectionAttempts).toBe(1)
     }).pipe(Effect.scoped))
 })

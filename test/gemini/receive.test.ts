@@ -170,15 +170,31 @@ describe("Gemini Live server messages", () => {
     expect(second[2]?._tag === "Audio" ? second[2].itemId : undefined).toBe("gemini_item_4")
   })
 
-  it("interrupted: AudioInterrupted for the playing item, a playback verdict, the item incomplete and no AudioDone", () => {
+  it("interrupted: AudioInterrupted for the playing item, a playback verdict, the turn ended there incomplete, no AudioDone", () => {
     const steps = feed(ready(), modelAudio(240), content({ interrupted: true }), content({ turnComplete: true }))
-    expect(steps[1]?.events).toEqual([{ _tag: "AudioInterrupted", itemId: "gemini_item_2", contentIndex: 0 }])
+    expect(tags(steps[1]?.events ?? [])).toEqual(["AudioInterrupted", "ItemUpdated", "TurnEnded"])
+    expect(steps[1]?.events[0]).toEqual({ _tag: "AudioInterrupted", itemId: "gemini_item_2", contentIndex: 0 })
     expect(steps[1]?.verdicts).toEqual([{ _tag: "PlaybackInterrupted", itemId: "gemini_item_2" }])
-    expect(tags(steps[2]?.events ?? [])).toEqual(["ItemUpdated", "TurnEnded"])
-    const item = steps[2]?.events[0]
+    const item = steps[1]?.events[1]
     expect(item?._tag === "ItemUpdated" ? item.item._tag === "AssistantMessage" && item.item.status : null).toBe(
       "incomplete"
     )
+    // a turnComplete that follows has no turn left to end
+    expect(steps[2]?.events).toEqual([])
+  })
+
+  it("after an interruption: a transcript that trails is dropped; the next reply is a turn of its own", () => {
+    const steps = feed(
+      ready(),
+      modelAudio(240),
+      content({ interrupted: true }),
+      content({ outputTranscription: { text: "lights are" } }),
+      modelAudio(240)
+    )
+    expect(steps[2]?.events).toEqual([])
+    const next = steps[3]?.events ?? []
+    expect(tags(next)).toEqual(["TurnStarted", "ItemUpdated", "Audio"])
+    expect(next[0]).toEqual({ _tag: "TurnStarted", responseId: "gemini_resp_3" })
   })
 
   it("interrupted after the turn ended (audio still playing): the last item with audio stops", () => {

@@ -11,14 +11,55 @@
 import { Clock, Deferred, Duration, Effect, Option, Queue, Ref, Scope, Stream } from "effect"
 import * as AudioFormat from "../../AudioFormat.js"
 import * as PlaybackTracker from "../../PlaybackTracker.js"
-import { InvalidArgumentError } from "../../RealtimeError.js"
+import { InvalidArgumentError, RealtimeConnectionLost } from "../../RealtimeError.js"
 import type { RealtimeConnectError, RealtimeSendError } from "../../RealtimeError.js"
 import type { RealtimeModelConfig, RealtimeModelService } from "../../RealtimeModel.js"
 import type { ErrorEvent, RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import { Interrupt, RawMessage, SendAudio, UserInput } from "../../RealtimeModelSendEvent.js"
+import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
+import { heardShare } from "../gemini/items.js"
+
+/**
+ * What a session sends that the `RealtimeModel` contract leaves to the provider. Default: OpenAI
+ * Realtime's (`openAIMoves`).
+ */
+export interface SessionMoves {
+  /** Sent after the user's audio when no text follows, to ask for the reply; none when committing the audio asks for it. */
+  readonly requestReply: Option.Option<RealtimeModelSendEvent>
+  /** What a barge-in sends, given the item that stopped playing. */
+  readonly bargeIn: (itemId: string) => ReadonlyArray<RealtimeModelSendEvent>
+  /**
+   * What ends the reply after a barge-in: its `TurnEnded`, or the server's `AudioInterrupted` for
+   * the item (for a server that ends an interrupted turn with no turn end of its own).
+   */
+  readonly bargeInEndsOn: "TurnEnded" | "AudioInterrupted"
+  /**
+   * Where the transcript as heard comes from: the item as the server holds it after the truncation
+   * (`"server"`), or, for a server that keeps none, the reply's transcript cut in proportion to the
+   * audio heard at the barge-in (`"estimate"`).
+   */
+  readonly heard: "server" | "estimate"
+}
+
+/**
+ * OpenAI Realtime's moves: `response.create` for audio alone; a barge-in is an `Interrupt` (the
+ * response cancelled, the item truncated) and `conversation.item.retrieve`, which asks for the item
+ * as the server now holds it (its transcript cut to what was heard).
+ */
+export const openAIMoves: SessionMoves = {
+  requestReply: Option.some(RawMessage.make({ type: "response.create" })),
+  bargeIn: (itemId) => [
+    Interrupt.make({}),
+    RawMessage.make({ type: "conversation.item.retrieve", otherData: { item_id: itemId } })
+  ],
+  bargeInEndsOn: "TurnEnded",
+  heard: "server"
+}
 
 /** What to say and how to listen. */
 export interface VoiceSessionOptions {
+  /** What the session sends that the contract leaves to the provider. Default: `openAIMoves`. */
+  readonly moves?: SessionMoves
   /** Text the user types. */
   readonly text?: string
   /** Speech from the user, in the session's input audio format. */
@@ -61,6 +102,8 @@ export interface BargeIn {
   readonly truncatedAtMs: number
   /** The item's transcript as the server holds it after the truncation (`null` if it sent none). */
   readonly heardTranscript: string | null
+  /** Whether `heardTranscript` is the server's or the client's estimate (its share of the audio heard). */
+  readonly heardBy: SessionMoves["heard"]
 }
 
 /** Token counts, summed over the usage reports of the session. */
@@ -88,8 +131,12 @@ export interface VoiceSessionSummary {
 
 /** A session set up to run: `summary` may be read at any time, before, during or after `run`. */
 export interface VoiceSession {
-  /** Connects, sends the user's turn, plays the reply, barges in when asked, and closes. */
-  readonly run: Effect.Effect<VoiceSessionSummary, RealtimeConnectError | RealtimeSendError>
+  /**
+   * Connects, sends the user's turn, plays the reply, barges in when asked, and closes. A call
+   * that ends before the reply does (the server closed it, the network dropped it, with no
+   * reconnect or after the last one) fails it with the last `RealtimeConnectionLost` reported.
+   */
+  readonly run: Effect.Effect<VoiceSessionSummary, RealtimeConnectError | RealtimeSendError | RealtimeConnectionLost>
   /** What has happened so far. */
   readonly summary: Effect.Effect<VoiceSessionSummary>
 }
@@ -104,17 +151,20 @@ interface Received {
   readonly firstAudioAt: number | null
   readonly transcript: string
   readonly errors: ReadonlyArray<(typeof ErrorEvent.Type)["error"]>
+  /** The last connection loss reported, if any. */
+  readonly lost: RealtimeConnectionLost | null
 }
 
 /** What the player fiber has played. */
 interface Played {
   readonly playedMs: number
-  readonly bargeIn: Omit<BargeIn, "heardTranscript"> | null
+  readonly bargeIn: Omit<BargeIn, "heardTranscript" | "heardBy"> | null
 }
 
 type PlayerInput =
   | { readonly _tag: "Chunk"; readonly itemId: string; readonly contentIndex: number; readonly data: Uint8Array }
   | { readonly _tag: "TurnEnded" }
+  | { readonly _tag: "Interrupted"; readonly itemId: string }
 
 const validateOptions = (options: VoiceSessionOptions): Effect.Effect<void, InvalidArgumentError> => {
   if (
@@ -189,6 +239,7 @@ export const make = Effect.fn("VoiceSession.make")(function*(
 ): Effect.fn.Return<VoiceSession, InvalidArgumentError, Scope.Scope> {
   yield* validateOptions(options)
   const speed = options.speed ?? 1
+  const moves = options.moves ?? openAIMoves
   const format: AudioFormat.AudioFormat = options.outputFormat ??
     Option.getOrElse(AudioFormat.normalize(config.initialSettings?.outputAudioFormat), () => "pcm16" as const)
   const tracker = config.playbackTracker ?? (yield* PlaybackTracker.make)
@@ -200,12 +251,13 @@ export const make = Effect.fn("VoiceSession.make")(function*(
     tokens: null,
     firstAudioAt: null,
     transcript: "",
-    errors: []
+    errors: [],
+    lost: null
   })
   const played = yield* Ref.make<Played>({ playedMs: 0, bargeIn: null })
   const sentAt = yield* Ref.make<number | null>(null)
   const player = yield* Queue.unbounded<PlayerInput>()
-  const finished = yield* Deferred.make<void>()
+  const finished = yield* Deferred.make<void, RealtimeConnectionLost>()
   const heard = yield* Deferred.make<string | null>()
 
   const onEvent = (event: RealtimeModelEvent): Effect.Effect<void> => {
@@ -233,9 +285,26 @@ export const make = Effect.fn("VoiceSession.make")(function*(
         )
       case "TurnEnded":
         return Effect.andThen(Ref.update(received, (r) => step(r, event)), Queue.offer(player, { _tag: "TurnEnded" }))
+      case "AudioInterrupted":
+        return moves.bargeInEndsOn === "AudioInterrupted"
+          ? Queue.offer(player, { _tag: "Interrupted", itemId: event.itemId })
+          : Effect.void
+      case "ErrorEvent":
+        return Ref.update(received, (r) => ({
+          ...step(r, event),
+          lost: event.error instanceof RealtimeConnectionLost ? event.error : r.lost
+        }))
+      case "EndOfStream":
+        // the call ended (after any reconnects it had) before the reply did: the last loss says why
+        return Effect.flatMap(Ref.get(received), (r) =>
+          Deferred.fail(
+            finished,
+            r.lost ??
+              new RealtimeConnectionLost({ reason: "Dropped", message: "the connection ended before the reply did" })
+          ))
       case "ItemUpdated":
         return Effect.flatMap(Ref.get(played), ({ bargeIn }) =>
-          bargeIn === null
+          bargeIn === null || moves.heard === "estimate"
             ? Effect.void
             : Option.match(transcriptOf(event, bargeIn.itemId), {
               onNone: () => Effect.void,
@@ -258,9 +327,11 @@ export const make = Effect.fn("VoiceSession.make")(function*(
       const state = yield* tracker.getState
       const truncatedAtMs = state.elapsedMs ?? 0
       yield* Ref.update(played, (p) => ({ ...p, bargeIn: { itemId, contentIndex, truncatedAtMs } }))
-      yield* model.sendEvent(Interrupt.make({}))
-      // ask for the item as the server now holds it: the transcript cut to what was heard
-      yield* model.sendEvent(RawMessage.make({ type: "conversation.item.retrieve", otherData: { item_id: itemId } }))
+      if (moves.heard === "estimate") {
+        const r = yield* Ref.get(received)
+        yield* Deferred.succeed(heard, heardShare(r.transcript, truncatedAtMs, r.receivedMs))
+      }
+      yield* Effect.forEach(moves.bargeIn(itemId), model.sendEvent, { discard: true })
     })
 
   const play = (chunk: Extract<PlayerInput, { _tag: "Chunk" }>) =>
@@ -289,13 +360,20 @@ export const make = Effect.fn("VoiceSession.make")(function*(
       }
     })
 
+  /** The reply is over at its turn's end, or at the server's interruption of the item barged in on. */
+  const endOf = (input: Exclude<PlayerInput, { _tag: "Chunk" }>) =>
+    input._tag === "TurnEnded"
+      ? Deferred.succeed(finished, undefined)
+      : Effect.flatMap(Ref.get(played), ({ bargeIn }) =>
+        bargeIn !== null && bargeIn.itemId === input.itemId ? Deferred.succeed(finished, undefined) : Effect.void)
+
   const events = yield* model.subscribe
   yield* Effect.forkScoped(Stream.runForEach(events, onEvent))
   yield* Effect.forkScoped(
     Effect.forever(
       Effect.flatMap(
         Queue.take(player),
-        (input) => input._tag === "TurnEnded" ? Deferred.succeed(finished, undefined) : play(input)
+        (input) => input._tag === "Chunk" ? play(input) : endOf(input)
       )
     ).pipe(Effect.catch((error) => Deferred.die(finished, error)))
   )
@@ -312,7 +390,7 @@ export const make = Effect.fn("VoiceSession.make")(function*(
         tokens: r.tokens,
         firstAudioLatencyMs: r.firstAudioAt === null || start === null ? null : r.firstAudioAt - start,
         transcript: r.transcript,
-        bargeIn: p.bargeIn === null ? null : { ...p.bargeIn, heardTranscript },
+        bargeIn: p.bargeIn === null ? null : { ...p.bargeIn, heardTranscript, heardBy: moves.heard },
         errors: r.errors
       } satisfies VoiceSessionSummary
     })
@@ -327,8 +405,8 @@ export const make = Effect.fn("VoiceSession.make")(function*(
     }
     if (options.text !== undefined && options.text.length > 0) {
       yield* model.sendEvent(UserInput.make({ userInput: options.text }))
-    } else {
-      yield* model.sendEvent(RawMessage.make({ type: "response.create" }))
+    } else if (Option.isSome(moves.requestReply)) {
+      yield* model.sendEvent(moves.requestReply.value)
     }
     yield* Deferred.await(finished)
     const { bargeIn } = yield* Ref.get(played)
@@ -350,5 +428,8 @@ export const run = (
   model: RealtimeModelService,
   config: RealtimeModelConfig,
   options: VoiceSessionOptions
-): Effect.Effect<VoiceSessionSummary, InvalidArgumentError | RealtimeConnectError | RealtimeSendError, Scope.Scope> =>
-  Effect.flatMap(make(model, config, options), (session) => session.run)
+): Effect.Effect<
+  VoiceSessionSummary,
+  InvalidArgumentError | RealtimeConnectError | RealtimeSendError | RealtimeConnectionLost,
+  Scope.Scope
+> => Effect.flatMap(make(model, config, options), (session) => session.run)

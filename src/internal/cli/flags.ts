@@ -5,6 +5,7 @@
  */
 import { Flag } from "effect/cli"
 import { demoBargeInMs } from "./program.js"
+import * as Providers from "./providers.js"
 
 /** What a `--url` value should have been, or `undefined` when it is a ws:// or wss:// URL. */
 export const urlProblem = (value: string): string | undefined => {
@@ -39,15 +40,21 @@ export const flags = {
     Flag.filter((ms) => ms >= 0, () => "a whole number of milliseconds, 0 or more"),
     Flag.optional
   ),
+  provider: Flag.Literals("provider", Providers.names).pipe(
+    Flag.withDescription(
+      "The model's provider: openai (OpenAI Realtime), gemini (Google's Gemini Live) or openai-live (OpenAI Live, with --live or --url only for now). Offline, the embedded server speaks its protocol. Default: openai."
+    ),
+    Flag.withDefault(Providers.names[0])
+  ),
   live: Flag.Boolean("live").pipe(
     Flag.withDescription(
-      "Talk to OpenAI's Realtime API itself; needs OPENAI_API_KEY. Default: off (the embedded server)."
+      "Talk to the provider itself: OpenAI (Realtime or Live) with OPENAI_API_KEY, or Gemini Live with GEMINI_API_KEY (else GOOGLE_API_KEY). Default: off (the embedded server)."
     ),
     Flag.withDefault(false)
   ),
   url: Flag.String("url").pipe(
     Flag.withDescription(
-      "Talk to the realtime server at this ws:// or wss:// URL, with OPENAI_API_KEY if set. Default: the embedded server."
+      "Talk to the realtime server at this ws:// or wss:// URL, in the provider's protocol, with its key if set. Default: the embedded server."
     ),
     Flag.filter((url) => urlProblem(url) === undefined, (url) => urlProblem(url) ?? ""),
     Flag.optional

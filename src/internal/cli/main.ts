@@ -4,13 +4,14 @@
  * tests run `main` in-process with their own `Stdio`, environment and terminal.
  *
  * Exit codes: 0 done; 2 bad arguments, input file or missing key (all checked before connecting);
- * 3 the server could not be reached or refused us; 130 interrupted; 1 anything else.
+ * 3 the server could not be reached, refused us or closed the connection before the reply's end;
+ * 130 interrupted; 1 anything else.
  */
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Effect, Option, Ref, Stdio } from "effect"
+import { Effect, Logger, Option, Ref, Stdio } from "effect"
 import { CliOutput, Command, TerminalCapabilities } from "effect/cli"
 import type { CliError } from "effect/cli"
-import { InvalidArgumentError, RealtimeConnectError } from "../../RealtimeError.js"
+import { InvalidArgumentError, RealtimeConnectError, RealtimeConnectionLost } from "../../RealtimeError.js"
 import { flags } from "./flags.js"
 import * as Output from "./output.js"
 import { CliFailure, program, reportInterrupted, usage } from "./program.js"
@@ -25,9 +26,14 @@ const messageOf = (error: unknown): string =>
 /** The connect failures that are the command line's fault: a missing key or an unusable URL. */
 const usageReasons: ReadonlySet<string> = new Set(["MissingApiKey", "InvalidConfig", "InsecureTransport"])
 
-/** 2: bad arguments, input or missing key; 3: the server could not be reached or refused us; 1: anything else. */
+/**
+ * 2: bad arguments, input or missing key; 3: the server could not be reached, refused us, or
+ * closed the connection before the reply's end; 1: anything else.
+ */
 const exitCodeOf = (error: unknown): number => {
   if (error instanceof InvalidArgumentError) return 2
+  // e.g. Gemini accepts the upgrade and closes at once on a bad key (1007)
+  if (error instanceof RealtimeConnectionLost) return 3
   // a server that answered the upgrade with an HTTP status refused us, whatever the reason
   if (error instanceof RealtimeConnectError) return usageReasons.has(error.reason) && error.status === undefined ? 2 : 3
   return 1
@@ -105,7 +111,12 @@ export const main = Effect.gen(function*() {
     Effect.provideService(CliOutput.Presenter, presenter(print)),
     Effect.onInterrupt(() => reportInterrupted(progress))
   )
-}).pipe(Effect.provide(TerminalCapabilities.layer))
+}).pipe(
+  Effect.provide(TerminalCapabilities.layer),
+  // the library's log lines (a connection lost, …) go to standard error, beside the command's own;
+  // standard output holds the conversation and the summary only
+  Effect.provideService(Logger.LogToStderr, true)
+)
 
 /** Runs the command as this Node process: arguments, streams and exit code are the process's. */
 export const runOnNode = (): void => main.pipe(Effect.provide(NodeServices.layer), NodeRuntime.runMain)

@@ -7,16 +7,14 @@
 import { Effect, FileSystem, Option, Redacted, Ref, Result, Runtime, Schema } from "effect"
 import type { Scope, Stdio } from "effect"
 import { dirname, resolve } from "node:path"
-import * as NodeRealtimeWebSocket from "../../NodeRealtimeWebSocket.js"
-import * as OpenAIRealtime from "../../OpenAIRealtime.js"
 import type { RealtimeModelConfig } from "../../RealtimeModel.js"
 import * as RealtimeServer from "../../RealtimeServer.js"
 import * as Pcm16 from "../audio/Pcm16.js"
 import * as Resample from "../audio/Resample.js"
 import * as Wav from "../audio/Wav.js"
-import { environmentApiKey } from "../realtime/handshake.js"
 import { reasonOf } from "./fileErrors.js"
 import * as Output from "./output.js"
+import * as Providers from "./providers.js"
 import { interruptedLines, nothingYet, progressBar, summaryLines } from "./render.js"
 import * as VoiceSession from "./VoiceSession.js"
 
@@ -36,6 +34,7 @@ export interface CliArgs {
   readonly input: Option.Option<string>
   readonly output: Option.Option<string>
   readonly bargeInMs: Option.Option<number>
+  readonly provider: Providers.ProviderName
   readonly live: boolean
   readonly url: Option.Option<string>
   readonly speed: number
@@ -130,16 +129,26 @@ const writeOutput = (path: string, played: Ref.Ref<ReadonlyArray<Uint8Array>>) =
     yield* (yield* Output.printer).errLine(`wrote ${path} (${Math.round(pcm.byteLength / 48)} ms of audio)`)
   })
 
-/** Where the session connects: the embedded server (default), a given URL, or OpenAI itself. */
+/**
+ * Where the session connects: the embedded server (default) on the provider's front-end, a given
+ * URL, or the provider itself.
+ */
 const target = (
-  args: CliArgs
+  args: CliArgs,
+  provider: Providers.CliProvider
 ): Effect.Effect<RealtimeModelConfig, CliFailure | RealtimeServer.RealtimeServerError, Scope.Scope | Stdio.Stdio> =>
   Effect.gen(function*() {
     if (Option.isSome(args.url)) return { url: args.url.value }
     if (args.live) return {}
+    if (provider.embeddedUrl === null) {
+      return yield* usage(
+        `--provider ${args.provider} has no offline demo yet (the embedded server does not speak its protocol): give --live or --url`
+      )
+    }
     const server = yield* RealtimeServer.make({ apiKey: Redacted.make(embeddedKey), speed: args.speed })
-    yield* (yield* Output.printer).errLine(`embedded realtime server on ${server.url}`)
-    return { url: server.url, apiKey: Redacted.make(embeddedKey) }
+    const url = provider.embeddedUrl(server)
+    yield* (yield* Output.printer).errLine(`embedded realtime server on ${url}`)
+    return { url, apiKey: Redacted.make(embeddedKey) }
   })
 
 /** What an interrupt reports from, once the session is set up. */
@@ -178,17 +187,20 @@ export const program = Effect.fn("cli.program")(function*(args: CliArgs, progres
   const isTerminal = print.stderrIsTerminal
 
   if (args.live && Option.isSome(args.url)) return yield* usage("give either --live or --url, not both")
+  const provider = Providers.resolve(args.provider)
   const noInput = Option.isNone(args.text) && Option.isNone(args.input)
   const text = noInput ? Option.some(demoQuestion) : args.text
   const bargeInMs = noInput && Option.isNone(args.bargeInMs) ? Option.some(demoBargeInMs) : args.bargeInMs
-  if (args.live && Option.isNone(yield* Effect.orElseSucceed(environmentApiKey, Option.none))) {
-    return yield* usage("--live talks to OpenAI, which needs an API key: set OPENAI_API_KEY")
+  if (args.live && Option.isNone(yield* Effect.orElseSucceed(provider.environmentKey, Option.none))) {
+    return yield* usage(
+      `--live talks to ${provider.service}, which needs an API key: set ${provider.keyVariables.join(" or ")}`
+    )
   }
   if (Option.isSome(args.output)) yield* checkOutput(args.output.value)
   const audio = Option.isSome(args.input) ? Option.some(yield* readInput(args.input.value)) : Option.none()
 
-  const destination = yield* target(args)
-  const model = yield* OpenAIRealtime.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer))
+  const destination = yield* target(args, provider)
+  const model = yield* provider.model
   const played = yield* Ref.make<ReadonlyArray<Uint8Array>>([])
 
   const session = yield* VoiceSession.make(model, {
@@ -206,6 +218,7 @@ export const program = Effect.fn("cli.program")(function*(args: CliArgs, progres
     ...(Option.isSome(bargeInMs) ? { bargeInMs: bargeInMs.value } : {}),
     speed: args.speed,
     outputFormat: "pcm16",
+    moves: provider.moves,
     // said once the server has answered, so a refused connection prints only its error
     onConnected: print.lines([
       ...(Option.isSome(text) ? [`user: ${text.value}`] : []),

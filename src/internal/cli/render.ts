@@ -46,7 +46,7 @@ export const summaryLines = (summary: VoiceSessionSummary): ReadonlyArray<string
     `  barge-in:                 item ${summary.bargeIn.itemId} truncated at ${
       Math.round(summary.bargeIn.truncatedAtMs)
     } ms`,
-    `  transcript as heard:      ${
+    `  transcript as heard:      ${summary.bargeIn.heardBy === "estimate" ? "(estimated) " : ""}${
       summary.bargeIn.heardTranscript === null
         ? "(the server kept no transcript)"
         : JSON.stringify(summary.bargeIn.heardTranscript)

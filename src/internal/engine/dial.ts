@@ -204,7 +204,9 @@ const open = <Memory, Frame, Left extends Engine.Leftover>(
 ) =>
   Effect.gen(function*() {
     const { webSocket } = options
-    const target = yield* resolveTarget
+    const resolved = yield* resolveTarget
+    const locate = options.protocol.locate
+    const target = locate === undefined ? resolved : { ...resolved, url: locate(memory, resolved.url) }
     const url = Handshake.displayUrl(target.url)
     const { protocol } = options
     const span = yield* Effect.makeSpanScoped(`${protocol.name}.connection`, {

@@ -38,6 +38,8 @@ export interface ModelOptions {
   readonly connectTimeout?: Duration.Input | undefined
   readonly transport?: TransportOptions | undefined
   readonly reconnect?: ReconnectOptions | undefined
+  /** The listeners' hub, when not the library's own (the benchmark's A/B against Effect's `PubSub`). */
+  readonly hub?: ((buffer: ListenerBuffer | undefined) => Effect.Effect<EventHub.EventHub>) | undefined
 }
 
 /**
@@ -77,6 +79,34 @@ export const configuredKey = (
     const given: Option.Option<Redacted.Redacted<string>> | Redacted.Redacted<string> = yield* config
     const key = Option.isOption(given) ? given : Option.some(given)
     return Option.isSome(key) ? resolveApiKey(key.value) : Effect.succeed(Option.none())
+  })
+
+/**
+ * A model whose key and handshake timeout are read from `Config` when it is made (the
+ * `layerConfig` of every provider): `environment` is the key's default `Config`.
+ *
+ * @category constructors
+ */
+export const makeConfigured = <M, F, L extends Leftover>(
+  provider: Provider<M, F, L>,
+  options: Omit<ModelOptions, "connectTimeout"> & {
+    readonly apiKey?:
+      | Config.Config<Redacted.Redacted<string>>
+      | Config.Config<Option.Option<Redacted.Redacted<string>>>
+      | undefined
+    readonly connectTimeout?: Config.Config<Duration.Duration> | undefined
+  },
+  environment: Config.Config<Option.Option<Redacted.Redacted<string>>>
+): Effect.Effect<RealtimeModelService, Config.ConfigError, Scope.Scope | RealtimeWebSocket> =>
+  Effect.gen(function*() {
+    const apiKey = yield* configuredKey(options.apiKey ?? environment)
+    const connectTimeout = options.connectTimeout === undefined ? undefined : yield* options.connectTimeout
+    return yield* make(provider, {
+      listenerBuffer: options.listenerBuffer,
+      connectTimeout,
+      transport: options.transport,
+      reconnect: options.reconnect
+    }, apiKey)
   })
 
 /**
@@ -139,7 +169,7 @@ export const make = <M, F, L extends Leftover>(
 ): Effect.Effect<RealtimeModelService, never, Scope.Scope | RealtimeWebSocket> =>
   Effect.gen(function*() {
     const webSocket = yield* RealtimeWebSocket
-    const hub = yield* EventHub.make(options.listenerBuffer)
+    const hub = yield* (options.hub ?? EventHub.make)(options.listenerBuffer)
     const lifecycle = yield* Ref.make<Lifecycle>(idle)
 
     const defaults = callDefaults(options, provider.pingInterval, provider.timedRollover)

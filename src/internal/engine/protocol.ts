@@ -198,6 +198,11 @@ export interface Protocol<Memory, Frame, Left extends Leftover> {
   readonly resume: (memory: Memory, opening: Opening) => Resumption<Frame>
   /** Whether a failure is worth another connection, given what the call's memory says. */
   readonly classify: (memory: Memory, failure: Failure) => Verdict
+  /**
+   * Where this dial goes, given the call's memory, when that decides it (OpenAI Live continues a
+   * stored session at its own URL); without it, the target's URL.
+   */
+  readonly locate?: (memory: Memory, url: URL) => URL
   /** After an `Expired` verdict: the memory forgets the session it can no longer resume. */
   readonly expire?: (memory: Memory) => void
   /** A client frame as the text the socket carries. */

@@ -13,7 +13,7 @@
  * audio) and the call's memory, restored on every new connection. Where sends go is told to the
  * model through `enter`.
  */
-import { Cause, Clock, Deferred, Duration, Effect, Exit, Option, Scope } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Option, Scope } from "effect"
 import type { RealtimeConnectError, RealtimeConnectionLost } from "../../RealtimeError.js"
 import type { ConnectionStatus, RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { ReconnectSchedule } from "../../RealtimeReconnect.js"
@@ -56,6 +56,9 @@ export interface CallOptions<Memory, Frame, Left extends Leftover> extends DialO
   readonly enter: (phase: Phase) => Effect.Effect<void>
 }
 
+/** How long before the end a service announced the next session is prepared. */
+const noticeLead = 60_000
+
 const status = (value: ConnectionStatus): RealtimeModelEvent => ({ _tag: "ConnectionStatusChanged", status: value })
 
 /** Publishes to every listener without waiting: a stalled listener never holds the call up. */
@@ -82,8 +85,11 @@ interface Current<F, L extends Leftover> {
   readonly standby: Deferred.Deferred<Link<F, L>>
   /** Whether the call moved to the standby (otherwise it is closed with this connection). */
   switched: boolean
-  /** Whether the next session is being prepared (by the rollover's timer or the service's notice). */
-  rolling: boolean
+  /**
+   * The preparation of the next session (by the rollover's timer or the service's notice): its
+   * fiber, and when it starts dialling (ms of the connection's age).
+   */
+  rolling: { readonly fiber: Fiber.Fiber<void>; readonly at: number } | undefined
 }
 
 /**
@@ -163,7 +169,7 @@ export const run = <M, F, L extends Leftover>(
     /** Makes `link` the call's connection; the sends held in the gap go to it, in order. */
     const adopt = (link: Link<F, L>) =>
       Effect.gen(function*() {
-        const live: Current<F, L> = { link, standby: Deferred.makeUnsafe(), switched: false, rolling: false }
+        const live: Current<F, L> = { link, standby: Deferred.makeUnsafe(), switched: false, rolling: undefined }
         current = live
         yield* enter("Open")
         const held = Gap.release(gap)
@@ -193,8 +199,7 @@ export const run = <M, F, L extends Leftover>(
         const rollover = reconnect?.rollover
         // a SIP call's session is the call's: it is not renewed by a new connection
         if (rollover !== undefined && options.config.callId === undefined) {
-          live.rolling = true
-          yield* Effect.forkIn(prepareRollover(live, rollover.at, wiring()), link.scope)
+          yield* roll(live, Duration.toMillis(rollover.at))
         }
       })
 
@@ -206,7 +211,11 @@ export const run = <M, F, L extends Leftover>(
         yield* Effect.sleep(Duration.max(Duration.zero, Duration.subtract(at, Duration.millis(age))))
         yield* Effect.logInfo("the session nears its time limit: preparing the next one")
         const dialled = yield* Effect.exit(
-          dial(options, options.retarget, memory, wired, (next) => Deferred.succeed(live.standby, next))
+          dial(options, options.retarget, memory, wired, (next) =>
+            Effect.flatMap(
+              Deferred.succeed(live.standby, next),
+              (kept) => kept ? Effect.void : Scope.close(next.scope, Exit.void)
+            ))
         )
         if (Exit.isFailure(dialled)) {
           return yield* Effect.logWarning(
@@ -305,23 +314,40 @@ export const run = <M, F, L extends Leftover>(
       })
 
     /**
-     * The service said it ends the session soon: the next one is prepared now, and takes over at the
-     * next turn boundary (or when this one ends, if no boundary comes first). Without a reconnect
-     * policy the call ends with the session.
+     * The service said when it ends the session: the next one is prepared a minute before (at once
+     * when less is left), and takes over at the next turn boundary (or when this one ends, if no
+     * boundary comes first). Without a reconnect policy the call ends with the session.
      */
     const sessionEnding = (live: Current<F, L>, timeLeftMs: number | null) =>
       Effect.gen(function*() {
         const left = timeLeftMs === null ? "" : ` in ${Math.round(timeLeftMs / 1000)} s`
-        if (reconnect === undefined || live.rolling) {
+        if (reconnect === undefined) {
           return yield* Effect.logInfo(
-            `the service ends the session${left}${
-              reconnect === undefined ? " (no reconnect policy: the call ends with it)" : ""
-            }`
+            `the service ends the session${left} (no reconnect policy: the call ends with it)`
           )
         }
-        live.rolling = true
-        yield* Effect.logInfo(`the service ends the session${left}: preparing the next one`)
-        yield* Effect.forkIn(prepareRollover(live, Duration.zero, wiring()), live.link.scope)
+        const age = (yield* Clock.currentTimeMillis) - live.link.openedAt
+        const at = age + Math.max(0, (timeLeftMs ?? 0) - noticeLead)
+        if (live.rolling !== undefined && live.rolling.at <= at) {
+          return
+        }
+        yield* Effect.logInfo(`the service ends the session${left}: the next one takes over before`)
+        yield* roll(live, at)
+      })
+
+    /** Prepares the next session from `at` (ms of the connection's age), in place of a later preparation. */
+    const roll = (live: Current<F, L>, at: number) =>
+      Effect.gen(function*() {
+        // a next session already dialled takes over as it is
+        if (Option.isSome(yield* Deferred.poll(live.standby))) {
+          return
+        }
+        const before = live.rolling
+        if (before !== undefined) {
+          yield* Fiber.interrupt(before.fiber)
+        }
+        const fiber = yield* Effect.forkIn(prepareRollover(live, Duration.millis(at), wiring()), live.link.scope)
+        live.rolling = { fiber, at }
       })
 
     /** The owner's answer to one command; the call's end when it ends the call. */
@@ -379,7 +405,7 @@ export const run = <M, F, L extends Leftover>(
       // kept before anything can interrupt: closing the call closes it
       const first = yield* dial(options, Effect.succeed(options.target), memory, wiring(), (link) =>
         Effect.sync(() => {
-          current = { link, standby: Deferred.makeUnsafe(), switched: false, rolling: false }
+          current = { link, standby: Deferred.makeUnsafe(), switched: false, rolling: undefined }
         }))
       yield* first.connection.restore(protocol.resume(memory, "first"), undefined).pipe(
         Effect.catch((error) => Effect.logWarning("the connection's opening frames could not be written", error))

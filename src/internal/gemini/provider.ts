@@ -13,14 +13,14 @@ import { resolveApiKey } from "../../RealtimeModel.js"
 import type { RealtimeModelConfig } from "../../RealtimeModel.js"
 import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
 import type { RealtimeWebSocketService } from "../../RealtimeWebSocket.js"
-import * as Model from "../engine/model.js"
 import type * as Engine from "../engine/protocol.js"
+import * as SteppedProvider from "../engine/steppedProvider.js"
 import * as Handshake from "../realtime/handshake.js"
 import * as Connection from "./connection.js"
 import { GeminiProtocol } from "./protocol.js"
 import { defaultModel } from "./setup.js"
 import * as State from "./state.js"
-import type { ClientFrame } from "./wire.js"
+import type { GeminiState } from "./state.js"
 
 /**
  * Google's endpoint for Live sessions opened with an API key.
@@ -106,8 +106,8 @@ export const resolveTarget = (
     }
   })
 
-/** The close of a lost connection, as the protocol classifies it. */
-const classify = (memory: Connection.Memory, failure: Engine.Failure): Engine.Verdict => {
+/** The close of a lost connection, as the protocol classifies it from the state the connection ended in. */
+const classify = (state: GeminiState, failure: Engine.Failure): Engine.Verdict => {
   if (failure._tag === "RealtimeConnectError") {
     switch (failure.reason) {
       case "Timeout":
@@ -126,24 +126,7 @@ const classify = (memory: Connection.Memory, failure: Engine.Failure): Engine.Ve
   }
   if (failure.reason === "KeepaliveTimeout") return "Retryable"
   if (failure.reason === "FrameTooLarge") return "Fatal"
-  const known = { ...memory.state, ...memory.lastEnd }
-  return GeminiProtocol.classify(known, { code: failure.code, reason: failure.closeReason })._tag
-}
-
-/** What a connection opens with: `setup` (noting what it opened with in the memory), then the context. */
-const resume = (memory: Connection.Memory, opening: Engine.Opening): Engine.Resumption<ClientFrame> => {
-  const opened = GeminiProtocol.open(memory.state)
-  memory.state = opened.state
-  memory.notes = opened.notes
-  const context = opening === "first" ? undefined : GeminiProtocol.resume(memory.state)
-  const frames = context === undefined ? opened.frames : [...opened.frames, ...context.frames]
-  return {
-    frames,
-    items: opened.restoredBy === "history" ? memory.state.history.length : 0,
-    ids: new Set(),
-    lost: 0,
-    hush: false
-  }
+  return GeminiProtocol.classify(state, { code: failure.code, reason: failure.closeReason })._tag
 }
 
 /**
@@ -154,43 +137,34 @@ const resume = (memory: Connection.Memory, opening: Engine.Opening): Engine.Resu
 export type Options = Partial<State.ProtocolOptions>
 
 /**
- * Gemini Live as the engine's provider, with the provider's options.
+ * Gemini Live as the engine's provider, with the provider's options: on a connection after the
+ * first, a session without a handle gets the conversation as context after its `setup`.
  *
  * @category constructors
  */
 export const make = (options: Options) => {
   const protocolOptions: State.ProtocolOptions = { ...State.defaultOptions, ...options }
-  const protocol: Engine.Protocol<Connection.Memory, ClientFrame, Connection.Left> = {
+  return SteppedProvider.make({
     name: "GeminiLive",
-    memory: (settings) => ({
-      state: State.make(
+    steps: Connection.steps,
+    initial: (settings) =>
+      State.make(
         protocolOptions,
         settings,
         AudioFormats.resolve(settings.inputAudioFormat) ?? "pcm16",
         AudioFormats.resolve(settings.outputAudioFormat) ?? "pcm16"
       ),
-      notes: [],
-      lastEnd: undefined
-    }),
-    connect: ({ sessionEnding, ...options }) => Connection.make(options, sessionEnding),
-    resume,
-    classify,
-    expire: (memory) => {
-      memory.state = GeminiProtocol.expire(memory.state)
+    refuse: (settings) => {
+      const checked = GeminiProtocol.init(settings, protocolOptions)
+      return "options" in checked ? undefined : checked
     },
-    encode: GeminiProtocol.encode
-  }
-  return Model.provider({
-    name: "GeminiLive",
-    protocol,
-    settings: (config) =>
-      Effect.flatMap(Handshake.decodeSettings(config.initialSettings), (settings) => {
-        const checked = GeminiProtocol.init(settings, protocolOptions)
-        return "options" in checked ? Effect.succeed(settings) : Effect.fail(checked)
-      }),
+    open: GeminiProtocol.open,
+    context: (state) => GeminiProtocol.resume(state).frames,
+    lines: (state) => state.history.length,
+    classify,
+    expire: GeminiProtocol.expire,
     target: resolveTarget,
     // a dead network is noticed within a minute; a connection lives about ten minutes anyway
-    pingInterval: Duration.seconds(30),
-    timedRollover: false
+    pingInterval: Duration.seconds(30)
   })
 }

@@ -24,6 +24,7 @@ export const durationMs = (value: string | undefined): number | null => {
 }
 
 const modelAudio = (step: Draft, base64: string): void => {
+  update(step, { cutShort: false })
   const turn = Items.openTurn(step)
   if (turn.muted) return
   const bytes = Base64.decode(base64)
@@ -41,6 +42,7 @@ const modelAudio = (step: Draft, base64: string): void => {
 }
 
 const modelText = (step: Draft, text: string): void => {
+  update(step, { cutShort: false })
   const turn = Items.openTurn(step)
   if (turn.muted) return
   Items.setTurn(step, { ...turn, text: turn.text + text })
@@ -48,20 +50,31 @@ const modelText = (step: Draft, text: string): void => {
 }
 
 const modelTranscript = (step: Draft, text: string): void => {
+  // what trails an interrupted turn belongs to it, not to a new one
+  if (step.state.turn === null && step.state.cutShort) return
   const turn = Items.openTurn(step)
   if (turn.muted) return
   Items.setTurn(step, { ...turn, transcript: turn.transcript + text })
   step.events.push({ _tag: "TranscriptDelta", itemId: turn.itemId, delta: text, responseId: turn.responseId })
 }
 
-/** The server interrupted itself (the user spoke): the item playing stops. */
+/**
+ * The server interrupted itself (the user spoke): the item playing stops, and the model's turn
+ * ends there (incomplete): the server may send no `turnComplete` for it, and its next reply is a
+ * turn of its own.
+ */
 const interrupted = (step: Draft): void => {
   const turn = step.state.turn
-  if (turn !== null) Items.setTurn(step, { ...turn, interrupted: true })
   const itemId = turn !== null && turn.audioBytes > 0 ? turn.itemId : step.state.lastAudio?.itemId ?? null
-  if (itemId === null) return
-  step.events.push({ _tag: "AudioInterrupted", itemId, contentIndex: 0 })
-  step.verdicts.push({ _tag: "PlaybackInterrupted", itemId })
+  if (itemId !== null) {
+    step.events.push({ _tag: "AudioInterrupted", itemId, contentIndex: 0 })
+    step.verdicts.push({ _tag: "PlaybackInterrupted", itemId })
+  }
+  if (turn !== null) {
+    Items.setTurn(step, { ...turn, interrupted: true })
+    Items.closeTurn(step)
+    update(step, { cutShort: true })
+  }
 }
 
 const generationComplete = (step: Draft): void => {

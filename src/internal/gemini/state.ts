@@ -108,6 +108,11 @@ export interface GeminiState {
   /** Manual activity (turn detection off): an `activityStart` was sent and no `activityEnd` yet. */
   readonly activityOpen: boolean
   readonly interruption: Interruption | null
+  /**
+   * The server interrupted the model's turn and it was closed there: what still comes of it
+   * (a transcript that trails) is dropped until the model's next audio or text opens a new turn.
+   */
+  readonly cutShort: boolean
   /** The conversation as text, newest last, at most `options.historyLimit` lines. */
   readonly history: ReadonlyArray<Line>
 }
@@ -137,6 +142,7 @@ export const make = (
   pendingCalls: new Map(),
   activityOpen: false,
   interruption: null,
+  cutShort: false,
   history: []
 })
 

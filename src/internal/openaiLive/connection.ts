@@ -1,0 +1,55 @@
+/**
+ * Owns what an OpenAI Live connection asks of the engine's stepwise connection: the protocol's
+ * steps, what each verdict means there (the session's start: its expiry announced, so the next
+ * session is prepared before it; settings only a new session takes: the call moves to one; the
+ * model interrupting itself: an item that stopped playing), and the `session.close` a connection
+ * writes before its socket is closed.
+ */
+import type * as Stepwise from "../engine/stepwise.js"
+import { OpenAILiveProtocol } from "./protocol.js"
+import type { LiveState, Verdict } from "./state.js"
+import type { ClientFrame } from "./wire.js"
+
+/**
+ * A live connection, as its tests drive it.
+ *
+ * @category models
+ */
+export type Connection = Stepwise.Connection<LiveState, ClientFrame>
+
+const act = (verdict: Verdict, now: number): Stepwise.Action => {
+  switch (verdict._tag) {
+    case "SessionStarted":
+      return verdict.expiresAt === null
+        ? { _tag: "Note", message: `the session ${verdict.sessionId} started` }
+        : { _tag: "SessionEnding", timeLeftMs: Math.max(0, verdict.expiresAt * 1000 - now) }
+    case "StartRefused":
+      return { _tag: "Note", message: `the session's start was refused: ${verdict.message}` }
+    case "TurnBoundary":
+      return { _tag: "Note", message: undefined }
+    case "SessionClosed":
+      return { _tag: "Note", message: `the session closed (${verdict.reason})` }
+    case "NewSessionNeeded":
+      return { _tag: "SessionEnding", timeLeftMs: 0 }
+    case "PlaybackInterrupted":
+      return { _tag: "PlaybackInterrupted", itemId: verdict.itemId }
+  }
+}
+
+/**
+ * OpenAI Live's steps, for the engine.
+ *
+ * @category models
+ */
+export const steps: Stepwise.Steps<LiveState, ClientFrame, Verdict> = {
+  receive: OpenAILiveProtocol.receive,
+  send: OpenAILiveProtocol.send,
+  ended: OpenAILiveProtocol.ended,
+  heard: OpenAILiveProtocol.heard,
+  atBoundary: OpenAILiveProtocol.atBoundary,
+  encode: OpenAILiveProtocol.encode,
+  act,
+  turnOf: (state) => state.turn?.responseId ?? null,
+  outputFormat: (state) => state.format,
+  farewell: (state) => state.ready && state.closedReason === null ? [OpenAILiveProtocol.closeFrame()] : []
+}
