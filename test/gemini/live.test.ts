@@ -5,14 +5,14 @@
  * keys.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Queue, Schedule, Stream } from "effect"
+import { Effect, Schedule } from "effect"
 import * as GeminiLive from "../../src/GeminiLive.js"
 import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
 import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
 import * as Send from "../../src/RealtimeModelSendEvent.js"
 import * as RealtimeServer from "../../src/RealtimeServer.js"
 import type { RealtimeSessionSettingsInput } from "../../src/RealtimeSessionSettings.js"
-import { takeUntil } from "../support/queues.js"
+import { connectedTo } from "../support/model.js"
 
 const key = "gemini-test-key"
 const weather = { match: "weather", functionCall: { name: "get_weather", arguments: "{\"city\":\"Oslo\"}" } }
@@ -21,15 +21,7 @@ const connected = (
   server: RealtimeServer.RealtimeServer,
   options: GeminiLive.GeminiLiveOptions = {},
   initialSettings: RealtimeSessionSettingsInput = {}
-) =>
-  Effect.gen(function*() {
-    const model = yield* GeminiLive.make({ apiKey: key, ...options }).pipe(Effect.provide(NodeRealtimeWebSocket.layer))
-    const events = yield* Queue.unbounded<RealtimeModelEvent>()
-    yield* Effect.forkScoped(Stream.runForEach(yield* model.subscribe, (event) => Queue.offer(events, event)))
-    yield* Effect.orDie(model.connect({ url: server.geminiUrl, initialSettings }))
-    const until = (predicate: (event: RealtimeModelEvent) => boolean) => takeUntil(events, predicate)
-    return { model, events, until }
-  })
+) => connectedTo(GeminiLive.make({ apiKey: key, ...options }), server.geminiUrl, initialSettings)
 
 const say = (text: string) => Send.UserInput.make({ userInput: text })
 const is = (tag: RealtimeModelEvent["_tag"]) => (event: RealtimeModelEvent) => event._tag === tag

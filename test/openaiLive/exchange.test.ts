@@ -129,6 +129,7 @@ describe("a whole OpenAI Live exchange", () => {
     live.server("{oops")
     live.server(JSON.stringify({ type: "session.future_event", value: 1 }))
     expect(tags(live.events.splice(0))).toEqual([
+      "Other", // session.started
       "ItemUpdated",
       "InputAudioTranscriptionDelta",
       "InputAudioTranscriptionDelta",

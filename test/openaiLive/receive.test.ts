@@ -37,7 +37,8 @@ describe("the session's start", () => {
       { _tag: "SessionStarted", sessionId: "live_sess_9", expiresAt: 1_900_000_000 },
       { _tag: "TurnBoundary" }
     ])
-    expect(step.events).toEqual([])
+    // listeners get it as it came: the session's id and when it expires
+    expect(step.events).toEqual([{ _tag: "Other", data: started("live_sess_9", 1_900_000_000) }])
     expect(step.state.ready).toBe(true)
     expect(step.state.sessionId).toBe("live_sess_9")
   })

@@ -6,14 +6,14 @@
  * stored session and goes on.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Queue, Schedule, Stream } from "effect"
-import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
+import { Effect, Schedule } from "effect"
+import { TestClock } from "effect/testing"
 import * as OpenAILive from "../../src/OpenAILive.js"
 import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
 import * as Send from "../../src/RealtimeModelSendEvent.js"
 import * as RealtimeServer from "../../src/RealtimeServer.js"
 import type { RealtimeSessionSettingsInput } from "../../src/RealtimeSessionSettings.js"
-import { takeUntil } from "../support/queues.js"
+import { connectedTo } from "../support/model.js"
 import { key } from "./liveSupport.js"
 
 const weather = { match: "weather", functionCall: { name: "get_weather", arguments: "{\"city\":\"Oslo\"}" } }
@@ -23,15 +23,7 @@ const connected = (
   server: RealtimeServer.RealtimeServer,
   options: OpenAILive.OpenAILiveOptions = {},
   initialSettings: RealtimeSessionSettingsInput = {}
-) =>
-  Effect.gen(function*() {
-    const model = yield* OpenAILive.make({ apiKey: key, ...options }).pipe(Effect.provide(NodeRealtimeWebSocket.layer))
-    const events = yield* Queue.unbounded<RealtimeModelEvent>()
-    yield* Effect.forkScoped(Stream.runForEach(yield* model.subscribe, (event) => Queue.offer(events, event)))
-    yield* Effect.orDie(model.connect({ url: server.liveUrl, initialSettings }))
-    const until = (predicate: (event: RealtimeModelEvent) => boolean) => takeUntil(events, predicate)
-    return { model, until }
-  })
+) => connectedTo(OpenAILive.make({ apiKey: key, ...options }), server.liveUrl, initialSettings)
 
 const say = (text: string) => Send.UserInput.make({ userInput: text })
 const is = (tag: RealtimeModelEvent["_tag"]) => (event: RealtimeModelEvent) => event._tag === tag
@@ -109,5 +101,32 @@ describe("OpenAILive against the embedded Live server", () => {
         type: "session.start",
         session: { audio: { format: { type: "audio/pcm", rate: 24000 } } }
       })
+    }).pipe(Effect.scoped))
+})
+
+/** The session's start, as listeners see it. */
+const started = (event: RealtimeModelEvent) =>
+  event._tag === "Other" && typeof event.data === "object" && event.data !== null && "type" in event.data &&
+  event.data.type === "session.started"
+
+describe("OpenAILive: a session's announced expiry", () => {
+  it.effect("the next session is prepared before the expiry (halfway in a short session), once per session", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make({ apiKey: key, sessionDurationLimit: "4 seconds" })
+      const { until } = yield* connected(server, { reconnect: { schedule: Schedule.recurs(2) } })
+      yield* until(started)
+      expect(yield* server.connectionsAccepted).toBe(1)
+      // at 1.999 s nothing is prepared yet: the session has 4 s, and half of it is left
+      yield* TestClock.adjust("1999 millis")
+      expect(yield* server.connectionsAccepted).toBe(1)
+      yield* TestClock.adjust("1 milli")
+      const moved = (yield* until(is("Reconnected"))).find(is("Reconnected"))
+      expect(moved).toMatchObject({ cause: "rollover" })
+      expect(yield* server.connectionsAccepted).toBe(2)
+      // the new session is not replaced at once: its own half comes 2 s after its start
+      yield* until(started)
+      yield* TestClock.adjust("1 second")
+      expect(yield* server.connectionsAccepted).toBe(2)
+      expect(yield* server.live.connections).toBe(1)
     }).pipe(Effect.scoped))
 })

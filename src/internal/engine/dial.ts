@@ -111,7 +111,7 @@ export interface Wiring {
   readonly generation: number
   readonly bounce: ((send: Mailbox.Send) => boolean) | undefined
   /** Where it says that its session will end soon. */
-  readonly sessionEnding: ((timeLeftMs: number | null) => void) | undefined
+  readonly sessionEnding: ((inMs: number) => void) | undefined
 }
 
 /**

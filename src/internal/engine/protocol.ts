@@ -169,10 +169,10 @@ export interface GenerationOptions<Memory> {
    */
   readonly bounce?: (send: Mailbox.Send) => boolean
   /**
-   * Tells the call's owner that the service will end this connection's session soon (Gemini's
-   * `goAway`), with the time left when the service said: the next session is prepared now.
+   * Tells the call's owner that the service ends this connection's session (Gemini's `goAway`,
+   * an OpenAI Live session's expiry): the next session is prepared in `inMs`.
    */
-  readonly sessionEnding?: (timeLeftMs: number | null) => void
+  readonly sessionEnding?: (inMs: number) => void
 }
 
 /**

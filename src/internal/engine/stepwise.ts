@@ -35,14 +35,14 @@ export interface Step<S, F, V> {
 }
 
 /**
- * What a verdict asks of the engine: nothing (perhaps a Debug line), that the session ends soon
- * (`timeLeftMs` when the service said; the next session is prepared), that an item stopped playing.
+ * What a verdict asks of the engine: nothing (perhaps a Debug line), that the next session be
+ * prepared in `inMs` (the service ends this one), that an item stopped playing.
  *
  * @category models
  */
 export type Action =
   | { readonly _tag: "Note"; readonly message: string | undefined }
-  | { readonly _tag: "SessionEnding"; readonly timeLeftMs: number | null }
+  | { readonly _tag: "SessionEnding"; readonly inMs: number }
   | { readonly _tag: "PlaybackInterrupted"; readonly itemId: string }
 
 /**
@@ -154,7 +154,7 @@ export const make = <S, F, V>(
             case "Note":
               return action.message === undefined ? Effect.void : Effect.logDebug(action.message)
             case "SessionEnding":
-              return Effect.sync(() => options.sessionEnding?.(action.timeLeftMs))
+              return Effect.sync(() => options.sessionEnding?.(action.inMs))
             case "PlaybackInterrupted":
               return Effect.gen(function*() {
                 const playback = yield* playing.getState

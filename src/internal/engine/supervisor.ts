@@ -56,9 +56,6 @@ export interface CallOptions<Memory, Frame, Left extends Leftover> extends DialO
   readonly enter: (phase: Phase) => Effect.Effect<void>
 }
 
-/** How long before the end a service announced the next session is prepared. */
-const noticeLead = 60_000
-
 const status = (value: ConnectionStatus): RealtimeModelEvent => ({ _tag: "ConnectionStatusChanged", status: value })
 
 /** Publishes to every listener without waiting: a stalled listener never holds the call up. */
@@ -77,7 +74,7 @@ type Command<F, L extends Leftover> =
   | { readonly _tag: "Ended"; readonly generation: number; readonly outcome: Mailbox.Outcome }
   | { readonly _tag: "Redialled"; readonly result: Exit.Exit<Redialled<F, L>, RealtimeConnectError> }
   | { readonly _tag: "Drained"; readonly generation: number }
-  | { readonly _tag: "SessionEnding"; readonly generation: number; readonly timeLeftMs: number | null }
+  | { readonly _tag: "SessionEnding"; readonly generation: number; readonly inMs: number }
 
 /** The call's connection, with the next session prepared for its rollover (if any). */
 interface Current<F, L extends Leftover> {
@@ -147,7 +144,7 @@ export const run = <M, F, L extends Leftover>(
         bounce: reconnect === undefined
           ? undefined
           : (send: Mailbox.Send) => post({ _tag: "Bounced", generation: g, send }),
-        sessionEnding: (timeLeftMs) => void post({ _tag: "SessionEnding", generation: g, timeLeftMs })
+        sessionEnding: (inMs) => void post({ _tag: "SessionEnding", generation: g, inMs })
       }
     }
 
@@ -314,24 +311,20 @@ export const run = <M, F, L extends Leftover>(
       })
 
     /**
-     * The service said when it ends the session: the next one is prepared a minute before (at once
-     * when less is left), and takes over at the next turn boundary (or when this one ends, if no
-     * boundary comes first). Without a reconnect policy the call ends with the session.
+     * The service ends the session: the next one is prepared in `inMs`, and takes over at the next
+     * turn boundary (or when this one ends, if no boundary comes first). Without a reconnect policy
+     * the call ends with the session.
      */
-    const sessionEnding = (live: Current<F, L>, timeLeftMs: number | null) =>
+    const sessionEnding = (live: Current<F, L>, inMs: number) =>
       Effect.gen(function*() {
-        const left = timeLeftMs === null ? "" : ` in ${Math.round(timeLeftMs / 1000)} s`
         if (reconnect === undefined) {
-          return yield* Effect.logInfo(
-            `the service ends the session${left} (no reconnect policy: the call ends with it)`
-          )
+          return yield* Effect.logInfo("the service ends the session (no reconnect policy: the call ends with it)")
         }
-        const age = (yield* Clock.currentTimeMillis) - live.link.openedAt
-        const at = age + Math.max(0, (timeLeftMs ?? 0) - noticeLead)
+        const at = (yield* Clock.currentTimeMillis) - live.link.openedAt + inMs
         if (live.rolling !== undefined && live.rolling.at <= at) {
           return
         }
-        yield* Effect.logInfo(`the service ends the session${left}: the next one takes over before`)
+        yield* Effect.logInfo(`the service ends the session: the next one is prepared in ${Math.round(inMs / 1000)} s`)
         yield* roll(live, at)
       })
 
@@ -395,7 +388,7 @@ export const run = <M, F, L extends Leftover>(
             : Effect.succeed(undefined)
         case "SessionEnding":
           return current?.link.generation === command.generation
-            ? Effect.as(sessionEnding(current, command.timeLeftMs), undefined)
+            ? Effect.as(sessionEnding(current, command.inMs), undefined)
             : Effect.succeed(undefined)
       }
     }

@@ -25,7 +25,8 @@ const act = (verdict: Verdict): Stepwise.Action => {
     case "TurnBoundary":
       return { _tag: "Note", message: undefined }
     case "SessionEnding":
-      return { _tag: "SessionEnding", timeLeftMs: verdict.timeLeftMs }
+      // the connection ends soon: the next one is prepared at once
+      return { _tag: "SessionEnding", inMs: 0 }
     case "PlaybackInterrupted":
       return { _tag: "PlaybackInterrupted", itemId: verdict.itemId }
   }

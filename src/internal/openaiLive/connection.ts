@@ -17,12 +17,19 @@ import type { ClientFrame } from "./wire.js"
  */
 export type Connection = Stepwise.Connection<LiveState, ClientFrame>
 
+/**
+ * When the next session is prepared, for a session that expires in `leftMs`: a minute before, or
+ * halfway for a session shorter than two minutes (never at once: a short session would be
+ * replaced as soon as it starts, again and again).
+ */
+export const prepareIn = (leftMs: number): number => Math.max(0, Math.max(leftMs - 60_000, leftMs / 2))
+
 const act = (verdict: Verdict, now: number): Stepwise.Action => {
   switch (verdict._tag) {
     case "SessionStarted":
       return verdict.expiresAt === null
         ? { _tag: "Note", message: `the session ${verdict.sessionId} started` }
-        : { _tag: "SessionEnding", timeLeftMs: Math.max(0, verdict.expiresAt * 1000 - now) }
+        : { _tag: "SessionEnding", inMs: prepareIn(verdict.expiresAt * 1000 - now) }
     case "StartRefused":
       return { _tag: "Note", message: `the session's start was refused: ${verdict.message}` }
     case "TurnBoundary":
@@ -30,7 +37,7 @@ const act = (verdict: Verdict, now: number): Stepwise.Action => {
     case "SessionClosed":
       return { _tag: "Note", message: `the session closed (${verdict.reason})` }
     case "NewSessionNeeded":
-      return { _tag: "SessionEnding", timeLeftMs: 0 }
+      return { _tag: "SessionEnding", inMs: 0 }
     case "PlaybackInterrupted":
       return { _tag: "PlaybackInterrupted", itemId: verdict.itemId }
   }

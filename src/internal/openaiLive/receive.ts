@@ -142,6 +142,8 @@ const read = (step: Draft, event: ReadEvent, json: unknown, arrivedAtMs: number 
         sessionId: event.session.id,
         expiresAt: event.session.expires_at ?? null
       })
+      // the listeners see it too: the session's id and when it expires
+      step.events.push({ _tag: "Other", data: json })
       return
     case "session.output_audio.delta":
       return Turns.modelAudio(step, Base64.decode(event.delta))
