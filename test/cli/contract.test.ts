@@ -57,11 +57,6 @@ describe("command line contract: bad arguments exit 2 with one line, before conn
       /Gemini Live .* GEMINI_API_KEY or GOOGLE_API_KEY/
     ],
     [
-      "--provider openai-live offline, until the embedded server speaks it",
-      ["--provider", "openai-live"],
-      /--provider openai-live has no offline demo yet .*--live or --url/
-    ],
-    [
       "--provider openai-live --live without a key",
       ["--provider", "openai-live", "--live"],
       /OpenAI's Live API.*OPENAI_API_KEY/

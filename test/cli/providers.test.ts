@@ -1,8 +1,9 @@
 /**
  * `--provider gemini`: the offline demo, a text question and a WAV question on the embedded
  * server's Gemini front-end through `GeminiLive`, and `--url` to a Gemini server with the key from
- * `GEMINI_API_KEY` / `GOOGLE_API_KEY` (a wrong one refused). The refusals that need no server
- * (unknown provider, `--live` without a key, `openai-live`) are in `contract.test.ts`.
+ * `GEMINI_API_KEY` / `GOOGLE_API_KEY` (a wrong one refused); `--provider openai-live`: the offline
+ * demo on the Live front-end. The refusals that need no server (unknown provider, `--live` without
+ * a key) are in `contract.test.ts`.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
@@ -49,6 +50,24 @@ describe("--provider", () => {
         expect(heard.length).toBeGreaterThan(0)
         expect(reply.startsWith(heard)).toBe(true)
         expect(reply.length).toBeGreaterThan(heard.length)
+        expect(run.stdout).not.toContain("server error:")
+      }),
+    60_000
+  )
+
+  it.live(
+    "runs the offline demo on the embedded OpenAI Live server: question, streamed reply, barge-in, summary",
+    () =>
+      Effect.gen(function*() {
+        const run = yield* runMain(["--provider", "openai-live", "--speed", "20"])
+        expect(run.exitCode).toBe(0)
+        expect(run.stderr).toMatch(/^embedded realtime server on ws:\/\/127\.0\.0\.1:\d+\/v1\/live\/sessions\n$/)
+        expect(run.stdout).toContain(`user: ${demoQuestion}\nassistant:\n`)
+        const reply = replyOf(run.stdout)
+        expect(reply).toMatch(/^The northern lights/)
+        // played up to the barge-in, not a sample more; more than that had arrived
+        expect(playedMs(run.stdout)).toBe(demoBargeInMs)
+        expect(run.stdout).toMatch(new RegExp(`barge-in: +item live_item_\\d+ truncated at ${demoBargeInMs} ms`))
         expect(run.stdout).not.toContain("server error:")
       }),
     60_000

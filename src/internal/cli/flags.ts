@@ -42,7 +42,7 @@ export const flags = {
   ),
   provider: Flag.Literals("provider", Providers.names).pipe(
     Flag.withDescription(
-      "The model's provider: openai (OpenAI Realtime), gemini (Google's Gemini Live) or openai-live (OpenAI Live, with --live or --url only for now). Offline, the embedded server speaks its protocol. Default: openai."
+      "The model's provider: openai (OpenAI Realtime), gemini (Google's Gemini Live) or openai-live (OpenAI Live). Offline, the embedded server speaks its protocol. Default: openai."
     ),
     Flag.withDefault(Providers.names[0])
   ),

@@ -140,11 +140,6 @@ const target = (
   Effect.gen(function*() {
     if (Option.isSome(args.url)) return { url: args.url.value }
     if (args.live) return {}
-    if (provider.embeddedUrl === null) {
-      return yield* usage(
-        `--provider ${args.provider} has no offline demo yet (the embedded server does not speak its protocol): give --live or --url`
-      )
-    }
     const server = yield* RealtimeServer.make({ apiKey: Redacted.make(embeddedKey), speed: args.speed })
     const url = provider.embeddedUrl(server)
     yield* (yield* Output.printer).errLine(`embedded realtime server on ${url}`)

@@ -34,8 +34,8 @@ export interface CliProvider {
   readonly keyVariables: ReadonlyArray<string>
   /** The key from the environment (through `Config`), if any. */
   readonly environmentKey: Effect.Effect<Option.Option<Redacted.Redacted<string>>, RealtimeConnectError>
-  /** The embedded server's URL for this provider's protocol; `null` while it has no front-end for it. */
-  readonly embeddedUrl: ((server: RealtimeServer) => string) | null
+  /** The embedded server's URL for this provider's protocol. */
+  readonly embeddedUrl: (server: RealtimeServer) => string
   /** A model instance for the session, living in the Scope. */
   readonly model: Effect.Effect<RealtimeModelService, never, Scope.Scope>
   /** The session's moves that the contract leaves to the provider. */
@@ -59,7 +59,7 @@ const bargeInSound = new Uint8Array(960)
  * Gemini Live: committing the user's audio (`activityEnd`, turn detection being off) asks for the
  * reply. Gemini cannot be stopped on the client's word (an `Interrupt` only stops playback), so a
  * barge-in is what it is on Gemini: the user starts speaking (`activityStart` and audio), and the
- * server interrupts its turn (`interrupted`, read as `AudioInterrupted`; no turn end follows).
+ * server interrupts its turn (`interrupted`, read as `AudioInterrupted`, which ends the turn).
  * Gemini keeps no truncated transcript: the one as heard is the library's cut of the reply's
  * transcript in proportion to the audio heard.
  */
@@ -83,15 +83,13 @@ const gemini: CliProvider = {
  * or truncated: a barge-in is an `Interrupt` (playback stops, the rest of the turn is dropped, the
  * model is told what was heard), whose `AudioInterrupted` ends the reply; the transcript as heard
  * is the client's estimate, as on Gemini.
- *
- * Offline: not yet. When the embedded server gains its OpenAI Live front-end, this is the one
- * place to wire it: `embeddedUrl: (server) => server.liveUrl`.
+ * Offline: the embedded server's Live front-end.
  */
 const openAILive: CliProvider = {
   service: "OpenAI's Live API",
   keyVariables: ["OPENAI_API_KEY"],
   environmentKey: openAIEnvironmentKey,
-  embeddedUrl: null,
+  embeddedUrl: (server) => server.liveUrl,
   model: OpenAILive.make().pipe(Effect.provide(NodeRealtimeWebSocket.layer)),
   moves: {
     requestReply: Option.none(),

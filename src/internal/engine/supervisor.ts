@@ -318,7 +318,7 @@ export const run = <M, F, L extends Leftover>(
     const sessionEnding = (live: Current<F, L>, inMs: number) =>
       Effect.gen(function*() {
         if (reconnect === undefined) {
-          return yield* Effect.logInfo("the service ends the session (no reconnect policy: the call ends with it)")
+          return yield* Effect.logDebug("the service ends the session (no reconnect policy: the call ends with it)")
         }
         const at = (yield* Clock.currentTimeMillis) - live.link.openedAt + inMs
         if (live.rolling !== undefined && live.rolling.at <= at) {
