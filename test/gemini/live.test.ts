@@ -5,7 +5,9 @@
  * keys.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Schedule } from "effect"
+import { Effect, Layer, Redacted, Schedule } from "effect"
+import { FetchHttpClient } from "effect/http"
+import * as GeminiAuthTokens from "../../src/GeminiAuthTokens.js"
 import * as GeminiLive from "../../src/GeminiLive.js"
 import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
 import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
@@ -216,5 +218,27 @@ describe("GeminiLive: long calls and bad input", () => {
       // a refused key is fatal: no reconnect was tried
       expect(ended.some(is("Reconnected"))).toBe(false)
       expect(yield* server.connectionAttempts).toBe(1)
+    }).pipe(Effect.scoped))
+})
+
+describe("GeminiLive with an ephemeral token", () => {
+  it.live("a token minted by GeminiAuthTokens opens a constrained session as the key: a turn is answered", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make({ apiKey: key, speed: 100 })
+      const tokens = yield* Effect.provide(
+        Effect.gen(function*() {
+          const service = yield* GeminiAuthTokens.GeminiAuthTokens
+          return yield* service.create()
+        }),
+        GeminiAuthTokens.layer({ apiKey: Redacted.make(key), apiUrl: server.geminiApiUrl }).pipe(
+          Layer.provide(FetchHttpClient.layer)
+        )
+      )
+      const token = Redacted.value(tokens.name)
+      expect(token.startsWith("auth_tokens/")).toBe(true)
+      const { model, until } = yield* connectedTo(GeminiLive.make({ apiKey: tokens.name }), server.geminiUrl)
+      yield* model.sendEvent(say("Hello there."))
+      const turn = yield* until(is("TurnEnded"))
+      expect(transcript(turn)).toBe(RealtimeServer.answer("Hello there."))
     }).pipe(Effect.scoped))
 })
