@@ -1,12 +1,11 @@
 /**
- * Owns the dialling of one connection of a call: the socket, its reader (the frame size limit),
- * the keepalive, the connection's span, all in a scope of its own that the call closes when it is
- * done with the connection; and the re-dials by the reconnect `Schedule` after a loss.
+ * Owns the dialling of one connection of a call: the socket, its frames and its end (the frame
+ * size limit), the keepalive, the connection's span, all in a scope of its own that the call
+ * closes when it is done with the connection; and the re-dials by the reconnect `Schedule` after
+ * a loss.
  */
 import { Cause, Clock, Effect, Exit, Schedule, Scope } from "effect"
 import type { Duration } from "effect"
-import type { NonEmptyReadonlyArray } from "effect/Array"
-import * as Socket from "effect/socket/Socket"
 import type { RealtimeConnectError } from "../../RealtimeError.js"
 import type { RealtimeModelConfig } from "../../RealtimeModel.js"
 import type { ReconnectSchedule } from "../../RealtimeReconnect.js"
@@ -65,29 +64,16 @@ const tooLarge = (text: string, max: number) =>
   text.length > max || (text.length * 3 > max && utf8.encode(text).byteLength > max)
 
 /**
- * Waits for the socket's end (its frames come through `Dialled.receive`), then delivers it, which
- * also stops any later write at once.
+ * Hands each frame to the owner as it arrives, then the socket's end (which also stops any later
+ * write at once); a frame over the limit ends the connection instead.
  */
-const watchEnd = (
-  pull: Effect.Effect<NonEmptyReadonlyArray<string>, Socket.SocketError>,
-  connection: Pick<Engine.Generation<unknown, Engine.Leftover>, "deliverUnsafe" | "deliverFrameUnsafe">
-) =>
-  Effect.forever(pull).pipe(
-    Effect.catch((error) => {
-      const end = Ending.fromSocketError(error, Handshake.detailOf)
-      connection.deliverUnsafe([end])
-      return Effect.logDebug(`the socket ended${Ending.details(end.code, end.reason)}: sends fail from now on`)
-    })
-  )
-
-/** Hands each frame to the owner as it arrives; a frame over the limit ends the connection instead. */
-const readFrames = (
+const listen = (
   dialled: Transport.Dialled,
   connection: Pick<Engine.Generation<unknown, Engine.Leftover>, "deliverUnsafe" | "deliverFrameUnsafe">,
   maxFrameSize: number
 ) => {
   let over = false
-  dialled.receive((text) => {
+  dialled.listen((text) => {
     if (over) return
     if (!tooLarge(text, maxFrameSize)) {
       connection.deliverFrameUnsafe(text)
@@ -98,7 +84,7 @@ const readFrames = (
     connection.deliverUnsafe([
       Ending.detected("FrameTooLarge", `the server sent a frame of ${size} bytes, over the limit of ${maxFrameSize}`)
     ])
-  })
+  }, (error) => void connection.deliverUnsafe([Ending.fromSocketError(error, Handshake.detailOf)]))
 }
 
 /**
@@ -210,31 +196,28 @@ const open = <Memory, Frame, Left extends Engine.Leftover>(
     const span = yield* Effect.makeSpanScoped(`${protocol.name}.connection`, {
       attributes: { "realtime.model": target.model, "realtime.url": url }
     })
-    const dialled = yield* Transport.socket(webSocket, target, options.connectTimeout)
-    const pull = yield* Effect.mapError(
-      Socket.readerString(dialled.socket),
+    const dialled = yield* Effect.mapError(
+      Transport.open(webSocket, target, options.connectTimeout),
       (error) => Handshake.openFailure(error, url, Handshake.sendsCredentials(target))
     )
-    const writer = yield* dialled.socket.writer
-    const ws = dialled.webSocket()
+    const ws = dialled.webSocket
     const heartbeat = webSocket.heartbeat
     const connection = yield* protocol.connect({
       hub: options.hub,
-      write: writer.write,
+      write: dialled.write,
       memory,
       customTracker: options.config.playbackTracker,
       span,
       flow: dialled.flow,
-      ping: () => heartbeat !== undefined && ws !== undefined && heartbeat.ping(ws),
+      ping: () => heartbeat !== undefined && heartbeat.ping(ws),
       ...(wiring.bounce !== undefined ? { bounce: wiring.bounce } : {}),
       ...(wiring.sessionEnding !== undefined ? { sessionEnding: wiring.sessionEnding } : {})
     })
     yield* Effect.logDebug(`connected to ${url}`)
     // the frames first (those that came with the handshake at once), then the end behind them
-    readFrames(dialled, connection, options.maxFrameSize)
-    yield* Effect.forkScoped(watchEnd(pull, connection))
-    if (options.keepalive !== undefined && heartbeat !== undefined && ws !== undefined) {
+    listen(dialled, connection, options.maxFrameSize)
+    if (options.keepalive !== undefined && heartbeat !== undefined) {
       yield* Effect.forkScoped(Keepalive.run(heartbeat, ws, options.keepalive, connection.keepaliveUnsafe))
     }
-    return { connection, closeSocket: () => void ws?.close(1000), openedAt: yield* Clock.currentTimeMillis }
+    return { connection, closeSocket: () => void ws.close(1000), openedAt: yield* Clock.currentTimeMillis }
   })

@@ -182,7 +182,12 @@ export const make = <Memory, Frame, Left extends Leftover, Bookkeeping>(
         switch (command._tag) {
           case "Closed":
             // from here on no frame is written: sends behind the end fail Closed, even in a stall
-            if (ended === undefined) ended = Ending.connectionLost(command)
+            if (ended === undefined) {
+              ended = Ending.connectionLost(command)
+              yield* Effect.logDebug(
+                `the socket ended${Ending.details(command.code, command.reason)}: sends fail from now on`
+              )
+            }
             if (stalled) {
               backlog.push(command)
               break
