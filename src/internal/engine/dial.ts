@@ -209,7 +209,9 @@ const open = <Memory, Frame, Left extends Engine.Leftover>(
       customTracker: options.config.playbackTracker,
       span,
       flow: dialled.flow,
-      ping: () => heartbeat !== undefined && heartbeat.ping(ws),
+      keepalive: options.keepalive !== undefined && heartbeat !== undefined
+        ? { ...options.keepalive, ping: () => heartbeat.ping(ws) }
+        : undefined,
       ...(wiring.bounce !== undefined ? { bounce: wiring.bounce } : {}),
       ...(wiring.sessionEnding !== undefined ? { sessionEnding: wiring.sessionEnding } : {})
     })
@@ -217,7 +219,9 @@ const open = <Memory, Frame, Left extends Engine.Leftover>(
     // the frames first (those that came with the handshake at once), then the end behind them
     listen(dialled, connection, options.maxFrameSize)
     if (options.keepalive !== undefined && heartbeat !== undefined) {
-      yield* Effect.forkScoped(Keepalive.run(heartbeat, ws, options.keepalive, connection.keepaliveUnsafe))
+      // the pong callback only posts to the owner
+      const stop = heartbeat.onPong(ws, () => void connection.keepaliveUnsafe(Keepalive.pong))
+      yield* Effect.addFinalizer(() => Effect.sync(stop))
     }
     return { connection, closeSocket: () => void ws.close(1000), openedAt: yield* Clock.currentTimeMillis }
   })

@@ -89,9 +89,8 @@ export interface Live<Frame, Left extends Leftover, Bookkeeping> extends Generat
  *
  * @category models
  */
-export interface OwnerOptions<Memory> extends Omit<GenerationOptions<Memory>, "flow" | "ping" | "memory"> {
+export interface OwnerOptions<Memory> extends Omit<GenerationOptions<Memory>, "flow" | "memory"> {
   readonly flow?: GenerationOptions<Memory>["flow"]
-  readonly ping?: GenerationOptions<Memory>["ping"]
   readonly backlogLimit?: number
 }
 
@@ -124,8 +123,9 @@ export const make = <Memory, Frame, Left extends Leftover, Bookkeeping>(
     /** Set by the owner when it reaches the socket's end (even while a listener stalls it). */
     let ended: RealtimeConnectionLost | undefined = undefined
     let switchWanted = false
-    const pinger: Keepalive.Pinger = { pending: undefined }
-    const ping = options.ping ?? (() => false)
+    const keepalive = options.keepalive === undefined
+      ? undefined
+      : Keepalive.make(options.keepalive, (command) => mailbox.offerUnsafe(command))
     /** The connection that took over after a rollover: sends reaching this one go there. */
     let successor: Mailbox.Adopter | undefined = undefined
 
@@ -215,11 +215,12 @@ export const make = <Memory, Frame, Left extends Leftover, Bookkeeping>(
           case "SwitchAtBoundary":
             switchWanted = true
             break
-          case "Ping":
+          case "PingDue":
           case "Pong":
           case "PongDue": {
+            if (keepalive === undefined) break
             // the owner writes the ping; a late pong ends the connection behind the frames already here
-            const late = Keepalive.handle(pinger, command, ping)
+            const late = yield* Keepalive.handle(keepalive, command, now)
             if (late !== undefined) mailbox.offerUnsafe(late)
             break
           }
@@ -266,6 +267,8 @@ export const make = <Memory, Frame, Left extends Leftover, Bookkeeping>(
     })
 
     const run: Effect.Effect<Mailbox.Outcome> = Effect.gen(function*() {
+      // the keepalive's timer is a child of the owner's fiber: it stops with it
+      if (keepalive !== undefined) yield* Keepalive.start(keepalive)
       for (;;) {
         if (paused && backlogSize() < backlogLimit) {
           paused = false

@@ -77,6 +77,4 @@ export const refuse = <Bookkeeping>(command: Command<Bookkeeping>, bookkeeping: 
     ? Effect.asVoid(Deferred.fail(command.reply, Ending.notConnected(command.event, true)))
     : command._tag === "Inspect"
     ? Effect.asVoid(Deferred.succeed(command.reply, bookkeeping))
-    : command._tag === "Ping"
-    ? Effect.asVoid(Deferred.succeed(command.written, false))
     : Effect.void

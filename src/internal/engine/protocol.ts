@@ -160,8 +160,8 @@ export interface GenerationOptions<Memory> {
   readonly customTracker: PlaybackTrackerService | undefined
   readonly span: Tracer.Span
   readonly flow: Flow
-  /** Writes a ping on the socket (`false` when it cannot); the owner calls it for the keepalive. */
-  readonly ping: () => boolean
+  /** The keepalive, where the socket can ping: the owner runs it. */
+  readonly keepalive?: Keepalive.Pinging | undefined
   /**
    * Returns a send to the call's owner instead of refusing it, once the socket has ended (or the
    * connection stopped) before it was written; `false` when the call's owner has stopped. Given only
