@@ -268,7 +268,10 @@ export const make = <M, F, L extends Leftover>(
         yield* Effect.raceFirst(Deferred.await(opened), ownerEnded).pipe(
           Effect.onInterrupt(() => Fiber.interrupt(owner))
         )
-      }).pipe(Effect.withSpan(`${provider.name}.connect`))
+      }).pipe(
+        // no stack trace kept: the call's owner, forked inside, would hold it for the call's life
+        Effect.withSpan(`${provider.name}.connect`, undefined, { captureStackTrace: false })
+      )
 
     /**
      * A send, given to the call's owner: it goes through the live connection or waits in the
