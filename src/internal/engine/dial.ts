@@ -4,8 +4,9 @@
  * closes when it is done with the connection; and the re-dials by the reconnect `Schedule` after
  * a loss.
  */
-import { Cause, Clock, Effect, Exit, Schedule, Scope } from "effect"
+import { Cause, Clock, Effect, Exit, References, Schedule, Scope } from "effect"
 import type { Duration } from "effect"
+import type * as Socket from "effect/socket/Socket"
 import type { RealtimeConnectError } from "../../RealtimeError.js"
 import type { RealtimeModelConfig } from "../../RealtimeModel.js"
 import type { ReconnectSchedule } from "../../RealtimeReconnect.js"
@@ -192,16 +193,31 @@ const open = <Memory, Frame, Left extends Engine.Leftover>(
     const { webSocket } = options
     const target = yield* resolveTarget
     const url = Handshake.displayUrl(target.url)
+    const failedOpen = (error: Socket.SocketError) =>
+      Handshake.openFailure(error, url, Handshake.sendsCredentials(target))
     const { protocol } = options
-    const span = yield* Effect.makeSpanScoped(`${protocol.name}.connection`, {
+    const span = yield* Effect.makeSpan(`${protocol.name}.connection`, {
       attributes: { "realtime.model": target.model, "realtime.url": url }
     })
-    const dialled = yield* Effect.mapError(
-      Transport.open(webSocket, target, options.connectTimeout),
-      (error) => Handshake.openFailure(error, url, Handshake.sendsCredentials(target))
-    )
-    const ws = dialled.webSocket
     const heartbeat = webSocket.heartbeat
+    // one finalizer for what the engine holds of the connection: the pong callback, the socket, the span
+    let wire: Transport.Wire | undefined = undefined
+    let stopPong: (() => void) | undefined = undefined
+    yield* Effect.addFinalizer((exit) =>
+      Effect.flatMap(Effect.all([Clock.currentTimeNanos, References.TracerTimingEnabled]), ([now, timed]) =>
+        Effect.sync(() => {
+          stopPong?.()
+          wire?.release()
+          span.end(timed ? now : BigInt(0), exit)
+        }))
+    )
+    // kept by the finalizer as soon as it is made
+    const made = yield* Effect.uninterruptible(
+      Effect.map(Effect.mapError(Transport.make(webSocket, target), failedOpen), (made) => (wire = made))
+    )
+    yield* Effect.mapError(made.opened(options.connectTimeout), failedOpen)
+    const { dialled } = made
+    const ws = dialled.webSocket
     const connection = yield* protocol.connect({
       hub: options.hub,
       write: dialled.write,
@@ -210,7 +226,11 @@ const open = <Memory, Frame, Left extends Engine.Leftover>(
       span,
       flow: dialled.flow,
       keepalive: options.keepalive !== undefined && heartbeat !== undefined
-        ? { ...options.keepalive, ping: () => heartbeat.ping(ws) }
+        ? {
+          ...options.keepalive,
+          ping: () =>
+            heartbeat.ping(ws)
+        }
         : undefined,
       ...(wiring.bounce !== undefined ? { bounce: wiring.bounce } : {}),
       ...(wiring.sessionEnding !== undefined ? { sessionEnding: wiring.sessionEnding } : {})
@@ -220,8 +240,8 @@ const open = <Memory, Frame, Left extends Engine.Leftover>(
     listen(dialled, connection, options.maxFrameSize)
     if (options.keepalive !== undefined && heartbeat !== undefined) {
       // the pong callback only posts to the owner
-      const stop = heartbeat.onPong(ws, () => void connection.keepaliveUnsafe(Keepalive.pong))
-      yield* Effect.addFinalizer(() => Effect.sync(stop))
+      stopPong = heartbeat.onPong(ws, () =>
+        void connection.keepaliveUnsafe(Keepalive.pong))
     }
     return { connection, closeSocket: () => void ws.close(1000), openedAt: yield* Clock.currentTimeMillis }
   })

@@ -175,14 +175,17 @@ export const run = <M, F, L extends Leftover>(
     const start = (live: Current<F, L>) =>
       Effect.gen(function*() {
         const { link, standby } = live
-        // a standby never switched to is closed with the connection it was meant to replace
-        yield* Scope.addFinalizer(
-          link.scope,
-          Effect.flatMap(Deferred.poll(standby), (ready) =>
-            Option.isNone(ready) || live.switched
-              ? Effect.void
-              : Effect.flatMap(ready.value, (unused) => Scope.close(unused.scope, Exit.void)))
-        )
+        // a standby never switched to is closed with the connection it was meant to replace (only
+        // a call with a reconnect policy prepares one)
+        if (reconnect !== undefined) {
+          yield* Scope.addFinalizer(
+            link.scope,
+            Effect.flatMap(Deferred.poll(standby), (ready) =>
+              Option.isNone(ready) || live.switched
+                ? Effect.void
+                : Effect.flatMap(ready.value, (unused) => Scope.close(unused.scope, Exit.void)))
+          )
+        }
         yield* Effect.forkIn(
           Effect.flatMap(
             link.connection.run,

@@ -12,7 +12,6 @@
  * Effect's `SocketError`s, as `Socket` would report them.
  */
 import { Duration, Effect } from "effect"
-import type { Scope } from "effect"
 import * as Socket from "effect/socket/Socket"
 import type { RealtimeWebSocketService } from "../../RealtimeWebSocket.js"
 import type { Target } from "../realtime/handshake.js"
@@ -74,35 +73,34 @@ const openTimedOut = () =>
 const ignore = () => {}
 
 /**
- * Opens a socket to `target` over the application's `RealtimeWebSocket`, in the Scope: waits for
- * the handshake (at most `openTimeout`, on the Clock); closing the Scope detaches the listeners
- * and closes the WebSocket (code 1000), which delivers nothing more.
+ * A WebSocket being dialled: the socket, its handshake, its release.
+ *
+ * @category models
+ */
+export interface Wire {
+  readonly dialled: Dialled
+  /** Waits for the handshake (at most `openTimeout`, on the Clock). */
+  readonly opened: (openTimeout?: Duration.Input) => Effect.Effect<void, Socket.SocketError>
+  /** Detaches the listeners and closes the WebSocket (code 1000): nothing more is delivered. */
+  readonly release: () => void
+}
+
+/**
+ * Makes the WebSocket of `target` over the application's `RealtimeWebSocket`, its listeners
+ * attached at once (no frame that comes with the handshake is missed). Whoever makes it releases
+ * it: run this where nothing can interrupt between the making and the keeping.
  *
  * @category transport
  */
-export const open = (
-  webSocket: RealtimeWebSocketService,
-  target: Target,
-  openTimeout: Duration.Input = Duration.seconds(10)
-): Effect.Effect<Dialled, Socket.SocketError, Scope.Scope> =>
-  Effect.flatMap(
-    Effect.acquireRelease(
-      Effect.try({
-        try: () => wire(construct(webSocket, target)),
-        catch: (cause) =>
-          new Socket.SocketError({ reason: new Socket.SocketOpenError({ kind: "Unknown", cause: errorOf(cause) }) })
-      }),
-      (made) => Effect.sync(made.release)
-    ),
-    (made) =>
-      Effect.as(
-        made.opened.pipe(Effect.timeoutOrElse({ duration: openTimeout, orElse: () => Effect.fail(openTimedOut()) })),
-        made.dialled
-      )
-  )
+export const make = (webSocket: RealtimeWebSocketService, target: Target): Effect.Effect<Wire, Socket.SocketError> =>
+  Effect.try({
+    try: () => wire(construct(webSocket, target)),
+    catch: (cause) =>
+      new Socket.SocketError({ reason: new Socket.SocketOpenError({ kind: "Unknown", cause: errorOf(cause) }) })
+  })
 
 /** The listeners of a WebSocket just made, and what they feed. */
-const wire = (ws: Socket.WebSocketLike) => {
+const wire = (ws: Socket.WebSocketLike): Wire => {
   if ("binaryType" in ws) (ws as { binaryType: string }).binaryType = "arraybuffer"
   let isOpen = ws.readyState === 1
   let paused = false
@@ -193,15 +191,16 @@ const wire = (ws: Socket.WebSocketLike) => {
 
   return {
     dialled,
-    opened: Effect.callback<void, Socket.SocketError>((resume) => {
-      if (ended !== undefined) return resume(Effect.fail(ended))
-      if (ws.readyState >= 2) return resume(Effect.fail(closeError(1006)))
-      if (isOpen) return resume(Effect.void)
-      opening = resume
-      return Effect.sync(() => {
-        if (opening === resume) opening = undefined
-      })
-    }),
+    opened: (openTimeout = Duration.seconds(10)) =>
+      Effect.callback<void, Socket.SocketError>((resume) => {
+        if (ended !== undefined) return resume(Effect.fail(ended))
+        if (ws.readyState >= 2) return resume(Effect.fail(closeError(1006)))
+        if (isOpen) return resume(Effect.void)
+        opening = resume
+        return Effect.sync(() => {
+          if (opening === resume) opening = undefined
+        })
+      }).pipe(Effect.timeoutOrElse({ duration: openTimeout, orElse: () => Effect.fail(openTimedOut()) })),
     release: () => {
       opening = undefined
       onFrame = undefined
