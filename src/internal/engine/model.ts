@@ -208,7 +208,8 @@ export const make = <M, F, L extends Leftover>(
 
     /**
      * The owner fiber: claims the model (atomically, so two connects never both proceed), then runs
-     * the connection; `finish` runs whenever it claimed, however it ends.
+     * the connection; `finish` runs whenever it claimed, however it ends. (No generator here: the
+     * owner's stack is held for the call's life.)
      */
     const own = (
       target: Handshake.Target,
@@ -218,30 +219,30 @@ export const make = <M, F, L extends Leftover>(
     ): Effect.Effect<void> =>
       Effect.withFiber((self) =>
         Effect.uninterruptibleMask((restore) =>
-          Effect.gen(function*() {
-            const refused = yield* Ref.modify(
+          Effect.flatMap(
+            Ref.modify(
               lifecycle,
               (current): [Lifecycle["_tag"] | undefined, Lifecycle] =>
                 current._tag === "Idle" || current._tag === "Closed"
                   ? [undefined, { _tag: "Connecting", owner: self }]
                   : [current._tag, current]
-            )
-            if (refused !== undefined) {
-              return yield* Deferred.fail(
-                opened,
-                refused === "Disposed"
-                  ? Handshake.connectError("Closed", "the model's scope is closed: make a new model to connect again")
-                  : Handshake.connectError(
-                    "AlreadyConnected",
-                    "the model is already connected (or connecting); close it, or its scope, before connecting again"
-                  )
-              )
-            }
-            yield* restore(call(self, target, settings, config, opened)).pipe(
-              Effect.onExit((exit) => finish(exit, opened)),
-              Effect.ignore
-            )
-          })
+            ),
+            (refused): Effect.Effect<void> =>
+              refused === undefined
+                ? Effect.flatMap(
+                  Effect.exit(restore(call(self, target, settings, config, opened))),
+                  (exit) => finish(exit, opened)
+                )
+                : Effect.asVoid(Deferred.fail(
+                  opened,
+                  refused === "Disposed"
+                    ? Handshake.connectError("Closed", "the model's scope is closed: make a new model to connect again")
+                    : Handshake.connectError(
+                      "AlreadyConnected",
+                      "the model is already connected (or connecting); close it, or its scope, before connecting again"
+                    )
+                ))
+          )
         )
       )
 

@@ -391,17 +391,29 @@ export const run = <M, F, L extends Leftover>(
       yield* announce(hub, [status("connected")])
       yield* Deferred.succeed(opened, undefined)
       if (current !== undefined) yield* start(current)
-      for (;;) {
-        batch = yield* Effect.orDie(queue.takeAll)
+      return yield* serve
+    })
+
+    /**
+     * The owner's loop: takes the commands, handles them in order, until one ends the call. Written
+     * without a generator, as the owner waits in it for the call's life.
+     */
+    const serve: Effect.Effect<Ended> = Effect.suspend(() => {
+      if (next >= batch.length) {
+        // the handled commands are let go while the owner waits
+        batch = []
         next = 0
-        while (next < batch.length) {
-          const ended = yield* handle(batch[next++]!)
-          if (ended !== undefined) {
-            end = ended
-            return ended
-          }
-        }
+        return Effect.flatMap(Effect.orDie(queue.takeAll), (taken) => {
+          batch = taken
+          next = 0
+          return serve
+        })
       }
+      return Effect.flatMap(handle(batch[next++]!), (ended) => {
+        if (ended === undefined) return serve
+        end = ended
+        return Effect.succeed(ended)
+      })
     })
 
     /** Once the call ends: no new commands; sends not reached or held fail `Closed`; everything closes. */
