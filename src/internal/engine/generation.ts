@@ -16,6 +16,7 @@
  *   with a typed error (sends go back to the call's owner first, where it takes them).
  */
 import { Clock, Deferred, Effect, LogLevel } from "effect"
+import type { Cause } from "effect"
 import type { Scope } from "effect"
 import type { RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeError.js"
 import type { RealtimeModelState } from "../../RealtimeModel.js"
@@ -266,33 +267,46 @@ export const make = <Memory, Frame, Left extends Leftover, Bookkeeping>(
       )
     })
 
-    const run: Effect.Effect<Mailbox.Outcome> = Effect.gen(function*() {
-      // the keepalive's timer is a child of the owner's fiber: it stops with it
-      if (keepalive !== undefined) yield* Keepalive.start(keepalive)
-      for (;;) {
-        if (paused && backlogSize() < backlogLimit) {
-          paused = false
-          options.flow?.resume()
-        }
-        // what a batch left unprocessed when it stopped at a boundary comes first
-        if (next >= batch.length) {
-          // the processed frames are let go while the owner waits for more (an idle call holds none)
-          batch = []
-          next = 0
-          batch = yield* mailbox.takeAll
-        }
-        // the owner alone pauses the socket: when the frames waiting for it reach the limit
-        if (!paused && options.flow !== undefined && backlogSize() >= backlogLimit) {
-          paused = true
-          options.flow.pause()
-          yield* Effect.logDebug(
-            `${backlogSize()} frames wait for the connection: the socket is not read until they are processed`
-          )
-        }
-        const outcome = yield* processBatch
-        if (outcome !== undefined) return outcome
+    /**
+     * The owner's loop: resumes the socket once the frames waiting are few again, takes the next
+     * commands (what a batch left unprocessed when it stopped at a boundary comes first), pauses
+     * the socket when too many wait, processes them. Written without a generator, as the owner
+     * waits in it for the connection's life.
+     */
+    const cycle: Effect.Effect<Mailbox.Outcome, Cause.Done> = Effect.suspend(() => {
+      if (paused && backlogSize() < backlogLimit) {
+        paused = false
+        options.flow?.resume()
       }
-    }).pipe(
+      if (next < batch.length) return processNext
+      // the processed frames are let go while the owner waits for more (an idle call holds none)
+      batch = []
+      next = 0
+      return Effect.flatMap(mailbox.takeAll, (taken) => {
+        batch = taken
+        return processNext
+      })
+    })
+
+    const processNext: Effect.Effect<Mailbox.Outcome, Cause.Done> = Effect.suspend(() => {
+      const step = Effect.flatMap(processBatch, (outcome) => outcome !== undefined ? Effect.succeed(outcome) : cycle)
+      // the owner alone pauses the socket: when the frames waiting for it reach the limit
+      if (paused || options.flow === undefined || backlogSize() < backlogLimit) return step
+      paused = true
+      options.flow.pause()
+      return Effect.andThen(
+        Effect.logDebug(
+          `${backlogSize()} frames wait for the connection: the socket is not read until they are processed`
+        ),
+        step
+      )
+    })
+
+    // the keepalive's timer is a child of the owner's fiber: it stops with it
+    const run: Effect.Effect<Mailbox.Outcome> = Effect.andThen(
+      keepalive === undefined ? Effect.void : Keepalive.start(keepalive),
+      cycle
+    ).pipe(
       // the mailbox only ends when the owner stops, so this is never reached while it runs
       Effect.catch(() => Effect.succeed<Mailbox.Outcome>({ _tag: "Lost", lost: stopped })),
       Effect.onExit((exit) => exit._tag === "Success" && exit.value._tag === "Boundary" ? Effect.void : refuseRemaining)
