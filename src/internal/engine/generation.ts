@@ -16,8 +16,7 @@
  *   with a typed error (sends go back to the call's owner first, where it takes them).
  */
 import { Clock, Deferred, Effect, LogLevel } from "effect"
-import type { Cause } from "effect"
-import type { Scope } from "effect"
+import type { Cause, Scope } from "effect"
 import type { RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeError.js"
 import type { RealtimeModelState } from "../../RealtimeModel.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"

@@ -377,7 +377,8 @@ export const run = <M, F, L extends Leftover>(
       }
     }
 
-    const loop: Effect.Effect<Ended, RealtimeConnectError> = Effect.gen(function*() {
+    /** The first connection, dialled and opened; then the owner serves the call. */
+    const opening: Effect.Effect<void, RealtimeConnectError> = Effect.gen(function*() {
       yield* announce(hub, [status("connecting")])
       // kept before anything can interrupt: closing the call closes it
       const first = yield* dial(options, Effect.succeed(options.target), memory, wiring(), (link) =>
@@ -391,7 +392,6 @@ export const run = <M, F, L extends Leftover>(
       yield* announce(hub, [status("connected")])
       yield* Deferred.succeed(opened, undefined)
       if (current !== undefined) yield* start(current)
-      return yield* serve
     })
 
     /**
@@ -433,7 +433,7 @@ export const run = <M, F, L extends Leftover>(
       if (current !== undefined) yield* Scope.close(current.link.scope, Exit.void)
     })
 
-    return Effect.onExit(loop, () => finish)
+    return Effect.onExit(Effect.andThen(opening, serve), () => finish)
   })
 
 /**
