@@ -1,6 +1,7 @@
 /**
- * Owns the owner fiber of one connection, whatever its protocol: the mailbox it reads (frames, the
- * socket's end, sends, queries, the keepalive's requests, "listeners have room again"), the
+ * Owns the owner of one connection, whatever its protocol (run by the call's owner fiber, between
+ * its own commands): the mailbox it reads (frames, the socket's end, sends, queries, the
+ * keepalive's requests, "listeners have room again", "yield to the call's owner"), the
  * backlog of frames held while a bounded listener is full and the pausing of the socket behind it,
  * the sends it returns to the call once its socket ended, and their hand-over at a rollover. What
  * a frame or a send means is the protocol's {@link Handler}, run by this owner and no one else.
@@ -97,6 +98,8 @@ export interface OwnerOptions<Memory> extends Omit<GenerationOptions<Memory>, "f
 const resumeCommand = { _tag: "Resume" } as const
 const switchCommand = { _tag: "SwitchAtBoundary" } as const
 const boundary: Mailbox.Outcome = { _tag: "Boundary" }
+const yieldCommand = { _tag: "Yield" } as const
+const yielded: Mailbox.Outcome = { _tag: "Yielded" }
 const stopped = Ending.connectionLost({
   _tag: "Closed",
   by: "transport",
@@ -215,6 +218,11 @@ export const make = <Memory, Frame, Left extends Leftover, Bookkeeping>(
           case "SwitchAtBoundary":
             switchWanted = true
             break
+          case "Yield":
+            // the rest of the batch waits for the next run
+            yield* publish(out)
+            yield* self.settle(now)
+            return yielded
           case "PingDue":
           case "Pong":
           case "PongDue": {
@@ -249,6 +257,7 @@ export const make = <Memory, Frame, Left extends Leftover, Bookkeeping>(
     /** Once the owner stops: no new requests, and every one not reached is answered. */
     const refuseRemaining = Effect.gen(function*() {
       mailbox.endUnsafe()
+      if (keepalive !== undefined) Keepalive.stop(keepalive)
       const rest = [...batch.slice(next), ...mailbox.takeAllUnsafe()]
       batch = []
       next = 0
@@ -301,14 +310,15 @@ export const make = <Memory, Frame, Left extends Leftover, Bookkeeping>(
       )
     })
 
-    // the keepalive's timer is a child of the owner's fiber: it stops with it
+    // the keepalive's timer is a child of the fiber that first runs the owner: it stops with it,
+    // or when the owner stops
     const run: Effect.Effect<Mailbox.Outcome> = Effect.andThen(
-      keepalive === undefined ? Effect.void : Keepalive.start(keepalive),
+      keepalive === undefined || keepalive.timer !== undefined ? Effect.void : Keepalive.start(keepalive),
       cycle
     ).pipe(
       // the mailbox only ends when the owner stops, so this is never reached while it runs
       Effect.catch(() => Effect.succeed<Mailbox.Outcome>({ _tag: "Lost", lost: stopped })),
-      Effect.onExit((exit) => exit._tag === "Success" && exit.value._tag === "Boundary" ? Effect.void : refuseRemaining)
+      Effect.onExit((exit) => exit._tag === "Success" && exit.value._tag !== "Lost" ? Effect.void : refuseRemaining)
     )
 
     const request = <A, E>(
@@ -340,6 +350,7 @@ export const make = <Memory, Frame, Left extends Leftover, Bookkeeping>(
       sendIf: send,
       restore: (resumption: Resumption<Frame>, left: Left | undefined) => self.restore(resumption, left),
       switchAtBoundary: Effect.sync(() => void mailbox.offerUnsafe(switchCommand)),
+      yieldUnsafe: () => mailbox.offerUnsafe(yieldCommand),
       handOverUnsafe: (to) => {
         const waiting = mailbox.takeAllUnsafe()
         for (const command of waiting) {

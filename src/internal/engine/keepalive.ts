@@ -104,6 +104,16 @@ export const start = (keepalive: Keepalive): Effect.Effect<void> => {
 }
 
 /**
+ * Stops the timer (the owner stopped). Run by the owner.
+ *
+ * @category keepalive
+ */
+export const stop = (keepalive: Keepalive): void => {
+  keepalive.timer?.interruptUnsafe()
+  keepalive.awaiting = undefined
+}
+
+/**
  * The owner's side of a keepalive command, at `now` (ms, `Clock`); the connection's end when a
  * pong is late.
  *

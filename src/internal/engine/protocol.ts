@@ -135,6 +135,11 @@ export interface Generation<Frame, Left extends Leftover> extends Sender {
   /** Makes `run` return at the next turn boundary. */
   readonly switchAtBoundary: Effect.Effect<void>
   /**
+   * Makes a `run` in progress return `Yielded` once the commands before this request are
+   * processed (the call's owner, which runs it, has commands of its own); `false` once stopped.
+   */
+  readonly yieldUnsafe: () => boolean
+  /**
    * After a boundary, before the model's sends go to `next`: the sends waiting here move there
    * first, in order, and so does every send this connection still reaches; its frames stay, for
    * the owner to drain. Run by the owner, between two runs.

@@ -2,12 +2,14 @@
  * Owns a call's course from its first dial to its end: one owner fiber reading one command queue.
  *
  * The queue carries the application's sends, the sends a connection returns because its socket
- * ended before they were written, each connection's end (tagged with its generation), the result
- * of a re-dial, the end of a rollover's drain and the deadlines of sends held in a gap. Everything
- * that waits runs in a fiber of its own that posts its result: a connection's owner, the re-dials
- * by the `Schedule`, the preparation of the next session, the 2-second drain of the session before
- * a rollover, a held send's timer. So the owner is never stuck: whatever a connection or a dial
- * does, a send is forwarded, held or answered at once, and a held one fails at its deadline.
+ * ended before they were written, the result of a re-dial, the end of a rollover's drain, a
+ * session's notice of its end and the deadlines of sends held in a gap. When it has none, the
+ * owner runs the call's connection itself (its frames, sends and keepalive: see `generation.ts`),
+ * which yields back as soon as a command is posted, or stops at its end or at a turn boundary.
+ * Everything else that waits runs in a fiber of its own that posts its result: the re-dials by the
+ * `Schedule`, the preparation of the next session, the 2-second drain of the session before a
+ * rollover, a held send's timer. So the owner is never stuck: whatever a dial does, a send is
+ * forwarded, held or answered at once, and a held one fails at its deadline.
  *
  * The owner alone writes the call's cells: the current connection, the gap (held sends, dropped
  * audio) and the call's memory, restored on every new connection. Where sends go is told to the
@@ -71,7 +73,6 @@ type Command<F, L extends Leftover> =
   | { readonly _tag: "Bounced"; readonly generation: number; readonly send: Mailbox.Send }
   | { readonly _tag: "Expired"; readonly send: Mailbox.Send }
   | { readonly _tag: "Withdrawn"; readonly send: Mailbox.Send }
-  | { readonly _tag: "Ended"; readonly generation: number; readonly outcome: Mailbox.Outcome }
   | { readonly _tag: "Redialled"; readonly result: Exit.Exit<Redialled<F, L>, RealtimeConnectError> }
   | { readonly _tag: "Drained"; readonly generation: number }
   | { readonly _tag: "SessionEnding"; readonly generation: number; readonly timeLeftMs: number | null }
@@ -84,6 +85,8 @@ interface Current<F, L extends Leftover> {
   switched: boolean
   /** Whether the next session is being prepared (by the rollover's timer or the service's notice). */
   rolling: boolean
+  /** Whether the owner runs it (from its start; a session taken over at a rollover once the old one drained). */
+  started: boolean
 }
 
 /**
@@ -101,7 +104,12 @@ export const run = <M, F, L extends Leftover>(
     const tracker = options.config.playbackTracker
     const memory = protocol.memory(options.settings)
     const queue = EventHub.makeInboxUnsafe<Command<F, L>>()
-    const post = (command: Command<F, L>) => queue.offerUnsafe(command)
+    /** A command for the owner; a connection it is running is asked to yield to it. */
+    const post = (command: Command<F, L>) => {
+      const taken = queue.offerUnsafe(command)
+      running?.yieldUnsafe()
+      return taken
+    }
     const submit = (send: Mailbox.Send) => post({ _tag: "Send", send })
     const withdraw = (send: Mailbox.Send) => void post({ _tag: "Withdrawn", send })
     const reconnect = options.reconnect
@@ -110,6 +118,8 @@ export const run = <M, F, L extends Leftover>(
     const gap = Gap.make(reconnect?.sendTimeout ?? Duration.seconds(10))
     // ---- the owner's cells ----
     let current: Current<F, L> | undefined = undefined
+    /** The connection the owner is running (its frames and sends) while it has no command of its own. */
+    let running: Link<F, L>["connection"] | undefined = undefined
     /** The last generation dialled. */
     let generation = 0
     /** A generation whose socket ended before the call moved on: sends are held, not given to it. */
@@ -163,7 +173,13 @@ export const run = <M, F, L extends Leftover>(
     /** Makes `link` the call's connection; the sends held in the gap go to it, in order. */
     const adopt = (link: Link<F, L>) =>
       Effect.gen(function*() {
-        const live: Current<F, L> = { link, standby: Deferred.makeUnsafe(), switched: false, rolling: false }
+        const live: Current<F, L> = {
+          link,
+          standby: Deferred.makeUnsafe(),
+          switched: false,
+          rolling: false,
+          started: false
+        }
         current = live
         yield* enter("Open")
         const held = Gap.release(gap)
@@ -186,13 +202,8 @@ export const run = <M, F, L extends Leftover>(
                 : Effect.flatMap(ready.value, (unused) => Scope.close(unused.scope, Exit.void)))
           )
         }
-        yield* Effect.forkIn(
-          Effect.flatMap(
-            link.connection.run,
-            (outcome) => Effect.sync(() => void post({ _tag: "Ended", generation: link.generation, outcome }))
-          ),
-          link.scope
-        )
+        // the owner runs it from now on, between its own commands
+        live.started = true
         const rollover = reconnect?.rollover
         // a SIP call's session is the call's: it is not renewed by a new connection
         if (rollover !== undefined && options.config.callId === undefined) {
@@ -346,16 +357,6 @@ export const run = <M, F, L extends Leftover>(
           return Effect.sync(() =>
             void Gap.withdraw(gap, command.send)
           )
-        case "Ended": {
-          const live = current
-          if (live === undefined || live.link.generation !== command.generation) return Effect.succeed(undefined)
-          // never half done: a connection is always the call's or closed (its writes are not waited on)
-          return Effect.uninterruptible(
-            command.outcome._tag === "Boundary"
-              ? Effect.as(switchOver(live), undefined)
-              : lost(live, command.outcome.lost)
-          )
-        }
         case "Redialled": {
           const result = command.result
           if (Exit.isFailure(result)) {
@@ -383,7 +384,7 @@ export const run = <M, F, L extends Leftover>(
       // kept before anything can interrupt: closing the call closes it
       const first = yield* dial(options, Effect.succeed(options.target), memory, wiring(), (link) =>
         Effect.sync(() => {
-          current = { link, standby: Deferred.makeUnsafe(), switched: false, rolling: false }
+          current = { link, standby: Deferred.makeUnsafe(), switched: false, rolling: false, started: false }
         }))
       yield* first.connection.restore(protocol.resume(memory, "first"), undefined).pipe(
         Effect.catch((error) => Effect.logWarning("the connection's opening frames could not be written", error))
@@ -394,25 +395,41 @@ export const run = <M, F, L extends Leftover>(
       if (current !== undefined) yield* start(current)
     })
 
+    /** What the owner does once the connection it runs stops: a yield, a boundary or its end. */
+    const stopped = (live: Current<F, L>, outcome: Mailbox.Outcome): Effect.Effect<Ended | undefined> =>
+      // never half done: a connection is always the call's or closed (its writes are not waited on)
+      outcome._tag === "Yielded" ? Effect.succeed(undefined) : Effect.uninterruptible(
+        outcome._tag === "Boundary" ? Effect.as(switchOver(live), undefined) : lost(live, outcome.lost)
+      )
+
+    /** The owner goes on after a step: `undefined`, or the call's end. */
+    const then = (ended: Ended | undefined): Effect.Effect<Ended> => {
+      if (ended === undefined) return serve
+      end = ended
+      return Effect.succeed(ended)
+    }
+
     /**
-     * The owner's loop: takes the commands, handles them in order, until one ends the call. Written
+     * The owner's loop: handles its commands in order; with none left, runs the call's connection
+     * (which yields when a command comes), or waits for one; until one ends the call. Written
      * without a generator, as the owner waits in it for the call's life.
      */
     const serve: Effect.Effect<Ended> = Effect.suspend(() => {
-      if (next >= batch.length) {
-        // the handled commands are let go while the owner waits
-        batch = []
-        next = 0
-        return Effect.flatMap(Effect.orDie(queue.takeAll), (taken) => {
-          batch = taken
-          next = 0
-          return serve
+      if (next < batch.length) return Effect.flatMap(handle(batch[next++]!), then)
+      // the handled commands are let go while the owner waits
+      batch = []
+      next = 0
+      const live = current
+      if (live !== undefined && live.started && queue.sizeUnsafe() === 0) {
+        running = live.link.connection
+        return Effect.flatMap(live.link.connection.run, (outcome) => {
+          running = undefined
+          return Effect.flatMap(stopped(live, outcome), then)
         })
       }
-      return Effect.flatMap(handle(batch[next++]!), (ended) => {
-        if (ended === undefined) return serve
-        end = ended
-        return Effect.succeed(ended)
+      return Effect.flatMap(Effect.orDie(queue.takeAll), (taken) => {
+        batch = taken
+        return serve
       })
     })
 
