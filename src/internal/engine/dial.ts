@@ -5,12 +5,12 @@
  * a loss.
  */
 import { Cause, Clock, Effect, Exit, References, Schedule, Scope } from "effect"
-import type { Duration } from "effect"
+import type { Duration, Tracer } from "effect"
 import type * as Socket from "effect/socket/Socket"
 import type { RealtimeConnectError } from "../../RealtimeError.js"
 import type { RealtimeModelConfig } from "../../RealtimeModel.js"
 import type { ReconnectSchedule } from "../../RealtimeReconnect.js"
-import type { RealtimeWebSocketService } from "../../RealtimeWebSocket.js"
+import type { Heartbeat, RealtimeWebSocketService } from "../../RealtimeWebSocket.js"
 import type * as EventHub from "../eventHub.js"
 import * as Handshake from "../realtime/handshake.js"
 import * as Ending from "./ending.js"
@@ -183,6 +183,41 @@ export const redial = <Memory, Frame, Left extends Engine.Leftover>(
     }
   })
 
+/** What the engine holds of a connection, released together by its one finalizer. */
+interface Held {
+  wire: Transport.Wire | undefined
+  stopPong: (() => void) | undefined
+}
+
+// The closures a connection keeps are made here, outside `open`: one made inside it would keep
+// all of `open`'s variables for the connection's life.
+
+/** The connection's finalizer: the pong callback, then the socket, then the connection's span. */
+const release = (held: Held, span: Tracer.Span) => (exit: Exit.Exit<unknown, unknown>) =>
+  Effect.flatMap(
+    Effect.all([Clock.currentTimeNanos, References.TracerTimingEnabled]),
+    ([now, timed]) =>
+      Effect.sync(() => {
+        held.stopPong?.()
+        held.wire?.release()
+        span.end(timed ? now : BigInt(0), exit)
+      })
+  )
+
+/** The keepalive of a socket that can ping. */
+const pinging = (
+  keepalive: Keepalive.KeepaliveOptions | undefined,
+  heartbeat: Heartbeat | undefined,
+  ws: Socket.WebSocketLike
+): Keepalive.Pinging | undefined =>
+  keepalive === undefined || heartbeat === undefined ? undefined : { ...keepalive, ping: () => heartbeat.ping(ws) }
+
+/** Pongs go to the connection's owner. */
+const pongsTo = (connection: Pick<Engine.Generation<unknown, Engine.Leftover>, "keepaliveUnsafe">) => () =>
+  void connection.keepaliveUnsafe(Keepalive.pong)
+
+const closerOf = (ws: Socket.WebSocketLike) => () => void ws.close(1000)
+
 const open = <Memory, Frame, Left extends Engine.Leftover>(
   options: DialOptions<Memory, Frame, Left>,
   resolveTarget: Effect.Effect<Handshake.Target, RealtimeConnectError>,
@@ -201,19 +236,11 @@ const open = <Memory, Frame, Left extends Engine.Leftover>(
     })
     const heartbeat = webSocket.heartbeat
     // one finalizer for what the engine holds of the connection: the pong callback, the socket, the span
-    let wire: Transport.Wire | undefined = undefined
-    let stopPong: (() => void) | undefined = undefined
-    yield* Effect.addFinalizer((exit) =>
-      Effect.flatMap(Effect.all([Clock.currentTimeNanos, References.TracerTimingEnabled]), ([now, timed]) =>
-        Effect.sync(() => {
-          stopPong?.()
-          wire?.release()
-          span.end(timed ? now : BigInt(0), exit)
-        }))
-    )
+    const held: Held = { wire: undefined, stopPong: undefined }
+    yield* Effect.addFinalizer(release(held, span))
     // kept by the finalizer as soon as it is made
     const made = yield* Effect.uninterruptible(
-      Effect.map(Effect.mapError(Transport.make(webSocket, target), failedOpen), (made) => (wire = made))
+      Effect.map(Effect.mapError(Transport.make(webSocket, target), failedOpen), (made) => (held.wire = made))
     )
     yield* Effect.mapError(made.opened(options.connectTimeout), failedOpen)
     const { dialled } = made
@@ -225,13 +252,7 @@ const open = <Memory, Frame, Left extends Engine.Leftover>(
       customTracker: options.config.playbackTracker,
       span,
       flow: dialled.flow,
-      keepalive: options.keepalive !== undefined && heartbeat !== undefined
-        ? {
-          ...options.keepalive,
-          ping: () =>
-            heartbeat.ping(ws)
-        }
-        : undefined,
+      keepalive: pinging(options.keepalive, heartbeat, ws),
       ...(wiring.bounce !== undefined ? { bounce: wiring.bounce } : {}),
       ...(wiring.sessionEnding !== undefined ? { sessionEnding: wiring.sessionEnding } : {})
     })
@@ -240,8 +261,7 @@ const open = <Memory, Frame, Left extends Engine.Leftover>(
     listen(dialled, connection, options.maxFrameSize)
     if (options.keepalive !== undefined && heartbeat !== undefined) {
       // the pong callback only posts to the owner
-      stopPong = heartbeat.onPong(ws, () =>
-        void connection.keepaliveUnsafe(Keepalive.pong))
+      held.stopPong = heartbeat.onPong(ws, pongsTo(connection))
     }
-    return { connection, closeSocket: () => void ws.close(1000), openedAt: yield* Clock.currentTimeMillis }
+    return { connection, closeSocket: closerOf(ws), openedAt: yield* Clock.currentTimeMillis }
   })

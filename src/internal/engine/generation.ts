@@ -255,25 +255,27 @@ export const make = <Memory, Frame, Left extends Leftover, Bookkeeping>(
     })
 
     /** Once the owner stops: no new requests, and every one not reached is answered. */
-    const refuseRemaining = Effect.gen(function*() {
-      mailbox.endUnsafe()
-      if (keepalive !== undefined) Keepalive.stop(keepalive)
-      const rest = [...batch.slice(next), ...mailbox.takeAllUnsafe()]
-      batch = []
-      next = 0
-      backlog = []
-      paused = false
-      options.flow?.resume()
-      yield* Effect.forEach(
-        rest,
-        (command) =>
-          typeof command !== "string" && command._tag === "Send" &&
-            (successor !== undefined ? successor.adoptUnsafe(command) : options.bounce?.(command) === true)
-            ? Effect.void
-            : Mailbox.refuse(command, self.bookkeeping()),
-        { discard: true }
-      )
-    })
+    const refuseRemaining = Effect.suspend(() =>
+      Effect.gen(function*() {
+        mailbox.endUnsafe()
+        if (keepalive !== undefined) Keepalive.stop(keepalive)
+        const rest = [...batch.slice(next), ...mailbox.takeAllUnsafe()]
+        batch = []
+        next = 0
+        backlog = []
+        paused = false
+        options.flow?.resume()
+        yield* Effect.forEach(
+          rest,
+          (command) =>
+            typeof command !== "string" && command._tag === "Send" &&
+              (successor !== undefined ? successor.adoptUnsafe(command) : options.bounce?.(command) === true)
+              ? Effect.void
+              : Mailbox.refuse(command, self.bookkeeping()),
+          { discard: true }
+        )
+      })
+    )
 
     /**
      * The owner's loop: resumes the socket once the frames waiting are few again, takes the next

@@ -158,7 +158,7 @@ export const make = <M, F, L extends Leftover>(
         hub,
         target,
         // every later dial resolves the credentials again
-        retarget: provider.target(config, settings, webSocket, defaultApiKey),
+        retarget: Effect.suspend(() => provider.target(config, settings, webSocket, defaultApiKey)),
         config,
         settings,
         connectTimeout: options.connectTimeout,

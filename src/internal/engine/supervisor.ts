@@ -378,22 +378,27 @@ export const run = <M, F, L extends Leftover>(
       }
     }
 
-    /** The first connection, dialled and opened; then the owner serves the call. */
-    const opening: Effect.Effect<void, RealtimeConnectError> = Effect.gen(function*() {
-      yield* announce(hub, [status("connecting")])
-      // kept before anything can interrupt: closing the call closes it
-      const first = yield* dial(options, Effect.succeed(options.target), memory, wiring(), (link) =>
-        Effect.sync(() => {
-          current = { link, standby: Deferred.makeUnsafe(), switched: false, rolling: false, started: false }
-        }))
-      yield* first.connection.restore(protocol.resume(memory, "first"), undefined).pipe(
-        Effect.catch((error) => Effect.logWarning("the connection's opening frames could not be written", error))
-      )
-      yield* enter("Open")
-      yield* announce(hub, [status("connected")])
-      yield* Deferred.succeed(opened, undefined)
-      if (current !== undefined) yield* start(current)
-    })
+    /**
+     * The first connection, dialled and opened; then the owner serves the call. (Its generator is
+     * made when it runs: one made now would be held for the call's life, and so for `finish`.)
+     */
+    const opening: Effect.Effect<void, RealtimeConnectError> = Effect.suspend(() =>
+      Effect.gen(function*() {
+        yield* announce(hub, [status("connecting")])
+        // kept before anything can interrupt: closing the call closes it
+        const first = yield* dial(options, Effect.succeed(options.target), memory, wiring(), (link) =>
+          Effect.sync(() => {
+            current = { link, standby: Deferred.makeUnsafe(), switched: false, rolling: false, started: false }
+          }))
+        yield* first.connection.restore(protocol.resume(memory, "first"), undefined).pipe(
+          Effect.catch((error) => Effect.logWarning("the connection's opening frames could not be written", error))
+        )
+        yield* enter("Open")
+        yield* announce(hub, [status("connected")])
+        yield* Deferred.succeed(opened, undefined)
+        if (current !== undefined) yield* start(current)
+      })
+    )
 
     /** What the owner does once the connection it runs stops: a yield, a boundary or its end. */
     const stopped = (live: Current<F, L>, outcome: Mailbox.Outcome): Effect.Effect<Ended | undefined> =>
@@ -434,21 +439,23 @@ export const run = <M, F, L extends Leftover>(
     })
 
     /** Once the call ends: no new commands; sends not reached or held fail `Closed`; everything closes. */
-    const finish = Effect.gen(function*() {
-      queue.endUnsafe()
-      const rest = [...batch.slice(next), ...queue.takeAllUnsafe()]
-      batch = []
-      Gap.close(gap, end)
-      for (const command of rest) {
-        if (command._tag === "Send" || command._tag === "Bounced") {
-          Deferred.doneUnsafe(command.send.reply, Exit.fail(Gap.ended(command.send, end)))
-        } else if (command._tag === "Redialled" && Exit.isSuccess(command.result)) {
-          yield* Scope.close(command.result.value.link.scope, Exit.void)
+    const finish = Effect.suspend(() =>
+      Effect.gen(function*() {
+        queue.endUnsafe()
+        const rest = [...batch.slice(next), ...queue.takeAllUnsafe()]
+        batch = []
+        Gap.close(gap, end)
+        for (const command of rest) {
+          if (command._tag === "Send" || command._tag === "Bounced") {
+            Deferred.doneUnsafe(command.send.reply, Exit.fail(Gap.ended(command.send, end)))
+          } else if (command._tag === "Redialled" && Exit.isSuccess(command.result)) {
+            yield* Scope.close(command.result.value.link.scope, Exit.void)
+          }
         }
-      }
-      yield* Scope.close(fibers, Exit.void)
-      if (current !== undefined) yield* Scope.close(current.link.scope, Exit.void)
-    })
+        yield* Scope.close(fibers, Exit.void)
+        if (current !== undefined) yield* Scope.close(current.link.scope, Exit.void)
+      })
+    )
 
     return Effect.onExit(Effect.andThen(opening, serve), () => finish)
   })
