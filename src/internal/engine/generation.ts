@@ -162,97 +162,100 @@ export const make = <Memory, Frame, Left extends Leftover, Bookkeeping>(
     const backlogSize = () => backlog.length + mailbox.sizeUnsafe() + batch.length - next
 
     /** Processes the batch; returns how the run ends when it reaches the socket's end or a boundary. */
-    const processBatch = Effect.gen(function*() {
-      const now = yield* Clock.currentTimeMillis
-      const debug = yield* LogLevel.isEnabled("Debug")
-      const out: Array<RealtimeModelEvent> = []
-      while (next < batch.length) {
-        const command = batch[next++]!
-        if (typeof command === "string") {
-          if (stalled) {
-            backlog.push(command)
-            continue
-          }
-          const after = self.receive(command, now, debug, out)
-          if (after !== undefined) {
-            yield* publish(out)
-            yield* after
-          } else if (bounded) {
-            yield* publish(out)
-          }
-          continue
-        }
-        switch (command._tag) {
-          case "Closed":
-            // from here on no frame is written: sends behind the end fail Closed, even in a stall
-            if (ended === undefined) {
-              ended = Ending.connectionLost(command)
-              yield* Effect.logDebug(
-                `the socket ended${Ending.details(command.code, command.reason)}: sends fail from now on`
-              )
-            }
+    // its generator function is made per batch: one made now would be held for the connection's life
+    const processBatch = Effect.suspend(() =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const debug = yield* LogLevel.isEnabled("Debug")
+        const out: Array<RealtimeModelEvent> = []
+        while (next < batch.length) {
+          const command = batch[next++]!
+          if (typeof command === "string") {
             if (stalled) {
               backlog.push(command)
-              break
+              continue
             }
-            {
-              const lost = self.lost(command, out)
+            const after = self.receive(command, now, debug, out)
+            if (after !== undefined) {
               yield* publish(out)
-              return { _tag: "Lost", lost } as const
+              yield* after
+            } else if (bounded) {
+              yield* publish(out)
             }
-          case "Send":
-            if (successor !== undefined) {
-              if (!successor.adoptUnsafe(command)) yield* Mailbox.refuse(command, self.bookkeeping())
-              break
-            }
-            // not written: the call's owner holds it for the next connection (with a reconnect policy)
-            if (ended !== undefined && options.bounce?.(command) === true) break
-            yield* publish(out)
-            yield* self.settle(now)
-            yield* self.answer(command, now)
-            break
-          case "Inspect":
-            yield* publish(out)
-            yield* Deferred.succeed(command.reply, self.bookkeeping())
-            break
-          case "SwitchAtBoundary":
-            switchWanted = true
-            break
-          case "Yield":
-            // the rest of the batch waits for the next run
-            yield* publish(out)
-            yield* self.settle(now)
-            return yielded
-          case "PingDue":
-          case "Pong":
-          case "PongDue": {
-            if (keepalive === undefined) break
-            // the owner writes the ping; a late pong ends the connection behind the frames already here
-            const late = yield* Keepalive.handle(keepalive, command, now)
-            if (late !== undefined) mailbox.offerUnsafe(late)
-            break
+            continue
           }
-          case "Resume":
-            yield* publish(out)
-            if (!stalled) break
-            if (hub.isFullUnsafe()) {
-              hub.whenRoomUnsafe(() => mailbox.offerUnsafe(resumeCommand))
+          switch (command._tag) {
+            case "Closed":
+              // from here on no frame is written: sends behind the end fail Closed, even in a stall
+              if (ended === undefined) {
+                ended = Ending.connectionLost(command)
+                yield* Effect.logDebug(
+                  `the socket ended${Ending.details(command.code, command.reason)}: sends fail from now on`
+                )
+              }
+              if (stalled) {
+                backlog.push(command)
+                break
+              }
+              {
+                const lost = self.lost(command, out)
+                yield* publish(out)
+                return { _tag: "Lost", lost } as const
+              }
+            case "Send":
+              if (successor !== undefined) {
+                if (!successor.adoptUnsafe(command)) yield* Mailbox.refuse(command, self.bookkeeping())
+                break
+              }
+              // not written: the call's owner holds it for the next connection (with a reconnect policy)
+              if (ended !== undefined && options.bounce?.(command) === true) break
+              yield* publish(out)
+              yield* self.settle(now)
+              yield* self.answer(command, now)
+              break
+            case "Inspect":
+              yield* publish(out)
+              yield* Deferred.succeed(command.reply, self.bookkeeping())
+              break
+            case "SwitchAtBoundary":
+              switchWanted = true
+              break
+            case "Yield":
+              // the rest of the batch waits for the next run
+              yield* publish(out)
+              yield* self.settle(now)
+              return yielded
+            case "PingDue":
+            case "Pong":
+            case "PongDue": {
+              if (keepalive === undefined) break
+              // the owner writes the ping; a late pong ends the connection behind the frames already here
+              const late = yield* Keepalive.handle(keepalive, command, now)
+              if (late !== undefined) mailbox.offerUnsafe(late)
               break
             }
-            stalled = false
-            // the frames held during the stall come first, then the rest of this batch
-            batch = [...backlog, ...batch.slice(next)]
-            backlog = []
-            next = 0
-            break
+            case "Resume":
+              yield* publish(out)
+              if (!stalled) break
+              if (hub.isFullUnsafe()) {
+                hub.whenRoomUnsafe(() => mailbox.offerUnsafe(resumeCommand))
+                break
+              }
+              stalled = false
+              // the frames held during the stall come first, then the rest of this batch
+              batch = [...backlog, ...batch.slice(next)]
+              backlog = []
+              next = 0
+              break
+          }
         }
-      }
-      yield* publish(out)
-      yield* self.settle(now)
-      if (!switchWanted || !self.atBoundary()) return undefined
-      switchWanted = false
-      return boundary
-    })
+        yield* publish(out)
+        yield* self.settle(now)
+        if (!switchWanted || !self.atBoundary()) return undefined
+        switchWanted = false
+        return boundary
+      })
+    )
 
     /** Once the owner stops: no new requests, and every one not reached is answered. */
     const refuseRemaining = Effect.suspend(() =>
@@ -342,12 +345,14 @@ export const make = <Memory, Frame, Left extends Leftover, Bookkeeping>(
       )
 
     const deliverUnsafe = (deliveries: ReadonlyArray<Mailbox.Delivery>): boolean => mailbox.offerAllUnsafe(deliveries)
+    /** One command for the owner (a frame, the keepalive's, a send handed over): one closure for all three. */
+    const offer = (command: Mailbox.Command<Bookkeeping>): boolean => mailbox.offerUnsafe(command)
 
     return {
       deliverUnsafe,
       deliver: (deliveries) => Effect.sync(() => deliverUnsafe(deliveries)),
-      deliverFrameUnsafe: (text) => mailbox.offerUnsafe(text),
-      keepaliveUnsafe: (command) => mailbox.offerUnsafe(command),
+      deliverFrameUnsafe: offer,
+      keepaliveUnsafe: offer,
       send: (event) => Effect.asVoid(send(event, undefined)),
       sendIf: send,
       restore: (resumption: Resumption<Frame>, left: Left | undefined) => self.restore(resumption, left),
@@ -361,7 +366,7 @@ export const make = <Memory, Frame, Left extends Leftover, Bookkeeping>(
         }
         successor = to
       },
-      adoptUnsafe: (command) => mailbox.offerUnsafe(command),
+      adoptUnsafe: offer,
       unanswered: () => self.unanswered(),
       run,
       bookkeeping: request<Bookkeeping, never>(

@@ -113,8 +113,8 @@ export const run = <M, F, L extends Leftover>(
     const submit = (send: Mailbox.Send) => post({ _tag: "Send", send })
     const withdraw = (send: Mailbox.Send) => void post({ _tag: "Withdrawn", send })
     const reconnect = options.reconnect
-    /** The fibers of the call (timers, dials, drains): closing the call interrupts them. */
-    const fibers = Scope.makeUnsafe()
+    /** The fibers of the call (timers, dials, drains), made with the first: closing the call interrupts them. */
+    let fibers: Scope.Closeable | undefined = undefined
     const gap = Gap.make(reconnect?.sendTimeout ?? Duration.seconds(10))
     // ---- the owner's cells ----
     let current: Current<F, L> | undefined = undefined
@@ -155,7 +155,8 @@ export const run = <M, F, L extends Leftover>(
       }
     }
 
-    const fork = <A>(effect: Effect.Effect<A>) => Effect.forkIn(effect, fibers, { startImmediately: true })
+    const fork = <A>(effect: Effect.Effect<A>) =>
+      Effect.forkIn(effect, fibers ??= Scope.makeUnsafe(), { startImmediately: true })
 
     const deadline = (send: Mailbox.Send, after: Duration.Duration) =>
       fork(Effect.andThen(Effect.sleep(after), Effect.sync(() => void post({ _tag: "Expired", send }))))
@@ -452,7 +453,7 @@ export const run = <M, F, L extends Leftover>(
             yield* Scope.close(command.result.value.link.scope, Exit.void)
           }
         }
-        yield* Scope.close(fibers, Exit.void)
+        if (fibers !== undefined) yield* Scope.close(fibers, Exit.void)
         if (current !== undefined) yield* Scope.close(current.link.scope, Exit.void)
       })
     )
