@@ -74,73 +74,90 @@ export interface Inbox<A> {
 const done = Cause.done()
 
 /**
+ * An inbox's state and methods: the methods live on the prototype, so an inbox costs one object
+ * and its `takeAll`, not a closure per method (an idle call holds three inboxes).
+ */
+class InboxImpl<A> implements Inbox<A> {
+  items: Array<A> = []
+  ended = false
+  waiting: ((taken: Effect.Effect<NonEmptyReadonlyArray<A>, Cause.Done>) => void) | undefined = undefined
+  wakeScheduled = false
+  readonly takeAll: Effect.Effect<NonEmptyReadonlyArray<A>, Cause.Done>
+
+  constructor(readonly afterTake: (() => void) | undefined) {
+    this.takeAll = Effect.suspend(() => this.items.length > 0 || this.ended ? this.take() : this.wait())
+  }
+
+  take(): Effect.Effect<NonEmptyReadonlyArray<A>, Cause.Done> {
+    if (this.items.length === 0) return done
+    const taken = this.items as unknown as NonEmptyReadonlyArray<A>
+    this.items = []
+    this.afterTake?.()
+    return Effect.succeed(taken)
+  }
+
+  wait(): Effect.Effect<NonEmptyReadonlyArray<A>, Cause.Done> {
+    return Effect.callback<NonEmptyReadonlyArray<A>, Cause.Done>((resume) => {
+      this.waiting = resume
+      return Effect.sync(() => {
+        if (this.waiting === resume) this.waiting = undefined
+      })
+    })
+  }
+
+  wake(): void {
+    if (this.waiting === undefined || this.wakeScheduled) return
+    this.wakeScheduled = true
+    queueMicrotask(() => {
+      this.wakeScheduled = false
+      const resume = this.waiting
+      if (resume === undefined) return
+      this.waiting = undefined
+      resume(this.take())
+    })
+  }
+
+  offerAllUnsafe(offered: ReadonlyArray<A>): boolean {
+    if (this.ended) return false
+    for (let i = 0; i < offered.length; i++) this.items.push(offered[i]!)
+    this.wake()
+    return true
+  }
+
+  offerUnsafe(item: A): boolean {
+    if (this.ended) return false
+    this.items.push(item)
+    this.wake()
+    return true
+  }
+
+  sizeUnsafe(): number {
+    return this.items.length
+  }
+
+  takeAllUnsafe(): Array<A> {
+    const taken = this.items
+    this.items = []
+    if (taken.length > 0) this.afterTake?.()
+    return taken
+  }
+
+  endUnsafe(): void {
+    this.ended = true
+    this.wake()
+  }
+
+  isEndedUnsafe(): boolean {
+    return this.ended
+  }
+}
+
+/**
  * An empty inbox; `afterTake` runs after every take that took something.
  *
  * @category constructors
  */
-export const makeInboxUnsafe = <A>(afterTake?: () => void): Inbox<A> => {
-  let items: Array<A> = []
-  let ended = false
-  let waiting: ((taken: Effect.Effect<NonEmptyReadonlyArray<A>, Cause.Done>) => void) | undefined = undefined
-  let wakeScheduled = false
-
-  const take = (): Effect.Effect<NonEmptyReadonlyArray<A>, Cause.Done> => {
-    if (items.length === 0) return done
-    const taken = items as unknown as NonEmptyReadonlyArray<A>
-    items = []
-    afterTake?.()
-    return Effect.succeed(taken)
-  }
-
-  const wakeUp = (): void => {
-    wakeScheduled = false
-    const resume = waiting
-    if (resume === undefined) return
-    waiting = undefined
-    resume(take())
-  }
-
-  const wake = (): void => {
-    if (waiting === undefined || wakeScheduled) return
-    wakeScheduled = true
-    queueMicrotask(wakeUp)
-  }
-
-  const wait = Effect.callback<NonEmptyReadonlyArray<A>, Cause.Done>((resume) => {
-    waiting = resume
-    return Effect.sync(() => {
-      if (waiting === resume) waiting = undefined
-    })
-  })
-
-  return {
-    offerAllUnsafe: (offered) => {
-      if (ended) return false
-      for (let i = 0; i < offered.length; i++) items.push(offered[i]!)
-      wake()
-      return true
-    },
-    offerUnsafe: (item) => {
-      if (ended) return false
-      items.push(item)
-      wake()
-      return true
-    },
-    sizeUnsafe: () => items.length,
-    takeAllUnsafe: () => {
-      const taken = items
-      items = []
-      if (taken.length > 0) afterTake?.()
-      return taken
-    },
-    endUnsafe: () => {
-      ended = true
-      wake()
-    },
-    isEndedUnsafe: () => ended,
-    takeAll: Effect.suspend(() => items.length > 0 || ended ? take() : wait)
-  }
-}
+export const makeInboxUnsafe = <A>(afterTake?: () => void): Inbox<A> => new InboxImpl<A>(afterTake)
 
 type Listener = Inbox<RealtimeModelEvent>
 

@@ -1,16 +1,16 @@
 /**
- * Owns the dialling of one connection of a call: the socket, its reader (the frame size limit),
- * the keepalive, the connection's span, all in a scope of its own that the call closes when it is
- * done with the connection; and the re-dials by the reconnect `Schedule` after a loss.
+ * Owns the dialling of one connection of a call: the socket, its frames and its end (the frame
+ * size limit), the keepalive, the connection's span, all in a scope of its own that the call
+ * closes when it is done with the connection; and the re-dials by the reconnect `Schedule` after
+ * a loss.
  */
-import { Cause, Clock, Effect, Exit, Schedule, Scope } from "effect"
-import type { Duration } from "effect"
-import type { NonEmptyReadonlyArray } from "effect/Array"
-import * as Socket from "effect/socket/Socket"
+import { Cause, Clock, Effect, Exit, References, Schedule, Scope } from "effect"
+import type { Duration, Tracer } from "effect"
+import type * as Socket from "effect/socket/Socket"
 import type { RealtimeConnectError } from "../../RealtimeError.js"
 import type { RealtimeModelConfig } from "../../RealtimeModel.js"
 import type { ReconnectSchedule } from "../../RealtimeReconnect.js"
-import type { RealtimeWebSocketService } from "../../RealtimeWebSocket.js"
+import type { Heartbeat, RealtimeWebSocketService } from "../../RealtimeWebSocket.js"
 import type * as EventHub from "../eventHub.js"
 import * as Handshake from "../realtime/handshake.js"
 import * as Ending from "./ending.js"
@@ -65,29 +65,16 @@ const tooLarge = (text: string, max: number) =>
   text.length > max || (text.length * 3 > max && utf8.encode(text).byteLength > max)
 
 /**
- * Waits for the socket's end (its frames come through `Dialled.receive`), then delivers it, which
- * also stops any later write at once.
+ * Hands each frame to the owner as it arrives, then the socket's end (which also stops any later
+ * write at once); a frame over the limit ends the connection instead.
  */
-const watchEnd = (
-  pull: Effect.Effect<NonEmptyReadonlyArray<string>, Socket.SocketError>,
-  connection: Pick<Engine.Generation<unknown, Engine.Leftover>, "deliverUnsafe" | "deliverFrameUnsafe">
-) =>
-  Effect.forever(pull).pipe(
-    Effect.catch((error) => {
-      const end = Ending.fromSocketError(error, Handshake.detailOf)
-      connection.deliverUnsafe([end])
-      return Effect.logDebug(`the socket ended${Ending.details(end.code, end.reason)}: sends fail from now on`)
-    })
-  )
-
-/** Hands each frame to the owner as it arrives; a frame over the limit ends the connection instead. */
-const readFrames = (
+const listen = (
   dialled: Transport.Dialled,
   connection: Pick<Engine.Generation<unknown, Engine.Leftover>, "deliverUnsafe" | "deliverFrameUnsafe">,
   maxFrameSize: number
 ) => {
   let over = false
-  dialled.receive((text) => {
+  dialled.listen((text) => {
     if (over) return
     if (!tooLarge(text, maxFrameSize)) {
       connection.deliverFrameUnsafe(text)
@@ -98,7 +85,7 @@ const readFrames = (
     connection.deliverUnsafe([
       Ending.detected("FrameTooLarge", `the server sent a frame of ${size} bytes, over the limit of ${maxFrameSize}`)
     ])
-  })
+  }, (error) => void connection.deliverUnsafe([Ending.fromSocketError(error, Handshake.detailOf)]))
 }
 
 /**
@@ -196,6 +183,41 @@ export const redial = <Memory, Frame, Left extends Engine.Leftover>(
     }
   })
 
+/** What the engine holds of a connection, released together by its one finalizer. */
+interface Held {
+  wire: Transport.Wire | undefined
+  stopPong: (() => void) | undefined
+}
+
+// The closures a connection keeps are made here, outside `open`: one made inside it would keep
+// all of `open`'s variables for the connection's life.
+
+/** The connection's finalizer: the pong callback, then the socket, then the connection's span. */
+const release = (held: Held, span: Tracer.Span) => (exit: Exit.Exit<unknown, unknown>) =>
+  Effect.flatMap(
+    Effect.all([Clock.currentTimeNanos, References.TracerTimingEnabled]),
+    ([now, timed]) =>
+      Effect.sync(() => {
+        held.stopPong?.()
+        held.wire?.release()
+        span.end(timed ? now : BigInt(0), exit)
+      })
+  )
+
+/** The keepalive of a socket that can ping. */
+const pinging = (
+  keepalive: Keepalive.KeepaliveOptions | undefined,
+  heartbeat: Heartbeat | undefined,
+  ws: Socket.WebSocketLike
+): Keepalive.Pinging | undefined =>
+  keepalive === undefined || heartbeat === undefined ? undefined : { ...keepalive, ping: () => heartbeat.ping(ws) }
+
+/** Pongs go to the connection's owner. */
+const pongsTo = (connection: Pick<Engine.Generation<unknown, Engine.Leftover>, "keepaliveUnsafe">) => () =>
+  void connection.keepaliveUnsafe(Keepalive.pong)
+
+const closerOf = (ws: Socket.WebSocketLike) => () => void ws.close(1000)
+
 const open = <Memory, Frame, Left extends Engine.Leftover>(
   options: DialOptions<Memory, Frame, Left>,
   resolveTarget: Effect.Effect<Handshake.Target, RealtimeConnectError>,
@@ -208,35 +230,40 @@ const open = <Memory, Frame, Left extends Engine.Leftover>(
     const locate = options.protocol.locate
     const target = locate === undefined ? resolved : { ...resolved, url: locate(memory, resolved.url) }
     const url = Handshake.displayUrl(target.url)
+    const failedOpen = (error: Socket.SocketError) =>
+      Handshake.openFailure(error, url, Handshake.sendsCredentials(target))
     const { protocol } = options
-    const span = yield* Effect.makeSpanScoped(`${protocol.name}.connection`, {
+    const span = yield* Effect.makeSpan(`${protocol.name}.connection`, {
       attributes: { "realtime.model": target.model, "realtime.url": url }
     })
-    const dialled = yield* Transport.socket(webSocket, target, options.connectTimeout)
-    const pull = yield* Effect.mapError(
-      Socket.readerString(dialled.socket),
-      (error) => Handshake.openFailure(error, url, Handshake.sendsCredentials(target))
-    )
-    const writer = yield* dialled.socket.writer
-    const ws = dialled.webSocket()
     const heartbeat = webSocket.heartbeat
+    // one finalizer for what the engine holds of the connection: the pong callback, the socket, the span
+    const held: Held = { wire: undefined, stopPong: undefined }
+    yield* Effect.addFinalizer(release(held, span))
+    // kept by the finalizer as soon as it is made
+    const made = yield* Effect.uninterruptible(
+      Effect.map(Effect.mapError(Transport.make(webSocket, target), failedOpen), (made) => (held.wire = made))
+    )
+    yield* Effect.mapError(made.opened(options.connectTimeout), failedOpen)
+    const { dialled } = made
+    const ws = dialled.webSocket
     const connection = yield* protocol.connect({
       hub: options.hub,
-      write: writer.write,
+      write: dialled.write,
       memory,
       customTracker: options.config.playbackTracker,
       span,
       flow: dialled.flow,
-      ping: () => heartbeat !== undefined && ws !== undefined && heartbeat.ping(ws),
+      keepalive: pinging(options.keepalive, heartbeat, ws),
       ...(wiring.bounce !== undefined ? { bounce: wiring.bounce } : {}),
       ...(wiring.sessionEnding !== undefined ? { sessionEnding: wiring.sessionEnding } : {})
     })
     yield* Effect.logDebug(`connected to ${url}`)
     // the frames first (those that came with the handshake at once), then the end behind them
-    readFrames(dialled, connection, options.maxFrameSize)
-    yield* Effect.forkScoped(watchEnd(pull, connection))
-    if (options.keepalive !== undefined && heartbeat !== undefined && ws !== undefined) {
-      yield* Effect.forkScoped(Keepalive.run(heartbeat, ws, options.keepalive, connection.keepaliveUnsafe))
+    listen(dialled, connection, options.maxFrameSize)
+    if (options.keepalive !== undefined && heartbeat !== undefined) {
+      // the pong callback only posts to the owner
+      held.stopPong = heartbeat.onPong(ws, pongsTo(connection))
     }
-    return { connection, closeSocket: () => void ws?.close(1000), openedAt: yield* Clock.currentTimeMillis }
+    return { connection, closeSocket: closerOf(ws), openedAt: yield* Clock.currentTimeMillis }
   })

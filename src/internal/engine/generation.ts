@@ -1,6 +1,7 @@
 /**
- * Owns the owner fiber of one connection, whatever its protocol: the mailbox it reads (frames, the
- * socket's end, sends, queries, the keepalive's requests, "listeners have room again"), the
+ * Owns the owner of one connection, whatever its protocol (run by the call's owner fiber, between
+ * its own commands): the mailbox it reads (frames, the socket's end, sends, queries, the
+ * keepalive's requests, "listeners have room again", "yield to the call's owner"), the
  * backlog of frames held while a bounded listener is full and the pausing of the socket behind it,
  * the sends it returns to the call once its socket ended, and their hand-over at a rollover. What
  * a frame or a send means is the protocol's {@link Handler}, run by this owner and no one else.
@@ -16,11 +17,12 @@
  *   with a typed error (sends go back to the call's owner first, where it takes them).
  */
 import { Clock, Deferred, Effect, LogLevel } from "effect"
-import type { Scope } from "effect"
+import type { Cause, Scope } from "effect"
 import type { RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeError.js"
 import type { RealtimeModelState } from "../../RealtimeModel.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
+import type { EventHub } from "../eventHub.js"
 import { makeInboxUnsafe } from "../eventHub.js"
 import * as Ending from "./ending.js"
 import * as Keepalive from "./keepalive.js"
@@ -89,15 +91,16 @@ export interface Live<Frame, Left extends Leftover, Bookkeeping> extends Generat
  *
  * @category models
  */
-export interface OwnerOptions<Memory> extends Omit<GenerationOptions<Memory>, "flow" | "ping" | "memory"> {
+export interface OwnerOptions<Memory> extends Omit<GenerationOptions<Memory>, "flow" | "memory"> {
   readonly flow?: GenerationOptions<Memory>["flow"]
-  readonly ping?: GenerationOptions<Memory>["ping"]
   readonly backlogLimit?: number
 }
 
 const resumeCommand = { _tag: "Resume" } as const
 const switchCommand = { _tag: "SwitchAtBoundary" } as const
 const boundary: Mailbox.Outcome = { _tag: "Boundary" }
+const yieldCommand = { _tag: "Yield" } as const
+const yielded: Mailbox.Outcome = { _tag: "Yielded" }
 const stopped = Ending.connectionLost({
   _tag: "Closed",
   by: "transport",
@@ -114,225 +117,332 @@ export const make = <Memory, Frame, Left extends Leftover, Bookkeeping>(
   options: OwnerOptions<Memory>,
   build: (kit: Kit) => Effect.Effect<Handler<Frame, Left, Bookkeeping>, never, Scope.Scope>
 ): Effect.Effect<Live<Frame, Left, Bookkeeping>, never, Scope.Scope> =>
-  Effect.gen(function*() {
-    const { hub } = options
-    const bounded = hub.capacity !== undefined
-    const backlogLimit = options.backlogLimit ?? 1024
-    const mailbox = makeInboxUnsafe<Mailbox.Command<Bookkeeping>>()
-    /** Whether the owner has paused the socket's reading: too many frames wait for it. */
-    let paused = false
-    /** Set by the owner when it reaches the socket's end (even while a listener stalls it). */
-    let ended: RealtimeConnectionLost | undefined = undefined
-    let switchWanted = false
-    const pinger: Keepalive.Pinger = { pending: undefined }
-    const ping = options.ping ?? (() => false)
-    /** The connection that took over after a rollover: sends reaching this one go there. */
-    let successor: Mailbox.Adopter | undefined = undefined
+  Effect.suspend(() => {
+    const owner = new Owner<Memory, Frame, Left, Bookkeeping>(options)
+    return Effect.map(
+      build({
+        publish: (out) => owner.publish(out),
+        ended: () => owner.ended,
+        handedOver: () => owner.successor !== undefined
+      }),
+      (handler) => {
+        owner.handler = handler
+        return owner
+      }
+    )
+  })
 
-    // ---- listeners: the owner never waits for them ----
+/**
+ * A connection's owner: its cells, written by the fiber that runs it and no one else, and its
+ * methods, on the prototype (a connection held for a call's life costs one object, not a closure
+ * per method).
+ */
+class Owner<Memory, Frame, Left extends Leftover, Bookkeeping> implements Live<Frame, Left, Bookkeeping> {
+  readonly hub: EventHub
+  readonly bounded: boolean
+  readonly backlogLimit: number
+  readonly mailbox = makeInboxUnsafe<Mailbox.Command<Bookkeeping>>()
+  readonly keepalive: Keepalive.Keepalive | undefined
+  /** Set once `build` has made it. */
+  handler!: Handler<Frame, Left, Bookkeeping>
+  /** Whether the owner has paused the socket's reading: too many frames wait for it. */
+  paused = false
+  /** Set by the owner when it reaches the socket's end (even while a listener stalls it). */
+  ended: RealtimeConnectionLost | undefined = undefined
+  switchWanted = false
+  /** The connection that took over after a rollover: sends reaching this one go there. */
+  successor: Mailbox.Adopter | undefined = undefined
+  /** Whether a bounded listener is full: frames wait in the backlog (the owner never waits for it). */
+  stalled = false
+  /** The commands being processed and how far the owner got; what it did not reach is refused if it stops. */
+  batch: ReadonlyArray<Mailbox.Command<Bookkeeping>> = []
+  next = 0
+  /** Frames (and the socket's end) that arrived while the owner waited for a listener. */
+  backlog: Array<Mailbox.Delivery> = []
 
-    let stalled = false
-    let handler: Handler<Frame, Left, Bookkeeping> | undefined = undefined
-    const publish = (out: Array<RealtimeModelEvent>): Effect.Effect<void> => {
-      if (out.length === 0) return Effect.void
-      handler!.observe(out)
-      const full = hub.offerAllUnsafe(out)
-      out.length = 0
-      if (!full || stalled) return Effect.void
-      stalled = true
-      hub.whenRoomUnsafe(() => mailbox.offerUnsafe(resumeCommand))
-      return Effect.logWarning(
-        `a listener is ${hub.capacity} events behind; the connection waits until it catches up`
+  readonly run: Effect.Effect<Mailbox.Outcome>
+  readonly bookkeeping: Effect.Effect<Bookkeeping>
+  readonly switchAtBoundary: Effect.Effect<void>
+  /** The owner's loop (see {@link cycleStep}). */
+  readonly cycle: Effect.Effect<Mailbox.Outcome, Cause.Done>
+
+  constructor(readonly options: OwnerOptions<Memory>) {
+    this.hub = options.hub
+    this.bounded = options.hub.capacity !== undefined
+    this.backlogLimit = options.backlogLimit ?? 1024
+    const mailbox = this.mailbox
+    this.keepalive = options.keepalive === undefined
+      ? undefined
+      : Keepalive.make(options.keepalive, (command) => mailbox.offerUnsafe(command))
+    this.cycle = Effect.suspend(() => this.cycleStep())
+    // the keepalive's timer is a child of the fiber that first runs the owner: it stops with it,
+    // or when the owner stops
+    this.run = Effect.suspend(() =>
+      this.keepalive === undefined || this.keepalive.timer !== undefined
+        ? this.cycle
+        : Effect.andThen(Keepalive.start(this.keepalive), this.cycle)
+    ).pipe(
+      // the mailbox only ends when the owner stops, so this is never reached while it runs
+      Effect.catch(() => Effect.succeed<Mailbox.Outcome>({ _tag: "Lost", lost: stopped })),
+      Effect.onExit((exit) =>
+        exit._tag === "Success" && exit.value._tag !== "Lost" ? Effect.void : this.refuseRemaining()
       )
+    )
+    this.bookkeeping = this.request<Bookkeeping, never>(
+      (reply) => ({ _tag: "Inspect", reply }),
+      Effect.sync(() => this.handler.bookkeeping())
+    )
+    this.switchAtBoundary = Effect.sync(() => void mailbox.offerUnsafe(switchCommand))
+  }
+
+  // ---- listeners: the owner never waits for them ----
+
+  publish(out: Array<RealtimeModelEvent>): Effect.Effect<void> {
+    if (out.length === 0) return Effect.void
+    this.handler.observe(out)
+    const full = this.hub.offerAllUnsafe(out)
+    out.length = 0
+    if (!full || this.stalled) return Effect.void
+    this.stalled = true
+    this.whenRoom()
+    return Effect.logWarning(
+      `a listener is ${this.hub.capacity} events behind; the connection waits until it catches up`
+    )
+  }
+
+  /** The owner is told (by a command) once the listeners have room again. */
+  whenRoom(): void {
+    const mailbox = this.mailbox
+    this.hub.whenRoomUnsafe(() => mailbox.offerUnsafe(resumeCommand))
+  }
+
+  // ---- the owner ----
+
+  backlogSize(): number {
+    return this.backlog.length + this.mailbox.sizeUnsafe() + this.batch.length - this.next
+  }
+
+  /**
+   * The owner's loop: resumes the socket once the frames waiting are few again, takes the next
+   * commands (what a batch left unprocessed when it stopped at a boundary or a yield comes first),
+   * pauses the socket when too many wait, processes them. Written without a generator, as the
+   * owner waits in it for the connection's life.
+   */
+  cycleStep(): Effect.Effect<Mailbox.Outcome, Cause.Done> {
+    if (this.paused && this.backlogSize() < this.backlogLimit) {
+      this.paused = false
+      this.options.flow?.resume()
     }
-    const self = yield* build({ publish, ended: () => ended, handedOver: () => successor !== undefined })
-    handler = self
+    if (this.next < this.batch.length) return this.processNext()
+    // the processed frames are let go while the owner waits for more (an idle call holds none)
+    this.batch = []
+    this.next = 0
+    return Effect.flatMap(this.mailbox.takeAll, (taken) => {
+      this.batch = taken
+      return this.processNext()
+    })
+  }
 
-    // ---- the owner ----
+  processNext(): Effect.Effect<Mailbox.Outcome, Cause.Done> {
+    const step = Effect.flatMap(
+      this.processBatch(),
+      (outcome) => outcome !== undefined ? Effect.succeed(outcome) : this.cycle
+    )
+    // the owner alone pauses the socket: when the frames waiting for it reach the limit
+    const flow = this.options.flow
+    if (this.paused || flow === undefined || this.backlogSize() < this.backlogLimit) return step
+    this.paused = true
+    flow.pause()
+    return Effect.andThen(
+      Effect.logDebug(
+        `${this.backlogSize()} frames wait for the connection: the socket is not read until they are processed`
+      ),
+      step
+    )
+  }
 
-    /** The commands being processed and how far the owner got; what it did not reach is refused if it stops. */
-    let batch: ReadonlyArray<Mailbox.Command<Bookkeeping>> = []
-    let next = 0
-    /** Frames (and the socket's end) that arrived while the owner waited for a listener. */
-    let backlog: Array<Mailbox.Delivery> = []
-
-    const backlogSize = () => backlog.length + mailbox.sizeUnsafe() + batch.length - next
-
-    /** Processes the batch; returns how the run ends when it reaches the socket's end or a boundary. */
-    const processBatch = Effect.gen(function*() {
+  /** Processes the batch; returns how the run ends when it reaches the socket's end, a boundary or a yield. */
+  processBatch(): Effect.Effect<Mailbox.Outcome | undefined> {
+    const self = this.handler
+    return Effect.gen({ self: this }, function*() {
       const now = yield* Clock.currentTimeMillis
       const debug = yield* LogLevel.isEnabled("Debug")
       const out: Array<RealtimeModelEvent> = []
-      while (next < batch.length) {
-        const command = batch[next++]!
+      while (this.next < this.batch.length) {
+        const command = this.batch[this.next++]!
         if (typeof command === "string") {
-          if (stalled) {
-            backlog.push(command)
+          if (this.stalled) {
+            this.backlog.push(command)
             continue
           }
           const after = self.receive(command, now, debug, out)
           if (after !== undefined) {
-            yield* publish(out)
+            yield* this.publish(out)
             yield* after
-          } else if (bounded) {
-            yield* publish(out)
+          } else if (this.bounded) {
+            yield* this.publish(out)
           }
           continue
         }
         switch (command._tag) {
           case "Closed":
             // from here on no frame is written: sends behind the end fail Closed, even in a stall
-            if (ended === undefined) ended = Ending.connectionLost(command)
-            if (stalled) {
-              backlog.push(command)
+            if (this.ended === undefined) {
+              this.ended = Ending.connectionLost(command)
+              yield* Effect.logDebug(
+                `the socket ended${Ending.details(command.code, command.reason)}: sends fail from now on`
+              )
+            }
+            if (this.stalled) {
+              this.backlog.push(command)
               break
             }
             {
               const lost = self.lost(command, out)
-              yield* publish(out)
+              yield* this.publish(out)
               return { _tag: "Lost", lost } as const
             }
           case "Send":
-            if (successor !== undefined) {
-              if (!successor.adoptUnsafe(command)) yield* Mailbox.refuse(command, self.bookkeeping())
+            if (this.successor !== undefined) {
+              if (!this.successor.adoptUnsafe(command)) yield* Mailbox.refuse(command, self.bookkeeping())
               break
             }
             // not written: the call's owner holds it for the next connection (with a reconnect policy)
-            if (ended !== undefined && options.bounce?.(command) === true) break
-            yield* publish(out)
+            if (this.ended !== undefined && this.options.bounce?.(command) === true) break
+            yield* this.publish(out)
             yield* self.settle(now)
             yield* self.answer(command, now)
             break
           case "Inspect":
-            yield* publish(out)
+            yield* this.publish(out)
             yield* Deferred.succeed(command.reply, self.bookkeeping())
             break
           case "SwitchAtBoundary":
-            switchWanted = true
+            this.switchWanted = true
             break
-          case "Ping":
+          case "Yield":
+            // the rest of the batch waits for the next run
+            yield* this.publish(out)
+            yield* self.settle(now)
+            return yielded
+          case "PingDue":
           case "Pong":
           case "PongDue": {
+            if (this.keepalive === undefined) break
             // the owner writes the ping; a late pong ends the connection behind the frames already here
-            const late = Keepalive.handle(pinger, command, ping)
-            if (late !== undefined) mailbox.offerUnsafe(late)
+            const late = yield* Keepalive.handle(this.keepalive, command, now)
+            if (late !== undefined) this.mailbox.offerUnsafe(late)
             break
           }
           case "Resume":
-            yield* publish(out)
-            if (!stalled) break
-            if (hub.isFullUnsafe()) {
-              hub.whenRoomUnsafe(() => mailbox.offerUnsafe(resumeCommand))
+            yield* this.publish(out)
+            if (!this.stalled) break
+            if (this.hub.isFullUnsafe()) {
+              this.whenRoom()
               break
             }
-            stalled = false
+            this.stalled = false
             // the frames held during the stall come first, then the rest of this batch
-            batch = [...backlog, ...batch.slice(next)]
-            backlog = []
-            next = 0
+            this.batch = [...this.backlog, ...this.batch.slice(this.next)]
+            this.backlog = []
+            this.next = 0
             break
         }
       }
-      yield* publish(out)
+      yield* this.publish(out)
       yield* self.settle(now)
-      if (!switchWanted || !self.atBoundary()) return undefined
-      switchWanted = false
+      if (!this.switchWanted || !self.atBoundary()) return undefined
+      this.switchWanted = false
       return boundary
     })
+  }
 
-    /** Once the owner stops: no new requests, and every one not reached is answered. */
-    const refuseRemaining = Effect.gen(function*() {
-      mailbox.endUnsafe()
-      const rest = [...batch.slice(next), ...mailbox.takeAllUnsafe()]
-      batch = []
-      next = 0
-      backlog = []
-      paused = false
-      options.flow?.resume()
-      yield* Effect.forEach(
-        rest,
-        (command) =>
-          typeof command !== "string" && command._tag === "Send" &&
-            (successor !== undefined ? successor.adoptUnsafe(command) : options.bounce?.(command) === true)
-            ? Effect.void
-            : Mailbox.refuse(command, self.bookkeeping()),
-        { discard: true }
-      )
-    })
-
-    const run: Effect.Effect<Mailbox.Outcome> = Effect.gen(function*() {
-      for (;;) {
-        if (paused && backlogSize() < backlogLimit) {
-          paused = false
-          options.flow?.resume()
-        }
-        // what a batch left unprocessed when it stopped at a boundary comes first
-        if (next >= batch.length) {
-          // the processed frames are let go while the owner waits for more (an idle call holds none)
-          batch = []
-          next = 0
-          batch = yield* mailbox.takeAll
-        }
-        // the owner alone pauses the socket: when the frames waiting for it reach the limit
-        if (!paused && options.flow !== undefined && backlogSize() >= backlogLimit) {
-          paused = true
-          options.flow.pause()
-          yield* Effect.logDebug(
-            `${backlogSize()} frames wait for the connection: the socket is not read until they are processed`
-          )
-        }
-        const outcome = yield* processBatch
-        if (outcome !== undefined) return outcome
-      }
-    }).pipe(
-      // the mailbox only ends when the owner stops, so this is never reached while it runs
-      Effect.catch(() => Effect.succeed<Mailbox.Outcome>({ _tag: "Lost", lost: stopped })),
-      Effect.onExit((exit) => exit._tag === "Success" && exit.value._tag === "Boundary" ? Effect.void : refuseRemaining)
+  /** Once the owner stops: no new requests, and every one not reached is answered. */
+  refuseRemaining(): Effect.Effect<void> {
+    this.mailbox.endUnsafe()
+    if (this.keepalive !== undefined) Keepalive.stop(this.keepalive)
+    const rest = [...this.batch.slice(this.next), ...this.mailbox.takeAllUnsafe()]
+    this.batch = []
+    this.next = 0
+    this.backlog = []
+    this.paused = false
+    this.options.flow?.resume()
+    const { bounce } = this.options
+    return Effect.forEach(
+      rest,
+      (command) =>
+        typeof command !== "string" && command._tag === "Send" &&
+          (this.successor !== undefined ? this.successor.adoptUnsafe(command) : bounce?.(command) === true)
+          ? Effect.void
+          : Mailbox.refuse(command, this.handler.bookkeeping()),
+      { discard: true }
     )
+  }
 
-    const request = <A, E>(
-      command: (reply: Deferred.Deferred<A, E>) => Mailbox.Command<Bookkeeping>,
-      refused: Effect.Effect<A, E>
-    ): Effect.Effect<A, E> =>
-      Effect.flatMap(
-        Deferred.make<A, E>(),
-        (reply) => mailbox.offerUnsafe(command(reply)) ? Deferred.await(reply) : refused
-      )
+  request<A, E>(
+    command: (reply: Deferred.Deferred<A, E>) => Mailbox.Command<Bookkeeping>,
+    refused: Effect.Effect<A, E>
+  ): Effect.Effect<A, E> {
+    return Effect.flatMap(
+      Deferred.make<A, E>(),
+      (reply) => this.mailbox.offerUnsafe(command(reply)) ? Deferred.await(reply) : refused
+    )
+  }
 
-    const send = (
-      event: RealtimeModelSendEvent,
-      predicate: ((state: RealtimeModelState) => boolean) | undefined
-    ): Effect.Effect<boolean, RealtimeSendError> =>
-      request<boolean, RealtimeSendError>(
-        (reply) => ({ _tag: "Send", event, predicate, reply }),
-        Effect.fail(Ending.notConnected(event, true))
-      )
+  // ---- the connection's interface ----
 
-    const deliverUnsafe = (deliveries: ReadonlyArray<Mailbox.Delivery>): boolean => mailbox.offerAllUnsafe(deliveries)
+  deliverUnsafe(deliveries: ReadonlyArray<Mailbox.Delivery>): boolean {
+    return this.mailbox.offerAllUnsafe(deliveries)
+  }
 
-    return {
-      deliverUnsafe,
-      deliver: (deliveries) => Effect.sync(() => deliverUnsafe(deliveries)),
-      deliverFrameUnsafe: (text) => mailbox.offerUnsafe(text),
-      keepaliveUnsafe: (command) => mailbox.offerUnsafe(command),
-      send: (event) => Effect.asVoid(send(event, undefined)),
-      sendIf: send,
-      restore: (resumption: Resumption<Frame>, left: Left | undefined) => self.restore(resumption, left),
-      switchAtBoundary: Effect.sync(() => void mailbox.offerUnsafe(switchCommand)),
-      handOverUnsafe: (to) => {
-        const waiting = mailbox.takeAllUnsafe()
-        for (const command of waiting) {
-          const moved = typeof command !== "string" && command._tag === "Send" && to.adoptUnsafe(command)
-          if (!moved) mailbox.offerUnsafe(command)
-        }
-        successor = to
-      },
-      adoptUnsafe: (command) => mailbox.offerUnsafe(command),
-      unanswered: () => self.unanswered(),
-      run,
-      bookkeeping: request<Bookkeeping, never>(
-        (reply) => ({ _tag: "Inspect", reply }),
-        Effect.sync(() => self.bookkeeping())
-      )
+  deliver(deliveries: ReadonlyArray<Mailbox.Delivery>): Effect.Effect<boolean> {
+    return Effect.sync(() => this.deliverUnsafe(deliveries))
+  }
+
+  deliverFrameUnsafe(text: string): boolean {
+    return this.mailbox.offerUnsafe(text)
+  }
+
+  keepaliveUnsafe(command: Keepalive.Command): boolean {
+    return this.mailbox.offerUnsafe(command)
+  }
+
+  adoptUnsafe(send: Mailbox.Send): boolean {
+    return this.mailbox.offerUnsafe(send)
+  }
+
+  yieldUnsafe(): boolean {
+    return this.mailbox.offerUnsafe(yieldCommand)
+  }
+
+  sendIf(
+    event: RealtimeModelSendEvent,
+    predicate: ((state: RealtimeModelState) => boolean) | undefined
+  ): Effect.Effect<boolean, RealtimeSendError> {
+    return this.request<boolean, RealtimeSendError>(
+      (reply) => ({ _tag: "Send", event, predicate, reply }),
+      Effect.fail(Ending.notConnected(event, true))
+    )
+  }
+
+  send(event: RealtimeModelSendEvent): Effect.Effect<void, RealtimeSendError> {
+    return Effect.asVoid(this.sendIf(event, undefined))
+  }
+
+  restore(resumption: Resumption<Frame>, left: Left | undefined): Effect.Effect<boolean, Error> {
+    return this.handler.restore(resumption, left)
+  }
+
+  handOverUnsafe(to: Mailbox.Adopter): void {
+    const waiting = this.mailbox.takeAllUnsafe()
+    for (const command of waiting) {
+      const moved = typeof command !== "string" && command._tag === "Send" && to.adoptUnsafe(command)
+      if (!moved) this.mailbox.offerUnsafe(command)
     }
-  })
+    this.successor = to
+  }
+
+  unanswered(): Left {
+    return this.handler.unanswered()
+  }
+}

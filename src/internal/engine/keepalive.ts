@@ -1,13 +1,13 @@
 /**
- * Owns the keepalive of a connection: a timer fiber that asks the connection's owner for a ping
- * every interval (on the `Clock`), and the owner's side, which writes the ping, takes the pong and
- * ends the connection as lost (`KeepaliveTimeout`, which a reconnect policy may retry) when the
- * pong is late. Only the owner touches the socket and the ping in flight; the pong callback only
- * posts to the owner. It runs only where the WebSocket can ping (see `Heartbeat`).
+ * Owns the keepalive of a connection, all of it run by the connection's owner: when to ping (an
+ * interval after the last pong, on the `Clock`), the ping in flight, and the connection's end as
+ * lost (`KeepaliveTimeout`, which a reconnect policy may retry) when its pong is late. The timer is
+ * one sleep at a time, forked by the owner as a child of its own fiber, which posts the next step
+ * to the owner's mailbox when it wakes; the pong callback only posts too. It runs only where the
+ * WebSocket can ping (see `Heartbeat`).
  */
-import { Clock, Deferred, Duration, Effect, Exit } from "effect"
-import type * as Socket from "effect/socket/Socket"
-import type { Heartbeat } from "../../RealtimeWebSocket.js"
+import { Duration, Effect } from "effect"
+import type { Fiber } from "effect"
 import * as Ending from "./ending.js"
 
 /**
@@ -21,83 +21,138 @@ export interface KeepaliveOptions {
 }
 
 /**
- * What the keepalive asks of the owner: write a ping (telling `written` whether it could, and
- * `answered` at its pong), take a pong, end the connection if the ping `answered` is still
- * unanswered (its deadline passed).
+ * A connection's keepalive: its options, and how a ping is written on its socket (`false` when
+ * the socket cannot take it).
+ *
+ * @category models
+ */
+export interface Pinging extends KeepaliveOptions {
+  readonly ping: () => boolean
+}
+
+/**
+ * What reaches the owner: the interval passed (write a ping), a pong, the pong timeout of ping
+ * number `ping` passed.
  *
  * @category models
  */
 export type Command =
-  | { readonly _tag: "Ping"; readonly written: Deferred.Deferred<boolean>; readonly answered: Deferred.Deferred<void> }
+  | { readonly _tag: "PingDue" }
   | { readonly _tag: "Pong" }
-  | { readonly _tag: "PongDue"; readonly answered: Deferred.Deferred<void>; readonly end: Ending.SocketEnd }
-
-const pong: Command = { _tag: "Pong" }
+  | { readonly _tag: "PongDue"; readonly ping: number }
 
 /**
- * The owner's cell: the ping written and not yet answered.
+ * A pong, as the socket's pong callback posts it.
  *
  * @category models
  */
-export interface Pinger {
-  pending: Deferred.Deferred<void> | undefined
+export const pong: Command = { _tag: "Pong" }
+
+const pingDue: Command = { _tag: "PingDue" }
+
+/**
+ * The owner's cells: the ping in flight (its number, when it was written), how many were written,
+ * and the timer's sleep.
+ *
+ * @category models
+ */
+export interface Keepalive {
+  readonly options: Pinging
+  /** Where the timer posts (the owner's mailbox); `false` once the owner takes nothing more. */
+  readonly post: (command: Command) => boolean
+  awaiting: number | undefined
+  pingedAt: number
+  written: number
+  timer: Fiber.Fiber<void> | undefined
 }
 
 /**
- * The owner's side of a keepalive command, with `ping` writing a ping on its socket (`false` when
- * it cannot); returns the connection's end when a pong is late.
+ * The keepalive of a connection; nothing runs until the owner {@link start}s it.
+ *
+ * @category constructors
+ */
+export const make = (options: Pinging, post: (command: Command) => boolean): Keepalive => ({
+  options,
+  post,
+  awaiting: undefined,
+  pingedAt: 0,
+  written: 0,
+  timer: undefined
+})
+
+/** The one sleep of the timer, replacing the one before: `command` is posted when it wakes. */
+const arm = (keepalive: Keepalive, after: Duration.Duration, command: Command): Effect.Effect<void> =>
+  Effect.map(
+    Effect.forkChild(Effect.andThen(Effect.sleep(after), Effect.sync(() => void keepalive.post(command))), {
+      startImmediately: true
+    }),
+    (timer) => {
+      keepalive.timer?.interruptUnsafe()
+      keepalive.timer = timer
+    }
+  )
+
+/**
+ * Starts the timer (the first ping an interval from now), in the owner's fiber: it stops when that
+ * fiber ends. Run by the owner when it starts.
  *
  * @category keepalive
  */
-export const handle = (pinger: Pinger, command: Command, ping: () => boolean): Ending.SocketEnd | undefined => {
+export const start = (keepalive: Keepalive): Effect.Effect<void> => {
+  keepalive.awaiting = undefined
+  return arm(keepalive, keepalive.options.interval, pingDue)
+}
+
+/**
+ * Stops the timer (the owner stopped). Run by the owner.
+ *
+ * @category keepalive
+ */
+export const stop = (keepalive: Keepalive): void => {
+  keepalive.timer?.interruptUnsafe()
+  keepalive.awaiting = undefined
+}
+
+/**
+ * The owner's side of a keepalive command, at `now` (ms, `Clock`); the connection's end when a
+ * pong is late.
+ *
+ * @category keepalive
+ */
+export const handle = (
+  keepalive: Keepalive,
+  command: Command,
+  now: number
+): Effect.Effect<Ending.SocketEnd | undefined> => {
+  const { options } = keepalive
   switch (command._tag) {
-    case "Ping": {
-      const written = ping()
-      if (written) pinger.pending = command.answered
-      Deferred.doneUnsafe(command.written, Exit.succeed(written))
-      return undefined
+    case "PingDue": {
+      // a ping the socket cannot take is not waited for: the next one comes an interval later
+      if (!options.ping()) return Effect.as(arm(keepalive, options.interval, pingDue), undefined)
+      const ping = ++keepalive.written
+      keepalive.awaiting = ping
+      keepalive.pingedAt = now
+      return Effect.as(arm(keepalive, options.timeout, { _tag: "PongDue", ping }), undefined)
     }
     case "Pong":
-      if (pinger.pending !== undefined) Deferred.doneUnsafe(pinger.pending, Exit.void)
-      pinger.pending = undefined
-      return undefined
+      if (keepalive.awaiting === undefined) return Effect.succeed(undefined)
+      keepalive.awaiting = undefined
+      return Effect.as(
+        Effect.andThen(
+          arm(keepalive, options.interval, pingDue),
+          Effect.logDebug(`pong ${now - keepalive.pingedAt} ms after the ping`)
+        ),
+        undefined
+      )
     case "PongDue":
-      return pinger.pending === command.answered ? command.end : undefined
+      // a pong taken before this deadline reached the owner keeps the connection
+      return Effect.succeed(
+        keepalive.awaiting === command.ping
+          ? Ending.detected(
+            "KeepaliveTimeout",
+            `no pong within ${Duration.toSeconds(options.timeout)} s of a ping: the server went silent`
+          )
+          : undefined
+      )
   }
 }
-
-/**
- * The timer: asks `post` for a ping every interval after the last pong, and, when a ping is left
- * unanswered for the pong timeout, tells the owner its deadline passed. Runs until interrupted (or
- * until the owner takes no more commands).
- *
- * @category keepalive
- */
-export const run = (
-  heartbeat: Heartbeat,
-  socket: Socket.WebSocketLike,
-  options: KeepaliveOptions,
-  post: (command: Command) => boolean
-): Effect.Effect<void> =>
-  Effect.gen(function*() {
-    const stop = heartbeat.onPong(socket, () => void post(pong))
-    yield* Effect.addFinalizer(() => Effect.sync(stop))
-    const seconds = Duration.toSeconds(options.timeout)
-    for (;;) {
-      yield* Effect.sleep(options.interval)
-      const written = Deferred.makeUnsafe<boolean>()
-      const answered = Deferred.makeUnsafe<void>()
-      if (!post({ _tag: "Ping", written, answered })) return
-      if (!(yield* Deferred.await(written))) continue
-      const pinged = yield* Clock.currentTimeMillis
-      const answer = yield* Deferred.await(answered).pipe(Effect.timeoutOption(options.timeout))
-      if (answer._tag === "Some") {
-        yield* Effect.logDebug(`pong ${(yield* Clock.currentTimeMillis) - pinged} ms after the ping`)
-        continue
-      }
-      const end = Ending.detected("KeepaliveTimeout", `no pong within ${seconds} s of a ping: the server went silent`)
-      if (!post({ _tag: "PongDue", answered, end })) return
-      // the owner decides: a pong it took before the deadline keeps the connection (and the keepalive)
-      yield* Deferred.await(answered)
-    }
-  }).pipe(Effect.scoped)

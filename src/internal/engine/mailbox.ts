@@ -42,7 +42,7 @@ export interface Adopter {
 
 /**
  * A request to the owner: a delivery, a send, a bookkeeping query, "listeners have room again",
- * "stop at the next turn boundary", the keepalive's.
+ * "stop at the next turn boundary", "yield to the call's owner", the keepalive's.
  *
  * @category models
  */
@@ -52,17 +52,20 @@ export type Command<Bookkeeping> =
   | { readonly _tag: "Inspect"; readonly reply: Deferred.Deferred<Bookkeeping> }
   | { readonly _tag: "Resume" }
   | { readonly _tag: "SwitchAtBoundary" }
+  | { readonly _tag: "Yield" }
   | Keepalive.Command
 
 /**
  * How a run of the owner ended: the socket ended, or (when a switch was asked for) the
- * conversation reached a turn boundary: no response in flight or waiting, the user not speaking.
+ * conversation reached a turn boundary: no response in flight or waiting, the user not speaking,
+ * or the call's owner, which runs the connection, asked it to yield (it runs it again after).
  *
  * @category models
  */
 export type Outcome =
   | { readonly _tag: "Lost"; readonly lost: RealtimeConnectionLost }
   | { readonly _tag: "Boundary" }
+  | { readonly _tag: "Yielded" }
 
 /**
  * Answers a request the owner will never reach: a send fails with `Closed`, a query gets the
@@ -77,6 +80,4 @@ export const refuse = <Bookkeeping>(command: Command<Bookkeeping>, bookkeeping: 
     ? Effect.asVoid(Deferred.fail(command.reply, Ending.notConnected(command.event, true)))
     : command._tag === "Inspect"
     ? Effect.asVoid(Deferred.succeed(command.reply, bookkeeping))
-    : command._tag === "Ping"
-    ? Effect.asVoid(Deferred.succeed(command.written, false))
     : Effect.void

@@ -188,7 +188,7 @@ export const make = <M, F, L extends Leftover>(
         hub,
         target,
         // every later dial resolves the credentials again
-        retarget: provider.target(config, settings, webSocket, defaultApiKey),
+        retarget: Effect.suspend(() => provider.target(config, settings, webSocket, defaultApiKey)),
         config,
         settings,
         connectTimeout: options.connectTimeout,
@@ -238,7 +238,8 @@ export const make = <M, F, L extends Leftover>(
 
     /**
      * The owner fiber: claims the model (atomically, so two connects never both proceed), then runs
-     * the connection; `finish` runs whenever it claimed, however it ends.
+     * the connection; `finish` runs whenever it claimed, however it ends. (No generator here: the
+     * owner's stack is held for the call's life.)
      */
     const own = (
       target: Handshake.Target,
@@ -248,30 +249,30 @@ export const make = <M, F, L extends Leftover>(
     ): Effect.Effect<void> =>
       Effect.withFiber((self) =>
         Effect.uninterruptibleMask((restore) =>
-          Effect.gen(function*() {
-            const refused = yield* Ref.modify(
+          Effect.flatMap(
+            Ref.modify(
               lifecycle,
               (current): [Lifecycle["_tag"] | undefined, Lifecycle] =>
                 current._tag === "Idle" || current._tag === "Closed"
                   ? [undefined, { _tag: "Connecting", owner: self }]
                   : [current._tag, current]
-            )
-            if (refused !== undefined) {
-              return yield* Deferred.fail(
-                opened,
-                refused === "Disposed"
-                  ? Handshake.connectError("Closed", "the model's scope is closed: make a new model to connect again")
-                  : Handshake.connectError(
-                    "AlreadyConnected",
-                    "the model is already connected (or connecting); close it, or its scope, before connecting again"
-                  )
-              )
-            }
-            yield* restore(call(self, target, settings, config, opened)).pipe(
-              Effect.onExit((exit) => finish(exit, opened)),
-              Effect.ignore
-            )
-          })
+            ),
+            (refused): Effect.Effect<void> =>
+              refused === undefined
+                ? Effect.flatMap(
+                  Effect.exit(restore(call(self, target, settings, config, opened))),
+                  (exit) => finish(exit, opened)
+                )
+                : Effect.asVoid(Deferred.fail(
+                  opened,
+                  refused === "Disposed"
+                    ? Handshake.connectError("Closed", "the model's scope is closed: make a new model to connect again")
+                    : Handshake.connectError(
+                      "AlreadyConnected",
+                      "the model is already connected (or connecting); close it, or its scope, before connecting again"
+                    )
+                ))
+          )
         )
       )
 
@@ -298,7 +299,10 @@ export const make = <M, F, L extends Leftover>(
         yield* Effect.raceFirst(Deferred.await(opened), ownerEnded).pipe(
           Effect.onInterrupt(() => Fiber.interrupt(owner))
         )
-      }).pipe(Effect.withSpan(`${provider.name}.connect`))
+      }).pipe(
+        // no stack trace kept: the call's owner, forked inside, would hold it for the call's life
+        Effect.withSpan(`${provider.name}.connect`, undefined, { captureStackTrace: false })
+      )
 
     /**
      * A send, given to the call's owner: it goes through the live connection or waits in the

@@ -135,6 +135,11 @@ export interface Generation<Frame, Left extends Leftover> extends Sender {
   /** Makes `run` return at the next turn boundary. */
   readonly switchAtBoundary: Effect.Effect<void>
   /**
+   * Makes a `run` in progress return `Yielded` once the commands before this request are
+   * processed (the call's owner, which runs it, has commands of its own); `false` once stopped.
+   */
+  readonly yieldUnsafe: () => boolean
+  /**
    * After a boundary, before the model's sends go to `next`: the sends waiting here move there
    * first, in order, and so does every send this connection still reaches; its frames stay, for
    * the owner to drain. Run by the owner, between two runs.
@@ -160,8 +165,8 @@ export interface GenerationOptions<Memory> {
   readonly customTracker: PlaybackTrackerService | undefined
   readonly span: Tracer.Span
   readonly flow: Flow
-  /** Writes a ping on the socket (`false` when it cannot); the owner calls it for the keepalive. */
-  readonly ping: () => boolean
+  /** The keepalive, where the socket can ping: the owner runs it. */
+  readonly keepalive?: Keepalive.Pinging | undefined
   /**
    * Returns a send to the call's owner instead of refusing it, once the socket has ended (or the
    * connection stopped) before it was written; `false` when the call's owner has stopped. Given only

@@ -2,12 +2,14 @@
  * Owns a call's course from its first dial to its end: one owner fiber reading one command queue.
  *
  * The queue carries the application's sends, the sends a connection returns because its socket
- * ended before they were written, each connection's end (tagged with its generation), the result
- * of a re-dial, the end of a rollover's drain and the deadlines of sends held in a gap. Everything
- * that waits runs in a fiber of its own that posts its result: a connection's owner, the re-dials
- * by the `Schedule`, the preparation of the next session, the 2-second drain of the session before
- * a rollover, a held send's timer. So the owner is never stuck: whatever a connection or a dial
- * does, a send is forwarded, held or answered at once, and a held one fails at its deadline.
+ * ended before they were written, the result of a re-dial, the end of a rollover's drain, a
+ * session's notice of its end and the deadlines of sends held in a gap. When it has none, the
+ * owner runs the call's connection itself (its frames, sends and keepalive: see `generation.ts`),
+ * which yields back as soon as a command is posted, or stops at its end or at a turn boundary.
+ * Everything else that waits runs in a fiber of its own that posts its result: the re-dials by the
+ * `Schedule`, the preparation of the next session, the 2-second drain of the session before a
+ * rollover, a held send's timer. So the owner is never stuck: whatever a dial does, a send is
+ * forwarded, held or answered at once, and a held one fails at its deadline.
  *
  * The owner alone writes the call's cells: the current connection, the gap (held sends, dropped
  * audio) and the call's memory, restored on every new connection. Where sends go is told to the
@@ -71,7 +73,6 @@ type Command<F, L extends Leftover> =
   | { readonly _tag: "Bounced"; readonly generation: number; readonly send: Mailbox.Send }
   | { readonly _tag: "Expired"; readonly send: Mailbox.Send }
   | { readonly _tag: "Withdrawn"; readonly send: Mailbox.Send }
-  | { readonly _tag: "Ended"; readonly generation: number; readonly outcome: Mailbox.Outcome }
   | { readonly _tag: "Redialled"; readonly result: Exit.Exit<Redialled<F, L>, RealtimeConnectError> }
   | { readonly _tag: "Drained"; readonly generation: number }
   | { readonly _tag: "SessionEnding"; readonly generation: number; readonly inMs: number }
@@ -87,6 +88,8 @@ interface Current<F, L extends Leftover> {
    * fiber, and when it starts dialling (ms of the connection's age).
    */
   rolling: { readonly fiber: Fiber.Fiber<void>; readonly at: number } | undefined
+  /** Whether the owner runs it (from its start; a session taken over at a rollover once the old one drained). */
+  started: boolean
 }
 
 /**
@@ -104,15 +107,22 @@ export const run = <M, F, L extends Leftover>(
     const tracker = options.config.playbackTracker
     const memory = protocol.memory(options.settings)
     const queue = EventHub.makeInboxUnsafe<Command<F, L>>()
-    const post = (command: Command<F, L>) => queue.offerUnsafe(command)
+    /** A command for the owner; a connection it is running is asked to yield to it. */
+    const post = (command: Command<F, L>) => {
+      const taken = queue.offerUnsafe(command)
+      running?.yieldUnsafe()
+      return taken
+    }
     const submit = (send: Mailbox.Send) => post({ _tag: "Send", send })
     const withdraw = (send: Mailbox.Send) => void post({ _tag: "Withdrawn", send })
     const reconnect = options.reconnect
-    /** The fibers of the call (timers, dials, drains): closing the call interrupts them. */
-    const fibers = Scope.makeUnsafe()
+    /** The fibers of the call (timers, dials, drains), made with the first: closing the call interrupts them. */
+    let fibers: Scope.Closeable | undefined = undefined
     const gap = Gap.make(reconnect?.sendTimeout ?? Duration.seconds(10))
     // ---- the owner's cells ----
     let current: Current<F, L> | undefined = undefined
+    /** The connection the owner is running (its frames and sends) while it has no command of its own. */
+    let running: Link<F, L>["connection"] | undefined = undefined
     /** The last generation dialled. */
     let generation = 0
     /** A generation whose socket ended before the call moved on: sends are held, not given to it. */
@@ -148,7 +158,8 @@ export const run = <M, F, L extends Leftover>(
       }
     }
 
-    const fork = <A>(effect: Effect.Effect<A>) => Effect.forkIn(effect, fibers, { startImmediately: true })
+    const fork = <A>(effect: Effect.Effect<A>) =>
+      Effect.forkIn(effect, fibers ??= Scope.makeUnsafe(), { startImmediately: true })
 
     const deadline = (send: Mailbox.Send, after: Duration.Duration) =>
       fork(Effect.andThen(Effect.sleep(after), Effect.sync(() => void post({ _tag: "Expired", send }))))
@@ -166,7 +177,13 @@ export const run = <M, F, L extends Leftover>(
     /** Makes `link` the call's connection; the sends held in the gap go to it, in order. */
     const adopt = (link: Link<F, L>) =>
       Effect.gen(function*() {
-        const live: Current<F, L> = { link, standby: Deferred.makeUnsafe(), switched: false, rolling: undefined }
+        const live: Current<F, L> = {
+          link,
+          standby: Deferred.makeUnsafe(),
+          switched: false,
+          rolling: undefined,
+          started: false
+        }
         current = live
         yield* enter("Open")
         const held = Gap.release(gap)
@@ -178,21 +195,19 @@ export const run = <M, F, L extends Leftover>(
     const start = (live: Current<F, L>) =>
       Effect.gen(function*() {
         const { link, standby } = live
-        // a standby never switched to is closed with the connection it was meant to replace
-        yield* Scope.addFinalizer(
-          link.scope,
-          Effect.flatMap(Deferred.poll(standby), (ready) =>
-            Option.isNone(ready) || live.switched
-              ? Effect.void
-              : Effect.flatMap(ready.value, (unused) => Scope.close(unused.scope, Exit.void)))
-        )
-        yield* Effect.forkIn(
-          Effect.flatMap(
-            link.connection.run,
-            (outcome) => Effect.sync(() => void post({ _tag: "Ended", generation: link.generation, outcome }))
-          ),
-          link.scope
-        )
+        // a standby never switched to is closed with the connection it was meant to replace (only
+        // a call with a reconnect policy prepares one)
+        if (reconnect !== undefined) {
+          yield* Scope.addFinalizer(
+            link.scope,
+            Effect.flatMap(Deferred.poll(standby), (ready) =>
+              Option.isNone(ready) || live.switched
+                ? Effect.void
+                : Effect.flatMap(ready.value, (unused) => Scope.close(unused.scope, Exit.void)))
+          )
+        }
+        // the owner runs it from now on, between its own commands
+        live.started = true
         const rollover = reconnect?.rollover
         // a SIP call's session is the call's: it is not renewed by a new connection
         if (rollover !== undefined && options.config.callId === undefined) {
@@ -362,16 +377,6 @@ export const run = <M, F, L extends Leftover>(
           return Effect.sync(() =>
             void Gap.withdraw(gap, command.send)
           )
-        case "Ended": {
-          const live = current
-          if (live === undefined || live.link.generation !== command.generation) return Effect.succeed(undefined)
-          // never half done: a connection is always the call's or closed (its writes are not waited on)
-          return Effect.uninterruptible(
-            command.outcome._tag === "Boundary"
-              ? Effect.as(switchOver(live), undefined)
-              : lost(live, command.outcome.lost)
-          )
-        }
         case "Redialled": {
           const result = command.result
           if (Exit.isFailure(result)) {
@@ -393,51 +398,86 @@ export const run = <M, F, L extends Leftover>(
       }
     }
 
-    const loop: Effect.Effect<Ended, RealtimeConnectError> = Effect.gen(function*() {
-      yield* announce(hub, [status("connecting")])
-      // kept before anything can interrupt: closing the call closes it
-      const first = yield* dial(options, Effect.succeed(options.target), memory, wiring(), (link) =>
-        Effect.sync(() => {
-          current = { link, standby: Deferred.makeUnsafe(), switched: false, rolling: undefined }
-        }))
-      yield* first.connection.restore(protocol.resume(memory, "first"), undefined).pipe(
-        Effect.catch((error) => Effect.logWarning("the connection's opening frames could not be written", error))
+    /**
+     * The first connection, dialled and opened; then the owner serves the call. (Its generator is
+     * made when it runs: one made now would be held for the call's life, and so for `finish`.)
+     */
+    const opening: Effect.Effect<void, RealtimeConnectError> = Effect.suspend(() =>
+      Effect.gen(function*() {
+        yield* announce(hub, [status("connecting")])
+        // kept before anything can interrupt: closing the call closes it
+        const first = yield* dial(options, Effect.succeed(options.target), memory, wiring(), (link) =>
+          Effect.sync(() => {
+            current = { link, standby: Deferred.makeUnsafe(), switched: false, rolling: undefined, started: false }
+          }))
+        yield* first.connection.restore(protocol.resume(memory, "first"), undefined).pipe(
+          Effect.catch((error) => Effect.logWarning("the connection's opening frames could not be written", error))
+        )
+        yield* enter("Open")
+        yield* announce(hub, [status("connected")])
+        yield* Deferred.succeed(opened, undefined)
+        if (current !== undefined) yield* start(current)
+      })
+    )
+
+    /** What the owner does once the connection it runs stops: a yield, a boundary or its end. */
+    const stopped = (live: Current<F, L>, outcome: Mailbox.Outcome): Effect.Effect<Ended | undefined> =>
+      // never half done: a connection is always the call's or closed (its writes are not waited on)
+      outcome._tag === "Yielded" ? Effect.succeed(undefined) : Effect.uninterruptible(
+        outcome._tag === "Boundary" ? Effect.as(switchOver(live), undefined) : lost(live, outcome.lost)
       )
-      yield* enter("Open")
-      yield* announce(hub, [status("connected")])
-      yield* Deferred.succeed(opened, undefined)
-      if (current !== undefined) yield* start(current)
-      for (;;) {
-        batch = yield* Effect.orDie(queue.takeAll)
-        next = 0
-        while (next < batch.length) {
-          const ended = yield* handle(batch[next++]!)
-          if (ended !== undefined) {
-            end = ended
-            return ended
-          }
-        }
+
+    /** The owner goes on after a step: `undefined`, or the call's end. */
+    const then = (ended: Ended | undefined): Effect.Effect<Ended> => {
+      if (ended === undefined) return serve
+      end = ended
+      return Effect.succeed(ended)
+    }
+
+    /**
+     * The owner's loop: handles its commands in order; with none left, runs the call's connection
+     * (which yields when a command comes), or waits for one; until one ends the call. Written
+     * without a generator, as the owner waits in it for the call's life.
+     */
+    const serve: Effect.Effect<Ended> = Effect.suspend(() => {
+      if (next < batch.length) return Effect.flatMap(handle(batch[next++]!), then)
+      // the handled commands are let go while the owner waits
+      batch = []
+      next = 0
+      const live = current
+      if (live !== undefined && live.started && queue.sizeUnsafe() === 0) {
+        running = live.link.connection
+        return Effect.flatMap(live.link.connection.run, (outcome) => {
+          running = undefined
+          return Effect.flatMap(stopped(live, outcome), then)
+        })
       }
+      return Effect.flatMap(Effect.orDie(queue.takeAll), (taken) => {
+        batch = taken
+        return serve
+      })
     })
 
     /** Once the call ends: no new commands; sends not reached or held fail `Closed`; everything closes. */
-    const finish = Effect.gen(function*() {
-      queue.endUnsafe()
-      const rest = [...batch.slice(next), ...queue.takeAllUnsafe()]
-      batch = []
-      Gap.close(gap, end)
-      for (const command of rest) {
-        if (command._tag === "Send" || command._tag === "Bounced") {
-          Deferred.doneUnsafe(command.send.reply, Exit.fail(Gap.ended(command.send, end)))
-        } else if (command._tag === "Redialled" && Exit.isSuccess(command.result)) {
-          yield* Scope.close(command.result.value.link.scope, Exit.void)
+    const finish = Effect.suspend(() =>
+      Effect.gen(function*() {
+        queue.endUnsafe()
+        const rest = [...batch.slice(next), ...queue.takeAllUnsafe()]
+        batch = []
+        Gap.close(gap, end)
+        for (const command of rest) {
+          if (command._tag === "Send" || command._tag === "Bounced") {
+            Deferred.doneUnsafe(command.send.reply, Exit.fail(Gap.ended(command.send, end)))
+          } else if (command._tag === "Redialled" && Exit.isSuccess(command.result)) {
+            yield* Scope.close(command.result.value.link.scope, Exit.void)
+          }
         }
-      }
-      yield* Scope.close(fibers, Exit.void)
-      if (current !== undefined) yield* Scope.close(current.link.scope, Exit.void)
-    })
+        if (fibers !== undefined) yield* Scope.close(fibers, Exit.void)
+        if (current !== undefined) yield* Scope.close(current.link.scope, Exit.void)
+      })
+    )
 
-    return Effect.onExit(loop, () => finish)
+    return Effect.onExit(Effect.andThen(opening, serve), () => finish)
   })
 
 /**

@@ -1,16 +1,15 @@
 /**
- * Owns the WebSocket of one connection, from its making to its close.
+ * Owns the WebSocket of one connection, from its making to its close: its handshake (with a
+ * timeout, on the Clock), its writes, its pausing (where it can), and the delivery of its frames
+ * and of its end, in order, straight into the connection's owner.
  *
- * The application's `RealtimeWebSocket` makes it; Effect's `Socket` opens it (with the handshake
- * timeout), writes to it and reports its end; the connection reads its frames itself, from the
- * socket's `message` events straight into the owner's mailbox; the owner pauses it (where it can)
- * when it is behind.
- *
- * Why frames skip Effect's reader: it buffers each frame, wakes the reading fiber once per socket
- * read, and on a pausable socket (`ws`) UTF-8-encodes every text frame to count bytes for its
- * high-water mark; on a burst of audio deltas that was a third of the client's CPU (see
- * BENCHMARKS.md). The listener is attached when the WebSocket is made, so no frame that arrives
- * with the handshake is missed: frames wait until the connection takes them.
+ * Why not Effect's `Socket`: it buffers each frame and wakes a reading fiber once per socket read
+ * (on a pausable socket such as `ws` it also UTF-8-encodes every text frame to count bytes for its
+ * high-water mark: a third of the client's CPU on a burst of audio deltas), and a connection that
+ * only waits for the socket's end through it holds that fiber, its reader's state and two layers
+ * of wrappers for as long as the call lasts (see BENCHMARKS.md, workload (e)). Here the socket's
+ * own events call the owner's mailbox: no fiber waits on the socket. The failures are still
+ * Effect's `SocketError`s, as `Socket` would report them.
  */
 import { Duration, Effect } from "effect"
 import * as Socket from "effect/socket/Socket"
@@ -20,22 +19,21 @@ import { errorOf } from "../realtime/handshake.js"
 import type { Flow } from "./protocol.js"
 
 /**
- * A socket being dialled, the WebSocket underneath once it is made (for pings), its flow control
- * and its frames.
+ * An open socket: the WebSocket (for pings), its writes, its flow control, and its frames and end.
  *
  * @category models
  */
 export interface Dialled {
-  readonly socket: Socket.Socket
-  /** The WebSocket, once acquiring the socket's reader has made it. */
-  readonly webSocket: () => Socket.WebSocketLike | undefined
+  readonly webSocket: Socket.WebSocketLike
+  /** Writes a text frame; fails with a `SocketWriteError` when the WebSocket refuses it. */
+  readonly write: (text: string) => Effect.Effect<void, Socket.SocketError>
   /** Stops and restarts reading the WebSocket, where it can (`ws` can, a browser's cannot). */
   readonly flow: Flow
   /**
-   * Hands every text frame to `receive`, in order, from the first (those that came before are
-   * handed at once). Binary frames are decoded as UTF-8.
+   * Hands every text frame to `frame`, in order, from the first (those that came before are handed
+   * at once; binary frames are decoded as UTF-8), then the socket's end to `end`, once.
    */
-  readonly receive: (receive: (text: string) => void) => void
+  readonly listen: (frame: (text: string) => void, end: (error: Socket.SocketError) => void) => void
 }
 
 interface Pausable {
@@ -52,35 +50,6 @@ const construct = (webSocket: RealtimeWebSocketService, target: Target): Socket.
     ? webSocket.construct(target.url.toString(), target.protocols)
     : webSocket.construct(target.url.toString(), { protocols: target.protocols, headers: target.headers })
 
-/**
- * The WebSocket as Effect's socket sees it: its opening, end and writes, no frames (the connection
- * reads them), no pausing (the connection does it, by its backlog of frames).
- */
-class LifecycleOnly implements Socket.WebSocketLike {
-  constructor(private readonly ws: Socket.WebSocketLike) {}
-  get readyState() {
-    return this.ws.readyState
-  }
-  get binaryType() {
-    return "binaryType" in this.ws ? String(this.ws.binaryType) : "arraybuffer"
-  }
-  set binaryType(type: string) {
-    if ("binaryType" in this.ws) (this.ws as { binaryType: string }).binaryType = type
-  }
-  addEventListener(...[type, listener, options]: Parameters<Socket.WebSocketLike["addEventListener"]>) {
-    if (type !== "message") this.ws.addEventListener(type, listener, options)
-  }
-  removeEventListener(...[type, listener]: Parameters<Socket.WebSocketLike["removeEventListener"]>) {
-    if (type !== "message") this.ws.removeEventListener(type, listener)
-  }
-  close(code?: number, reason?: string) {
-    this.ws.close(code, reason)
-  }
-  send(data: Parameters<Socket.WebSocketLike["send"]>[0]) {
-    this.ws.send(data)
-  }
-}
-
 const utf8 = new TextDecoder()
 
 /** A frame's text: a string as it is, bytes decoded as UTF-8; `undefined` for anything else. */
@@ -93,72 +62,159 @@ const textOf = (data: unknown): string | undefined =>
     ? utf8.decode(data)
     : undefined
 
+const closeError = (code: number, closeReason?: string) =>
+  new Socket.SocketError({ reason: new Socket.SocketCloseError({ code, closeReason }) })
+
+const openTimedOut = () =>
+  new Socket.SocketError({
+    reason: new Socket.SocketOpenError({ kind: "Timeout", cause: new Error("timeout waiting for \"open\"") })
+  })
+
+const ignore = () => {}
+
 /**
- * The socket of a target, over the application's `RealtimeWebSocket`. Acquiring its reader dials
- * and waits for the handshake (at most `openTimeout`, on the Clock); releasing it closes the
- * WebSocket.
+ * A WebSocket being dialled: the socket, its handshake, its release.
+ *
+ * @category models
+ */
+export interface Wire {
+  readonly dialled: Dialled
+  /** Waits for the handshake (at most `openTimeout`, on the Clock). */
+  readonly opened: (openTimeout?: Duration.Input) => Effect.Effect<void, Socket.SocketError>
+  /** Detaches the listeners and closes the WebSocket (code 1000): nothing more is delivered. */
+  readonly release: () => void
+}
+
+/**
+ * Makes the WebSocket of `target` over the application's `RealtimeWebSocket`, its listeners
+ * attached at once (no frame that comes with the handshake is missed). Whoever makes it releases
+ * it: run this where nothing can interrupt between the making and the keeping.
  *
  * @category transport
  */
-export const socket = (
-  webSocket: RealtimeWebSocketService,
-  target: Target,
-  openTimeout: Duration.Input = Duration.seconds(10)
-): Effect.Effect<Dialled> => {
-  let made: Socket.WebSocketLike | undefined = undefined
+export const make = (webSocket: RealtimeWebSocketService, target: Target): Effect.Effect<Wire, Socket.SocketError> =>
+  Effect.try({
+    try: () => wire(construct(webSocket, target)),
+    catch: (cause) =>
+      new Socket.SocketError({ reason: new Socket.SocketOpenError({ kind: "Unknown", cause: errorOf(cause) }) })
+  })
+
+/** The listeners of a WebSocket just made, and what they feed. */
+const wire = (ws: Socket.WebSocketLike): Wire => {
+  if ("binaryType" in ws) (ws as { binaryType: string }).binaryType = "arraybuffer"
+  let isOpen = ws.readyState === 1
   let paused = false
+  /** How the socket ended, once it did (the first of its error and its close). */
+  let ended: Socket.SocketError | undefined = undefined
+  /** The frames that came before the connection listened. */
+  let early: Array<string> | undefined = []
+  let onFrame: ((text: string) => void) | undefined = undefined
+  let onEnd: ((error: Socket.SocketError) => void) | undefined = undefined
+  let opening: ((result: Effect.Effect<void, Socket.SocketError>) => void) | undefined = undefined
+
+  const end = (error: Socket.SocketError) => {
+    if (ended !== undefined) return
+    ended = error
+    const waiting = opening
+    opening = undefined
+    waiting?.(Effect.fail(error))
+    onEnd?.(error)
+  }
+  const onMessage = (event: Socket.WebSocketEvent) => {
+    const text = textOf(event.data)
+    if (text === undefined) return
+    if (onFrame !== undefined) onFrame(text)
+    else early?.push(text)
+  }
+  const onOpen = () => {
+    isOpen = true
+    const waiting = opening
+    opening = undefined
+    waiting?.(Effect.void)
+  }
+  const onError = (event: Socket.WebSocketEvent) =>
+    end(
+      new Socket.SocketError({
+        reason: isOpen
+          ? new Socket.SocketReadError({ cause: event })
+          : new Socket.SocketOpenError({ kind: "Unknown", cause: event })
+      })
+    )
+  const onClose = (event: Socket.WebSocketEvent) =>
+    end(
+      closeError(typeof event.code === "number" ? event.code : 1006, event.reason)
+    )
+  ws.addEventListener("message", onMessage)
+  ws.addEventListener("open", onOpen, { once: true })
+  ws.addEventListener("error", onError, { once: true })
+  ws.addEventListener("close", onClose, { once: true })
+
   const flow: Flow = {
     pause: () => {
-      if (paused || made === undefined || !isPausable(made) || made.readyState !== 1) return
-      made.pause()
+      if (paused || !isPausable(ws) || ws.readyState !== 1) return
+      ws.pause()
       paused = true
     },
     resume: () => {
-      if (!paused || made === undefined || !isPausable(made)) return
+      if (!paused || !isPausable(ws)) return
       paused = false
       // the socket underneath may be gone already: then there is nothing to resume
       try {
-        made.resume()
+        ws.resume()
       } catch {
         return
       }
     }
   }
-  let receiver: ((text: string) => void) | undefined = undefined
-  const early: Array<string> = []
-  const onMessage = (event: Socket.WebSocketEvent) => {
-    const text = textOf(event.data)
-    if (text === undefined) return
-    if (receiver !== undefined) receiver(text)
-    else early.push(text)
+
+  const dialled: Dialled = {
+    webSocket: ws,
+    write: (text) =>
+      Effect.suspend(() => {
+        try {
+          ws.send(text)
+          return Effect.void
+        } catch (cause) {
+          return Effect.fail(new Socket.SocketError({ reason: new Socket.SocketWriteError({ cause }) }))
+        }
+      }),
+    flow,
+    listen: (frame, whenEnded) => {
+      const before = early ?? []
+      early = undefined
+      for (const text of before) frame(text)
+      onFrame = frame
+      if (ended !== undefined) whenEnded(ended)
+      else onEnd = whenEnded
+    }
   }
-  const receive = (f: (text: string) => void) => {
-    for (const text of early.splice(0)) f(text)
-    receiver = f
+
+  return {
+    dialled,
+    opened: (openTimeout = Duration.seconds(10)) =>
+      Effect.callback<void, Socket.SocketError>((resume) => {
+        if (ended !== undefined) return resume(Effect.fail(ended))
+        if (ws.readyState >= 2) return resume(Effect.fail(closeError(1006)))
+        if (isOpen) return resume(Effect.void)
+        opening = resume
+        return Effect.sync(() => {
+          if (opening === resume) opening = undefined
+        })
+      }).pipe(Effect.timeoutOrElse({ duration: openTimeout, orElse: () => Effect.fail(openTimedOut()) })),
+    release: () => {
+      opening = undefined
+      onFrame = undefined
+      onEnd = undefined
+      early = undefined
+      ws.removeEventListener("message", onMessage)
+      ws.removeEventListener("open", onOpen)
+      ws.removeEventListener("close", onClose)
+      ws.removeEventListener("error", onError)
+      // a late error of a handshake given up stays handled
+      ws.addEventListener("error", ignore)
+      // a paused socket could not complete its closing handshake
+      flow.resume()
+      ws.close(1000)
+    }
   }
-  return Effect.map(
-    Socket.fromWebSocket(
-      Effect.acquireRelease(
-        Effect.try({
-          try: () => {
-            made = construct(webSocket, target)
-            made.addEventListener("message", onMessage)
-            return new LifecycleOnly(made)
-          },
-          catch: (cause) =>
-            new Socket.SocketError({ reason: new Socket.SocketOpenError({ kind: "Unknown", cause: errorOf(cause) }) })
-        }),
-        (ws) =>
-          Effect.sync(() => {
-            made?.removeEventListener("message", onMessage)
-            receiver = undefined
-            // a paused socket could not complete its closing handshake
-            flow.resume()
-            ws.close(1000)
-          })
-      ),
-      { openTimeout }
-    ),
-    (socket) => ({ socket, webSocket: () => made, flow, receive })
-  )
 }
