@@ -6,7 +6,9 @@
  * sends, playback tracker and `reconnect` options. What differs is the protocol: the session is
  * opened by a `setup` message built from the session settings (what each setting, send event and
  * server message does on Gemini is in the README's "Providers" table; settings Gemini cannot honour
- * fail the connect with `InvalidConfig`, naming them).
+ * fail the connect with `InvalidConfig`, naming them). `connect` ends when the server has
+ * acknowledged the setup (`setupComplete`): a key it refuses fails the connect (`Unauthorized`),
+ * and so does a server silent for the connect timeout (`Timeout`).
  *
  * Long calls: Google ends a connection after about ten minutes (it says so first with `goAway`)
  * and an uncompressed audio session after fifteen. Every `setup` asks for session resumption, and

@@ -131,11 +131,11 @@ describe("--provider", () => {
         const refused = yield* runMain(["--provider", "gemini", "--url", server.geminiUrl, "--text", "ping"], {
           env: { GEMINI_API_KEY: "g-wrong-key", GOOGLE_API_KEY: "g-right-key" }
         })
-        // Gemini takes the upgrade and closes at the setup (1007), as Google does: the session ends there
+        // Gemini takes the upgrade and closes at the setup (1007), as Google does: the connect fails there
         expect(refused.exitCode).toBe(3)
         expect(refused.stdout).not.toContain("summary")
         expect(refused.stderr.trim().split("\n").filter((line) => line.startsWith("error:"))).toEqual([
-          "error: the server closed the connection (code 1007: API key not valid. Please pass a valid API key.)"
+          "error: the session was not set up: the server closed the connection (code 1007: API key not valid. Please pass a valid API key.)"
         ])
         expect(refused.stderr).not.toContain("g-wrong-key")
       }),

@@ -5,8 +5,9 @@
  * keys.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Redacted, Schedule } from "effect"
+import { Effect, Fiber, Layer, Queue, Redacted, Schedule } from "effect"
 import { FetchHttpClient } from "effect/http"
+import { TestClock } from "effect/testing"
 import * as GeminiAuthTokens from "../../src/GeminiAuthTokens.js"
 import * as GeminiLive from "../../src/GeminiLive.js"
 import * as NodeRealtimeWebSocket from "../../src/NodeRealtimeWebSocket.js"
@@ -14,6 +15,7 @@ import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
 import * as Send from "../../src/RealtimeModelSendEvent.js"
 import * as RealtimeServer from "../../src/RealtimeServer.js"
 import type { RealtimeSessionSettingsInput } from "../../src/RealtimeSessionSettings.js"
+import * as Loopback from "../support/loopbackServer.js"
 import { connectedTo } from "../support/model.js"
 
 const key = "gemini-test-key"
@@ -203,7 +205,7 @@ describe("GeminiLive: long calls and bad input", () => {
       expect(yield* server.connectionAttempts).toBe(0)
     }).pipe(Effect.scoped))
 
-  it.live("keys: none for Google's host is MissingApiKey before dialling; a wrong one is refused by the server and ends the call", () =>
+  it.live("keys: none for Google's host is MissingApiKey before dialling; a wrong one fails the connect, Unauthorized", () =>
     Effect.gen(function*() {
       const model = yield* GeminiLive.make({ apiKey: "" }).pipe(Effect.provide(NodeRealtimeWebSocket.layer))
       const missing = yield* Effect.flip(model.connect())
@@ -211,12 +213,14 @@ describe("GeminiLive: long calls and bad input", () => {
       expect(missing.message).toContain("GEMINI_API_KEY")
 
       const server = yield* RealtimeServer.make({ apiKey: key })
-      const { until } = yield* connected(server, { apiKey: "wrong", reconnect })
-      const ended = yield* until(is("EndOfStream"))
-      const error = ended.find(is("ErrorEvent"))
-      expect(error).toMatchObject({ error: { _tag: "RealtimeConnectionLost", code: 1007 } })
-      // a refused key is fatal: no reconnect was tried
-      expect(ended.some(is("Reconnected"))).toBe(false)
+      const wrong = yield* GeminiLive.make({ apiKey: "wrong", reconnect }).pipe(
+        Effect.provide(NodeRealtimeWebSocket.layer)
+      )
+      // the server takes the upgrade and closes at the setup (1007): the connect fails there, for good
+      const refused = yield* Effect.flip(wrong.connect({ url: server.geminiUrl }))
+      expect(refused).toMatchObject({ _tag: "RealtimeConnectError", reason: "Unauthorized" })
+      expect(refused.message).toContain("API key not valid")
+      expect(yield* wrong.status).toBe("disconnected")
       expect(yield* server.connectionAttempts).toBe(1)
     }).pipe(Effect.scoped))
 })
@@ -240,5 +244,45 @@ describe("GeminiLive with an ephemeral token", () => {
       yield* model.sendEvent(say("Hello there."))
       const turn = yield* until(is("TurnEnded"))
       expect(transcript(turn)).toBe(RealtimeServer.answer("Hello there."))
+    }).pipe(Effect.scoped))
+})
+
+describe("GeminiLive: connect waits for the session's setup", () => {
+  it.effect("a server that takes the setup and says nothing: the connect fails with Timeout at the connect timeout", () =>
+    Effect.gen(function*() {
+      const silent = yield* Loopback.make()
+      const model = yield* GeminiLive.make({ apiKey: key, connectTimeout: "5 seconds" }).pipe(
+        Effect.provide(NodeRealtimeWebSocket.layer)
+      )
+      const connecting = yield* Effect.forkChild(Effect.flip(model.connect({ url: silent.url })), {
+        startImmediately: true
+      })
+      const connection = yield* Queue.take(silent.connections)
+      const setup = yield* Queue.take(connection.frames)
+      expect(Object.keys(setup)).toEqual(["setup"])
+      expect(yield* model.status).toBe("connecting")
+      yield* TestClock.adjust("4999 millis")
+      expect(connecting.pollUnsafe()).toBeUndefined()
+      yield* TestClock.adjust("1 milli")
+      const error = yield* Fiber.join(connecting)
+      expect(error).toMatchObject({ _tag: "RealtimeConnectError", reason: "Timeout" })
+      expect(yield* model.status).toBe("disconnected")
+    }).pipe(Effect.scoped))
+
+  it.effect("sends before the setup is acknowledged fail NotConnected; the connect ends with setupComplete", () =>
+    Effect.gen(function*() {
+      const slow = yield* Loopback.make()
+      const model = yield* GeminiLive.make({ apiKey: key }).pipe(Effect.provide(NodeRealtimeWebSocket.layer))
+      const connecting = yield* Effect.forkChild(model.connect({ url: slow.url }), { startImmediately: true })
+      const connection = yield* Queue.take(slow.connections)
+      yield* Queue.take(connection.frames)
+      const early = yield* Effect.flip(model.sendEvent(say("too soon")))
+      expect(early).toMatchObject({ _tag: "RealtimeSendError", reason: "NotConnected" })
+      yield* connection.send({ setupComplete: {} })
+      yield* Fiber.join(connecting)
+      expect(yield* model.status).toBe("connected")
+      yield* model.sendEvent(say("now"))
+      const sent = yield* Queue.take(connection.frames)
+      expect(sent).toMatchObject({ clientContent: { turns: [{ role: "user", parts: [{ text: "now" }] }] } })
     }).pipe(Effect.scoped))
 })

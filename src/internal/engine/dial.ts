@@ -99,6 +99,8 @@ export interface Wiring {
   readonly bounce: ((send: Mailbox.Send) => boolean) | undefined
   /** Where it says that its session will end soon. */
   readonly sessionEnding: ((inMs: number) => void) | undefined
+  /** Where it says that its session is set up. */
+  readonly ready: (() => void) | undefined
 }
 
 /**
@@ -256,7 +258,8 @@ const open = <Memory, Frame, Left extends Engine.Leftover>(
       flow: dialled.flow,
       keepalive: pinging(options.keepalive, heartbeat, ws),
       ...(wiring.bounce !== undefined ? { bounce: wiring.bounce } : {}),
-      ...(wiring.sessionEnding !== undefined ? { sessionEnding: wiring.sessionEnding } : {})
+      ...(wiring.sessionEnding !== undefined ? { sessionEnding: wiring.sessionEnding } : {}),
+      ...(wiring.ready !== undefined ? { ready: wiring.ready } : {})
     })
     yield* Effect.logDebug(`connected to ${url}`)
     // the frames first (those that came with the handshake at once), then the end behind them

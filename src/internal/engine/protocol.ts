@@ -178,6 +178,8 @@ export interface GenerationOptions<Memory> {
    * an OpenAI Live session's expiry): the next session is prepared in `inMs`.
    */
   readonly sessionEnding?: (inMs: number) => void
+  /** Tells the call's owner that the session is set up (see {@link Protocol.awaitsReady}). */
+  readonly ready?: () => void
 }
 
 /**
@@ -208,6 +210,13 @@ export interface Protocol<Memory, Frame, Left extends Leftover> {
    * stored session at its own URL); without it, the target's URL.
    */
   readonly locate?: (memory: Memory, url: URL) => URL
+  /**
+   * Whether a connection is usable only once the service says the session is set up (Gemini's
+   * `setupComplete`, OpenAI Live's `session.started`): then `connect` ends when the first
+   * connection says so (`ready`), and a connection lost before, or a service silent for the
+   * connect timeout, fails it.
+   */
+  readonly awaitsReady?: boolean
   /** After an `Expired` verdict: the memory forgets the session it can no longer resume. */
   readonly expire?: (memory: Memory) => void
   /** A client frame as the text the socket carries. */

@@ -76,7 +76,8 @@ export const make = <S, F, V>(
     expire: (memory) => {
       memory.state = stepped.expire(memory.state)
     },
-    encode: steps.encode
+    encode: steps.encode,
+    awaitsReady: true
   }
   return Model.provider({
     name: stepped.name,

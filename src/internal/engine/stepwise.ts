@@ -35,13 +35,15 @@ export interface Step<S, F, V> {
 }
 
 /**
- * What a verdict asks of the engine: nothing (perhaps a Debug line), that the next session be
- * prepared in `inMs` (the service ends this one), that an item stopped playing.
+ * What a verdict asks of the engine: nothing (perhaps a Debug line), that the session is set up,
+ * that the next session be prepared in `inMs` (the service ends this one), that an item stopped
+ * playing.
  *
  * @category models
  */
 export type Action =
   | { readonly _tag: "Note"; readonly message: string | undefined }
+  | { readonly _tag: "Ready" }
   | { readonly _tag: "SessionEnding"; readonly inMs: number }
   | { readonly _tag: "PlaybackInterrupted"; readonly itemId: string }
 
@@ -59,7 +61,7 @@ export interface Steps<S, F, V> {
   readonly atBoundary: (state: S) => boolean
   readonly encode: (frame: F) => string
   /** What a verdict asks of the engine (`now`: the `Clock`'s ms when its step was taken). */
-  readonly act: (verdict: V, now: number) => Action
+  readonly act: (verdict: V, now: number) => ReadonlyArray<Action>
   /** The model's turn in flight, for a conditional send's predicate. */
   readonly turnOf: (state: S) => string | null
   readonly outputFormat: (state: S) => AudioFormat
@@ -107,6 +109,7 @@ export const make = <S, F, V>(
   options: Generation.OwnerOptions<Memory<S>> & {
     readonly memory: Memory<S>
     readonly sessionEnding?: GenerationOptions<Memory<S>>["sessionEnding"]
+    readonly ready?: GenerationOptions<Memory<S>>["ready"]
   }
 ): Effect.Effect<Connection<S, F>, never, Scope.Scope> =>
   Generation.make(options, (kit) =>
@@ -147,26 +150,31 @@ export const make = <S, F, V>(
         }
       }
 
+      const perform = (action: Action): Effect.Effect<void> => {
+        switch (action._tag) {
+          case "Note":
+            return action.message === undefined ? Effect.void : Effect.logDebug(action.message)
+          case "Ready":
+            return Effect.sync(() => options.ready?.())
+          case "SessionEnding":
+            return Effect.sync(() => options.sessionEnding?.(action.inMs))
+          case "PlaybackInterrupted":
+            return Effect.gen(function*() {
+              const playback = yield* playing.getState
+              if (playback.currentItemId === action.itemId && playback.elapsedMs !== null) {
+                keep(steps.heard(state, action.itemId, playback.elapsedMs))
+              }
+              arriving = undefined
+              yield* tracker.onInterrupted
+              if (customTracker !== undefined) yield* customTracker.onInterrupted
+            })
+        }
+      }
+
       const act = (verdicts: ReadonlyArray<V>, now: number): Effect.Effect<void> =>
-        Effect.forEach(verdicts, (verdict) => {
-          const action = steps.act(verdict, now)
-          switch (action._tag) {
-            case "Note":
-              return action.message === undefined ? Effect.void : Effect.logDebug(action.message)
-            case "SessionEnding":
-              return Effect.sync(() => options.sessionEnding?.(action.inMs))
-            case "PlaybackInterrupted":
-              return Effect.gen(function*() {
-                const playback = yield* playing.getState
-                if (playback.currentItemId === action.itemId && playback.elapsedMs !== null) {
-                  keep(steps.heard(state, action.itemId, playback.elapsedMs))
-                }
-                arriving = undefined
-                yield* tracker.onInterrupted
-                if (customTracker !== undefined) yield* customTracker.onInterrupted
-              })
-          }
-        }, { discard: true })
+        Effect.forEach(verdicts, (verdict) => Effect.forEach(steps.act(verdict, now), perform, { discard: true }), {
+          discard: true
+        })
 
       /** Takes a step: its state kept, its events appended; what its frames and verdicts ask, to run. */
       const take = (step: Step<S, F, V>, now: number, out: Array<RealtimeModelEvent>) => {

@@ -21,6 +21,7 @@ import type { ConnectionStatus, RealtimeModelEvent } from "../../RealtimeModelEv
 import type { ReconnectSchedule } from "../../RealtimeReconnect.js"
 import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
 import * as EventHub from "../eventHub.js"
+import { connectError } from "../realtime/handshake.js"
 import { dial, redial } from "./dial.js"
 import type { DialOptions, Link, Redialled, Wiring } from "./dial.js"
 import * as Gap from "./gap.js"
@@ -76,6 +77,8 @@ type Command<F, L extends Leftover> =
   | { readonly _tag: "Redialled"; readonly result: Exit.Exit<Redialled<F, L>, RealtimeConnectError> }
   | { readonly _tag: "Drained"; readonly generation: number }
   | { readonly _tag: "SessionEnding"; readonly generation: number; readonly inMs: number }
+  | { readonly _tag: "Ready"; readonly generation: number }
+  | { readonly _tag: "ReadyTimeout" }
 
 /** The call's connection, with the next session prepared for its rollover (if any). */
 interface Current<F, L extends Leftover> {
@@ -131,6 +134,8 @@ export const run = <M, F, L extends Leftover>(
     let end: Gap.End = undefined
     /** What the connection lost left undone, for the next one. */
     let unanswered: L | undefined = undefined
+    /** Whether `connect` waits for the first connection's session to be set up. */
+    let awaiting = false
     /** The commands taken and how far the owner got: what it did not reach is answered when it stops. */
     let batch: ReadonlyArray<Command<F, L>> = []
     let next = 0
@@ -154,7 +159,8 @@ export const run = <M, F, L extends Leftover>(
         bounce: reconnect === undefined
           ? undefined
           : (send: Mailbox.Send) => post({ _tag: "Bounced", generation: g, send }),
-        sessionEnding: (inMs) => void post({ _tag: "SessionEnding", generation: g, inMs })
+        sessionEnding: (inMs) => void post({ _tag: "SessionEnding", generation: g, inMs }),
+        ready: protocol.awaitsReady === true ? () => void post({ _tag: "Ready", generation: g }) : undefined
       }
     }
 
@@ -359,7 +365,7 @@ export const run = <M, F, L extends Leftover>(
       })
 
     /** The owner's answer to one command; the call's end when it ends the call. */
-    const handle = (command: Command<F, L>): Effect.Effect<Ended | undefined> => {
+    const handle = (command: Command<F, L>): Effect.Effect<Ended | undefined, RealtimeConnectError> => {
       switch (command._tag) {
         case "Send":
           return Effect.as(forward(command.send), undefined)
@@ -395,8 +401,27 @@ export const run = <M, F, L extends Leftover>(
           return current?.link.generation === command.generation
             ? Effect.as(sessionEnding(current, command.inMs), undefined)
             : Effect.succeed(undefined)
+        case "Ready":
+          return awaiting && current?.link.generation === command.generation ? opens : Effect.succeed(undefined)
+        case "ReadyTimeout":
+          return awaiting
+            ? Effect.fail(
+              connectError("Timeout", "the service did not set the session up within the connect timeout")
+            )
+            : Effect.succeed(undefined)
       }
     }
+
+    /** The first connection is the call's: sends go to it, and `connect` ends. */
+    const opens: Effect.Effect<undefined> = Effect.suspend(() => {
+      awaiting = false
+      return Effect.gen(function*() {
+        yield* enter("Open")
+        yield* announce(hub, [status("connected")])
+        yield* Deferred.succeed(opened, undefined)
+        return undefined
+      })
+    })
 
     /**
      * The first connection, dialled and opened; then the owner serves the call. (Its generator is
@@ -413,22 +438,37 @@ export const run = <M, F, L extends Leftover>(
         yield* first.connection.restore(protocol.resume(memory, "first"), undefined).pipe(
           Effect.catch((error) => Effect.logWarning("the connection's opening frames could not be written", error))
         )
-        yield* enter("Open")
-        yield* announce(hub, [status("connected")])
-        yield* Deferred.succeed(opened, undefined)
+        if (protocol.awaitsReady === true) {
+          // connect ends when the session is set up, or fails when the service stays silent
+          awaiting = true
+          yield* fork(Effect.andThen(
+            Effect.sleep(options.connectTimeout ?? Duration.seconds(10)),
+            Effect.sync(() => void post({ _tag: "ReadyTimeout" }))
+          ))
+        } else {
+          yield* opens
+        }
         if (current !== undefined) yield* start(current)
       })
     )
 
     /** What the owner does once the connection it runs stops: a yield, a boundary or its end. */
-    const stopped = (live: Current<F, L>, outcome: Mailbox.Outcome): Effect.Effect<Ended | undefined> =>
-      // never half done: a connection is always the call's or closed (its writes are not waited on)
-      outcome._tag === "Yielded" ? Effect.succeed(undefined) : Effect.uninterruptible(
-        outcome._tag === "Boundary" ? Effect.as(switchOver(live), undefined) : lost(live, outcome.lost)
-      )
+    const stopped = (
+      live: Current<F, L>,
+      outcome: Mailbox.Outcome
+    ): Effect.Effect<Ended | undefined, RealtimeConnectError> =>
+      outcome._tag === "Yielded"
+        ? Effect.succeed(undefined)
+        : outcome._tag === "Lost" && awaiting
+        // the service ended the connection before the session was set up: connect fails with why
+        ? Effect.fail(refusal(outcome.lost))
+        // never half done: a connection is always the call's or closed (its writes are not waited on)
+        : Effect.uninterruptible(
+          outcome._tag === "Boundary" ? Effect.as(switchOver(live), undefined) : lost(live, outcome.lost)
+        )
 
     /** The owner goes on after a step: `undefined`, or the call's end. */
-    const then = (ended: Ended | undefined): Effect.Effect<Ended> => {
+    const then = (ended: Ended | undefined): Effect.Effect<Ended, RealtimeConnectError> => {
       if (ended === undefined) return serve
       end = ended
       return Effect.succeed(ended)
@@ -439,7 +479,7 @@ export const run = <M, F, L extends Leftover>(
      * (which yields when a command comes), or waits for one; until one ends the call. Written
      * without a generator, as the owner waits in it for the call's life.
      */
-    const serve: Effect.Effect<Ended> = Effect.suspend(() => {
+    const serve: Effect.Effect<Ended, RealtimeConnectError> = Effect.suspend(() => {
       if (next < batch.length) return Effect.flatMap(handle(batch[next++]!), then)
       // the handled commands are let go while the owner waits
       batch = []
@@ -479,6 +519,17 @@ export const run = <M, F, L extends Leftover>(
 
     return Effect.onExit(Effect.andThen(opening, serve), () => finish)
   })
+
+/** Credentials named in a close's reason. */
+const credentials = /api key|api_key|access token|unauthori[sz]ed|permission|authentication/i
+
+/** A connection the service ended before its session was set up, as the connect's failure. */
+const refusal = (loss: RealtimeConnectionLost): RealtimeConnectError =>
+  connectError(
+    credentials.test(loss.closeReason ?? "") ? "Unauthorized" : "Handshake",
+    `the session was not set up: ${loss.message}`,
+    { cause: loss }
+  )
 
 /**
  * When the rollover starts for a session that opened now, given the limit and the margin.

@@ -15,20 +15,20 @@ import type { ClientFrame } from "./wire.js"
  */
 export type Connection = Stepwise.Connection<GeminiState, ClientFrame>
 
-const act = (verdict: Verdict): Stepwise.Action => {
+const act = (verdict: Verdict): ReadonlyArray<Stepwise.Action> => {
   switch (verdict._tag) {
     case "SetupComplete":
-      return {
+      return [{
         _tag: "Note",
         message: `the session is set up${verdict.sessionId === null ? "" : ` (${verdict.sessionId})`}`
-      }
+      }, { _tag: "Ready" }]
     case "TurnBoundary":
-      return { _tag: "Note", message: undefined }
+      return []
     case "SessionEnding":
       // the connection ends soon: the next one is prepared at once
-      return { _tag: "SessionEnding", inMs: 0 }
+      return [{ _tag: "SessionEnding", inMs: 0 }]
     case "PlaybackInterrupted":
-      return { _tag: "PlaybackInterrupted", itemId: verdict.itemId }
+      return [{ _tag: "PlaybackInterrupted", itemId: verdict.itemId }]
   }
 }
 

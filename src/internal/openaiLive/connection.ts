@@ -24,22 +24,26 @@ export type Connection = Stepwise.Connection<LiveState, ClientFrame>
  */
 export const prepareIn = (leftMs: number): number => Math.max(0, Math.max(leftMs - 60_000, leftMs / 2))
 
-const act = (verdict: Verdict, now: number): Stepwise.Action => {
+const act = (verdict: Verdict, now: number): ReadonlyArray<Stepwise.Action> => {
   switch (verdict._tag) {
     case "SessionStarted":
-      return verdict.expiresAt === null
-        ? { _tag: "Note", message: `the session ${verdict.sessionId} started` }
-        : { _tag: "SessionEnding", inMs: prepareIn(verdict.expiresAt * 1000 - now) }
+      return [
+        { _tag: "Note", message: `the session ${verdict.sessionId} started` },
+        { _tag: "Ready" },
+        ...(verdict.expiresAt === null
+          ? []
+          : [{ _tag: "SessionEnding", inMs: prepareIn(verdict.expiresAt * 1000 - now) } as const])
+      ]
     case "StartRefused":
-      return { _tag: "Note", message: `the session's start was refused: ${verdict.message}` }
+      return [{ _tag: "Note", message: `the session's start was refused: ${verdict.message}` }]
     case "TurnBoundary":
-      return { _tag: "Note", message: undefined }
+      return []
     case "SessionClosed":
-      return { _tag: "Note", message: `the session closed (${verdict.reason})` }
+      return [{ _tag: "Note", message: `the session closed (${verdict.reason})` }]
     case "NewSessionNeeded":
-      return { _tag: "SessionEnding", inMs: 0 }
+      return [{ _tag: "SessionEnding", inMs: 0 }]
     case "PlaybackInterrupted":
-      return { _tag: "PlaybackInterrupted", itemId: verdict.itemId }
+      return [{ _tag: "PlaybackInterrupted", itemId: verdict.itemId }]
   }
 }
 
