@@ -24,6 +24,7 @@ import { RealtimeWebSocket } from "../../RealtimeWebSocket.js"
 import type { RealtimeWebSocketService } from "../../RealtimeWebSocket.js"
 import * as EventHub from "../eventHub.js"
 import * as Handshake from "../realtime/handshake.js"
+import * as Call from "./call.js"
 import * as Ending from "./ending.js"
 import type { Leftover, Protocol } from "./protocol.js"
 import * as Supervisor from "./supervisor.js"
@@ -121,7 +122,7 @@ type Owner = Fiber.Fiber<unknown, unknown>
 type Lifecycle =
   | { readonly _tag: "Idle" }
   | { readonly _tag: "Connecting"; readonly owner: Owner }
-  | { readonly _tag: "Live"; readonly owner: Owner; readonly phase: Supervisor.Phase }
+  | { readonly _tag: "Live"; readonly owner: Owner; readonly phase: Call.Phase }
   | { readonly _tag: "Closed" }
   /** The model's own scope is closed: nothing can be opened any more. */
   | { readonly _tag: "Disposed" }
@@ -150,7 +151,7 @@ const callDefaults = (options: ModelOptions, pingInterval: Duration.Duration, ti
       schedule: reconnect.schedule ?? defaultSchedule,
       sendTimeout: Duration.fromInputUnsafe(reconnect.sendTimeout ?? Duration.seconds(10)),
       rollover: rollover === undefined ? undefined : {
-        at: Supervisor.rolloverAt(rollover.sessionLimit ?? Duration.minutes(60), rollover.margin ?? Duration.minutes(5))
+        at: Call.rolloverAt(rollover.sessionLimit ?? Duration.minutes(60), rollover.margin ?? Duration.minutes(5))
       }
     }
   }

@@ -17,83 +17,17 @@
  */
 import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Option, Scope } from "effect"
 import type { RealtimeConnectError, RealtimeConnectionLost } from "../../RealtimeError.js"
-import type { ConnectionStatus, RealtimeModelEvent } from "../../RealtimeModelEvent.js"
-import type { ReconnectSchedule } from "../../RealtimeReconnect.js"
-import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
+import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import * as EventHub from "../eventHub.js"
 import { connectError } from "../realtime/handshake.js"
+import * as Call from "./call.js"
+import type { CallOptions, Command, Current, Ended, Phase } from "./call.js"
+import { announce, refusal, status } from "./call.js"
 import { dial, redial } from "./dial.js"
-import type { DialOptions, Link, Redialled, Wiring } from "./dial.js"
+import type { Link, Wiring } from "./dial.js"
 import * as Gap from "./gap.js"
 import * as Mailbox from "./mailbox.js"
 import type { Leftover } from "./protocol.js"
-
-/**
- * Where the call is, for the model: `Open` (a connection is the call's) or `Reconnecting` (the
- * gap); in both, `submit` gives a send to the call's owner (`false` once the call has ended).
- *
- * @category models
- */
-export interface Phase {
-  readonly _tag: "Open" | "Reconnecting"
-  readonly submit: (send: Mailbox.Send) => boolean
-  /** The caller of a send stopped waiting for it: if it is still held, it is never written. */
-  readonly withdraw: (send: Mailbox.Send) => void
-}
-
-/**
- * What a call is run with.
- *
- * @category models
- */
-export interface CallOptions<Memory, Frame, Left extends Leftover> extends DialOptions<Memory, Frame, Left> {
-  readonly settings: RealtimeSessionSettings
-  readonly reconnect:
-    | {
-      readonly schedule: ReconnectSchedule
-      readonly sendTimeout: Duration.Duration
-      readonly rollover: { readonly at: Duration.Duration } | undefined
-    }
-    | undefined
-  /** Tells the model where sends go now. */
-  readonly enter: (phase: Phase) => Effect.Effect<void>
-}
-
-const status = (value: ConnectionStatus): RealtimeModelEvent => ({ _tag: "ConnectionStatusChanged", status: value })
-
-/** Publishes to every listener without waiting: a stalled listener never holds the call up. */
-const announce = (hub: EventHub.EventHub, events: ReadonlyArray<RealtimeModelEvent>) =>
-  Effect.sync(() => void hub.offerAllUnsafe(events))
-
-/** How a call ended: the loss (or the failed reconnect) to report to listeners. */
-type Ended = RealtimeConnectionLost | RealtimeConnectError
-
-/** A request to the call's owner. */
-type Command<F, L extends Leftover> =
-  | { readonly _tag: "Send"; readonly send: Mailbox.Send }
-  | { readonly _tag: "Bounced"; readonly generation: number; readonly send: Mailbox.Send }
-  | { readonly _tag: "Expired"; readonly send: Mailbox.Send }
-  | { readonly _tag: "Withdrawn"; readonly send: Mailbox.Send }
-  | { readonly _tag: "Redialled"; readonly result: Exit.Exit<Redialled<F, L>, RealtimeConnectError> }
-  | { readonly _tag: "Drained"; readonly generation: number }
-  | { readonly _tag: "SessionEnding"; readonly generation: number; readonly inMs: number }
-  | { readonly _tag: "Ready"; readonly generation: number }
-  | { readonly _tag: "ReadyTimeout" }
-
-/** The call's connection, with the next session prepared for its rollover (if any). */
-interface Current<F, L extends Leftover> {
-  readonly link: Link<F, L>
-  readonly standby: Deferred.Deferred<Link<F, L>>
-  /** Whether the call moved to the standby (otherwise it is closed with this connection). */
-  switched: boolean
-  /**
-   * The preparation of the next session (by the rollover's timer or the service's notice): its
-   * fiber, and when it starts dialling (ms of the connection's age).
-   */
-  rolling: { readonly fiber: Fiber.Fiber<void>; readonly at: number } | undefined
-  /** Whether the owner runs it (from its start; a session taken over at a rollover once the old one drained). */
-  started: boolean
-}
 
 /**
  * Runs a call: the first connection (its dial failure is the call's), then every reconnect and
@@ -221,30 +155,6 @@ export const run = <M, F, L extends Leftover>(
         }
       })
 
-    /** Before the session's limit: dials the next session, then asks for a switch at the next boundary. */
-    const prepareRollover = (live: Current<F, L>, at: Duration.Duration, wired: Wiring) =>
-      Effect.gen(function*() {
-        // a session taken over at a rollover was opened before it took over
-        const age = (yield* Clock.currentTimeMillis) - live.link.openedAt
-        yield* Effect.sleep(Duration.max(Duration.zero, Duration.subtract(at, Duration.millis(age))))
-        yield* Effect.logInfo("the session nears its time limit: preparing the next one")
-        const dialled = yield* Effect.exit(
-          dial(options, options.retarget, memory, wired, (next) =>
-            Effect.flatMap(
-              Deferred.succeed(live.standby, next),
-              (kept) => kept ? Effect.void : Scope.close(next.scope, Exit.void)
-            ))
-        )
-        if (Exit.isFailure(dialled)) {
-          return yield* Effect.logWarning(
-            "the next session could not be prepared; the call reconnects when this one ends",
-            dialled.cause
-          )
-        }
-        yield* Effect.logDebug("the next session is ready: it takes over at the next turn boundary")
-        yield* live.link.connection.switchAtBoundary
-      })
-
     /**
      * The call goes on over `link` after a loss: the conversation restored on it, sends go there
      * (the held ones first), and listeners are told, after `before`, what was restored and lost.
@@ -260,13 +170,7 @@ export const run = <M, F, L extends Leftover>(
         const cutOff = unanswered?.cutOff ?? null
         unanswered = undefined
         const { audioBytes, live } = yield* adopt(link)
-        yield* announce(hub, [...before, {
-          _tag: "Reconnected",
-          cause: "dropped",
-          attempts,
-          restored: { settings: true, items: replay.items, responseRequested: requested },
-          lost: { responseId: cutOff, audioBytes, items: replay.lost }
-        }])
+        yield* announce(hub, [...before, Call.reconnected("dropped", attempts, replay, requested, cutOff, audioBytes)])
         yield* start(live)
       })
 
@@ -290,13 +194,7 @@ export const run = <M, F, L extends Leftover>(
         yield* fork(Effect.uninterruptible(Effect.gen(function*() {
           yield* old.link.connection.run.pipe(Effect.timeoutOption(Duration.seconds(2)))
           yield* Scope.close(old.link.scope, Exit.void)
-          yield* announce(hub, [{
-            _tag: "Reconnected",
-            cause: "rollover",
-            attempts: 1,
-            restored: { settings: true, items: replay.items, responseRequested: false },
-            lost: { responseId: null, audioBytes: 0, items: replay.lost }
-          }])
+          yield* announce(hub, [Call.reconnected("rollover", 1, replay, false, null, 0)])
           yield* Effect.logInfo(`the call moved to a new session (${replay.items} items replayed)`)
           post({ _tag: "Drained", generation: next.generation })
         })))
@@ -360,7 +258,10 @@ export const run = <M, F, L extends Leftover>(
         if (before !== undefined) {
           yield* Fiber.interrupt(before.fiber)
         }
-        const fiber = yield* Effect.forkIn(prepareRollover(live, Duration.millis(at), wiring()), live.link.scope)
+        const fiber = yield* Effect.forkIn(
+          Call.prepareNext(options, memory, live, Duration.millis(at), wiring()),
+          live.link.scope
+        )
         live.rolling = { fiber, at }
       })
 
@@ -519,22 +420,3 @@ export const run = <M, F, L extends Leftover>(
 
     return Effect.onExit(Effect.andThen(opening, serve), () => finish)
   })
-
-/** Credentials named in a close's reason. */
-const credentials = /api key|api_key|access token|unauthori[sz]ed|permission|authentication/i
-
-/** A connection the service ended before its session was set up, as the connect's failure. */
-const refusal = (loss: RealtimeConnectionLost): RealtimeConnectError =>
-  connectError(
-    credentials.test(loss.closeReason ?? "") ? "Unauthorized" : "Handshake",
-    `the session was not set up: ${loss.message}`,
-    { cause: loss }
-  )
-
-/**
- * When the rollover starts for a session that opened now, given the limit and the margin.
- *
- * @category calls
- */
-export const rolloverAt = (limit: Duration.Input, margin: Duration.Input): Duration.Duration =>
-  Duration.max(Duration.zero, Duration.subtract(Duration.fromInputUnsafe(limit), Duration.fromInputUnsafe(margin)))
