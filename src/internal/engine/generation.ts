@@ -97,10 +97,7 @@ class Owner<Memory, Frame, Left extends Leftover, Bookkeeping> implements Live<F
     this.hub = options.hub
     this.bounded = options.hub.capacity !== undefined
     this.backlogLimit = options.backlogLimit ?? 1024
-    const mailbox = this.mailbox
-    this.keepalive = options.keepalive === undefined
-      ? undefined
-      : Keepalive.make(options.keepalive, (command) => mailbox.offerUnsafe(command))
+    this.keepalive = options.keepalive === undefined ? undefined : Keepalive.make(options.keepalive, this.mailbox)
     this.cycle = Effect.suspend(() => this.cycleStep())
   }
 

@@ -6,8 +6,7 @@
  * get their spans and go through the sequencer (at most one in flight); the server's last `error`
  * says whether the loss that follows is worth a retry.
  */
-import { Clock, Effect, Exit } from "effect"
-import type { Scope } from "effect"
+import { Clock, Effect, Exit, Scope } from "effect"
 import type { PlaybackTrackerService } from "../../PlaybackTracker.js"
 import type { RealtimeConnectionLost } from "../../RealtimeError.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
@@ -41,16 +40,13 @@ export type { Connection, ConnectionOptions, Flow, Unanswered } from "./connecti
  * @category constructors
  */
 export const make = (options: ConnectionOptions): Effect.Effect<Connection, never, Scope.Scope> =>
-  Generation.make(options, (kit) =>
-    Effect.suspend(() => {
-      const handler = new OpenAIHandler(options, kit)
-      return Effect.as(
-        Effect.addFinalizer(() =>
-          Effect.flatMap(Clock.currentTimeNanos, (now) => Effect.sync(() => State.release(handler.state, now)))
-        ),
-        handler
-      )
-    }))
+  Generation.make(options, (kit) => Effect.map(Effect.scope, (scope) => new OpenAIHandler(options, kit, scope)))
+
+/** Ends the response spans still open when the connection's scope closes. */
+const releaseOnClose = (state: State.State, scope: Scope.Scope): Effect.Effect<void> =>
+  Effect.addFinalizer(() =>
+    Effect.flatMap(Clock.currentTimeNanos, (now) => Effect.sync(() => State.release(state, now)))
+  ).pipe(Effect.provideService(Scope.Scope, scope))
 
 /**
  * The server's last `error` event, which says whether a loss that follows is worth a retry.
@@ -82,7 +78,7 @@ class OpenAIHandler implements Handler<ClientEvent, Unanswered, State.Bookkeepin
   echoes: Echoes.Echoes | undefined = undefined
   userSpeaking = false
 
-  constructor(readonly options: ConnectionOptions, kit: Kit) {
+  constructor(readonly options: ConnectionOptions, kit: Kit, readonly scope: Scope.Scope) {
     this.customTracker = options.customTracker
     this.history = options.history ?? History.make(options.settings)
     this.state = State.make(options.settings.outputAudioFormat ?? "pcm16", options.staleResponseMs)
@@ -114,10 +110,13 @@ class OpenAIHandler implements Handler<ClientEvent, Unanswered, State.Bookkeepin
             }
           }),
           (span) => {
+            // the scope is told to end the spans with the first one (an idle connection has none)
+            const first = state.responseSpans === undefined
             const missed = State.responseStarted(state, action.responseId, span, now)
-            return missed === undefined
+            const ended = missed === undefined
               ? Effect.void
               : Effect.map(Clock.currentTimeNanos, (t) => missed.end(t, Exit.void))
+            return first ? Effect.andThen(releaseOnClose(state, this.scope), ended) : ended
           }
         )
       case "ResponseDone":
