@@ -118,7 +118,9 @@ export const dial = <Memory, Frame, Left extends Engine.Leftover>(
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()
-      const opened = yield* Effect.exit(restore(Scope.provide(open(options, target, memory, wiring), scope)))
+      const opened = yield* Effect.exit(
+        restore(Scope.provide(open(options, target, memory, wiring, scope), scope))
+      )
       if (Exit.isFailure(opened)) {
         yield* Scope.close(scope, opened)
         return yield* Effect.failCause(opened.cause)
@@ -222,7 +224,8 @@ const open = <Memory, Frame, Left extends Engine.Leftover>(
   options: DialOptions<Memory, Frame, Left>,
   resolveTarget: Effect.Effect<Handshake.Target, RealtimeConnectError>,
   memory: Memory,
-  wiring: Wiring
+  wiring: Wiring,
+  scope: Scope.Scope
 ) =>
   Effect.gen(function*() {
     const { webSocket } = options
@@ -239,7 +242,9 @@ const open = <Memory, Frame, Left extends Engine.Leftover>(
     const heartbeat = webSocket.heartbeat
     // one finalizer for what the engine holds of the connection: the pong callback, the socket, the span
     const held: Held = { wire: undefined, stopPong: undefined }
-    yield* Effect.addFinalizer(release(held, span))
+    // added to the scope itself: the finalizer keeps no context of the dial's (it reads the
+    // clock of the fiber that closes the connection)
+    yield* Scope.addFinalizerExit(scope, release(held, span))
     // kept by the finalizer as soon as it is made
     const made = yield* Effect.uninterruptible(
       Effect.map(Effect.mapError(Transport.make(webSocket, target), failedOpen), (made) => (held.wire = made))
