@@ -206,13 +206,29 @@ const release = (held: Held, span: Tracer.Span) => (exit: Exit.Exit<unknown, unk
       })
   )
 
-/** The keepalive of a socket that can ping. */
+/** The keepalive of a socket that can ping: one object, its `ping` on the prototype. */
+class SocketPinging implements Keepalive.Pinging {
+  readonly interval: Duration.Duration
+  readonly timeout: Duration.Duration
+  constructor(
+    keepalive: Keepalive.KeepaliveOptions,
+    readonly heartbeat: Heartbeat,
+    readonly ws: Socket.WebSocketLike
+  ) {
+    this.interval = keepalive.interval
+    this.timeout = keepalive.timeout
+  }
+  ping(): boolean {
+    return this.heartbeat.ping(this.ws)
+  }
+}
+
 const pinging = (
   keepalive: Keepalive.KeepaliveOptions | undefined,
   heartbeat: Heartbeat | undefined,
   ws: Socket.WebSocketLike
 ): Keepalive.Pinging | undefined =>
-  keepalive === undefined || heartbeat === undefined ? undefined : { ...keepalive, ping: () => heartbeat.ping(ws) }
+  keepalive === undefined || heartbeat === undefined ? undefined : new SocketPinging(keepalive, heartbeat, ws)
 
 /** Pongs go to the connection's owner. */
 const pongsTo = (connection: Pick<Engine.Generation<unknown, Engine.Leftover>, "keepaliveUnsafe">) => () =>
