@@ -11,8 +11,7 @@
  *   must keep serving sends, offers without waiting and asks to be told when there is room again
  *   ({@link EventHub.whenRoomUnsafe}).
  */
-import { Cause, Effect, Stream } from "effect"
-import type { Scope } from "effect"
+import { Cause, Effect, Scope, Stream } from "effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import type { ListenerBuffer } from "../RealtimeModel.js"
 import type { RealtimeModelEvent } from "../RealtimeModelEvent.js"
@@ -285,17 +284,12 @@ class HubImpl implements EventHub {
   get subscribe(): Effect.Effect<Stream.Stream<RealtimeModelEvent>, never, Scope.Scope> {
     return Effect.suspend(() => {
       if (this.closed) return Effect.succeed(Stream.succeed(endOfStream))
-      return Effect.map(
-        Effect.acquireRelease(
-          Effect.sync(() => {
-            const listener: Listener = makeInboxUnsafe(this.afterTake)
-            this.listeners.add(listener)
-            return listener
-          }),
-          (listener) => Effect.sync(() => this.remove(listener))
-        ),
-        streamOf
-      )
+      // the listener's finalizer goes straight to the scope: it keeps no context, only the listener
+      return Effect.uninterruptible(Effect.flatMap(Effect.scope, (scope) => {
+        const listener: Listener = makeInboxUnsafe(this.afterTake)
+        this.listeners.add(listener)
+        return Effect.as(Scope.addFinalizer(scope, Effect.sync(() => this.remove(listener))), streamOf(listener))
+      }))
     })
   }
 }
