@@ -11,8 +11,7 @@
  *   must keep serving sends, offers without waiting and asks to be told when there is room again
  *   ({@link EventHub.whenRoomUnsafe}).
  */
-import { Cause, Effect, Stream } from "effect"
-import type { Scope } from "effect"
+import { Cause, Effect, Scope, Stream } from "effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import type { ListenerBuffer } from "../RealtimeModel.js"
 import type { RealtimeModelEvent } from "../RealtimeModelEvent.js"
@@ -174,109 +173,126 @@ const indexOfEnd = (events: ReadonlyArray<RealtimeModelEvent>): number => {
  * @category constructors
  */
 export const make = (buffer: ListenerBuffer = "unbounded"): Effect.Effect<EventHub> =>
-  Effect.sync(() => {
-    const capacity = buffer === "unbounded" ? undefined : Math.max(1, Math.floor(buffer.capacity))
-    const listeners = new Set<Listener>()
-    const waiters = new Set<() => void>()
-    let closed = false
+  Effect.sync(() => new HubImpl(buffer === "unbounded" ? undefined : Math.max(1, Math.floor(buffer.capacity))))
 
-    const isFullUnsafe = (): boolean => {
-      if (capacity === undefined) return false
-      for (const listener of listeners) if (listener.sizeUnsafe() >= capacity) return true
-      return false
+/**
+ * A hub's state and methods: the methods live on the prototype and its effects are made when
+ * asked for, so a call's hub costs a few objects, not a closure per method.
+ */
+class HubImpl implements EventHub {
+  readonly listeners = new Set<Listener>()
+  /** Told once there is room again; made by the first publisher that waits. */
+  waiters: Set<() => void> | undefined = undefined
+  closed = false
+  /** Run after a bounded listener takes: a publisher waiting for room may go on. */
+  readonly afterTake: (() => void) | undefined
+
+  constructor(readonly capacity: number | undefined) {
+    this.afterTake = capacity === undefined ? undefined : () => this.checkRoom()
+  }
+
+  isFullUnsafe(): boolean {
+    const capacity = this.capacity
+    if (capacity === undefined) return false
+    for (const listener of this.listeners) if (listener.sizeUnsafe() >= capacity) return true
+    return false
+  }
+
+  checkRoom(): void {
+    const waiters = this.waiters
+    if (waiters === undefined || waiters.size === 0 || this.isFullUnsafe()) return
+    const ready = [...waiters]
+    waiters.clear()
+    for (const f of ready) f()
+  }
+
+  /** A listener whose scope closed: its stream ends after what it was already given. */
+  remove(listener: Listener): void {
+    listener.endUnsafe()
+    if (this.listeners.delete(listener)) this.checkRoom()
+  }
+
+  offerAllUnsafe(events: ReadonlyArray<RealtimeModelEvent>): boolean {
+    const listeners = this.listeners
+    if (events.length === 0 || listeners.size === 0) return false
+    const last = indexOfEnd(events)
+    if (last === -1) {
+      for (const listener of listeners) listener.offerAllUnsafe(events)
+      return this.isFullUnsafe()
     }
-
-    const checkRoom = (): void => {
-      if (waiters.size === 0 || isFullUnsafe()) return
-      const ready = [...waiters]
-      waiters.clear()
-      for (const f of ready) f()
-    }
-
-    /** A listener whose scope closed: its stream ends after what it was already given. */
-    const remove = (listener: Listener): void => {
+    // every listener ends at the first EndOfStream and is forgotten at once
+    const upToEnd = events.slice(0, last + 1)
+    const ended = [...listeners]
+    listeners.clear()
+    for (const listener of ended) {
+      listener.offerAllUnsafe(upToEnd)
       listener.endUnsafe()
-      if (listeners.delete(listener)) checkRoom()
     }
+    this.checkRoom()
+    return false
+  }
 
-    const offerAllUnsafe = (events: ReadonlyArray<RealtimeModelEvent>): boolean => {
-      if (events.length === 0 || listeners.size === 0) return false
-      const last = indexOfEnd(events)
-      if (last === -1) {
-        for (const listener of listeners) listener.offerAllUnsafe(events)
-        return isFullUnsafe()
-      }
-      // every listener ends at the first EndOfStream and is forgotten at once
-      const upToEnd = events.slice(0, last + 1)
-      const ended = [...listeners]
-      listeners.clear()
-      for (const listener of ended) {
-        listener.offerAllUnsafe(upToEnd)
-        listener.endUnsafe()
-      }
-      checkRoom()
-      return false
+  whenRoomUnsafe(f: () => void): () => void {
+    if (!this.isFullUnsafe()) {
+      f()
+      return () => {}
     }
-
-    const whenRoomUnsafe = (f: () => void): () => void => {
-      if (!isFullUnsafe()) {
-        f()
-        return () => {}
-      }
-      waiters.add(f)
-      return () => {
-        waiters.delete(f)
-      }
+    const waiters = this.waiters ??= new Set()
+    waiters.add(f)
+    return () => {
+      waiters.delete(f)
     }
+  }
 
-    const waitForRoom: Effect.Effect<void> = Effect.callback<void>((resume) => {
-      const cancel = whenRoomUnsafe(() => resume(Effect.void))
+  waitForRoom(): Effect.Effect<void> {
+    return Effect.callback<void>((resume) => {
+      const cancel = this.whenRoomUnsafe(() => resume(Effect.void))
       return Effect.sync(cancel)
     })
+  }
 
-    const publishAll = (events: ReadonlyArray<RealtimeModelEvent>): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        if (!isFullUnsafe()) {
-          offerAllUnsafe(events)
-          return Effect.void
-        }
-        return Effect.logWarning(
-          `a listener is ${capacity} events behind; the connection waits until it catches up`
-        ).pipe(
-          Effect.andThen(waitForRoom),
-          Effect.andThen(Effect.sync(() => void offerAllUnsafe(events)))
-        )
-      })
+  publish(event: RealtimeModelEvent): Effect.Effect<void> {
+    return this.publishAll([event])
+  }
 
-    const streamOf = (listener: Listener): Stream.Stream<RealtimeModelEvent> =>
-      Stream.fromPull(Effect.succeed(listener.takeAll))
+  publishAll(events: ReadonlyArray<RealtimeModelEvent>): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (!this.isFullUnsafe()) {
+        this.offerAllUnsafe(events)
+        return Effect.void
+      }
+      return Effect.logWarning(
+        `a listener is ${this.capacity} events behind; the connection waits until it catches up`
+      ).pipe(
+        Effect.andThen(this.waitForRoom()),
+        Effect.andThen(Effect.sync(() => void this.offerAllUnsafe(events)))
+      )
+    })
+  }
 
-    const hub: EventHub = {
-      capacity,
-      publish: (event) => publishAll([event]),
-      publishAll,
-      offerAllUnsafe,
-      isFullUnsafe,
-      whenRoomUnsafe,
-      listenerCountUnsafe: () => listeners.size,
-      shutdown: Effect.sync(() => {
-        closed = true
-        offerAllUnsafe([endOfStream])
-      }),
-      subscribe: Effect.suspend(() => {
-        if (closed) return Effect.succeed(Stream.succeed(endOfStream))
-        return Effect.map(
-          Effect.acquireRelease(
-            Effect.sync(() => {
-              const listener: Listener = makeInboxUnsafe(capacity === undefined ? undefined : checkRoom)
-              listeners.add(listener)
-              return listener
-            }),
-            (listener) => Effect.sync(() => remove(listener))
-          ),
-          streamOf
-        )
-      })
-    }
-    return hub
-  })
+  listenerCountUnsafe(): number {
+    return this.listeners.size
+  }
+
+  get shutdown(): Effect.Effect<void> {
+    return Effect.sync(() => {
+      this.closed = true
+      this.offerAllUnsafe([endOfStream])
+    })
+  }
+
+  get subscribe(): Effect.Effect<Stream.Stream<RealtimeModelEvent>, never, Scope.Scope> {
+    return Effect.suspend(() => {
+      if (this.closed) return Effect.succeed(Stream.succeed(endOfStream))
+      // the listener's finalizer goes straight to the scope: it keeps no context, only the listener
+      return Effect.uninterruptible(Effect.flatMap(Effect.scope, (scope) => {
+        const listener: Listener = makeInboxUnsafe(this.afterTake)
+        this.listeners.add(listener)
+        return Effect.as(Scope.addFinalizer(scope, Effect.sync(() => this.remove(listener))), streamOf(listener))
+      }))
+    })
+  }
+}
+
+const streamOf = (listener: Listener): Stream.Stream<RealtimeModelEvent> =>
+  Stream.fromPull(Effect.succeed(listener.takeAll))

@@ -18,7 +18,7 @@ const keepaliveOf = (canPing: boolean) => {
       timeout: Duration.seconds(3),
       ping: () => canPing && ++pings > 0
     },
-    (command) => posted.push(command) > 0
+    { offerUnsafe: (command) => posted.push(command) > 0 }
   )
   return { keepalive, posted, pings: () => pings }
 }

@@ -59,4 +59,19 @@ describe("OpenAIRealtime observability", () => {
       const everything = JSON.stringify(spans.map((span) => ({ name: span.name, attributes: [...span.attributes] })))
       expect(everything).not.toContain("sk-span-secret")
     }))
+  it.effect("a response span still open when the call closes is ended with the connection", () =>
+    Effect.gen(function*() {
+      const spans: Array<RecordedSpan> = []
+      yield* Effect.gen(function*() {
+        const { model, next, server } = yield* connectHarness({})
+        yield* server.send({ type: "response.created", event_id: "e", response: { id: "resp_open" } })
+        // a frame after it that listeners see: by then the response's span is open
+        yield* server.send({ type: "error", event_id: "e", error: { type: "invalid_request_error", message: "x" } })
+        yield* next("ErrorEvent")
+        yield* model.close
+      }).pipe(Effect.withTracer(recordingTracer(spans)))
+      const responses = spans.filter((span) => span.name === "OpenAIRealtime.response")
+      expect(responses.map((span) => span.attributes.get("realtime.response_id"))).toEqual(["resp_open"])
+      expect(responses.map((span) => span.ended)).toEqual([true])
+    }))
 })

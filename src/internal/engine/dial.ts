@@ -120,7 +120,9 @@ export const dial = <Memory, Frame, Left extends Engine.Leftover>(
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()
-      const opened = yield* Effect.exit(restore(Scope.provide(open(options, target, memory, wiring), scope)))
+      const opened = yield* Effect.exit(
+        restore(Scope.provide(open(options, target, memory, wiring, scope), scope))
+      )
       if (Exit.isFailure(opened)) {
         yield* Scope.close(scope, opened)
         return yield* Effect.failCause(opened.cause)
@@ -206,13 +208,29 @@ const release = (held: Held, span: Tracer.Span) => (exit: Exit.Exit<unknown, unk
       })
   )
 
-/** The keepalive of a socket that can ping. */
+/** The keepalive of a socket that can ping: one object, its `ping` on the prototype. */
+class SocketPinging implements Keepalive.Pinging {
+  readonly interval: Duration.Duration
+  readonly timeout: Duration.Duration
+  constructor(
+    keepalive: Keepalive.KeepaliveOptions,
+    readonly heartbeat: Heartbeat,
+    readonly ws: Socket.WebSocketLike
+  ) {
+    this.interval = keepalive.interval
+    this.timeout = keepalive.timeout
+  }
+  ping(): boolean {
+    return this.heartbeat.ping(this.ws)
+  }
+}
+
 const pinging = (
   keepalive: Keepalive.KeepaliveOptions | undefined,
   heartbeat: Heartbeat | undefined,
   ws: Socket.WebSocketLike
 ): Keepalive.Pinging | undefined =>
-  keepalive === undefined || heartbeat === undefined ? undefined : { ...keepalive, ping: () => heartbeat.ping(ws) }
+  keepalive === undefined || heartbeat === undefined ? undefined : new SocketPinging(keepalive, heartbeat, ws)
 
 /** Pongs go to the connection's owner. */
 const pongsTo = (connection: Pick<Engine.Generation<unknown, Engine.Leftover>, "keepaliveUnsafe">) => () =>
@@ -224,7 +242,8 @@ const open = <Memory, Frame, Left extends Engine.Leftover>(
   options: DialOptions<Memory, Frame, Left>,
   resolveTarget: Effect.Effect<Handshake.Target, RealtimeConnectError>,
   memory: Memory,
-  wiring: Wiring
+  wiring: Wiring,
+  scope: Scope.Scope
 ) =>
   Effect.gen(function*() {
     const { webSocket } = options
@@ -241,7 +260,9 @@ const open = <Memory, Frame, Left extends Engine.Leftover>(
     const heartbeat = webSocket.heartbeat
     // one finalizer for what the engine holds of the connection: the pong callback, the socket, the span
     const held: Held = { wire: undefined, stopPong: undefined }
-    yield* Effect.addFinalizer(release(held, span))
+    // added to the scope itself: the finalizer keeps no context of the dial's (it reads the
+    // clock of the fiber that closes the connection)
+    yield* Scope.addFinalizerExit(scope, release(held, span))
     // kept by the finalizer as soon as it is made
     const made = yield* Effect.uninterruptible(
       Effect.map(Effect.mapError(Transport.make(webSocket, target), failedOpen), (made) => (held.wire = made))

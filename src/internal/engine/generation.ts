@@ -25,76 +25,12 @@ import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
 import type { EventHub } from "../eventHub.js"
 import { makeInboxUnsafe } from "../eventHub.js"
 import * as Ending from "./ending.js"
+import type { Handler, Kit, Live, OwnerOptions } from "./handler.js"
 import * as Keepalive from "./keepalive.js"
 import * as Mailbox from "./mailbox.js"
-import type { Generation, GenerationOptions, Leftover, Resumption } from "./protocol.js"
+import type { Leftover, Resumption } from "./protocol.js"
 
-/**
- * What the owner gives a protocol's handler: the listeners' publication (which never waits), and
- * how the socket ended once the owner reached its end (`undefined` before), whether it was handed over.
- *
- * @category models
- */
-export interface Kit {
-  readonly publish: (out: Array<RealtimeModelEvent>) => Effect.Effect<void>
-  readonly ended: () => RealtimeConnectionLost | undefined
-  /** Whether a rollover handed this connection's sends to the next one (it only drains now). */
-  readonly handedOver: () => boolean
-}
-
-/**
- * A protocol's side of one connection, run by its owner fiber alone.
- *
- * @category models
- */
-export interface Handler<Frame, Left extends Leftover, Bookkeeping> {
-  /**
-   * One text frame: its events are appended to `out`; returns what the owner runs once they are
-   * published (a frame that asks for nothing: `undefined`, and its events wait for the batch's end).
-   */
-  readonly receive: (
-    text: string,
-    now: number,
-    debug: boolean,
-    out: Array<RealtimeModelEvent>
-  ) => Effect.Effect<void> | undefined
-  /** Runs a send (testing its predicate first, if it has one) and answers it. */
-  readonly answer: (send: Mailbox.Send, now: number) => Effect.Effect<void>
-  /** Runs before each send and after each batch: what waits to be written (may be nothing). */
-  readonly settle: (now: number) => Effect.Effect<void>
-  /** Told of every event before the listeners get it. */
-  readonly observe: (events: ReadonlyArray<RealtimeModelEvent>) => void
-  /** Whether the call is at a turn boundary (a new connection can take over now). */
-  readonly atBoundary: () => boolean
-  /** The socket's end as the call's loss; the events of what ended with it are appended to `out`. */
-  readonly lost: (end: Ending.SocketEnd, out: Array<RealtimeModelEvent>) => RealtimeConnectionLost
-  readonly restore: Generation<Frame, Left>["restore"]
-  readonly unanswered: () => Left
-  readonly bookkeeping: () => Bookkeeping
-}
-
-/**
- * A connection as its tests drive it: a {@link Generation} that can also be fed and inspected.
- *
- * @category models
- */
-export interface Live<Frame, Left extends Leftover, Bookkeeping> extends Generation<Frame, Left> {
-  /** {@link Generation.deliverUnsafe} as an effect. */
-  readonly deliver: (deliveries: ReadonlyArray<Mailbox.Delivery>) => Effect.Effect<boolean>
-  /** The handler's bookkeeping, as the owner sees it when it reaches the query. */
-  readonly bookkeeping: Effect.Effect<Bookkeeping>
-}
-
-/**
- * What the owner is built with: the engine's options (flow control and ping optional), and how
- * many unprocessed frames may wait before the socket is paused (default 1024).
- *
- * @category models
- */
-export interface OwnerOptions<Memory> extends Omit<GenerationOptions<Memory>, "flow" | "memory"> {
-  readonly flow?: GenerationOptions<Memory>["flow"]
-  readonly backlogLimit?: number
-}
+export type { Handler, Kit, Live, OwnerOptions } from "./handler.js"
 
 const resumeCommand = { _tag: "Resume" } as const
 const switchCommand = { _tag: "SwitchAtBoundary" } as const
@@ -118,18 +54,12 @@ export const make = <Memory, Frame, Left extends Leftover, Bookkeeping>(
   build: (kit: Kit) => Effect.Effect<Handler<Frame, Left, Bookkeeping>, never, Scope.Scope>
 ): Effect.Effect<Live<Frame, Left, Bookkeeping>, never, Scope.Scope> =>
   Effect.suspend(() => {
+    // the owner is its handler's kit: no closures of its own for it
     const owner = new Owner<Memory, Frame, Left, Bookkeeping>(options)
-    return Effect.map(
-      build({
-        publish: (out) => owner.publish(out),
-        ended: () => owner.ended,
-        handedOver: () => owner.successor !== undefined
-      }),
-      (handler) => {
-        owner.handler = handler
-        return owner
-      }
-    )
+    return Effect.map(build(owner), (handler) => {
+      owner.handler = handler
+      return owner
+    })
   })
 
 /**
@@ -137,7 +67,7 @@ export const make = <Memory, Frame, Left extends Leftover, Bookkeeping>(
  * methods, on the prototype (a connection held for a call's life costs one object, not a closure
  * per method).
  */
-class Owner<Memory, Frame, Left extends Leftover, Bookkeeping> implements Live<Frame, Left, Bookkeeping> {
+class Owner<Memory, Frame, Left extends Leftover, Bookkeeping> implements Live<Frame, Left, Bookkeeping>, Kit {
   readonly hub: EventHub
   readonly bounded: boolean
   readonly backlogLimit: number
@@ -148,7 +78,7 @@ class Owner<Memory, Frame, Left extends Leftover, Bookkeeping> implements Live<F
   /** Whether the owner has paused the socket's reading: too many frames wait for it. */
   paused = false
   /** Set by the owner when it reaches the socket's end (even while a listener stalls it). */
-  ended: RealtimeConnectionLost | undefined = undefined
+  lostAs: RealtimeConnectionLost | undefined = undefined
   switchWanted = false
   /** The connection that took over after a rollover: sends reaching this one go there. */
   successor: Mailbox.Adopter | undefined = undefined
@@ -160,9 +90,6 @@ class Owner<Memory, Frame, Left extends Leftover, Bookkeeping> implements Live<F
   /** Frames (and the socket's end) that arrived while the owner waited for a listener. */
   backlog: Array<Mailbox.Delivery> = []
 
-  readonly run: Effect.Effect<Mailbox.Outcome>
-  readonly bookkeeping: Effect.Effect<Bookkeeping>
-  readonly switchAtBoundary: Effect.Effect<void>
   /** The owner's loop (see {@link cycleStep}). */
   readonly cycle: Effect.Effect<Mailbox.Outcome, Cause.Done>
 
@@ -170,29 +97,46 @@ class Owner<Memory, Frame, Left extends Leftover, Bookkeeping> implements Live<F
     this.hub = options.hub
     this.bounded = options.hub.capacity !== undefined
     this.backlogLimit = options.backlogLimit ?? 1024
-    const mailbox = this.mailbox
-    this.keepalive = options.keepalive === undefined
-      ? undefined
-      : Keepalive.make(options.keepalive, (command) => mailbox.offerUnsafe(command))
+    this.keepalive = options.keepalive === undefined ? undefined : Keepalive.make(options.keepalive, this.mailbox)
     this.cycle = Effect.suspend(() => this.cycleStep())
+  }
+
+  // ---- the kit its handler is given ----
+
+  ended(): RealtimeConnectionLost | undefined {
+    return this.lostAs
+  }
+
+  handedOver(): boolean {
+    return this.successor !== undefined
+  }
+
+  // ---- effects made when they are asked for (an idle connection holds none of them) ----
+
+  get run(): Effect.Effect<Mailbox.Outcome> {
     // the keepalive's timer is a child of the fiber that first runs the owner: it stops with it,
     // or when the owner stops
-    this.run = Effect.suspend(() =>
-      this.keepalive === undefined || this.keepalive.timer !== undefined
-        ? this.cycle
-        : Effect.andThen(Keepalive.start(this.keepalive), this.cycle)
-    ).pipe(
-      // the mailbox only ends when the owner stops, so this is never reached while it runs
-      Effect.catch(() => Effect.succeed<Mailbox.Outcome>({ _tag: "Lost", lost: stopped })),
-      Effect.onExit((exit) =>
-        exit._tag === "Success" && exit.value._tag !== "Lost" ? Effect.void : this.refuseRemaining()
+    const keepalive = this.keepalive
+    return (keepalive === undefined || keepalive.timer !== undefined
+      ? this.cycle
+      : Effect.andThen(Keepalive.start(keepalive), this.cycle)).pipe(
+        // the mailbox only ends when the owner stops, so this is never reached while it runs
+        Effect.catch(() => Effect.succeed<Mailbox.Outcome>({ _tag: "Lost", lost: stopped })),
+        Effect.onExit((exit) =>
+          exit._tag === "Success" && exit.value._tag !== "Lost" ? Effect.void : this.refuseRemaining()
+        )
       )
-    )
-    this.bookkeeping = this.request<Bookkeeping, never>(
+  }
+
+  get bookkeeping(): Effect.Effect<Bookkeeping> {
+    return this.request<Bookkeeping, never>(
       (reply) => ({ _tag: "Inspect", reply }),
       Effect.sync(() => this.handler.bookkeeping())
     )
-    this.switchAtBoundary = Effect.sync(() => void mailbox.offerUnsafe(switchCommand))
+  }
+
+  get switchAtBoundary(): Effect.Effect<void> {
+    return Effect.sync(() => void this.mailbox.offerUnsafe(switchCommand))
   }
 
   // ---- listeners: the owner never waits for them ----
@@ -287,8 +231,8 @@ class Owner<Memory, Frame, Left extends Leftover, Bookkeeping> implements Live<F
         switch (command._tag) {
           case "Closed":
             // from here on no frame is written: sends behind the end fail Closed, even in a stall
-            if (this.ended === undefined) {
-              this.ended = Ending.connectionLost(command)
+            if (this.lostAs === undefined) {
+              this.lostAs = Ending.connectionLost(command)
               yield* Effect.logDebug(
                 `the socket ended${Ending.details(command.code, command.reason)}: sends fail from now on`
               )
@@ -308,7 +252,7 @@ class Owner<Memory, Frame, Left extends Leftover, Bookkeeping> implements Live<F
               break
             }
             // not written: the call's owner holds it for the next connection (with a reconnect policy)
-            if (this.ended !== undefined && this.options.bounce?.(command) === true) break
+            if (this.lostAs !== undefined && this.options.bounce?.(command) === true) break
             yield* this.publish(out)
             yield* self.settle(now)
             yield* self.answer(command, now)

@@ -51,6 +51,15 @@ export const pong: Command = { _tag: "Pong" }
 const pingDue: Command = { _tag: "PingDue" }
 
 /**
+ * Where the keepalive's commands go.
+ *
+ * @category models
+ */
+export interface Mailbox {
+  readonly offerUnsafe: (command: Command) => boolean
+}
+
+/**
  * The owner's cells: the ping in flight (its number, when it was written), how many were written,
  * and the timer's sleep.
  *
@@ -58,8 +67,8 @@ const pingDue: Command = { _tag: "PingDue" }
  */
 export interface Keepalive {
   readonly options: Pinging
-  /** Where the timer posts (the owner's mailbox); `false` once the owner takes nothing more. */
-  readonly post: (command: Command) => boolean
+  /** Where the timer posts: the owner's mailbox, which says `false` once the owner takes nothing more. */
+  readonly mailbox: Mailbox
   awaiting: number | undefined
   pingedAt: number
   written: number
@@ -71,9 +80,9 @@ export interface Keepalive {
  *
  * @category constructors
  */
-export const make = (options: Pinging, post: (command: Command) => boolean): Keepalive => ({
+export const make = (options: Pinging, mailbox: Mailbox): Keepalive => ({
   options,
-  post,
+  mailbox,
   awaiting: undefined,
   pingedAt: 0,
   written: 0,
@@ -83,9 +92,12 @@ export const make = (options: Pinging, post: (command: Command) => boolean): Kee
 /** The one sleep of the timer, replacing the one before: `command` is posted when it wakes. */
 const arm = (keepalive: Keepalive, after: Duration.Duration, command: Command): Effect.Effect<void> =>
   Effect.map(
-    Effect.forkChild(Effect.andThen(Effect.sleep(after), Effect.sync(() => void keepalive.post(command))), {
-      startImmediately: true
-    }),
+    Effect.forkChild(
+      Effect.andThen(Effect.sleep(after), Effect.sync(() => void keepalive.mailbox.offerUnsafe(command))),
+      {
+        startImmediately: true
+      }
+    ),
     (timer) => {
       keepalive.timer?.interruptUnsafe()
       keepalive.timer = timer

@@ -99,122 +99,137 @@ export const make = (webSocket: RealtimeWebSocketService, target: Target): Effec
       new Socket.SocketError({ reason: new Socket.SocketOpenError({ kind: "Unknown", cause: errorOf(cause) }) })
   })
 
-/** The listeners of a WebSocket just made, and what they feed. */
-const wire = (ws: Socket.WebSocketLike): Wire => {
-  if ("binaryType" in ws) (ws as { binaryType: string }).binaryType = "arraybuffer"
-  let isOpen = ws.readyState === 1
-  let paused = false
+/**
+ * The listeners of a WebSocket just made, and what they feed: its cells are fields and its methods
+ * live on the prototype (a call keeps one object for its socket, and a closure per listener the
+ * WebSocket holds). It is its own `Dialled` and its own `Flow`.
+ */
+class WireImpl implements Wire, Dialled, Flow {
+  isOpen: boolean
+  paused = false
   /** How the socket ended, once it did (the first of its error and its close). */
-  let ended: Socket.SocketError | undefined = undefined
+  ended: Socket.SocketError | undefined = undefined
   /** The frames that came before the connection listened. */
-  let early: Array<string> | undefined = []
-  let onFrame: ((text: string) => void) | undefined = undefined
-  let onEnd: ((error: Socket.SocketError) => void) | undefined = undefined
-  let opening: ((result: Effect.Effect<void, Socket.SocketError>) => void) | undefined = undefined
+  early: Array<string> | undefined = []
+  onFrame: ((text: string) => void) | undefined = undefined
+  onEnd: ((error: Socket.SocketError) => void) | undefined = undefined
+  opening: ((result: Effect.Effect<void, Socket.SocketError>) => void) | undefined = undefined
 
-  const end = (error: Socket.SocketError) => {
-    if (ended !== undefined) return
-    ended = error
-    const waiting = opening
-    opening = undefined
-    waiting?.(Effect.fail(error))
-    onEnd?.(error)
-  }
-  const onMessage = (event: Socket.WebSocketEvent) => {
+  // the WebSocket's listeners, and the writer handed to the protocol, are functions of their own
+  readonly onMessage = (event: Socket.WebSocketEvent): void => {
     const text = textOf(event.data)
     if (text === undefined) return
-    if (onFrame !== undefined) onFrame(text)
-    else early?.push(text)
+    if (this.onFrame !== undefined) this.onFrame(text)
+    else this.early?.push(text)
   }
-  const onOpen = () => {
-    isOpen = true
-    const waiting = opening
-    opening = undefined
+  readonly onOpen = (): void => {
+    this.isOpen = true
+    const waiting = this.opening
+    this.opening = undefined
     waiting?.(Effect.void)
   }
-  const onError = (event: Socket.WebSocketEvent) =>
-    end(
+  readonly onError = (event: Socket.WebSocketEvent): void =>
+    this.end(
       new Socket.SocketError({
-        reason: isOpen
+        reason: this.isOpen
           ? new Socket.SocketReadError({ cause: event })
           : new Socket.SocketOpenError({ kind: "Unknown", cause: event })
       })
     )
-  const onClose = (event: Socket.WebSocketEvent) =>
-    end(
-      closeError(typeof event.code === "number" ? event.code : 1006, event.reason)
-    )
-  ws.addEventListener("message", onMessage)
-  ws.addEventListener("open", onOpen, { once: true })
-  ws.addEventListener("error", onError, { once: true })
-  ws.addEventListener("close", onClose, { once: true })
-
-  const flow: Flow = {
-    pause: () => {
-      if (paused || !isPausable(ws) || ws.readyState !== 1) return
-      ws.pause()
-      paused = true
-    },
-    resume: () => {
-      if (!paused || !isPausable(ws)) return
-      paused = false
-      // the socket underneath may be gone already: then there is nothing to resume
+  readonly onClose = (event: Socket.WebSocketEvent): void =>
+    this.end(closeError(typeof event.code === "number" ? event.code : 1006, event.reason))
+  readonly write = (text: string): Effect.Effect<void, Socket.SocketError> =>
+    Effect.suspend(() => {
       try {
-        ws.resume()
-      } catch {
-        return
+        this.webSocket.send(text)
+        return Effect.void
+      } catch (cause) {
+        return Effect.fail(new Socket.SocketError({ reason: new Socket.SocketWriteError({ cause }) }))
       }
+    })
+
+  constructor(readonly webSocket: Socket.WebSocketLike) {
+    if ("binaryType" in webSocket) (webSocket as { binaryType: string }).binaryType = "arraybuffer"
+    this.isOpen = webSocket.readyState === 1
+    webSocket.addEventListener("message", this.onMessage)
+    webSocket.addEventListener("open", this.onOpen, { once: true })
+    webSocket.addEventListener("error", this.onError, { once: true })
+    webSocket.addEventListener("close", this.onClose, { once: true })
+  }
+
+  get dialled(): Dialled {
+    return this
+  }
+
+  get flow(): Flow {
+    return this
+  }
+
+  end(error: Socket.SocketError): void {
+    if (this.ended !== undefined) return
+    this.ended = error
+    const waiting = this.opening
+    this.opening = undefined
+    waiting?.(Effect.fail(error))
+    this.onEnd?.(error)
+  }
+
+  pause(): void {
+    const ws = this.webSocket
+    if (this.paused || !isPausable(ws) || ws.readyState !== 1) return
+    ws.pause()
+    this.paused = true
+  }
+
+  resume(): void {
+    const ws = this.webSocket
+    if (!this.paused || !isPausable(ws)) return
+    this.paused = false
+    // the socket underneath may be gone already: then there is nothing to resume
+    try {
+      ws.resume()
+    } catch {
+      return
     }
   }
 
-  const dialled: Dialled = {
-    webSocket: ws,
-    write: (text) =>
-      Effect.suspend(() => {
-        try {
-          ws.send(text)
-          return Effect.void
-        } catch (cause) {
-          return Effect.fail(new Socket.SocketError({ reason: new Socket.SocketWriteError({ cause }) }))
-        }
-      }),
-    flow,
-    listen: (frame, whenEnded) => {
-      const before = early ?? []
-      early = undefined
-      for (const text of before) frame(text)
-      onFrame = frame
-      if (ended !== undefined) whenEnded(ended)
-      else onEnd = whenEnded
-    }
+  listen(frame: (text: string) => void, whenEnded: (error: Socket.SocketError) => void): void {
+    const before = this.early ?? []
+    this.early = undefined
+    for (const text of before) frame(text)
+    this.onFrame = frame
+    if (this.ended !== undefined) whenEnded(this.ended)
+    else this.onEnd = whenEnded
   }
 
-  return {
-    dialled,
-    opened: (openTimeout = Duration.seconds(10)) =>
-      Effect.callback<void, Socket.SocketError>((resume) => {
-        if (ended !== undefined) return resume(Effect.fail(ended))
-        if (ws.readyState >= 2) return resume(Effect.fail(closeError(1006)))
-        if (isOpen) return resume(Effect.void)
-        opening = resume
-        return Effect.sync(() => {
-          if (opening === resume) opening = undefined
-        })
-      }).pipe(Effect.timeoutOrElse({ duration: openTimeout, orElse: () => Effect.fail(openTimedOut()) })),
-    release: () => {
-      opening = undefined
-      onFrame = undefined
-      onEnd = undefined
-      early = undefined
-      ws.removeEventListener("message", onMessage)
-      ws.removeEventListener("open", onOpen)
-      ws.removeEventListener("close", onClose)
-      ws.removeEventListener("error", onError)
-      // a late error of a handshake given up stays handled
-      ws.addEventListener("error", ignore)
-      // a paused socket could not complete its closing handshake
-      flow.resume()
-      ws.close(1000)
-    }
+  opened(openTimeout: Duration.Input = Duration.seconds(10)): Effect.Effect<void, Socket.SocketError> {
+    return Effect.callback<void, Socket.SocketError>((resume) => {
+      if (this.ended !== undefined) return resume(Effect.fail(this.ended))
+      if (this.webSocket.readyState >= 2) return resume(Effect.fail(closeError(1006)))
+      if (this.isOpen) return resume(Effect.void)
+      this.opening = resume
+      return Effect.sync(() => {
+        if (this.opening === resume) this.opening = undefined
+      })
+    }).pipe(Effect.timeoutOrElse({ duration: openTimeout, orElse: () => Effect.fail(openTimedOut()) }))
+  }
+
+  release(): void {
+    const ws = this.webSocket
+    this.opening = undefined
+    this.onFrame = undefined
+    this.onEnd = undefined
+    this.early = undefined
+    ws.removeEventListener("message", this.onMessage)
+    ws.removeEventListener("open", this.onOpen)
+    ws.removeEventListener("close", this.onClose)
+    ws.removeEventListener("error", this.onError)
+    // a late error of a handshake given up stays handled
+    ws.addEventListener("error", ignore)
+    // a paused socket could not complete its closing handshake
+    this.resume()
+    ws.close(1000)
   }
 }
+
+const wire = (ws: Socket.WebSocketLike): Wire => new WireImpl(ws)

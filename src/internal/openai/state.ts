@@ -37,15 +37,19 @@ interface AudioItem {
  * @category models
  */
 export interface State {
-  session: Wire.Session | null
+  /** The id of the session the server last sent (`""` before it sent one). */
+  sessionId: string
+  /** Whether the server's turn detection cancels a response itself when the user speaks. */
+  autoCancels: boolean
   format: AudioFormat.AudioFormat
-  readonly audioItems: Map<string, AudioItem>
   /** The response sequence: at most one `response.create` in flight. */
   readonly sequencer: Sequencer.Sequencer
+  // An idle connection holds none of what follows: each is made on its first use.
+  audioItems: Map<string, AudioItem> | undefined
   /** The realtime-speed tracker used when the application gives none. */
-  readonly tracker: DefaultTracker.DefaultTracker
-  readonly interruptedResponses: Set<string>
-  readonly responseSpans: Map<string, Tracer.Span>
+  defaultTracker: DefaultTracker.DefaultTracker | undefined
+  interruptedResponses: Set<string> | undefined
+  responseSpans: Map<string, Tracer.Span> | undefined
 }
 
 /**
@@ -62,14 +66,22 @@ export const defaultStaleResponseMs = 30_000
  * @category constructors
  */
 export const make = (format: AudioFormat.AudioFormat, staleResponseMs: number = defaultStaleResponseMs): State => ({
-  session: null,
+  sessionId: "",
+  autoCancels: false,
   format,
-  audioItems: new Map(),
   sequencer: Sequencer.make(staleResponseMs),
-  tracker: DefaultTracker.make(),
-  interruptedResponses: new Set(),
-  responseSpans: new Map()
+  audioItems: undefined,
+  defaultTracker: undefined,
+  interruptedResponses: undefined,
+  responseSpans: undefined
 })
+
+/**
+ * The realtime-speed tracker of the connection, made on first use.
+ *
+ * @category getters
+ */
+export const tracker = (state: State): DefaultTracker.DefaultTracker => state.defaultTracker ??= DefaultTracker.make()
 
 /**
  * Sizes of the connection's bookkeeping, which must stay bounded over a long session.
@@ -88,9 +100,9 @@ export interface Bookkeeping {
  * @category getters
  */
 export const bookkeeping = (state: State): Bookkeeping => ({
-  audioItems: state.audioItems.size,
-  interruptedResponses: state.interruptedResponses.size,
-  responseSpans: state.responseSpans.size
+  audioItems: state.audioItems?.size ?? 0,
+  interruptedResponses: state.interruptedResponses?.size ?? 0,
+  responseSpans: state.responseSpans?.size ?? 0
 })
 
 /**
@@ -112,9 +124,11 @@ export const snapshot = (state: State, status: ConnectionStatus, playback: Playb
  * @category lifecycle
  */
 export const release = (state: State, nowNanos: bigint): void => {
-  for (const span of state.responseSpans.values()) span.end(nowNanos, Exit.void)
-  state.responseSpans.clear()
-  state.audioItems.clear()
+  if (state.responseSpans !== undefined) {
+    for (const span of state.responseSpans.values()) span.end(nowNanos, Exit.void)
+  }
+  state.responseSpans = undefined
+  state.audioItems = undefined
 }
 
 // ---- what the frame mapping needs ----
@@ -127,7 +141,8 @@ const keyOf = (itemId: string, contentIndex: number) => `${itemId}:${contentInde
  * @category frames
  */
 export const setSession = (state: State, session: Wire.Session): AudioFormat.AudioFormat | undefined => {
-  state.session = session
+  state.sessionId = session.id ?? ""
+  state.autoCancels = Convert.autoCancels(session)
   const format = Convert.outputFormatOf(session)
   if (format._tag === "None") return undefined
   state.format = format.value
@@ -139,7 +154,8 @@ export const setSession = (state: State, session: Wire.Session): AudioFormat.Aud
  *
  * @category frames
  */
-export const isInterrupted = (state: State, responseId: string): boolean => state.interruptedResponses.has(responseId)
+export const isInterrupted = (state: State, responseId: string): boolean =>
+  state.interruptedResponses !== undefined && state.interruptedResponses.has(responseId)
 
 /**
  * Tallies an audio chunk of an item content that arrived at `now` (ms).
@@ -155,17 +171,18 @@ export const onAudio = (
   now: number
 ): void => {
   const key = keyOf(itemId, contentIndex)
-  let audio = state.audioItems.get(key)
+  const audioItems = state.audioItems ??= new Map()
+  let audio = audioItems.get(key)
   if (audio === undefined) {
     audio = { itemId, contentIndex, responseId, firstArrivalMs: now, receivedMs: 0 }
-    state.audioItems.set(key, audio)
-    if (state.audioItems.size > audioItemsKept) {
-      const oldest = state.audioItems.keys().next()
-      if (oldest.done !== true) state.audioItems.delete(oldest.value)
+    audioItems.set(key, audio)
+    if (audioItems.size > audioItemsKept) {
+      const oldest = audioItems.keys().next()
+      if (oldest.done !== true) audioItems.delete(oldest.value)
     }
   }
   audio.receivedMs += AudioFormat.durationMs(state.format, byteLength)
-  state.tracker.arrivedUnsafe(itemId, contentIndex, audio.firstArrivalMs)
+  tracker(state).arrivedUnsafe(itemId, contentIndex, audio.firstArrivalMs)
   alive(state, responseId, now)
 }
 
@@ -205,7 +222,8 @@ export const responseStarted = (
   nowMs: number
 ): Tracer.Span | undefined => {
   const missed = Sequencer.created(state.sequencer, responseId, nowMs)
-  state.responseSpans.set(responseId, span)
+  const spans = state.responseSpans ??= new Map()
+  spans.set(responseId, span)
   return missed === undefined ? undefined : responseFinished(state, missed)
 }
 
@@ -216,9 +234,9 @@ export const responseStarted = (
  */
 export const responseFinished = (state: State, responseId: string | null): Tracer.Span | undefined => {
   if (responseId === null) return undefined
-  state.interruptedResponses.delete(responseId)
-  const span = state.responseSpans.get(responseId)
-  if (span !== undefined) state.responseSpans.delete(responseId)
+  state.interruptedResponses?.delete(responseId)
+  const span = state.responseSpans?.get(responseId)
+  if (span !== undefined) state.responseSpans?.delete(responseId)
   return span
 }
 
@@ -283,7 +301,7 @@ export const planInterrupt = (state: State, event: Interrupt, position: Playing 
   let received: number | undefined = undefined
   if (position !== undefined) {
     const { contentIndex, elapsedMs, itemId } = position
-    const audio = state.audioItems.get(keyOf(itemId, contentIndex))
+    const audio = state.audioItems?.get(keyOf(itemId, contentIndex))
     playingResponse = audio?.responseId ?? null
     if (event.responseId === null || (audio !== undefined && audio.responseId === event.responseId)) {
       interrupted = { itemId, contentIndex }
@@ -306,8 +324,8 @@ export const planInterrupt = (state: State, event: Interrupt, position: Playing 
   // flight) still on its way is dropped until its response.done. Only a response still in flight
   // is remembered: a finished one sends no more audio, and remembering it would leak.
   const dropped = event.responseId ?? playingResponse ?? activeAtStart
-  if (dropped !== null && dropped === activeAtStart) state.interruptedResponses.add(dropped)
-  const cancel = !event.playbackOnly && (event.forceResponseCancel || !Convert.autoCancels(state.session))
+  if (dropped !== null && dropped === activeAtStart) (state.interruptedResponses ??= new Set()).add(dropped)
+  const cancel = !event.playbackOnly && (event.forceResponseCancel || !state.autoCancels)
     ? cancelFrame(state, event.responseId)
     : undefined
   return {
