@@ -178,7 +178,7 @@ export const make = <M, F, L extends Leftover>(
     /** The call from dial to end; the owner fiber runs it. */
     const call = (
       owner: Owner,
-      target: Handshake.Target,
+      first: { target: Handshake.Target | undefined },
       settings: RealtimeSessionSettings,
       config: RealtimeModelConfig,
       opened: Deferred.Deferred<void, RealtimeConnectError>
@@ -187,7 +187,11 @@ export const make = <M, F, L extends Leftover>(
         protocol: provider.protocol,
         webSocket,
         hub,
-        target,
+        takeTarget: () => {
+          const target = first.target
+          first.target = undefined
+          return target
+        },
         // every later dial resolves the credentials again
         retarget: Effect.suspend(() => provider.target(config, settings, webSocket, defaultApiKey)),
         config,
@@ -243,7 +247,7 @@ export const make = <M, F, L extends Leftover>(
      * owner's stack is held for the call's life.)
      */
     const own = (
-      target: Handshake.Target,
+      first: { target: Handshake.Target | undefined },
       settings: RealtimeSessionSettings,
       config: RealtimeModelConfig,
       opened: Deferred.Deferred<void, RealtimeConnectError>
@@ -261,7 +265,7 @@ export const make = <M, F, L extends Leftover>(
             (refused): Effect.Effect<void> =>
               refused === undefined
                 ? Effect.flatMap(
-                  Effect.exit(restore(call(self, target, settings, config, opened))),
+                  Effect.exit(restore(call(self, first, settings, config, opened))),
                   (exit) => finish(exit, opened)
                 )
                 : Effect.asVoid(Deferred.fail(
@@ -283,7 +287,7 @@ export const make = <M, F, L extends Leftover>(
         const target = yield* provider.target(config, settings, webSocket, defaultApiKey)
         const opened = yield* Deferred.make<void, RealtimeConnectError>()
         // the owner lives in the caller's scope: closing it closes the connection
-        const owner = yield* Effect.forkIn(own(target, settings, config, opened), yield* Effect.scope, {
+        const owner = yield* Effect.forkIn(own({ target }, settings, config, opened), yield* Effect.scope, {
           startImmediately: true
         })
         // the owner settles `opened` before it ends; one that never ran (the scope was already

@@ -332,10 +332,17 @@ export const run = <M, F, L extends Leftover>(
       Effect.gen(function*() {
         yield* announce(hub, [status("connecting")])
         // kept before anything can interrupt: closing the call closes it
-        const first = yield* dial(options, Effect.succeed(options.target), memory, wiring(), (link) =>
-          Effect.sync(() => {
-            current = { link, standby: Deferred.makeUnsafe(), switched: false, rolling: undefined, started: false }
-          }))
+        const target = options.takeTarget()
+        const first = yield* dial(
+          options,
+          target === undefined ? options.retarget : Effect.succeed(target),
+          memory,
+          wiring(),
+          (link) =>
+            Effect.sync(() => {
+              current = { link, standby: Deferred.makeUnsafe(), switched: false, rolling: undefined, started: false }
+            })
+        )
         yield* first.connection.restore(protocol.resume(memory, "first"), undefined).pipe(
           Effect.catch((error) => Effect.logWarning("the connection's opening frames could not be written", error))
         )
