@@ -3,8 +3,7 @@
  * call is (`Phase`), what it is run with, the commands its owner reads, the call's connection
  * with the next session prepared for it, how a call ends, and the preparation of the next session.
  */
-import { Clock, Deferred, Duration, Effect, Exit, Scope } from "effect"
-import type { Fiber } from "effect"
+import { Clock, Deferred, Duration, Effect, Exit, Fiber, Option, Scope } from "effect"
 import type { RealtimeConnectError, RealtimeConnectionLost } from "../../RealtimeError.js"
 import type { ConnectionStatus, RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { ReconnectSchedule } from "../../RealtimeReconnect.js"
@@ -161,6 +160,31 @@ export const prepareNext = <M, F, L extends Leftover>(
     }
     yield* Effect.logDebug("the next session is ready: it takes over at the next turn boundary")
     yield* live.link.connection.switchAtBoundary
+  })
+
+/**
+ * Prepares the next session of `live` from `at` (ms of the connection's age), in place of a later
+ * preparation; nothing when the next session is already dialled (it takes over as it is). Run by
+ * the call's owner, which owns `live`.
+ *
+ * @category rollover
+ */
+export const roll = <M, F, L extends Leftover>(
+  options: DialOptions<M, F, L>,
+  memory: M,
+  live: Current<F, L>,
+  at: number,
+  wiring: () => Wiring
+): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    if (Option.isSome(yield* Deferred.poll(live.standby))) return
+    const before = live.rolling
+    if (before !== undefined) yield* Fiber.interrupt(before.fiber)
+    const fiber = yield* Effect.forkIn(
+      prepareNext(options, memory, live, Duration.millis(at), wiring()),
+      live.link.scope
+    )
+    live.rolling = { fiber, at }
   })
 
 /** Credentials named in a close's reason. */

@@ -15,7 +15,7 @@
  * audio) and the call's memory, restored on every new connection. Where sends go is told to the
  * model through `enter`.
  */
-import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Option, Scope } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Exit, Option, Scope } from "effect"
 import type { RealtimeConnectError, RealtimeConnectionLost } from "../../RealtimeError.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import * as EventHub from "../eventHub.js"
@@ -70,6 +70,12 @@ export const run = <M, F, L extends Leftover>(
     let unanswered: L | undefined = undefined
     /** Whether `connect` waits for the first connection's session to be set up. */
     let awaiting = false
+    /**
+     * For a protocol whose session the service sets up: what listeners are told of a reconnect,
+     * held until the new connection (of this generation) says its session is set up.
+     */
+    let announcement: { readonly generation: number; readonly events: ReadonlyArray<RealtimeModelEvent> } | undefined =
+      undefined
     /** The commands taken and how far the owner got: what it did not reach is answered when it stops. */
     let batch: ReadonlyArray<Command<F, L>> = []
     let next = 0
@@ -170,7 +176,9 @@ export const run = <M, F, L extends Leftover>(
         const cutOff = unanswered?.cutOff ?? null
         unanswered = undefined
         const { audioBytes, live } = yield* adopt(link)
-        yield* announce(hub, [...before, Call.reconnected("dropped", attempts, replay, requested, cutOff, audioBytes)])
+        const events = [...before, Call.reconnected("dropped", attempts, replay, requested, cutOff, audioBytes)]
+        if (protocol.awaitsReady === true) announcement = { generation: link.generation, events }
+        else yield* announce(hub, events)
         yield* start(live)
       })
 
@@ -249,21 +257,7 @@ export const run = <M, F, L extends Leftover>(
 
     /** Prepares the next session from `at` (ms of the connection's age), in place of a later preparation. */
     const roll = (live: Current<F, L>, at: number) =>
-      Effect.gen(function*() {
-        // a next session already dialled takes over as it is
-        if (Option.isSome(yield* Deferred.poll(live.standby))) {
-          return
-        }
-        const before = live.rolling
-        if (before !== undefined) {
-          yield* Fiber.interrupt(before.fiber)
-        }
-        const fiber = yield* Effect.forkIn(
-          Call.prepareNext(options, memory, live, Duration.millis(at), wiring()),
-          live.link.scope
-        )
-        live.rolling = { fiber, at }
-      })
+      Call.roll(options, memory, live, at, wiring)
 
     /** The owner's answer to one command; the call's end when it ends the call. */
     const handle = (command: Command<F, L>): Effect.Effect<Ended | undefined, RealtimeConnectError> => {
@@ -281,9 +275,7 @@ export const run = <M, F, L extends Leftover>(
             void Gap.expire(gap, command.send)
           )
         case "Withdrawn":
-          return Effect.sync(() =>
-            void Gap.withdraw(gap, command.send)
-          )
+          return Effect.sync(() => void Gap.withdraw(gap, command.send))
         case "Redialled": {
           const result = command.result
           if (Exit.isFailure(result)) {
@@ -302,8 +294,13 @@ export const run = <M, F, L extends Leftover>(
           return current?.link.generation === command.generation
             ? Effect.as(sessionEnding(current, command.inMs), undefined)
             : Effect.succeed(undefined)
-        case "Ready":
-          return awaiting && current?.link.generation === command.generation ? opens : Effect.succeed(undefined)
+        case "Ready": {
+          if (current?.link.generation !== command.generation) return Effect.succeed(undefined)
+          if (awaiting) return opens
+          const held = announcement?.generation === command.generation ? announcement.events : []
+          announcement = undefined
+          return Effect.as(announce(hub, held), undefined)
+        }
         case "ReadyTimeout":
           return awaiting
             ? Effect.fail(
