@@ -5,12 +5,13 @@
  * `ItemUpdated` (and turn) events that say so, and keeps the conversation's text in the history.
  */
 import type * as RealtimeItem from "../../RealtimeItem.js"
+import * as ItemEvents from "../realtime/itemEvents.js"
 import { modelAudioMs } from "./audio.js"
 import type { Draft, Line, ModelTurn } from "./state.js"
 import { assignId, remember, update } from "./state.js"
 
 const itemUpdated = (step: Draft, item: RealtimeItem.RealtimeItem): void => {
-  step.events.push({ _tag: "ItemUpdated", item })
+  step.events.push(ItemEvents.updated(item))
 }
 
 /** The model's turn in flight, opened (`TurnStarted`, its item in progress) if there is none. */
@@ -117,49 +118,27 @@ export const userTranscript = (step: Draft, delta: string): void => {
     const itemId = assignId(step, "item")
     input = { itemId, previousItemId: step.state.lastItemId, transcript: "" }
     update(step, { lastItemId: itemId, resumable: false })
-    itemUpdated(step, {
-      _tag: "UserMessage",
-      itemId,
-      previousItemId: input.previousItemId,
-      status: "in_progress",
-      content: [{ _tag: "InputAudio", audio: null, transcript: null }]
-    })
+    step.events.push(ItemEvents.userAudio(itemId, input.previousItemId, null))
   }
   update(step, { input: { ...input, transcript: input.transcript + delta } })
-  step.events.push({
-    _tag: "InputAudioTranscriptionDelta",
-    itemId: input.itemId,
-    contentIndex: 0,
-    delta,
-    logprobs: null
-  })
+  step.events.push(ItemEvents.transcriptionDelta(input.itemId, delta))
 }
 
 /** The user's transcript is complete: its item is completed, its text joins the history. */
 export const closeUserTurn = (step: Draft): void => {
   const input = step.state.input
   if (input === null) return
-  step.events.push({ _tag: "InputAudioTranscriptionCompleted", itemId: input.itemId, transcript: input.transcript })
-  itemUpdated(step, {
-    _tag: "UserMessage",
-    itemId: input.itemId,
-    previousItemId: input.previousItemId,
-    status: "completed",
-    content: [{ _tag: "InputAudio", audio: null, transcript: input.transcript }]
-  })
+  step.events.push(
+    ItemEvents.transcriptionCompleted(input.itemId, input.transcript),
+    ItemEvents.userAudio(input.itemId, input.previousItemId, input.transcript)
+  )
   update(step, { input: null, history: remember(step.state, "user", input.transcript) })
 }
 
 /** A user message the application sent (text and images): its item, completed at once. */
 export const userMessage = (step: Draft, content: ReadonlyArray<RealtimeItem.UserContent>): void => {
   const itemId = assignId(step, "item")
-  itemUpdated(step, {
-    _tag: "UserMessage",
-    itemId,
-    previousItemId: step.state.lastItemId,
-    status: "completed",
-    content
-  })
+  step.events.push(ItemEvents.userMessage(itemId, step.state.lastItemId, content))
   const text = content.map((part) => part._tag === "InputText" ? part.text ?? "" : "").join(" ")
   update(step, { lastItemId: itemId, resumable: false, history: remember(step.state, "user", text) })
 }
@@ -167,16 +146,7 @@ export const userMessage = (step: Draft, content: ReadonlyArray<RealtimeItem.Use
 /** A function call's item; returns its item id. */
 export const toolCall = (step: Draft, callId: string, name: string, args: string): string => {
   const itemId = assignId(step, "item")
-  itemUpdated(step, {
-    _tag: "ToolCall",
-    itemId,
-    previousItemId: step.state.lastItemId,
-    callId,
-    name,
-    arguments: args,
-    status: "in_progress",
-    output: null
-  })
+  step.events.push(ItemEvents.toolCall(itemId, step.state.lastItemId, callId, name, args))
   update(step, { lastItemId: itemId, resumable: false })
   return itemId
 }

@@ -22,6 +22,7 @@ import type * as RealtimeItem from "../../RealtimeItem.js"
 import * as Codec from "../audio/Codec.js"
 import * as Energy from "../audio/Energy.js"
 import { heardShare } from "../gemini/items.js"
+import * as ItemEvents from "../realtime/itemEvents.js"
 import type { Draft, EndedTurn, ModelTurn } from "./state.js"
 import { assignId, remember, update } from "./state.js"
 
@@ -33,7 +34,7 @@ export const holdsSpeech = (format: AudioFormats.AudioFormat, bytes: Uint8Array)
   Energy.rms(Codec.decode(format, bytes)) > speechRms
 
 const itemUpdated = (step: Draft, item: RealtimeItem.RealtimeItem): void => {
-  step.events.push({ _tag: "ItemUpdated", item })
+  step.events.push(ItemEvents.updated(item))
 }
 
 /** The model's turn in flight, opened (`TurnStarted`, its item in progress) if there is none. */
@@ -210,67 +211,36 @@ export const userTranscript = (step: Draft, delta: string, startMs: number, endM
     const itemId = assignId(step, "item")
     input = { itemId, previousItemId: step.state.lastItemId, transcript: "", lastEndMs: endMs }
     update(step, { lastItemId: itemId })
-    itemUpdated(step, {
-      _tag: "UserMessage",
-      itemId,
-      previousItemId: input.previousItemId,
-      status: "in_progress",
-      content: [{ _tag: "InputAudio", audio: null, transcript: null }]
-    })
+    step.events.push(ItemEvents.userAudio(itemId, input.previousItemId, null))
   }
   update(step, {
     input: { ...input, transcript: input.transcript + delta, lastEndMs: Math.max(input.lastEndMs, endMs) }
   })
-  step.events.push({
-    _tag: "InputAudioTranscriptionDelta",
-    itemId: input.itemId,
-    contentIndex: 0,
-    delta,
-    logprobs: null
-  })
+  step.events.push(ItemEvents.transcriptionDelta(input.itemId, delta))
 }
 
 /** The user's words are complete: the item is completed, its text joins the history. */
 export const closeUserTurn = (step: Draft): void => {
   const input = step.state.input
   if (input === null) return
-  step.events.push({ _tag: "InputAudioTranscriptionCompleted", itemId: input.itemId, transcript: input.transcript })
-  itemUpdated(step, {
-    _tag: "UserMessage",
-    itemId: input.itemId,
-    previousItemId: input.previousItemId,
-    status: "completed",
-    content: [{ _tag: "InputAudio", audio: null, transcript: input.transcript }]
-  })
+  step.events.push(
+    ItemEvents.transcriptionCompleted(input.itemId, input.transcript),
+    ItemEvents.userAudio(input.itemId, input.previousItemId, input.transcript)
+  )
   update(step, { input: null, history: remember(step.state, "user", input.transcript) })
 }
 
 /** A user message the application sent as text: its item, completed at once. */
 export const userMessage = (step: Draft, text: string): void => {
   const itemId = assignId(step, "item")
-  itemUpdated(step, {
-    _tag: "UserMessage",
-    itemId,
-    previousItemId: step.state.lastItemId,
-    status: "completed",
-    content: [{ _tag: "InputText", text }]
-  })
+  step.events.push(ItemEvents.userMessage(itemId, step.state.lastItemId, [{ _tag: "InputText", text }]))
   update(step, { lastItemId: itemId, history: remember(step.state, "user", text) })
 }
 
 /** A function call's item (in progress); returns its item id. */
 export const toolCall = (step: Draft, callId: string, name: string, args: string): string => {
   const itemId = assignId(step, "item")
-  itemUpdated(step, {
-    _tag: "ToolCall",
-    itemId,
-    previousItemId: step.state.lastItemId,
-    callId,
-    name,
-    arguments: args,
-    status: "in_progress",
-    output: null
-  })
+  step.events.push(ItemEvents.toolCall(itemId, step.state.lastItemId, callId, name, args))
   update(step, { lastItemId: itemId })
   return itemId
 }
