@@ -176,3 +176,23 @@ export const transportError = (event: RealtimeModelSendEvent, error: SocketError
     message: `the ${event._tag} event could not be written to the socket: ${error.message}`,
     cause: error
   })
+
+/**
+ * Whether a dial that failed is worth another: a timeout, a refused or unknown host are; a
+ * refused upgrade is when its status says so (`retryableStatus`; no status: it is); anything else
+ * (a missing key, an invalid configuration, an insecure transport) cannot change.
+ *
+ * @category classifying
+ */
+export const dialRetryable = (failure: RealtimeConnectError, retryableStatus: (status: number) => boolean): boolean => {
+  switch (failure.reason) {
+    case "Timeout":
+    case "Refused":
+    case "HostNotFound":
+      return true
+    case "Handshake":
+      return failure.status === undefined || retryableStatus(failure.status)
+    default:
+      return false
+  }
+}

@@ -31,7 +31,8 @@ const quota = /quota|resource[_ ]exhausted|billing|rate limit/
 const resumption = /handle|resum|session (?:not found|expired|is not found)/
 const configuration = /not found|not supported|invalid argument|unknown name|invalid value|cannot find field/
 
-const describe = (close: Close): string =>
+/** A close, in words: a drop without a close frame, or the code and reason. */
+export const describe = (close: Close): string =>
   close.code === undefined ?
     "the connection dropped without a close frame" :
     close.reason === undefined || close.reason === ""

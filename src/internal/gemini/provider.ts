@@ -13,6 +13,7 @@ import { resolveApiKey } from "../../RealtimeModel.js"
 import type { RealtimeModelConfig } from "../../RealtimeModel.js"
 import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
 import type { RealtimeWebSocketService } from "../../RealtimeWebSocket.js"
+import * as Ending from "../engine/ending.js"
 import type * as Engine from "../engine/protocol.js"
 import * as SteppedProvider from "../engine/steppedProvider.js"
 import * as Handshake from "../realtime/handshake.js"
@@ -109,20 +110,9 @@ export const resolveTarget = (
 /** The close of a lost connection, as the protocol classifies it from the state the connection ended in. */
 const classify = (state: GeminiState, failure: Engine.Failure): Engine.Verdict => {
   if (failure._tag === "RealtimeConnectError") {
-    switch (failure.reason) {
-      case "Timeout":
-      case "Refused":
-      case "HostNotFound":
-        return "Retryable"
-      case "Handshake":
-        return failure.status === undefined
-          ? "Retryable"
-          : GeminiProtocol.classifyHandshake(failure.status)._tag === "Fatal"
-          ? "Fatal"
-          : "Retryable"
-      default:
-        return "Fatal"
-    }
+    return Ending.dialRetryable(failure, (status) => GeminiProtocol.classifyHandshake(status)._tag !== "Fatal")
+      ? "Retryable"
+      : "Fatal"
   }
   if (failure.reason === "KeepaliveTimeout") return "Retryable"
   if (failure.reason === "FrameTooLarge") return "Fatal"

@@ -4,6 +4,7 @@
  * call, whose session kept it), and a failure is retried when the service or the network, not the
  * request, ended it.
  */
+import * as Ending from "../engine/ending.js"
 import type * as Engine from "../engine/protocol.js"
 import { encodeClientEvent } from "../protocol/clientEvents.js"
 import type { ClientEvent } from "../protocol/clientEvents.js"
@@ -36,19 +37,9 @@ const fatalServerErrors: ReadonlySet<string> = new Set([
  */
 export const classify = (failure: Engine.Failure): Engine.Verdict => {
   if (failure._tag === "RealtimeConnectError") {
-    switch (failure.reason) {
-      case "Timeout":
-      case "Refused":
-      case "HostNotFound":
-        return "Retryable"
-      case "Handshake":
-        return failure.status === undefined || failure.status === 408 || failure.status === 429 ||
-            failure.status >= 500
-          ? "Retryable"
-          : "Fatal"
-      default:
-        return "Fatal"
-    }
+    return Ending.dialRetryable(failure, (status) => status === 408 || status === 429 || status >= 500)
+      ? "Retryable"
+      : "Fatal"
   }
   const serverError = failure.serverError
   if (serverError !== undefined) {

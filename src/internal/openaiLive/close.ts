@@ -14,6 +14,7 @@
  * without it is read from the WebSocket close code and reason.
  */
 import type { RealtimeConnectError, RealtimeConnectionLost } from "../../RealtimeError.js"
+import { describe } from "../gemini/close.js"
 import type { Close } from "../gemini/close.js"
 import type { LiveState } from "./state.js"
 
@@ -27,13 +28,6 @@ export type Classified =
   | { readonly _tag: "Fatal"; readonly message: string }
 
 const credentials = /api key|api_key|unauthori[sz]ed|invalid_api_key|permission|authentication/
-
-const describe = (close: Close): string =>
-  close.code === undefined ?
-    "the connection dropped without a close frame" :
-    close.reason === undefined || close.reason === ""
-    ? `the server closed the connection (${close.code})`
-    : `the server closed the connection (${close.code}: ${close.reason})`
 
 /** What a `session.closed` reason means for the call. */
 export const classifyReason = (reason: string): Classified => {
