@@ -8,46 +8,14 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Protocol from "../../src/internal/gemini/protocol.js"
 import * as Receive from "../../src/internal/gemini/receive.js"
 import * as Send from "../../src/internal/gemini/send.js"
-import type { GeminiState, Step } from "../../src/internal/gemini/state.js"
-import { idle } from "../../src/PlaybackTracker.js"
-import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
+import type { GeminiState } from "../../src/internal/gemini/state.js"
 import * as SendEvent from "../../src/RealtimeModelSendEvent.js"
-import type { RealtimeModelSendEvent } from "../../src/RealtimeModelSendEvent.js"
-import { accepted, framesOf, initial, modelAudio, pcm24, tags } from "./support.js"
+import { drive } from "../support/steps.js"
+import { framesOf, initial, json, modelAudio, pcm24, tags } from "./support.js"
 
 /** A call driven step by step, collecting every event, frame and verdict. */
-const call = (state: GeminiState) => {
-  let current = state
-  const events: Array<RealtimeModelEvent> = []
-  const frames: Array<unknown> = []
-  const verdicts: Array<Step["verdicts"][number]> = []
-  const take = (step: Step) => {
-    current = step.state
-    events.push(...step.events)
-    frames.push(...framesOf(step))
-    verdicts.push(...step.verdicts)
-    return step
-  }
-  return {
-    get state() {
-      return current
-    },
-    events,
-    frames,
-    verdicts,
-    open: () => {
-      const opened = Protocol.open(current)
-      current = opened.state
-      frames.push(...framesOf(opened))
-      return opened
-    },
-    server: (message: unknown) => take(Receive.receive(current, JSON.stringify(message))),
-    send: (event: RealtimeModelSendEvent) => take(accepted(Send.send(current, event, idle))),
-    set: (state: GeminiState) => {
-      current = state
-    }
-  }
-}
+const call = (state: GeminiState) =>
+  drive({ open: Protocol.open, receive: Receive.receive, send: Send.send, ended: Protocol.ended, json }, state)
 
 describe("a whole Gemini Live exchange", () => {
   it("setup → audio → reply with a tool call → goAway → the next connection resumes with the latest handle", () => {

@@ -2,18 +2,18 @@
  * Helpers for the Gemini Live protocol tests: settings decoded as an application writes them, a
  * state after a list of server messages, and the frames of a step as plain JSON.
  */
-import { expect } from "@effect/vitest"
 import { Schema } from "effect"
 import * as Protocol from "../../src/internal/gemini/protocol.js"
 import * as Receive from "../../src/internal/gemini/receive.js"
-import type { GeminiState, ProtocolOptions, Step } from "../../src/internal/gemini/state.js"
+import type { ProtocolOptions, Step } from "../../src/internal/gemini/state.js"
 import { defaultOptions } from "../../src/internal/gemini/state.js"
 import type { ClientFrame } from "../../src/internal/gemini/wire.js"
 import { encodeClientFrame } from "../../src/internal/gemini/wire.js"
-import { RealtimeConnectError, RealtimeSendError } from "../../src/RealtimeError.js"
+import { RealtimeConnectError } from "../../src/RealtimeError.js"
 import type { FunctionCall, RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
 import type { RealtimeSessionSettingsInput } from "../../src/RealtimeSessionSettings.js"
 import { RealtimeSessionSettings } from "../../src/RealtimeSessionSettings.js"
+import { base64, eventsOf, feeder } from "../support/steps.js"
 
 /** Settings as an application writes them (any audio format spelling), decoded. */
 export const settings = (input: RealtimeSessionSettingsInput = {}): RealtimeSessionSettings =>
@@ -31,32 +31,16 @@ export const ready = (input: RealtimeSessionSettingsInput = {}, options: Protoco
   Receive.receive(Protocol.open(initial(input, options)).state, JSON.stringify({ setupComplete: {} })).state
 
 /** A frame as it goes on the socket, parsed back to JSON. */
+/** Every step of a list of server messages, fed in order from a state. */
+export const feed = feeder(Receive.receive)
+
+export { accepted, base64, eventsOf, last, refused } from "../support/steps.js"
+
+/** A frame as it goes on the socket, parsed back to JSON. */
 export const json = (frame: ClientFrame): unknown => JSON.parse(encodeClientFrame(frame))
 
 /** The frames of a step as JSON. */
 export const framesOf = (step: { readonly frames: ReadonlyArray<ClientFrame> }): Array<unknown> => step.frames.map(json)
-
-/** Every step of a list of server messages, fed in order from `state`. */
-export const feed = (state: GeminiState, ...messages: ReadonlyArray<unknown>): Array<Receive.Received> => {
-  const steps: Array<Receive.Received> = []
-  let current = state
-  for (const message of messages) {
-    const step = Receive.receive(current, typeof message === "string" ? message : JSON.stringify(message))
-    steps.push(step)
-    current = step.state
-  }
-  return steps
-}
-
-/** The state after the last step. */
-export const last = (steps: ReadonlyArray<Step>): Step => {
-  const step = steps[steps.length - 1]
-  if (step === undefined) throw new Error("no step")
-  return step
-}
-
-/** Every event of the steps, in order. */
-export const eventsOf = (steps: ReadonlyArray<Step>): Array<RealtimeModelEvent> => steps.flatMap((step) => step.events)
 
 /** The first function call the steps emitted, as the application receives it. */
 export const functionCallOf = (steps: ReadonlyArray<Step>): FunctionCall => {
@@ -70,19 +54,6 @@ export const functionCallOf = (steps: ReadonlyArray<Step>): FunctionCall => {
 /** The tags of the events, in order. */
 export const tags = (events: ReadonlyArray<RealtimeModelEvent>): Array<string> => events.map((event) => event._tag)
 
-/** The step of a send that Gemini accepted; fails the test on a refusal. */
-export const accepted = (sent: Step | RealtimeSendError): Step => {
-  if (sent instanceof RealtimeSendError) throw new Error(`send refused: ${sent.message}`)
-  return sent
-}
-
-/** The refusal of a send; fails the test when it was accepted. */
-export const refused = (sent: Step | RealtimeSendError): RealtimeSendError => {
-  expect(sent).toBeInstanceOf(RealtimeSendError)
-  if (!(sent instanceof RealtimeSendError)) throw new Error("the send was accepted")
-  return sent
-}
-
 /** 24 kHz PCM16 audio of `samples` samples, each `value`. */
 export const pcm24 = (samples: number, value = 1000): Uint8Array => {
   const bytes = new Uint8Array(samples * 2)
@@ -90,9 +61,6 @@ export const pcm24 = (samples: number, value = 1000): Uint8Array => {
   for (let index = 0; index < samples; index++) view.setInt16(index * 2, value, true)
   return bytes
 }
-
-/** Base64 of bytes. */
-export const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString("base64")
 
 /** A model audio chunk message of `samples` 24 kHz samples. */
 export const modelAudio = (samples: number, value = 1000) => ({

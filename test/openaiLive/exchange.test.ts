@@ -12,19 +12,18 @@ import * as Close from "../../src/internal/openaiLive/close.js"
 import * as Protocol from "../../src/internal/openaiLive/protocol.js"
 import * as Receive from "../../src/internal/openaiLive/receive.js"
 import * as Send from "../../src/internal/openaiLive/send.js"
-import type { LiveState, Step } from "../../src/internal/openaiLive/state.js"
+import type { LiveState } from "../../src/internal/openaiLive/state.js"
 import { idle } from "../../src/PlaybackTracker.js"
-import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
 import * as SendEvent from "../../src/RealtimeModelSendEvent.js"
-import type { RealtimeModelSendEvent } from "../../src/RealtimeModelSendEvent.js"
+import { drive } from "../support/steps.js"
 import {
-  accepted,
   base64,
   closed,
   framesOf,
   functionCallOf,
   heard,
   initial,
+  json,
   modelAudio,
   pcm24,
   said,
@@ -33,41 +32,8 @@ import {
 } from "./support.js"
 
 /** A call driven step by step, collecting every event, frame and verdict. */
-const call = (state: LiveState) => {
-  let current = state
-  const events: Array<RealtimeModelEvent> = []
-  const frames: Array<unknown> = []
-  const verdicts: Array<Step["verdicts"][number]> = []
-  const take = (step: Step) => {
-    current = step.state
-    events.push(...step.events)
-    frames.push(...framesOf(step))
-    verdicts.push(...step.verdicts)
-    return step
-  }
-  return {
-    get state() {
-      return current
-    },
-    events,
-    frames,
-    verdicts,
-    open: () => {
-      const opened = Protocol.open(current)
-      current = opened.state
-      frames.push(...framesOf(opened))
-      return opened
-    },
-    server: (message: Live.ServerEvent | string) =>
-      take(Receive.receive(current, typeof message === "string" ? message : JSON.stringify(message))),
-    send: (event: RealtimeModelSendEvent) => take(accepted(Send.send(current, event, idle))),
-    ended: () => {
-      const ended = Protocol.ended(current)
-      take(ended)
-      return ended
-    }
-  }
-}
+const call = (state: LiveState) =>
+  drive({ open: Protocol.open, receive: Receive.receive, send: Send.send, ended: Protocol.ended, json }, state)
 
 const parameters = { type: "object", properties: { city: { type: "string" } } }
 const tools = [{ name: "get_weather", parameters }]

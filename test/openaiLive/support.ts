@@ -3,19 +3,19 @@
  * state whose session started, server events built as the `openai` package types them, and the
  * frames of a step as plain JSON.
  */
-import { expect } from "@effect/vitest"
 import { Schema } from "effect"
 import type * as Live from "openai/resources/live/live"
 import * as Protocol from "../../src/internal/openaiLive/protocol.js"
 import * as Receive from "../../src/internal/openaiLive/receive.js"
-import type { LiveState, ProtocolOptions, Step } from "../../src/internal/openaiLive/state.js"
+import type { ProtocolOptions } from "../../src/internal/openaiLive/state.js"
 import { defaultOptions } from "../../src/internal/openaiLive/state.js"
 import type { ClientFrame } from "../../src/internal/openaiLive/wire.js"
 import { encodeClientFrame } from "../../src/internal/openaiLive/wire.js"
-import { RealtimeConnectError, RealtimeSendError } from "../../src/RealtimeError.js"
+import { RealtimeConnectError } from "../../src/RealtimeError.js"
 import type { FunctionCall, RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
 import type { RealtimeSessionSettingsInput } from "../../src/RealtimeSessionSettings.js"
 import { RealtimeSessionSettings } from "../../src/RealtimeSessionSettings.js"
+import { base64, feeder } from "../support/steps.js"
 
 /** Settings as an application writes them (any audio format spelling), decoded. */
 export const settings = (input: RealtimeSessionSettingsInput = {}): RealtimeSessionSettings =>
@@ -43,32 +43,16 @@ export const ready = (input: RealtimeSessionSettingsInput = {}, change: Partial<
   Receive.receive(Protocol.open(initial(input, change)).state, JSON.stringify(started())).state
 
 /** A frame as it goes on the socket, parsed back to JSON. */
+/** Every step of a list of server messages, fed in order from a state. */
+export const feed = feeder(Receive.receive)
+
+export { accepted, base64, eventsOf, last, refused } from "../support/steps.js"
+
+/** A frame as it goes on the socket, parsed back to JSON. */
 export const json = (frame: ClientFrame): unknown => JSON.parse(encodeClientFrame(frame))
 
 /** The frames of a step as JSON. */
 export const framesOf = (step: { readonly frames: ReadonlyArray<ClientFrame> }): Array<unknown> => step.frames.map(json)
-
-/** Every step of a list of server events, fed in order from `state`. */
-export const feed = (state: LiveState, ...messages: ReadonlyArray<unknown>): Array<Receive.Received> => {
-  const steps: Array<Receive.Received> = []
-  let current = state
-  for (const message of messages) {
-    const step = Receive.receive(current, typeof message === "string" ? message : JSON.stringify(message))
-    steps.push(step)
-    current = step.state
-  }
-  return steps
-}
-
-/** The last step. */
-export const last = (steps: ReadonlyArray<Step>): Step => {
-  const step = steps[steps.length - 1]
-  if (step === undefined) throw new Error("no step")
-  return step
-}
-
-/** Every event of the steps, in order. */
-export const eventsOf = (steps: ReadonlyArray<Step>): Array<RealtimeModelEvent> => steps.flatMap((step) => step.events)
 
 /** The tags of the events, in order. */
 export const tags = (events: ReadonlyArray<RealtimeModelEvent>): Array<string> => events.map((event) => event._tag)
@@ -82,19 +66,6 @@ export const functionCallOf = (events: ReadonlyArray<RealtimeModelEvent>): Funct
   return call
 }
 
-/** The step of a send that Live accepted; fails the test on a refusal. */
-export const accepted = (sent: Step | RealtimeSendError): Step => {
-  if (sent instanceof RealtimeSendError) throw new Error(`send refused: ${sent.message}`)
-  return sent
-}
-
-/** The refusal of a send; fails the test when it was accepted. */
-export const refused = (sent: Step | RealtimeSendError): RealtimeSendError => {
-  expect(sent).toBeInstanceOf(RealtimeSendError)
-  if (!(sent instanceof RealtimeSendError)) throw new Error("the send was accepted")
-  return sent
-}
-
 /** 24 kHz PCM16 audio of `ms` milliseconds, every sample `value` (0: digital silence). */
 export const pcm24 = (ms: number, value = 1000): Uint8Array => {
   const samples = Math.round(ms * 24)
@@ -103,9 +74,6 @@ export const pcm24 = (ms: number, value = 1000): Uint8Array => {
   for (let index = 0; index < samples; index++) view.setInt16(index * 2, value, true)
   return bytes
 }
-
-/** Base64 of bytes. */
-export const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString("base64")
 
 /** A chunk of the model's audio (speech unless `value` is 0), as the package types it. */
 export const modelAudio = (ms: number, value = 1000): Live.OutputAudioDeltaEvent => ({
