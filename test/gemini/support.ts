@@ -30,7 +30,6 @@ export const initial = (input: RealtimeSessionSettingsInput = {}, options: Proto
 export const ready = (input: RealtimeSessionSettingsInput = {}, options: ProtocolOptions = defaultOptions) =>
   Receive.receive(Protocol.open(initial(input, options)).state, JSON.stringify({ setupComplete: {} })).state
 
-/** A frame as it goes on the socket, parsed back to JSON. */
 /** Every step of a list of server messages, fed in order from a state. */
 export const feed = feeder(Receive.receive)
 

@@ -42,7 +42,6 @@ export const started = (id = "live_sess_1", expiresAt = 1_800_000_000): Live.Ses
 export const ready = (input: RealtimeSessionSettingsInput = {}, change: Partial<ProtocolOptions> = {}) =>
   Receive.receive(Protocol.open(initial(input, change)).state, JSON.stringify(started())).state
 
-/** A frame as it goes on the socket, parsed back to JSON. */
 /** Every step of a list of server messages, fed in order from a state. */
 export const feed = feeder(Receive.receive)
 
