@@ -18,8 +18,8 @@
  *
  * @since 0.1.0
  */
-import { Effect, Layer } from "effect"
-import type { Config, Duration, Option, Redacted, Scope } from "effect"
+import { Layer } from "effect"
+import type { Config, Duration, Effect, Option, Redacted, Scope } from "effect"
 import * as Model from "./internal/engine/model.js"
 import { provider } from "./internal/openai/provider.js"
 import * as Handshake from "./internal/realtime/handshake.js"
@@ -127,16 +127,4 @@ export const layerConfig = (
     readonly reconnect?: ReconnectOptions
   } = {}
 ): Layer.Layer<RealtimeModel, Config.ConfigError, RealtimeWebSocket> =>
-  Layer.effect(
-    RealtimeModel,
-    Effect.gen(function*() {
-      const apiKey = yield* Model.configuredKey(options.apiKey ?? Handshake.environmentKeyConfig)
-      const connectTimeout = options.connectTimeout === undefined ? undefined : yield* options.connectTimeout
-      return yield* Model.make(provider, {
-        ...(options.listenerBuffer !== undefined ? { listenerBuffer: options.listenerBuffer } : {}),
-        ...(options.transport !== undefined ? { transport: options.transport } : {}),
-        ...(options.reconnect !== undefined ? { reconnect: options.reconnect } : {}),
-        ...(connectTimeout !== undefined ? { connectTimeout } : {})
-      }, apiKey)
-    })
-  )
+  Layer.effect(RealtimeModel, Model.makeConfigured(provider, options, Handshake.environmentKeyConfig))

@@ -73,7 +73,7 @@ export interface Provider<M, F, L extends Leftover> {
  *
  * @category credentials
  */
-export const configuredKey = (
+const configuredKey = (
   config: Config.Config<Redacted.Redacted<string>> | Config.Config<Option.Option<Redacted.Redacted<string>>>
 ): Effect.Effect<Effect.Effect<Option.Option<Redacted.Redacted<string>>, RealtimeConnectError>, Config.ConfigError> =>
   Effect.gen(function*() {
