@@ -11,21 +11,31 @@ import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
 import type * as EventHub from "../eventHub.js"
 import { connectError } from "../realtime/handshake.js"
 import { dial } from "./dial.js"
-import type { DialOptions, Link, Redialled, Wiring } from "./dial.js"
+import type { DialOptions, Link, Redialled } from "./dial.js"
 import type * as Mailbox from "./mailbox.js"
-import type { Leftover, Resumption } from "./protocol.js"
+import type { Leftover, Resumption, Wiring } from "./protocol.js"
 
 /**
  * Where the call is, for the model: `Open` (a connection is the call's) or `Reconnecting` (the
- * gap); in both, `submit` gives a send to the call's owner (`false` once the call has ended).
+ * gap); in both, its sends go to the call's `owner`.
  *
  * @category models
  */
 export interface Phase {
   readonly _tag: "Open" | "Reconnecting"
-  readonly submit: (send: Mailbox.Send) => boolean
+  readonly owner: Sends
+}
+
+/**
+ * The call's owner as the model sends through it.
+ *
+ * @category models
+ */
+export interface Sends {
+  /** Gives a send to the call's owner; `false` once the call has ended. */
+  submit(send: Mailbox.Send): boolean
   /** The caller of a send stopped waiting for it: if it is still held, it is never written. */
-  readonly withdraw: (send: Mailbox.Send) => void
+  withdraw(send: Mailbox.Send): void
 }
 
 /**
@@ -105,6 +115,19 @@ export interface Current<F, L extends Leftover> {
   /** Whether the owner runs it (from its start; a session taken over at a rollover once the old one drained). */
   started: boolean
 }
+
+/**
+ * A connection as it becomes the call's: no next session prepared yet, not yet run.
+ *
+ * @category constructors
+ */
+export const current = <F, L extends Leftover>(link: Link<F, L>): Current<F, L> => ({
+  link,
+  standby: Deferred.makeUnsafe(),
+  switched: false,
+  rolling: undefined,
+  started: false
+})
 
 /**
  * The event that tells listeners the call goes on over a new connection: why, after how many

@@ -15,7 +15,6 @@ import type * as EventHub from "../eventHub.js"
 import * as Handshake from "../realtime/handshake.js"
 import * as Ending from "./ending.js"
 import * as Keepalive from "./keepalive.js"
-import type * as Mailbox from "./mailbox.js"
 import type * as Engine from "./protocol.js"
 import * as Transport from "./transport.js"
 
@@ -92,21 +91,6 @@ const listen = (
 }
 
 /**
- * How a dialled connection is tied to its call: its generation, and where it returns the sends it
- * can no longer write (its socket ended) for the call's owner to hold; without, it refuses them.
- *
- * @category models
- */
-export interface Wiring {
-  readonly generation: number
-  readonly bounce: ((send: Mailbox.Send) => boolean) | undefined
-  /** Where it says that its session will end soon. */
-  readonly sessionEnding: ((inMs: number) => void) | undefined
-  /** Where it says that its session is set up. */
-  readonly ready: (() => void) | undefined
-}
-
-/**
  * Dials one connection to `target` (resolved now, credentials included) into a scope of its own,
  * and hands it to `keep` before anything can interrupt: whoever keeps it closes its scope (and
  * opens the call on it, with the protocol's resumption).
@@ -117,7 +101,7 @@ export const dial = <Memory, Frame, Left extends Engine.Leftover>(
   options: DialOptions<Memory, Frame, Left>,
   target: Effect.Effect<Handshake.Target, RealtimeConnectError>,
   memory: Memory,
-  wiring: Wiring,
+  wiring: Engine.Wiring,
   keep: (link: Link<Frame, Left>) => Effect.Effect<void>
 ): Effect.Effect<Link<Frame, Left>, RealtimeConnectError> =>
   Effect.uninterruptibleMask((restore) =>
@@ -157,7 +141,7 @@ export interface Redialled<Frame, Left extends Engine.Leftover> {
 export const redial = <Memory, Frame, Left extends Engine.Leftover>(
   options: DialOptions<Memory, Frame, Left>,
   memory: Memory,
-  wiring: Wiring,
+  wiring: Engine.Wiring,
   schedule: ReconnectSchedule,
   retryable: (failure: RealtimeConnectError) => boolean,
   report: (result: Exit.Exit<Redialled<Frame, Left>, RealtimeConnectError>) => boolean
@@ -245,7 +229,7 @@ const open = <Memory, Frame, Left extends Engine.Leftover>(
   options: DialOptions<Memory, Frame, Left>,
   resolveTarget: Effect.Effect<Handshake.Target, RealtimeConnectError>,
   memory: Memory,
-  wiring: Wiring,
+  wiring: Engine.Wiring,
   scope: Scope.Scope
 ) =>
   Effect.gen(function*() {
@@ -281,9 +265,7 @@ const open = <Memory, Frame, Left extends Engine.Leftover>(
       span,
       flow: dialled.flow,
       keepalive: pinging(options.keepalive, heartbeat, ws),
-      ...(wiring.bounce !== undefined ? { bounce: wiring.bounce } : {}),
-      ...(wiring.sessionEnding !== undefined ? { sessionEnding: wiring.sessionEnding } : {}),
-      ...(wiring.ready !== undefined ? { ready: wiring.ready } : {})
+      wiring
     })
     yield* Effect.logDebug(`connected to ${url}`)
     // the frames first (those that came with the handshake at once), then the end behind them

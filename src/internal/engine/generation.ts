@@ -252,7 +252,7 @@ class Owner<Memory, Frame, Left extends Leftover, Bookkeeping> implements Live<F
               break
             }
             // not written: the call's owner holds it for the next connection (with a reconnect policy)
-            if (this.lostAs !== undefined && this.options.bounce?.(command) === true) break
+            if (this.lostAs !== undefined && this.options.wiring?.bounce(command) === true) break
             yield* this.publish(out)
             yield* self.settle(now)
             yield* self.answer(command, now)
@@ -311,12 +311,12 @@ class Owner<Memory, Frame, Left extends Leftover, Bookkeeping> implements Live<F
     this.backlog = []
     this.paused = false
     this.options.flow?.resume()
-    const { bounce } = this.options
+    const { wiring } = this.options
     return Effect.forEach(
       rest,
       (command) =>
         typeof command !== "string" && command._tag === "Send" &&
-          (this.successor !== undefined ? this.successor.adoptUnsafe(command) : bounce?.(command) === true)
+          (this.successor !== undefined ? this.successor.adoptUnsafe(command) : wiring?.bounce(command) === true)
           ? Effect.void
           : Mailbox.refuse(command, this.handler.bookkeeping()),
       { discard: true }

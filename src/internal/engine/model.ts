@@ -329,8 +329,8 @@ export const make = <M, F, L extends Leftover>(
           reply: Deferred.makeUnsafe<boolean, RealtimeSendError>()
         } as const
         // a caller that stops waiting (its own timeout) withdraws a send still held in a gap
-        return phase.submit(send)
-          ? Effect.onInterrupt(Deferred.await(send.reply), () => Effect.sync(() => phase.withdraw(send)))
+        return phase.owner.submit(send)
+          ? Effect.onInterrupt(Deferred.await(send.reply), () => Effect.sync(() => phase.owner.withdraw(send)))
           : Effect.fail(Ending.notConnected(event, true))
       })
 

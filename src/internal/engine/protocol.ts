@@ -167,19 +167,30 @@ export interface GenerationOptions<Memory> {
   readonly flow: Flow
   /** The keepalive, where the socket can ping: the owner runs it. */
   readonly keepalive?: Keepalive.Pinging | undefined
+  /** Where the connection reaches its call's owner (none for a connection outside a call). */
+  readonly wiring?: Wiring | undefined
+}
+
+/**
+ * How a connection is tied to its call's owner: its generation, and what it tells the owner.
+ *
+ * @category models
+ */
+export interface Wiring {
+  readonly generation: number
   /**
    * Returns a send to the call's owner instead of refusing it, once the socket has ended (or the
-   * connection stopped) before it was written; `false` when the call's owner has stopped. Given only
-   * with a reconnect policy: the send then waits for the next connection.
+   * connection stopped) before it was written: the send waits for the next connection. `false`
+   * without a reconnect policy, or when the call's owner has stopped: the send is refused.
    */
-  readonly bounce?: (send: Mailbox.Send) => boolean
+  bounce(send: Mailbox.Send): boolean
   /**
    * Tells the call's owner that the service ends this connection's session (Gemini's `goAway`,
    * an OpenAI Live session's expiry): the next session is prepared in `inMs`.
    */
-  readonly sessionEnding?: (inMs: number) => void
+  sessionEnding(inMs: number): void
   /** Tells the call's owner that the session is set up (see {@link Protocol.awaitsReady}). */
-  readonly ready?: () => void
+  ready(): void
 }
 
 /**

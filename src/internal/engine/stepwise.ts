@@ -108,8 +108,7 @@ export const make = <S, F, V>(
   steps: Steps<S, F, V>,
   options: Generation.OwnerOptions<Memory<S>> & {
     readonly memory: Memory<S>
-    readonly sessionEnding?: GenerationOptions<Memory<S>>["sessionEnding"]
-    readonly ready?: GenerationOptions<Memory<S>>["ready"]
+    readonly wiring?: GenerationOptions<Memory<S>>["wiring"]
   }
 ): Effect.Effect<Connection<S, F>, never, Scope.Scope> =>
   Generation.make(options, (kit) =>
@@ -155,9 +154,9 @@ export const make = <S, F, V>(
           case "Note":
             return action.message === undefined ? Effect.void : Effect.logDebug(action.message)
           case "Ready":
-            return Effect.sync(() => options.ready?.())
+            return Effect.sync(() => options.wiring?.ready())
           case "SessionEnding":
-            return Effect.sync(() => options.sessionEnding?.(action.inMs))
+            return Effect.sync(() => options.wiring?.sessionEnding(action.inMs))
           case "PlaybackInterrupted":
             return Effect.gen(function*() {
               const playback = yield* playing.getState
