@@ -44,6 +44,9 @@ const stopped = Ending.connectionLost({
   reason: "the connection stopped"
 })
 
+/** The mailbox only ends when the owner stops, so this is never reached while it runs. */
+const lostWhenStopped = (): Effect.Effect<Mailbox.Outcome> => Effect.succeed({ _tag: "Lost", lost: stopped })
+
 /**
  * Builds a connection's owner around the handler `build` makes; nothing runs until `run` does.
  *
@@ -114,18 +117,14 @@ class Owner<Memory, Frame, Left extends Leftover, Bookkeeping> implements Live<F
   // ---- effects made when they are asked for (an idle connection holds none of them) ----
 
   get run(): Effect.Effect<Mailbox.Outcome> {
-    // the keepalive's timer is a child of the fiber that first runs the owner: it stops with it,
-    // or when the owner stops
-    const keepalive = this.keepalive
-    return (keepalive === undefined || keepalive.timer !== undefined
-      ? this.cycle
-      : Effect.andThen(Keepalive.start(keepalive), this.cycle)).pipe(
-        // the mailbox only ends when the owner stops, so this is never reached while it runs
-        Effect.catch(() => Effect.succeed<Mailbox.Outcome>({ _tag: "Lost", lost: stopped })),
-        Effect.onExit((exit) =>
-          exit._tag === "Success" && exit.value._tag !== "Lost" ? Effect.void : this.refuseRemaining()
-        )
+    // what a run holds while it waits is the loop (shared) and these two handlers: the keepalive's
+    // start is the loop's first step, let go once it has run
+    return this.cycle.pipe(
+      Effect.catch(lostWhenStopped),
+      Effect.onExit((exit) =>
+        exit._tag === "Success" && exit.value._tag !== "Lost" ? Effect.void : this.refuseRemaining()
       )
+    )
   }
 
   get bookkeeping(): Effect.Effect<Bookkeeping> {
@@ -173,6 +172,12 @@ class Owner<Memory, Frame, Left extends Leftover, Bookkeeping> implements Live<F
    * owner waits in it for the connection's life.
    */
   cycleStep(): Effect.Effect<Mailbox.Outcome, Cause.Done> {
+    // the keepalive's timer is a child of the fiber that first runs the owner: it stops with it,
+    // or when the owner stops
+    const keepalive = this.keepalive
+    if (keepalive !== undefined && keepalive.timer === undefined) {
+      return Effect.andThen(Keepalive.start(keepalive), this.cycle)
+    }
     if (this.paused && this.backlogSize() < this.backlogLimit) {
       this.paused = false
       this.options.flow?.resume()

@@ -183,7 +183,7 @@ export const make = <M, F, L extends Leftover>(
       config: RealtimeModelConfig,
       opened: Deferred.Deferred<void, RealtimeConnectError>
     ) =>
-      Supervisor.run({
+      Supervisor.make({
         protocol: provider.protocol,
         webSocket,
         hub,

@@ -30,20 +30,17 @@ import * as Mailbox from "./mailbox.js"
 import type { Leftover, Wiring } from "./protocol.js"
 
 /**
- * Runs a call: the first connection (its dial failure is the call's), then every reconnect and
- * rollover, until the call ends. `opened` is settled once the first connection is open.
+ * A call, to run once: the first connection (its dial failure is the call's), then every
+ * reconnect and rollover, until the call ends. `opened` is settled once the first connection is
+ * open. (The call's owner is made now: what runs it holds the effect for the call's life, and
+ * the effect is the owner's own.)
  *
  * @category calls
  */
-export const run = <M, F, L extends Leftover>(
+export const make = <M, F, L extends Leftover>(
   options: CallOptions<M, F, L>,
   opened: Deferred.Deferred<void, RealtimeConnectError>
-): Effect.Effect<Ended, RealtimeConnectError> =>
-  Effect.suspend(() => {
-    const owner = new CallOwner(options, opened)
-    // the opening's effects are made when it runs: made now, they would be held for the call's life
-    return Effect.onExit(Effect.andThen(Effect.suspend(() => owner.opening()), owner.serve), () => owner.finish())
-  })
+): Effect.Effect<Ended, RealtimeConnectError> => new CallOwner(options, opened).life
 
 /** A connection's ties to the call's owner, for one generation: its methods post to the owner. */
 class Wired<F, L extends Leftover> implements Wiring {
@@ -91,11 +88,15 @@ class CallOwner<M, F, L extends Leftover> implements Call.Sends {
    */
   announcement: { readonly generation: number; readonly events: ReadonlyArray<RealtimeModelEvent> } | undefined =
     undefined
+  /** Whether the owner has begun: its first step is the opening. */
+  begun = false
   /** The commands taken and how far the owner got: what it did not reach is answered when it stops. */
   batch: ReadonlyArray<Command<F, L>> = []
   next = 0
   /** The owner's loop (see {@link serveStep}). */
   readonly serve: Effect.Effect<Ended, RealtimeConnectError>
+  /** The call: the loop, then {@link finish}. */
+  readonly life: Effect.Effect<Ended, RealtimeConnectError>
 
   constructor(
     readonly options: CallOptions<M, F, L>,
@@ -104,6 +105,7 @@ class CallOwner<M, F, L extends Leftover> implements Call.Sends {
     this.memory = options.protocol.memory(options.settings)
     this.gap = Gap.make(options.reconnect?.sendTimeout ?? Duration.seconds(10))
     this.serve = Effect.suspend(() => this.serveStep())
+    this.life = Effect.onExit(this.serve, () => this.finish())
   }
 
   /** A command for the owner; a connection it is running is asked to yield to it. */
@@ -420,10 +422,15 @@ class CallOwner<M, F, L extends Leftover> implements Call.Sends {
 
   /**
    * The owner's loop: handles its commands in order; with none left, runs the call's connection
-   * (which yields when a command comes), or waits for one; until one ends the call. Written
-   * without a generator, as the owner waits in it for the call's life.
+   * (which yields when a command comes), or waits for one; until one ends the call. It begins with
+   * the opening. Written without a generator, as the owner waits in it for the call's life.
    */
   serveStep(): Effect.Effect<Ended, RealtimeConnectError> {
+    if (!this.begun) {
+      // the opening's effects are made when it runs, and let go once it has run
+      this.begun = true
+      return Effect.andThen(this.opening(), this.serve)
+    }
     if (this.next < this.batch.length) {
       return Effect.flatMap(this.handle(this.batch[this.next++]!), (ended) => this.after(ended))
     }
