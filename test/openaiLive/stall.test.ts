@@ -4,19 +4,24 @@
  * `TurnEnded`, its item completed, `quietMs` (800) after the last frame and not before; audio
  * before that deadline pushes it back; once the turn has ended, on the timer or on quiet audio, no
  * timer is left; the application's own audio does not keep a stalled turn open; a drop and the
- * call's close take the timer with them.
+ * call's close take the timer with them. And, on a connection driven without a socket, a timer's
+ * wake that comes while frames wait for a full listener waits behind them.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, Duration, Effect, Fiber, Queue } from "effect"
+import { Clock, Deferred, Duration, Effect, Fiber, Queue, Stream } from "effect"
 import type { Scope } from "effect"
 import { TestClock } from "effect/testing"
+import * as Stepwise from "../../src/internal/engine/stepwise.js"
+import * as EventHub from "../../src/internal/eventHub.js"
+import * as Connection from "../../src/internal/openaiLive/connection.js"
 import * as OpenAILive from "../../src/OpenAILive.js"
 import type { RealtimeModelService } from "../../src/RealtimeModel.js"
 import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
 import * as Send from "../../src/RealtimeModelSendEvent.js"
 import * as Loopback from "../support/loopbackServer.js"
 import { connectedTo } from "../support/model.js"
-import { modelAudio, pcm24, started, tags } from "./support.js"
+import { takeUntil } from "../support/queues.js"
+import { modelAudio, pcm24, ready, started, tags } from "./support.js"
 
 /** The protocol's default: how long a turn may stay quiet. */
 const quietMs = 800
@@ -215,5 +220,51 @@ describe("OpenAI Live: the stall timer's life", () => {
         yield* TestClock.adjust("10 seconds")
         expect(yield* drained(events)).toEqual([])
       }).pipe(Effect.provideService(Clock.Clock, clock.counting), Effect.scoped)
+    }))
+})
+
+describe("OpenAI Live's connection, driven without a socket: the timer behind a full listener", () => {
+  it.effect("a wake that comes while frames wait for a full listener waits behind them: their audio keeps the turn open", () =>
+    Effect.gen(function*() {
+      const hub = yield* EventHub.make({ capacity: 2 })
+      const span = yield* Effect.makeSpanScoped("test")
+      const connection = yield* Stepwise.make(Connection.steps, {
+        hub,
+        write: () => Effect.void,
+        customTracker: undefined,
+        span,
+        memory: { state: ready(), notes: [], lastEnd: undefined }
+      })
+      // a listener, subscribed now, that takes nothing until the gate opens
+      const gate = yield* Deferred.make<void>()
+      const seen = yield* Queue.unbounded<RealtimeModelEvent>()
+      const stream = yield* hub.subscribe
+      yield* Effect.forkScoped(
+        Effect.andThen(Deferred.await(gate), Stream.runForEach(stream, (event) => Queue.offer(seen, event)))
+      )
+      yield* Effect.forkScoped(connection.run)
+      const frame = JSON.stringify(modelAudio(100))
+      const chunk = pcm24(100).byteLength
+      yield* connection.deliver([frame, frame, frame])
+      // the first frame's events filled the listener: the owner holds the other two
+      expect((yield* connection.bookkeeping).turn?.audioBytes).toBe(chunk)
+
+      // the turn's deadline passes while the frames wait: the timer's wake waits behind them
+      yield* TestClock.adjust(quietMs)
+      expect((yield* connection.bookkeeping).turn?.audioBytes).toBe(chunk)
+
+      // the listener catches up: the held audio comes first and keeps the turn open
+      yield* Deferred.succeed(gate, undefined)
+      let audio = 0
+      const caughtUp = yield* takeUntil(seen, (event) => event._tag === "Audio" && ++audio === 3)
+      expect(tags(caughtUp)).toEqual(["TurnStarted", "ItemUpdated", "Audio", "Audio", "Audio"])
+      expect((yield* connection.bookkeeping).turn?.audioBytes).toBe(3 * chunk)
+
+      // and ends quietMs after it was processed
+      yield* TestClock.adjust(quietMs - 1)
+      expect((yield* connection.bookkeeping).turn).not.toBeNull()
+      yield* TestClock.adjust(1)
+      expect(tags(yield* takeUntil(seen, is("TurnEnded")))).toEqual(["AudioDone", "ItemUpdated", "TurnEnded"])
+      expect((yield* connection.bookkeeping).turn).toBeNull()
     }))
 })
