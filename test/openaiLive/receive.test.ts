@@ -527,6 +527,17 @@ describe("a stream that stops", () => {
     expect(tags(step.events)).toEqual(["AudioDone", "ItemUpdated", "TurnEnded"])
     expect(step.verdicts).toEqual([{ _tag: "TurnBoundary" }])
     expect(Protocol.stalled(step.state).events).toEqual([])
+    expect(Protocol.stallAfter(step.state)).toBeNull()
+  })
+
+  it("a turn that ended on quiet audio leaves no limit; a model that yielded to the user stalls interrupted", () => {
+    expect(Protocol.stallAfter(last(feed(ready(), modelAudio(200), modelAudio(800, 0))).state)).toBeNull()
+    const yielding = last(feed(ready(), modelAudio(300), said("The northern", 0, 600), heard("Wait", 400, 700))).state
+    expect(Protocol.stallAfter(yielding)).toBe(800)
+    const step = Protocol.stalled(yielding)
+    expect(tags(step.events)).toEqual(["AudioInterrupted", "ItemUpdated", "TurnEnded"])
+    expect(step.events[1]).toMatchObject({ item: { status: "incomplete" } })
+    expect(step.verdicts).toContainEqual({ _tag: "PlaybackInterrupted", itemId: "live_item_2" })
   })
 })
 

@@ -90,8 +90,8 @@ class Owner<Memory, Frame, Left extends Leftover, Bookkeeping> implements Live<F
   /** The commands being processed and how far the owner got; what it did not reach is refused if it stops. */
   batch: ReadonlyArray<Mailbox.Command<Bookkeeping>> = []
   next = 0
-  /** Frames (and the socket's end) that arrived while the owner waited for a listener. */
-  backlog: Array<Mailbox.Delivery> = []
+  /** Frames (and the socket's end, a protocol's timer) that arrived while the owner waited for a listener. */
+  backlog: Array<Mailbox.Delivery | Mailbox.Due> = []
 
   /** The owner's loop (see {@link cycleStep}). */
   readonly cycle: Effect.Effect<Mailbox.Outcome, Cause.Done>
@@ -112,6 +112,10 @@ class Owner<Memory, Frame, Left extends Leftover, Bookkeeping> implements Live<F
 
   handedOver(): boolean {
     return this.successor !== undefined
+  }
+
+  dueUnsafe(timer: number): boolean {
+    return this.mailbox.offerUnsafe({ _tag: "Due", timer })
   }
 
   // ---- effects made when they are asked for (an idle connection holds none of them) ----
@@ -281,6 +285,19 @@ class Owner<Memory, Frame, Left extends Leftover, Bookkeeping> implements Live<F
             // the owner writes the ping; a late pong ends the connection behind the frames already here
             const late = yield* Keepalive.handle(this.keepalive, command, now)
             if (late !== undefined) this.mailbox.offerUnsafe(late)
+            break
+          }
+          case "Due": {
+            // after the frames before it: one held in a stall holds this back too
+            if (this.stalled) {
+              this.backlog.push(command)
+              break
+            }
+            const after = self.due?.(command.timer, now, out)
+            if (after !== undefined) {
+              yield* this.publish(out)
+              yield* after
+            }
             break
           }
           case "Resume":

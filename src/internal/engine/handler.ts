@@ -21,6 +21,8 @@ export interface Kit {
   readonly ended: () => RealtimeConnectionLost | undefined
   /** Whether a rollover handed this connection's sends to the next one (it only drains now). */
   readonly handedOver: () => boolean
+  /** Posts a protocol's timer to the owner (for a timer's fiber); `false` once the owner has stopped. */
+  readonly dueUnsafe: (timer: number) => boolean
 }
 
 /**
@@ -37,6 +39,12 @@ export interface Handler<Frame, Left extends Leftover, Bookkeeping> {
     text: string,
     now: number,
     debug: boolean,
+    out: Array<RealtimeModelEvent>
+  ) => Effect.Effect<void> | undefined
+  /** A protocol's timer reached the owner: as {@link receive}, for the handlers that arm one. */
+  readonly due?: (
+    timer: number,
+    now: number,
     out: Array<RealtimeModelEvent>
   ) => Effect.Effect<void> | undefined
   /** Runs a send (testing its predicate first, if it has one) and answers it. */

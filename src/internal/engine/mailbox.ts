@@ -41,8 +41,19 @@ export interface Adopter {
 }
 
 /**
+ * A protocol's timer woke (number `timer`, so that the protocol tells a stale one): it waits
+ * behind the frames before it, as a frame does.
+ *
+ * @category models
+ */
+export interface Due {
+  readonly _tag: "Due"
+  readonly timer: number
+}
+
+/**
  * A request to the owner: a delivery, a send, a bookkeeping query, "listeners have room again",
- * "stop at the next turn boundary", "yield to the call's owner", the keepalive's.
+ * "stop at the next turn boundary", "yield to the call's owner", the keepalive's, a protocol's timer.
  *
  * @category models
  */
@@ -54,6 +65,7 @@ export type Command<Bookkeeping> =
   | { readonly _tag: "SwitchAtBoundary" }
   | { readonly _tag: "Yield" }
   | Keepalive.Command
+  | Due
 
 /**
  * How a run of the owner ended: the socket ended, or (when a switch was asked for) the

@@ -4,7 +4,8 @@
  * memory after each step until a rollover hands the connection over), the frames a step asks for
  * written, its events published, and what its verdicts ask of the engine done (a session ending
  * soon told to the call's owner; an interruption: how much was heard noted, the playback trackers
- * reset). The default playback tracker counts an item from its first audio.
+ * reset), and, for a protocol that ends the model's turn on its quiet, the stall timer armed after
+ * each step (see `stallTimer.ts`). The default playback tracker counts an item from its first audio.
  */
 import { Cause, Deferred, Effect, Exit } from "effect"
 import type { Scope } from "effect"
@@ -20,6 +21,7 @@ import * as Ending from "./ending.js"
 import * as Generation from "./generation.js"
 import type * as Mailbox from "./mailbox.js"
 import type { GenerationOptions, Resumption } from "./protocol.js"
+import * as StallTimer from "./stallTimer.js"
 
 /**
  * One step of a protocol: its next state, the events for the listeners, the frames to write and
@@ -67,6 +69,16 @@ export interface Steps<S, F, V> {
   readonly outputFormat: (state: S) => AudioFormat
   /** What the connection writes before its scope closes the socket (e.g. a request to end the session). */
   readonly farewell?: (state: S) => ReadonlyArray<F>
+  /**
+   * For a protocol that ends the model's turn on its quiet (OpenAI Live; Gemini Live, which has
+   * turn events, has none): how long the server may stay quiet after a step (ms; `null`: no
+   * limit), and the step taken when it stayed quiet that long. A frame pushes the deadline back; a
+   * send does not (the application's audio is not the server's).
+   */
+  readonly stall?: {
+    readonly after: (state: S) => number | null
+    readonly stalled: (state: S) => Step<S, F, V>
+  }
 }
 
 /**
@@ -120,6 +132,16 @@ export const make = <S, F, V>(
       let cutOff: string | null = null
       /** The item whose audio is arriving, and when its first chunk did (the default tracker's clock). */
       let arriving: { readonly itemId: string; readonly since: number } | undefined = undefined
+      const stall = steps.stall
+      const timer = stall === undefined
+        ? undefined
+        : StallTimer.make((number) => kit.dueUnsafe(number), yield* Effect.scope)
+
+      /** After a step: how long the server may stay quiet now (a frame, `pushBack`, moves the deadline). */
+      const quiet = (now: number, pushBack: boolean): Effect.Effect<void> | undefined =>
+        timer === undefined || stall === undefined
+          ? undefined
+          : StallTimer.set(timer, stall.after(state), now, pushBack)
 
       const keep = (next: S) => {
         state = next
@@ -175,18 +197,39 @@ export const make = <S, F, V>(
           discard: true
         })
 
-      /** Takes a step: its state kept, its events appended; what its frames and verdicts ask, to run. */
+      /**
+       * Takes a step of the server's (a frame, or its quiet): its state kept, its events appended;
+       * what its frames and verdicts ask, and the stall timer, to run.
+       */
       const take = (step: Step<S, F, V>, now: number, out: Array<RealtimeModelEvent>) => {
         keep(step.state)
         for (const event of step.events) out.push(event)
         arrived(step.events, now)
-        if (step.frames.length === 0 && step.verdicts.length === 0) return undefined
-        return Effect.andThen(
+        const timing = quiet(now, true)
+        if (step.frames.length === 0 && step.verdicts.length === 0) return timing
+        const asked = Effect.andThen(
           write(step.frames).pipe(
             Effect.catch((error) => Effect.logWarning("a frame the protocol asked for could not be written", error))
           ),
           act(step.verdicts, now)
         )
+        return timing === undefined ? asked : Effect.andThen(asked, timing)
+      }
+
+      /** A timer of the stall reached the owner: stale, early (it sleeps on), or the quiet's step. */
+      const due = (number: number, now: number, out: Array<RealtimeModelEvent>) => {
+        if (timer === undefined || stall === undefined) return undefined
+        switch (StallTimer.wake(timer, number, now)) {
+          case "Stale":
+            return undefined
+          case "Early":
+            return StallTimer.arm(timer)
+          case "Stalled":
+            return Effect.andThen(
+              Effect.logDebug("the server stayed quiet with the model's turn open: the turn ends on its quiet"),
+              take(stall.stalled(state), now, out) ?? Effect.void
+            )
+        }
       }
 
       const snapshot = (playback: PlaybackState): RealtimeModelState => {
@@ -208,6 +251,8 @@ export const make = <S, F, V>(
           const sent = steps.send(state, send.event, playback)
           if (!("state" in sent)) return yield* Effect.fail(sent)
           keep(sent.state)
+          const timing = quiet(now, false)
+          if (timing !== undefined) yield* timing
           yield* write(sent.frames).pipe(
             Effect.mapError((error) =>
               error._tag === "RealtimeConnectionLost"
@@ -224,6 +269,7 @@ export const make = <S, F, V>(
 
       const handler: Generation.Handler<F, Left, S> = {
         receive: (text, now, _debug, out) => take(steps.receive(state, text, now), now, out),
+        due,
         answer: (send, now) =>
           dispatch(send, now).pipe(
             Effect.onExit((exit) =>
@@ -240,6 +286,7 @@ export const make = <S, F, V>(
         observe: () => undefined,
         atBoundary: () => steps.atBoundary(state),
         lost: (end, out) => {
+          if (timer !== undefined) StallTimer.cancel(timer)
           if (!kit.handedOver()) memory.lastEnd = state
           const ended = steps.ended(state)
           cutOff = ended.lostResponseId

@@ -2,8 +2,8 @@
  * Owns what an OpenAI Live connection asks of the engine's stepwise connection: the protocol's
  * steps, what each verdict means there (the session's start: its expiry announced, so the next
  * session is prepared before it; settings only a new session takes: the call moves to one; the
- * model interrupting itself: an item that stopped playing), and the `session.close` a connection
- * writes before its socket is closed.
+ * model interrupting itself: an item that stopped playing), the `session.close` a connection
+ * writes before its socket is closed, and how long its server may stay quiet in the model's turn.
  */
 import type * as Stepwise from "../engine/stepwise.js"
 import { OpenAILiveProtocol } from "./protocol.js"
@@ -62,5 +62,7 @@ export const steps: Stepwise.Steps<LiveState, ClientFrame, Verdict> = {
   act,
   turnOf: (state) => state.turn?.responseId ?? null,
   outputFormat: (state) => state.format,
-  farewell: (state) => state.ready && state.closedReason === null ? [OpenAILiveProtocol.closeFrame()] : []
+  farewell: (state) => state.ready && state.closedReason === null ? [OpenAILiveProtocol.closeFrame()] : [],
+  // the model's turn ends on its quiet: a stream that stops instead ends it after as long
+  stall: { after: OpenAILiveProtocol.stallAfter, stalled: OpenAILiveProtocol.stalled }
 }

@@ -145,10 +145,10 @@ export const heard = (state: LiveState, itemId: string, heardMs: number): LiveSt
 }
 
 /**
- * How long the engine waits for the model's next audio while its turn is open before it calls
- * {@link stalled} (the quiet that ends a turn), or `null` when no turn is open. The Live stream
- * carries the model's silences, so a turn ends on the quiet audio itself; this is for a stream
- * that stops instead (a server that sends no silence, a stalled connection).
+ * How long the server may stay quiet (no frame at all) while the model's turn is open before the
+ * engine calls {@link stalled} (the quiet that ends a turn), or `null` when no turn is open. The
+ * Live stream carries the model's silences, so a turn ends on the quiet audio itself; this is for
+ * a stream that stops instead (a server that sends no silence, a stalled connection).
  */
 export const stallAfter = (state: LiveState): number | null => state.turn === null ? null : state.options.quietMs
 
