@@ -104,7 +104,8 @@ export type Command<F, L extends Leftover> =
  */
 export interface Current<F, L extends Leftover> {
   readonly link: Link<F, L>
-  readonly standby: Deferred.Deferred<Link<F, L>>
+  /** The next session, once its preparation began (made by the call's owner, settled by the preparation). */
+  standby: Deferred.Deferred<Link<F, L>> | undefined
   /** Whether the call moved to the standby (otherwise it is closed with this connection). */
   switched: boolean
   /**
@@ -123,11 +124,21 @@ export interface Current<F, L extends Leftover> {
  */
 export const current = <F, L extends Leftover>(link: Link<F, L>): Current<F, L> => ({
   link,
-  standby: Deferred.makeUnsafe(),
+  standby: undefined,
   switched: false,
   rolling: undefined,
   started: false
 })
+
+/**
+ * The next session of `live`, if it is prepared (dialled and ready to take over).
+ *
+ * @category rollover
+ */
+export const prepared = <F, L extends Leftover>(
+  live: Current<F, L>
+): Effect.Effect<Option.Option<Effect.Effect<Link<F, L>>>> =>
+  live.standby === undefined ? Effect.succeedNone : Deferred.poll(live.standby)
 
 /**
  * The event that tells listeners the call goes on over a new connection: why, after how many
@@ -160,6 +171,7 @@ export const prepareNext = <M, F, L extends Leftover>(
   options: DialOptions<M, F, L>,
   memory: M,
   live: Current<F, L>,
+  standby: Deferred.Deferred<Link<F, L>>,
   at: Duration.Duration,
   wired: Wiring
 ): Effect.Effect<void> =>
@@ -171,7 +183,7 @@ export const prepareNext = <M, F, L extends Leftover>(
     const dialled = yield* Effect.exit(
       dial(options, options.retarget, memory, wired, (next) =>
         Effect.flatMap(
-          Deferred.succeed(live.standby, next),
+          Deferred.succeed(standby, next),
           (kept) => kept ? Effect.void : Scope.close(next.scope, Exit.void)
         ))
     )
@@ -200,11 +212,12 @@ export const roll = <M, F, L extends Leftover>(
   wiring: () => Wiring
 ): Effect.Effect<void> =>
   Effect.gen(function*() {
-    if (Option.isSome(yield* Deferred.poll(live.standby))) return
+    if (live.standby !== undefined && Option.isSome(yield* Deferred.poll(live.standby))) return
     const before = live.rolling
     if (before !== undefined) yield* Fiber.interrupt(before.fiber)
+    const standby = live.standby ??= Deferred.makeUnsafe()
     const fiber = yield* Effect.forkIn(
-      prepareNext(options, memory, live, Duration.millis(at), wiring()),
+      prepareNext(options, memory, live, standby, Duration.millis(at), wiring()),
       live.link.scope
     )
     live.rolling = { fiber, at }

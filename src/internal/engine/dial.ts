@@ -55,9 +55,23 @@ export interface Link<Frame, Left extends Engine.Leftover> {
   readonly connection: Engine.Generation<Frame, Left>
   readonly scope: Scope.Closeable
   /** Starts the WebSocket's closing handshake; the reader then delivers the end. */
-  readonly closeSocket: () => void
+  closeSocket(): void
   /** When the connection opened (ms, `Clock`): its session's age counts from then. */
   readonly openedAt: number
+}
+
+/** A dialled connection as its call holds it: one object, `closeSocket` on its prototype. */
+class Dialled<Frame, Left extends Engine.Leftover> implements Link<Frame, Left> {
+  constructor(
+    readonly connection: Engine.Generation<Frame, Left>,
+    readonly ws: Socket.WebSocketLike,
+    readonly openedAt: number,
+    readonly scope: Scope.Closeable,
+    readonly generation: number
+  ) {}
+  closeSocket(): void {
+    this.ws.close(1000)
+  }
 }
 
 const utf8 = new TextEncoder()
@@ -114,7 +128,8 @@ export const dial = <Memory, Frame, Left extends Engine.Leftover>(
         yield* Scope.close(scope, opened)
         return yield* Effect.failCause(opened.cause)
       }
-      const link = { ...opened.value, scope, generation: wiring.generation }
+      const { connection, ws, openedAt } = opened.value
+      const link = new Dialled(connection, ws, openedAt, scope, wiring.generation)
       yield* keep(link)
       return link
     })
@@ -223,8 +238,6 @@ const pinging = (
 const pongsTo = (connection: Pick<Engine.Generation<unknown, Engine.Leftover>, "keepaliveUnsafe">) => () =>
   void connection.keepaliveUnsafe(Keepalive.pong)
 
-const closerOf = (ws: Socket.WebSocketLike) => () => void ws.close(1000)
-
 const open = <Memory, Frame, Left extends Engine.Leftover>(
   options: DialOptions<Memory, Frame, Left>,
   resolveTarget: Effect.Effect<Handshake.Target, RealtimeConnectError>,
@@ -274,5 +287,5 @@ const open = <Memory, Frame, Left extends Engine.Leftover>(
       // the pong callback only posts to the owner
       held.stopPong = heartbeat.onPong(ws, pongsTo(connection))
     }
-    return { connection, closeSocket: closerOf(ws), openedAt: yield* Clock.currentTimeMillis }
+    return { connection, ws, openedAt: yield* Clock.currentTimeMillis }
   })

@@ -84,6 +84,16 @@ export const withdraw = (gap: Gap, send: Mailbox.Send): boolean => {
 }
 
 /**
+ * What a call without a gap releases: nothing.
+ *
+ * @category gap
+ */
+export const none: { readonly sends: ReadonlyArray<Mailbox.Send>; readonly audioBytes: number } = {
+  sends: [],
+  audioBytes: 0
+}
+
+/**
  * Every held send, in order, for the next connection; their timers are stopped. Also resets the
  * count of dropped audio, which it returns.
  *

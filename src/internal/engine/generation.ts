@@ -16,8 +16,8 @@
  * - Once the owner stops, the mailbox refuses new requests and those still queued are answered
  *   with a typed error (sends go back to the call's owner first, where it takes them).
  */
-import { Clock, Deferred, Effect, LogLevel } from "effect"
-import type { Cause, Scope } from "effect"
+import { Cause, Clock, Deferred, Effect, LogLevel } from "effect"
+import type { Scope } from "effect"
 import type { RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeError.js"
 import type { RealtimeModelState } from "../../RealtimeModel.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
@@ -44,8 +44,16 @@ const stopped = Ending.connectionLost({
   reason: "the connection stopped"
 })
 
-/** The mailbox only ends when the owner stops, so this is never reached while it runs. */
-const lostWhenStopped = (): Effect.Effect<Mailbox.Outcome> => Effect.succeed({ _tag: "Lost", lost: stopped })
+/**
+ * The mailbox only ends (`Done`) when the owner stops, so this is never reached while it runs.
+ * Interruptions and defects go on as they were. (One function, given to `catchCause` as it is:
+ * a run waiting for the call's life holds no closure for it.)
+ */
+const lostWhenStopped = (cause: Cause.Cause<Cause.Done>): Effect.Effect<Mailbox.Outcome> =>
+  Cause.hasFails(cause)
+    ? Effect.succeed({ _tag: "Lost", lost: stopped })
+    // no failure in it: only interruptions and defects, which have no error type
+    : Effect.failCause(cause as Cause.Cause<never>)
 
 /**
  * Builds a connection's owner around the handler `build` makes; nothing runs until `run` does.
@@ -124,7 +132,7 @@ class Owner<Memory, Frame, Left extends Leftover, Bookkeeping> implements Live<F
     // what a run holds while it waits is the loop (shared) and these two handlers: the keepalive's
     // start is the loop's first step, let go once it has run
     return this.cycle.pipe(
-      Effect.catch(lostWhenStopped),
+      Effect.catchCause(lostWhenStopped),
       Effect.onExit((exit) =>
         exit._tag === "Success" && exit.value._tag !== "Lost" ? Effect.void : this.refuseRemaining()
       )

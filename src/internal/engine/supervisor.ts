@@ -66,12 +66,13 @@ class Wired<F, L extends Leftover> implements Wiring {
 class CallOwner<M, F, L extends Leftover> implements Call.Sends {
   readonly memory: M
   readonly queue = EventHub.makeInboxUnsafe<Command<F, L>>()
-  readonly gap: Gap.Gap
+  /** Where sends wait for the next connection: only with a reconnect policy (without, they are refused). */
+  readonly gap: Gap.Gap | undefined
   /** The fibers of the call (timers, dials, drains), made with the first: closing the call interrupts them. */
   fibers: Scope.Closeable | undefined = undefined
   current: Current<F, L> | undefined = undefined
   /** The connection the owner is running (its frames and sends) while it has no command of its own. */
-  running: Link<F, L>["connection"] | undefined = undefined
+  running: Current<F, L> | undefined = undefined
   /** The last generation dialled. */
   generation = 0
   /** A generation whose socket ended before the call moved on: sends are held, not given to it. */
@@ -97,21 +98,28 @@ class CallOwner<M, F, L extends Leftover> implements Call.Sends {
   readonly serve: Effect.Effect<Ended, RealtimeConnectError>
   /** The call: the loop, then {@link finish}. */
   readonly life: Effect.Effect<Ended, RealtimeConnectError>
+  /** What the owner does once the connection it runs stops (made once: the loop waits in it). */
+  readonly ranFor: (outcome: Mailbox.Outcome) => Effect.Effect<Ended, RealtimeConnectError>
 
   constructor(
     readonly options: CallOptions<M, F, L>,
     readonly opened: Deferred.Deferred<void, RealtimeConnectError>
   ) {
     this.memory = options.protocol.memory(options.settings)
-    this.gap = Gap.make(options.reconnect?.sendTimeout ?? Duration.seconds(10))
+    this.gap = options.reconnect === undefined ? undefined : Gap.make(options.reconnect.sendTimeout)
     this.serve = Effect.suspend(() => this.serveStep())
     this.life = Effect.onExit(this.serve, () => this.finish())
+    this.ranFor = (outcome) => {
+      const live = this.running!
+      this.running = undefined
+      return Effect.flatMap(this.stopped(live, outcome), (ended) => this.after(ended))
+    }
   }
 
   /** A command for the owner; a connection it is running is asked to yield to it. */
   post(command: Command<F, L>): boolean {
     const taken = this.queue.offerUnsafe(command)
-    this.running?.yieldUnsafe()
+    this.running?.link.connection.yieldUnsafe()
     return taken
   }
 
@@ -150,7 +158,7 @@ class CallOwner<M, F, L extends Leftover> implements Call.Sends {
     if (current !== undefined && current.link.generation !== this.endedGeneration) {
       if (current.link.connection.adoptUnsafe(send)) return Effect.void
     }
-    return this.options.reconnect === undefined
+    return this.gap === undefined
       ? Mailbox.refuse(send, undefined)
       : Gap.hold(
         this.gap,
@@ -170,7 +178,7 @@ class CallOwner<M, F, L extends Leftover> implements Call.Sends {
       const live = Call.current(link)
       this.current = live
       yield* this.enter("Open")
-      const held = Gap.release(this.gap)
+      const held = this.gap === undefined ? Gap.none : Gap.release(this.gap)
       for (const send of held.sends) yield* this.forward(send)
       return { live, audioBytes: held.audioBytes }
     })
@@ -179,14 +187,14 @@ class CallOwner<M, F, L extends Leftover> implements Call.Sends {
   /** Runs the connection's owner, which posts its end; and prepares its rollover. */
   start(live: Current<F, L>): Effect.Effect<void> {
     return Effect.gen({ self: this }, function*() {
-      const { link, standby } = live
+      const { link } = live
       const { reconnect } = this.options
       // a standby never switched to is closed with the connection it was meant to replace (only
       // a call with a reconnect policy prepares one)
       if (reconnect !== undefined) {
         yield* Scope.addFinalizer(
           link.scope,
-          Effect.flatMap(Deferred.poll(standby), (ready) =>
+          Effect.flatMap(Call.prepared(live), (ready) =>
             Option.isNone(ready) || live.switched
               ? Effect.void
               : Effect.flatMap(ready.value, (unused) => Scope.close(unused.scope, Exit.void)))
@@ -227,7 +235,8 @@ class CallOwner<M, F, L extends Leftover> implements Call.Sends {
   /** At a turn boundary: the next session gets the conversation and the sends; the old one drains. */
   switchOver(old: Current<F, L>): Effect.Effect<void> {
     return Effect.gen({ self: this }, function*() {
-      const next = yield* Deferred.await(old.standby)
+      // a boundary is only asked for once the next session is ready
+      const next = yield* Deferred.await(old.standby!)
       old.switched = true
       // sends go to the next session from now on, behind the replay, the ones already waiting first
       old.link.connection.handOverUnsafe(next.connection)
@@ -255,7 +264,7 @@ class CallOwner<M, F, L extends Leftover> implements Call.Sends {
     return Effect.gen({ self: this }, function*() {
       const { reconnect, hub } = this.options
       const tracker = this.options.config.playbackTracker
-      const ready = yield* Deferred.poll(old.standby)
+      const ready = yield* Call.prepared(old)
       this.unanswered = old.link.connection.unanswered()
       if (reconnect !== undefined && this.retryable(loss) && Option.isSome(ready)) {
         // the session ended before a boundary came, but the next one is ready: it takes over at once
@@ -323,9 +332,9 @@ class CallOwner<M, F, L extends Leftover> implements Call.Sends {
         if (current?.link.generation === command.generation) this.endedGeneration = command.generation
         return Effect.as(this.forward(command.send), undefined)
       case "Expired":
-        return Effect.sync(() => void Gap.expire(this.gap, command.send))
+        return Effect.sync(() => void (this.gap !== undefined && Gap.expire(this.gap, command.send)))
       case "Withdrawn":
-        return Effect.sync(() => void Gap.withdraw(this.gap, command.send))
+        return Effect.sync(() => void (this.gap !== undefined && Gap.withdraw(this.gap, command.send)))
       case "Redialled": {
         const result = command.result
         if (Exit.isFailure(result)) {
@@ -439,11 +448,8 @@ class CallOwner<M, F, L extends Leftover> implements Call.Sends {
     this.next = 0
     const live = this.current
     if (live !== undefined && live.started && this.queue.sizeUnsafe() === 0) {
-      this.running = live.link.connection
-      return Effect.flatMap(live.link.connection.run, (outcome) => {
-        this.running = undefined
-        return Effect.flatMap(this.stopped(live, outcome), (ended) => this.after(ended))
-      })
+      this.running = live
+      return Effect.flatMap(live.link.connection.run, this.ranFor)
     }
     return Effect.flatMap(Effect.orDie(this.queue.takeAll), (taken) => {
       this.batch = taken
@@ -457,7 +463,7 @@ class CallOwner<M, F, L extends Leftover> implements Call.Sends {
       this.queue.endUnsafe()
       const rest = [...this.batch.slice(this.next), ...this.queue.takeAllUnsafe()]
       this.batch = []
-      Gap.close(this.gap, this.end)
+      if (this.gap !== undefined) Gap.close(this.gap, this.end)
       for (const command of rest) {
         if (command._tag === "Send" || command._tag === "Bounced") {
           Deferred.doneUnsafe(command.send.reply, Exit.fail(Gap.ended(command.send, this.end)))
