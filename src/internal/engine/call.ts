@@ -1,16 +1,16 @@
 /**
  * Owns the vocabulary of a call, as its owner (`supervisor.ts`) and the model use it: where the
  * call is (`Phase`), what it is run with, the commands its owner reads, the call's connection
- * with the next session prepared for it, how a call ends, and the preparation of the next session.
+ * with the next session prepared for it, and how a call ends.
  */
-import { Clock, Deferred, Duration, Effect, Exit, Fiber, Option, Scope } from "effect"
+import { Duration, Effect } from "effect"
+import type { Deferred, Exit, Fiber } from "effect"
 import type { RealtimeConnectError, RealtimeConnectionLost } from "../../RealtimeError.js"
 import type { ConnectionStatus, RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { ReconnectSchedule } from "../../RealtimeReconnect.js"
 import type { RealtimeSessionSettings } from "../../RealtimeSessionSettings.js"
 import type * as EventHub from "../eventHub.js"
 import { connectError } from "../realtime/handshake.js"
-import { dial } from "./dial.js"
 import type { DialOptions, Link, Redialled } from "./dial.js"
 import type * as Mailbox from "./mailbox.js"
 import type { Leftover, Resumption, Wiring } from "./protocol.js"
@@ -131,16 +131,6 @@ export const current = <F, L extends Leftover>(link: Link<F, L>): Current<F, L> 
 })
 
 /**
- * The next session of `live`, if it is prepared (dialled and ready to take over).
- *
- * @category rollover
- */
-export const prepared = <F, L extends Leftover>(
-  live: Current<F, L>
-): Effect.Effect<Option.Option<Effect.Effect<Link<F, L>>>> =>
-  live.standby === undefined ? Effect.succeedNone : Deferred.poll(live.standby)
-
-/**
  * The event that tells listeners the call goes on over a new connection: why, after how many
  * attempts, what was restored (`replay`, and whether a response was asked for again) and lost.
  *
@@ -160,68 +150,6 @@ export const reconnected = (
   restored: { settings: true, items: replay.items, responseRequested },
   lost: { responseId: cutOff, audioBytes, items: replay.lost }
 })
-
-/**
- * Before the session's limit, in a fiber of its own: dials the next session at `at` (ms of the
- * connection's age), keeps it as the standby, then asks for a switch at the next turn boundary.
- *
- * @category rollover
- */
-export const prepareNext = <M, F, L extends Leftover>(
-  options: DialOptions<M, F, L>,
-  memory: M,
-  live: Current<F, L>,
-  standby: Deferred.Deferred<Link<F, L>>,
-  at: Duration.Duration,
-  wired: Wiring
-): Effect.Effect<void> =>
-  Effect.gen(function*() {
-    // a session taken over at a rollover was opened before it took over
-    const age = (yield* Clock.currentTimeMillis) - live.link.openedAt
-    yield* Effect.sleep(Duration.max(Duration.zero, Duration.subtract(at, Duration.millis(age))))
-    yield* Effect.logInfo("the session nears its time limit: preparing the next one")
-    const dialled = yield* Effect.exit(
-      dial(options, options.retarget, memory, wired, (next) =>
-        Effect.flatMap(
-          Deferred.succeed(standby, next),
-          (kept) => kept ? Effect.void : Scope.close(next.scope, Exit.void)
-        ))
-    )
-    if (Exit.isFailure(dialled)) {
-      return yield* Effect.logWarning(
-        "the next session could not be prepared; the call reconnects when this one ends",
-        dialled.cause
-      )
-    }
-    yield* Effect.logDebug("the next session is ready: it takes over at the next turn boundary")
-    yield* live.link.connection.switchAtBoundary
-  })
-
-/**
- * Prepares the next session of `live` from `at` (ms of the connection's age), in place of a later
- * preparation; nothing when the next session is already dialled (it takes over as it is). Run by
- * the call's owner, which owns `live`.
- *
- * @category rollover
- */
-export const roll = <M, F, L extends Leftover>(
-  options: DialOptions<M, F, L>,
-  memory: M,
-  live: Current<F, L>,
-  at: number,
-  wiring: () => Wiring
-): Effect.Effect<void> =>
-  Effect.gen(function*() {
-    if (live.standby !== undefined && Option.isSome(yield* Deferred.poll(live.standby))) return
-    const before = live.rolling
-    if (before !== undefined) yield* Fiber.interrupt(before.fiber)
-    const standby = live.standby ??= Deferred.makeUnsafe()
-    const fiber = yield* Effect.forkIn(
-      prepareNext(options, memory, live, standby, Duration.millis(at), wiring()),
-      live.link.scope
-    )
-    live.rolling = { fiber, at }
-  })
 
 /** Credentials named in a close's reason. */
 const credentials = /api key|api_key|access token|unauthori[sz]ed|permission|authentication/i
@@ -245,3 +173,33 @@ export const refusal = (loss: RealtimeConnectionLost): RealtimeConnectError =>
  */
 export const rolloverAt = (limit: Duration.Input, margin: Duration.Input): Duration.Duration =>
   Duration.max(Duration.zero, Duration.subtract(Duration.fromInputUnsafe(limit), Duration.fromInputUnsafe(margin)))
+
+/**
+ * A connection's ties to the call's owner, for one generation: its methods post to the owner.
+ *
+ * @category models
+ */
+export class Wired<F, L extends Leftover> implements Wiring {
+  constructor(
+    readonly owner: {
+      readonly options: {
+        readonly reconnect: CallOptions<unknown, F, L>["reconnect"]
+        readonly protocol: { readonly awaitsReady?: boolean | undefined }
+      }
+      post(command: Command<F, L>): boolean
+    },
+    readonly generation: number
+  ) {}
+  bounce(send: Mailbox.Send): boolean {
+    return this.owner.options.reconnect !== undefined &&
+      this.owner.post({ _tag: "Bounced", generation: this.generation, send })
+  }
+  sessionEnding(inMs: number): void {
+    this.owner.post({ _tag: "SessionEnding", generation: this.generation, inMs })
+  }
+  ready(): void {
+    if (this.owner.options.protocol.awaitsReady === true) {
+      this.owner.post({ _tag: "Ready", generation: this.generation })
+    }
+  }
+}

@@ -29,10 +29,11 @@ export interface DialOptions<Memory, Frame, Left extends Engine.Leftover> {
   readonly webSocket: RealtimeWebSocketService
   readonly hub: EventHub.EventHub
   /**
-   * Where the call's first connection goes, with the credentials resolved by `connect`: taken
-   * once (then `undefined`), so the call does not hold its credentials for its life.
+   * Where the call's first connection goes, with the credentials resolved by `connect`: taken by
+   * the first dial (which leaves `undefined`), so the call does not hold its credentials for its
+   * life.
    */
-  readonly takeTarget: () => Handshake.Target | undefined
+  readonly first: { target: Handshake.Target | undefined }
   /**
    * Where every later connection (a reconnect, the next session) goes: run for each dial, so an
    * `apiKey` given as an Effect (an ephemeral secret minted, a rotated key read) is run again.

@@ -187,11 +187,7 @@ export const make = <M, F, L extends Leftover>(
         protocol: provider.protocol,
         webSocket,
         hub,
-        takeTarget: () => {
-          const target = first.target
-          first.target = undefined
-          return target
-        },
+        first,
         // every later dial resolves the credentials again
         retarget: Effect.suspend(() => provider.target(config, settings, webSocket, defaultApiKey)),
         config,

@@ -7,15 +7,15 @@
  * owner runs the call's connection itself (its frames, sends and keepalive: see `generation.ts`),
  * which yields back as soon as a command is posted, or stops at its end or at a turn boundary.
  * Everything else that waits runs in a fiber of its own that posts its result: the re-dials by the
- * `Schedule`, the preparation of the next session, the 2-second drain of the session before a
- * rollover, a held send's timer. So the owner is never stuck: whatever a dial does, a send is
- * forwarded, held or answered at once, and a held one fails at its deadline.
+ * `Schedule`, a rollover's preparation and drain (`rollover.ts`), a held send's timer. So the
+ * owner is never stuck: a send is forwarded, held or answered at once, and a held one fails at
+ * its deadline.
  *
  * The owner alone writes the call's cells: the current connection, the gap (held sends, dropped
  * audio) and the call's memory, restored on every new connection. Where sends go is told to the
  * model through `enter`.
  */
-import { Cause, Clock, Deferred, Duration, Effect, Exit, Option, Scope } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit, Option, Scope } from "effect"
 import type { RealtimeConnectError, RealtimeConnectionLost } from "../../RealtimeError.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import * as EventHub from "../eventHub.js"
@@ -28,6 +28,7 @@ import type { Link } from "./dial.js"
 import * as Gap from "./gap.js"
 import * as Mailbox from "./mailbox.js"
 import type { Leftover, Wiring } from "./protocol.js"
+import * as Rollover from "./rollover.js"
 
 /**
  * A call, to run once: the first connection (its dial failure is the call's), then every
@@ -42,28 +43,11 @@ export const make = <M, F, L extends Leftover>(
   opened: Deferred.Deferred<void, RealtimeConnectError>
 ): Effect.Effect<Ended, RealtimeConnectError> => new CallOwner(options, opened).life
 
-/** A connection's ties to the call's owner, for one generation: its methods post to the owner. */
-class Wired<F, L extends Leftover> implements Wiring {
-  constructor(readonly owner: CallOwner<unknown, F, L>, readonly generation: number) {}
-  bounce(send: Mailbox.Send): boolean {
-    return this.owner.options.reconnect !== undefined &&
-      this.owner.post({ _tag: "Bounced", generation: this.generation, send })
-  }
-  sessionEnding(inMs: number): void {
-    this.owner.post({ _tag: "SessionEnding", generation: this.generation, inMs })
-  }
-  ready(): void {
-    if (this.owner.options.protocol.awaitsReady === true) {
-      this.owner.post({ _tag: "Ready", generation: this.generation })
-    }
-  }
-}
-
 /**
  * The call's owner: its cells, written by the owner fiber alone, and its steps, on the prototype
  * (a call held for its life costs one object, not a closure per step).
  */
-class CallOwner<M, F, L extends Leftover> implements Call.Sends {
+class CallOwner<M, F, L extends Leftover> implements Call.Sends, Rollover.Owner<M, F, L> {
   readonly memory: M
   readonly queue = EventHub.makeInboxUnsafe<Command<F, L>>()
   /** Where sends wait for the next connection: only with a reconnect policy (without, they are refused). */
@@ -145,7 +129,7 @@ class CallOwner<M, F, L extends Leftover> implements Call.Sends {
 
   /** The wiring of the next generation (taken by the owner). */
   wiring(): Wiring {
-    return new Wired<F, L>(this as CallOwner<unknown, F, L>, ++this.generation)
+    return new Call.Wired<F, L>(this, ++this.generation)
   }
 
   fork<A>(effect: Effect.Effect<A>) {
@@ -192,20 +176,14 @@ class CallOwner<M, F, L extends Leftover> implements Call.Sends {
       // a standby never switched to is closed with the connection it was meant to replace (only
       // a call with a reconnect policy prepares one)
       if (reconnect !== undefined) {
-        yield* Scope.addFinalizer(
-          link.scope,
-          Effect.flatMap(Call.prepared(live), (ready) =>
-            Option.isNone(ready) || live.switched
-              ? Effect.void
-              : Effect.flatMap(ready.value, (unused) => Scope.close(unused.scope, Exit.void)))
-        )
+        yield* Scope.addFinalizer(link.scope, Rollover.closeUnused(live))
       }
       // the owner runs it from now on, between its own commands
       live.started = true
       const rollover = reconnect?.rollover
       // a SIP call's session is the call's: it is not renewed by a new connection
       if (rollover !== undefined && this.options.config.callId === undefined) {
-        yield* this.roll(live, Duration.toMillis(rollover.at))
+        yield* Rollover.roll(this, live, Duration.toMillis(rollover.at))
       }
     })
   }
@@ -232,39 +210,12 @@ class CallOwner<M, F, L extends Leftover> implements Call.Sends {
     })
   }
 
-  /** At a turn boundary: the next session gets the conversation and the sends; the old one drains. */
-  switchOver(old: Current<F, L>): Effect.Effect<void> {
-    return Effect.gen({ self: this }, function*() {
-      // a boundary is only asked for once the next session is ready
-      const next = yield* Deferred.await(old.standby!)
-      old.switched = true
-      // sends go to the next session from now on, behind the replay, the ones already waiting first
-      old.link.connection.handOverUnsafe(next.connection)
-      yield* this.adopt(next)
-      const replay = this.replayOf()
-      yield* next.connection.restore(replay, undefined).pipe(
-        Effect.catch((error) => Effect.logWarning("the conversation could not be replayed on the next session", error))
-      )
-      // what the old session still sends (its close comes last) reaches listeners before the new
-      // one's: the new one starts once the old one has drained (at most 2 seconds, never half done)
-      old.link.closeSocket()
-      const { hub } = this.options
-      yield* this.fork(Effect.uninterruptible(Effect.gen({ self: this }, function*() {
-        yield* old.link.connection.run.pipe(Effect.timeoutOption(Duration.seconds(2)))
-        yield* Scope.close(old.link.scope, Exit.void)
-        yield* announce(hub, [Call.reconnected("rollover", 1, replay, false, null, 0)])
-        yield* Effect.logInfo(`the call moved to a new session (${replay.items} items replayed)`)
-        this.post({ _tag: "Drained", generation: next.generation })
-      })))
-    })
-  }
-
   /** A connection's end: the next session takes over, the call reconnects, or the call ends. */
   lost(old: Current<F, L>, loss: RealtimeConnectionLost): Effect.Effect<Ended | undefined> {
     return Effect.gen({ self: this }, function*() {
       const { reconnect, hub } = this.options
       const tracker = this.options.config.playbackTracker
-      const ready = yield* Call.prepared(old)
+      const ready = yield* Rollover.prepared(old)
       this.unanswered = old.link.connection.unanswered()
       if (reconnect !== undefined && this.retryable(loss) && Option.isSome(ready)) {
         // the session ended before a boundary came, but the next one is ready: it takes over at once
@@ -297,30 +248,6 @@ class CallOwner<M, F, L extends Leftover> implements Call.Sends {
     })
   }
 
-  /**
-   * The service ends the session: the next one is prepared in `inMs`, and takes over at the next
-   * turn boundary (or when this one ends, if no boundary comes first). Without a reconnect policy
-   * the call ends with the session.
-   */
-  sessionEnding(live: Current<F, L>, inMs: number): Effect.Effect<void> {
-    if (this.options.reconnect === undefined) {
-      return Effect.logDebug("the service ends the session (no reconnect policy: the call ends with it)")
-    }
-    return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      const at = now - live.link.openedAt + inMs
-      if (live.rolling !== undefined && live.rolling.at <= at) return Effect.void
-      return Effect.andThen(
-        Effect.logInfo(`the service ends the session: the next one is prepared in ${Math.round(inMs / 1000)} s`),
-        this.roll(live, at)
-      )
-    })
-  }
-
-  /** Prepares the next session from `at` (ms of the connection's age), in place of a later preparation. */
-  roll(live: Current<F, L>, at: number): Effect.Effect<void> {
-    return Call.roll(this.options, this.memory, live, at, () => this.wiring())
-  }
-
   /** The owner's answer to one command; the call's end when it ends the call. */
   handle(command: Command<F, L>): Effect.Effect<Ended | undefined, RealtimeConnectError> {
     const current = this.current
@@ -351,7 +278,7 @@ class CallOwner<M, F, L extends Leftover> implements Call.Sends {
           : Effect.succeed(undefined)
       case "SessionEnding":
         return current?.link.generation === command.generation
-          ? Effect.as(this.sessionEnding(current, command.inMs), undefined)
+          ? Effect.as(Rollover.sessionEnding(this, current, command.inMs), undefined)
           : Effect.succeed(undefined)
       case "Ready": {
         if (current?.link.generation !== command.generation) return Effect.succeed(undefined)
@@ -384,7 +311,8 @@ class CallOwner<M, F, L extends Leftover> implements Call.Sends {
       const { options } = this
       yield* announce(options.hub, [status("connecting")])
       // kept before anything can interrupt: closing the call closes it
-      const target = options.takeTarget()
+      const target = options.first.target
+      options.first.target = undefined
       const first = yield* dial(
         options,
         target === undefined ? options.retarget : Effect.succeed(target),
@@ -418,7 +346,9 @@ class CallOwner<M, F, L extends Leftover> implements Call.Sends {
       ? Effect.fail(refusal(outcome.lost))
       // never half done: a connection is always the call's or closed (its writes are not waited on)
       : Effect.uninterruptible(
-        outcome._tag === "Boundary" ? Effect.as(this.switchOver(live), undefined) : this.lost(live, outcome.lost)
+        outcome._tag === "Boundary"
+          ? Effect.as(Rollover.switchOver(this, live), undefined)
+          : this.lost(live, outcome.lost)
       )
   }
 
