@@ -67,6 +67,21 @@ describe("UserInput", () => {
     expect(step.state.history).toEqual([{ role: "user", text: "What's the weather in Oslo?" }])
   })
 
+  it("a message too long for one append goes in parts, each saying which part of how many it is", () => {
+    const text = Array.from({ length: 400 }, (_, index) => `word${index}`).join(" ")
+    const step = accepted(send(ready(), SendEvent.UserInput.make({ userInput: text })))
+    const contents = framesOf(step).map((frame) => (frame as Live.InstructionsAppendEvent).content)
+    expect(contents.length).toBeGreaterThan(1)
+    contents.forEach((content, index) => {
+      expect(content.startsWith(`The user typed (part ${index + 1} of ${contents.length}): `)).toBe(true)
+      expect(content.length).toBeLessThanOrEqual(Send.appendChars)
+    })
+    expect(contents.map((content) => Send.typedOf(content)?.text).join(" ")).toBe(text)
+    expect(Send.typedOf(contents[1]!)).toMatchObject({ index: 2, of: contents.length })
+    // one user item, with the whole text
+    expect(step.state.history).toEqual([{ role: "user", text }])
+  })
+
   it("text parts are joined; an image is refused", () => {
     const text = SendEvent.UserInput.make({
       userInput: {

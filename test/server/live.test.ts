@@ -7,6 +7,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { TestClock } from "effect/testing"
+import { typedAppends } from "../../src/internal/openaiLive/send.js"
 import * as RealtimeServer from "../../src/RealtimeServer.js"
 import { audio, heardIn, key, liveClient, ofType, replyEnd, saidIn, started, typed } from "./liveSupport.js"
 import { connect, type Frame } from "./wsClient.js"
@@ -40,6 +41,23 @@ describe("the embedded OpenAI Live server", () => {
       const frames = yield* client.until(replyEnd)
       expect(saidIn(frames)).toBe(RealtimeServer.answer("Hello there."))
       expect(ofType(frames, "session.output_audio.delta").length).toBeGreaterThan(10)
+    }).pipe(Effect.scoped))
+
+  it.effect("a typed message too long for one append comes in parts, and is one turn answered as a whole", () =>
+    Effect.gen(function*() {
+      const server = yield* RealtimeServer.make({ apiKey: key })
+      const { client } = yield* started(server)
+      const text = Array.from({ length: 300 }, (_, index) => `word${index}`).join(" ")
+      const parts = typedAppends(text)
+      expect(parts.length).toBeGreaterThan(1)
+      for (const content of parts) {
+        yield* client.send(asFrame({ type: "session.instructions.append", content, delegation_id: null }))
+      }
+      yield* client.until("session.instructions.appended")
+      yield* TestClock.adjust("1 minute")
+      const frames = yield* client.until(replyEnd)
+      // one reply, to the whole message (an answer to its first part alone would differ)
+      expect(saidIn(frames)).toBe(RealtimeServer.answer(text))
     }).pipe(Effect.scoped))
 
   it.effect("the user's speech is transcribed and answered", () =>

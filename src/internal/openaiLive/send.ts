@@ -72,8 +72,41 @@ const append = (step: Draft, type: AppendType, content: string, delegationId: st
   }
 }
 
-/** How a typed user message reads in the instructions the model gets. */
-export const typedByUser = (text: string): string => `The user typed: ${text}`
+/** How a typed user message reads in the instructions the model gets: whole, or one part of several. */
+export const typedByUser = (text: string, part?: { readonly index: number; readonly of: number }): string =>
+  part === undefined ? `The user typed: ${text}` : `The user typed (part ${part.index} of ${part.of}): ${text}`
+
+/** The longest part prefix, for the room a part leaves its text. */
+const partPrefix = typedByUser("", { index: 9999, of: 9999 }).length
+
+/**
+ * The appends of a typed user message: one, or (too long for one) parts, each saying which part
+ * of how many it is, so that none reads as instructions of the application's.
+ */
+export const typedAppends = (text: string): Array<string> => {
+  const whole = pieces(typedByUser(text))
+  if (whole.length === 1) return whole
+  const parts = pieces(text, appendChars - partPrefix)
+  return parts.map((piece, index) => typedByUser(piece, { index: index + 1, of: parts.length }))
+}
+
+const typedPattern = /^The user typed(?: \(part (\d+) of (\d+)\))?: ?/
+
+/**
+ * What an append says the user typed: the text, and which part of how many it is (1 of 1 for a
+ * whole message); `undefined` for any other append. For the embedded server.
+ */
+export const typedOf = (
+  content: string
+): { readonly text: string; readonly index: number; readonly of: number } | undefined => {
+  const match = typedPattern.exec(content)
+  if (match === null) return undefined
+  return {
+    text: content.slice(match[0].length),
+    index: match[1] === undefined ? 1 : Number(match[1]),
+    of: match[2] === undefined ? 1 : Number(match[2])
+  }
+}
 
 const sendAudio = (step: Draft, event: Of<"SendAudio">): Step => {
   if (event.audio.byteLength > 0) {
@@ -92,7 +125,9 @@ const userInput = (step: Draft, event: Of<"UserInput">): Sent => {
     texts.push(part.text)
   }
   const text = texts.join("\n")
-  append(step, "session.instructions.append", typedByUser(text), null)
+  for (const content of typedAppends(text)) {
+    step.frames.push(Wire.live({ type: "session.instructions.append", content, delegation_id: null }))
+  }
   Turns.userMessage(step, text)
   return step
 }

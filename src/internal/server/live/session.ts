@@ -17,7 +17,7 @@ import { Clock, Effect } from "effect"
 import type { Duration, Scope } from "effect"
 import type * as Socket from "effect/socket/Socket"
 import * as Codec from "../../audio/Codec.js"
-import { typedByUser } from "../../openaiLive/send.js"
+import { typedOf } from "../../openaiLive/send.js"
 import * as Base64 from "../../realtime/base64.js"
 import type { Io } from "../connection.js"
 import { Conversation } from "../conversation.js"
@@ -43,9 +43,6 @@ export interface LiveOptions extends CoreSettings {
 
 /** The longest audio fixture: 30 seconds of 24 kHz PCM16. */
 const fixtureMaxBytes = 30 * 24_000 * 2
-
-/** The text of a typed user turn, as the client writes it in `session.instructions.append`. */
-const typedPrefix = typedByUser("")
 
 type Event<Type extends Wire.ClientEvent["type"]> = Extract<Wire.ClientEvent, { readonly type: Type }>
 
@@ -77,6 +74,8 @@ export const run = (options: LiveOptions): Effect.Effect<void, Socket.SocketErro
     let closing = false
     let live: Started | undefined
     let appended = ""
+    /** The parts of a typed user message that came so far (a long one comes in several appends). */
+    let typedParts: Array<string> = []
     let muted = false
     let conversation = new Conversation()
 
@@ -222,8 +221,15 @@ export const run = (options: LiveOptions): Effect.Effect<void, Socket.SocketErro
         }
         yield* ack
         if (event.type === "session.commentary.append") return yield* model.say(event.content)
-        if (event.type === "session.instructions.append" && event.content.startsWith(typedPrefix)) {
-          return yield* model.typed(event.content.slice(typedPrefix.length))
+        const typed = event.type === "session.instructions.append" ? typedOf(event.content) : undefined
+        if (typed !== undefined) {
+          // a message in parts is the user's turn once its last part came
+          if (typed.index === 1) typedParts = []
+          typedParts.push(typed.text)
+          if (typed.index < typed.of) return
+          const text = typedParts.join(" ")
+          typedParts = []
+          return yield* model.typed(text)
         }
         appended += `${event.content}\n`
         yield* persist
