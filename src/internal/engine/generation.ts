@@ -32,6 +32,9 @@ import type { Leftover, Resumption } from "./protocol.js"
 
 export type { Handler, Kit, Live, OwnerOptions } from "./handler.js"
 
+/** A step of the owner: how the run ends, if it does (`undefined`: the owner goes on). */
+type Step = Effect.Effect<Mailbox.Outcome | undefined>
+
 const resumeCommand = { _tag: "Resume" } as const
 const switchCommand = { _tag: "SwitchAtBoundary" } as const
 const boundary: Mailbox.Outcome = { _tag: "Boundary" }
@@ -206,7 +209,7 @@ class Owner<Memory, Frame, Left extends Leftover, Bookkeeping> implements Live<F
   }
 
   /** Processes the batch (the clock and the log level read once); returns how the run ends, if it does. */
-  processBatch(): Effect.Effect<Mailbox.Outcome | undefined> {
+  processBatch(): Step {
     return Effect.withFiber((fiber) =>
       this.drain(
         fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(),
@@ -221,8 +224,8 @@ class Owner<Memory, Frame, Left extends Leftover, Bookkeeping> implements Live<F
    * no effect), any other command by {@link handle}; then what waits to be written, and a boundary
    * if a switch waits for one.
    */
-  drain(now: number, debug: boolean, out: Array<RealtimeModelEvent>): Effect.Effect<Mailbox.Outcome | undefined> {
-    const then = (step: Effect.Effect<Mailbox.Outcome | undefined>) =>
+  drain(now: number, debug: boolean, out: Array<RealtimeModelEvent>): Step {
+    const then = (step: Step) =>
       Effect.flatMap(step, (outcome) => outcome !== undefined ? Effect.succeed(outcome) : this.drain(now, debug, out))
     while (this.next < this.batch.length) {
       const command = this.batch[this.next++]!
@@ -250,11 +253,7 @@ class Owner<Memory, Frame, Left extends Leftover, Bookkeeping> implements Live<F
   }
 
   /** A command other than a frame; returns how the run ends, if it does. */
-  handle(
-    command: Exclude<Mailbox.Command<Bookkeeping>, string>,
-    now: number,
-    out: Array<RealtimeModelEvent>
-  ): Effect.Effect<Mailbox.Outcome | undefined> {
+  handle(command: Exclude<Mailbox.Command<Bookkeeping>, string>, now: number, out: Array<RealtimeModelEvent>): Step {
     const self = this.handler
     return Effect.gen({ self: this }, function*() {
       switch (command._tag) {
