@@ -19,7 +19,8 @@ for (let i = 0; i < profile.samples.length; i++) {
   const id = profile.samples[i]
   selfUs.set(id, (selfUs.get(id) ?? 0) + (deltas[i] ?? 0))
 }
-const shortUrl = (url) => url.replace(/^file:\/\/.*?\/(node_modules|src|scratchpad)\//, "$1/").replace(/^node:/, "node:")
+const shortUrl = (url) =>
+  url.replace(/^file:\/\/.*?\/(node_modules|src|scratchpad)\//, "$1/").replace(/^node:/, "node:")
 const keyOf = (callFrame) =>
   `${callFrame.functionName || "(anonymous)"}  ${shortUrl(callFrame.url) || "(native)"}:${callFrame.lineNumber + 1}`
 const parentOf = new Map()
