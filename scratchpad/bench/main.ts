@@ -6,6 +6,10 @@
  *   npm run bench -- --smoke   a tiny run, to check that the harness works
  *   npm run bench -- --idle    workload (e) alone (with --smoke: its tiny version)
  *   npm run bench -- --gemini  workload (f) alone: the Gemini Live row against its floor
+ *   node --cpu-prof --import ./scratchpad/bench/register.mjs scratchpad/bench/main.ts --profile
+ *                              the floor and effect-realtime alternating on (a) (--profile-paced: on
+ *                              (b)), for a CPU profile; `node scratchpad/bench/profileSummary.mjs
+ *                              <file.cpuprofile>` sums its self time per function
  *   node --expose-gc --import ./scratchpad/bench/register.mjs scratchpad/bench/main.ts --heap-breakdown
  *                              what one idle call is made of, from two heap snapshots, with the
  *                              sources run as the package's build runs (see loader.mjs)
@@ -35,6 +39,8 @@ export interface Trial {
   readonly events: number
   readonly wallMs: number
   readonly cpuUs: number
+  /** The part of `cpuUs` spent in the kernel. */
+  readonly systemUs: number
   readonly latenciesMs: Float64Array
   readonly heapPeak: number
   readonly heapRetained: number
@@ -139,6 +145,7 @@ export const trial = (
       events: script.audioCount * connections,
       wallMs,
       cpuUs: used.user + used.system,
+      systemUs: used.system,
       latenciesMs: all,
       heapPeak: Math.max(heap.peak, heapRetained),
       heapRetained
@@ -328,27 +335,51 @@ export const run = (sizes: Sizes) =>
     yield* gemini(server, sizes)
   }))
 
-/** `--profile`: the floor and effect-realtime on the audio burst, twice each, for `node --cpu-prof`. */
-const profile = (deltas: number) =>
+const argAfter = (flag: string, offset: number): string | undefined => process.argv[process.argv.indexOf(flag) + offset]
+
+/**
+ * `--profile`: the floor and effect-realtime on the audio burst, twice each, for `node --cpu-prof`;
+ * `--profile-paced`: the same on the conversation mix at 50× real time, workload (b). With
+ * `--effect-only` (or `--floor-only`), an untimed warm-up then three runs of that consumer alone and
+ * their median (what an A/B of two checkouts compares); with `--listeners <n>`, `n` listeners per call.
+ */
+const profile = (sizes: Sizes, paced: boolean) =>
   Effect.scoped(Effect.gen(function*() {
     const server = yield* LoopbackServer.make
-    for (
-      const consumer of process.argv.includes("--effect-only")
-        ? [effectRealtime(1), effectRealtime(1), effectRealtime(1)]
-        : [floor, effectRealtime(1), floor, effectRealtime(1)]
-    ) {
-      const result = yield* trial(server, consumer, Script.audioBurst(deltas), { speed: null })
+    const listeners = process.argv.includes("--listeners") ? Number(argAfter("--listeners", 1)) : 1
+    const script = paced
+      ? Script.conversation({ name: "conversation mix", audioDeltas: sizes.mix, interruptEvery: 5 })
+      : Script.audioBurst(sizes.burst)
+    const pace = { speed: paced ? 50 : null }
+    const effect = effectRealtime(listeners)
+    // one consumer alone: an untimed warm-up, then three runs
+    const alone = process.argv.includes("--effect-only")
+      ? effect
+      : process.argv.includes("--floor-only")
+      ? floor
+      : undefined
+    if (alone !== undefined) yield* trial(server, alone, script, pace)
+    const results: Array<Trial> = []
+    for (const consumer of alone !== undefined ? [alone, alone, alone] : [floor, effect, floor, effect]) {
+      const result = yield* trial(server, consumer, script, pace)
+      results.push(result)
       yield* Console.log(
         `${consumer.name}: ${((result.events / result.wallMs) * 1000).toFixed(0)} events/s, ${
           (result.cpuUs / result.events).toFixed(1)
-        } CPU µs/event`
+        } CPU µs/event (${(result.systemUs / result.events).toFixed(1)} in the kernel), p50 ${
+          percentile(result.latenciesMs, 50).toFixed(2)
+        } ms, p99 ${percentile(result.latenciesMs, 99).toFixed(2)} ms`
       )
     }
+    if (alone === undefined) return
+    yield* Console.log(
+      `median: ${median(results.map((r) => (r.events / r.wallMs) * 1000)).toFixed(0)} events/s, ${
+        median(results.map((r) => r.cpuUs / r.events)).toFixed(1)
+      } CPU µs/event, p99 ${median(results.map((r) => percentile(r.latenciesMs, 99))).toFixed(2)} ms`
+    )
   }))
 
 const sizes = process.argv.includes("--smoke") ? smoke : full
-
-const argAfter = (flag: string, offset: number): string | undefined => process.argv[process.argv.indexOf(flag) + offset]
 
 /** `--heap-breakdown`: what an idle call is made of, for the floor and effect-realtime (see Breakdown.ts). */
 const heapBreakdown = (calls: number) =>
@@ -381,8 +412,8 @@ const idleOnly = (sizes: Sizes) =>
   Effect.scoped(Effect.flatMap(LoopbackServer.make, (server) => Idle.run(server, sizes)))
 
 Effect.runPromise(
-  process.argv.includes("--profile")
-    ? profile(sizes.burst)
+  process.argv.includes("--profile") || process.argv.includes("--profile-paced")
+    ? profile(sizes, process.argv.includes("--profile-paced"))
     : process.argv.includes("--heap-breakdown")
     ? heapBreakdown(process.argv.includes("--smoke") ? 20 : 500)
     : process.argv.includes(Idle.ROW_FLAG)

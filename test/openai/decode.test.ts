@@ -1,11 +1,12 @@
 /**
- * The hot-path frame check (one compiled Schema guard per event type) gives exactly the answer of
- * the protocol module's `decodeServerFrame`, on every documented example and on broken variants.
+ * The hot-path frame check (a flat check read off the Schema for the deltas, one compiled Schema
+ * guard for every other event type) gives exactly the answer of the protocol module's
+ * `decodeServerFrame`, on every documented example and on broken variants.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, Schema } from "effect"
 import { itemFromWire } from "../../src/internal/openai/convert.js"
-import { decodeFrame } from "../../src/internal/openai/decode.js"
+import { decodeFrame, flatTypes } from "../../src/internal/openai/decode.js"
 import * as Inbound from "../../src/internal/openai/inbound.js"
 import * as State from "../../src/internal/openai/state.js"
 import { decodeServerFrame } from "../../src/internal/protocol/serverEvents.js"
@@ -13,11 +14,11 @@ import { RealtimeItem } from "../../src/RealtimeItem.js"
 import type { RealtimeModelEvent } from "../../src/RealtimeModelEvent.js"
 import { corpus } from "../support/protocolCorpus.js"
 
-/** Breaks a frame: each field in turn set to a value of the wrong kind, or removed. */
+/** Breaks a frame: each field in turn set to a value of each kind, or removed. */
 const variants = (example: Record<string, unknown>): Array<unknown> =>
   Object.keys(example).flatMap((key) => {
     const { [key]: _, ...without } = example
-    return [{ ...example, [key]: 42 }, { ...example, [key]: "x" }, { ...example, [key]: null }, without]
+    return [42, 1.5, "x", null, true, {}, []].map((value) => ({ ...example, [key]: value })).concat([without])
   })
 
 describe("decodeFrame", () => {
@@ -38,6 +39,14 @@ describe("decodeFrame", () => {
       }
       expect(checked).toBeGreaterThan(500)
     }))
+
+  it("checks the audio, transcript and text deltas with the flat check", () => {
+    expect(flatTypes).toEqual(expect.arrayContaining([
+      "response.output_audio.delta",
+      "response.output_audio_transcript.delta",
+      "response.output_text.delta"
+    ]))
+  })
 })
 
 describe("documented server events", () => {

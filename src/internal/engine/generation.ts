@@ -16,7 +16,7 @@
  * - Once the owner stops, the mailbox refuses new requests and those still queued are answered
  *   with a typed error (sends go back to the call's owner first, where it takes them).
  */
-import { Cause, Clock, Deferred, Effect, LogLevel } from "effect"
+import { Cause, Clock, Deferred, Effect, LogLevel, References } from "effect"
 import type { Scope } from "effect"
 import type { RealtimeConnectionLost, RealtimeSendError } from "../../RealtimeError.js"
 import type { RealtimeModelState } from "../../RealtimeModel.js"
@@ -31,6 +31,9 @@ import * as Mailbox from "./mailbox.js"
 import type { Leftover, Resumption } from "./protocol.js"
 
 export type { Handler, Kit, Live, OwnerOptions } from "./handler.js"
+
+/** A step of the owner: how the run ends, if it does (`undefined`: the owner goes on). */
+type Step = Effect.Effect<Mailbox.Outcome | undefined>
 
 const resumeCommand = { _tag: "Resume" } as const
 const switchCommand = { _tag: "SwitchAtBoundary" } as const
@@ -222,112 +225,131 @@ class Owner<Memory, Frame, Left extends Leftover, Bookkeeping> implements Live<F
     )
   }
 
-  /** Processes the batch; returns how the run ends when it reaches the socket's end, a boundary or a yield. */
-  processBatch(): Effect.Effect<Mailbox.Outcome | undefined> {
+  /** Processes the batch (the clock and the log level read once); returns how the run ends, if it does. */
+  processBatch(): Step {
+    return Effect.withFiber((fiber) =>
+      this.drain(
+        fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(),
+        !LogLevel.isGreaterThan(fiber.getRef(References.MinimumLogLevel), "Debug"),
+        []
+      )
+    )
+  }
+
+  /**
+   * The batch from where the owner got to: frames in a plain loop (one that asks for nothing costs
+   * no effect), any other command by {@link handle}; then what waits to be written, and a boundary
+   * if a switch waits for one.
+   */
+  drain(now: number, debug: boolean, out: Array<RealtimeModelEvent>): Step {
+    const then = (step: Step) =>
+      Effect.flatMap(step, (outcome) => outcome !== undefined ? Effect.succeed(outcome) : this.drain(now, debug, out))
+    while (this.next < this.batch.length) {
+      const command = this.batch[this.next++]!
+      if (typeof command !== "string") return then(this.handle(command, now, out))
+      if (this.stalled) {
+        this.backlog.push(command)
+        continue
+      }
+      const after = this.handler.receive(command, now, debug, out)
+      if (after !== undefined) return then(Effect.as(Effect.andThen(this.publish(out), after), undefined))
+      const published = this.bounded ? this.publish(out) : Effect.void
+      if (published !== Effect.void) return then(Effect.as(published, undefined))
+    }
+    const atSwitch = () => {
+      if (!this.switchWanted || !this.handler.atBoundary()) return undefined
+      this.switchWanted = false
+      return boundary
+    }
+    const published = this.publish(out)
+    const finish = () => {
+      const settled = this.handler.settle(now)
+      return settled === Effect.void ? Effect.succeed(atSwitch()) : Effect.andThen(settled, Effect.sync(atSwitch))
+    }
+    return published === Effect.void ? finish() : Effect.andThen(published, Effect.suspend(finish))
+  }
+
+  /** A command other than a frame; returns how the run ends, if it does. */
+  handle(command: Exclude<Mailbox.Command<Bookkeeping>, string>, now: number, out: Array<RealtimeModelEvent>): Step {
     const self = this.handler
     return Effect.gen({ self: this }, function*() {
-      const now = yield* Clock.currentTimeMillis
-      const debug = yield* LogLevel.isEnabled("Debug")
-      const out: Array<RealtimeModelEvent> = []
-      while (this.next < this.batch.length) {
-        const command = this.batch[this.next++]!
-        if (typeof command === "string") {
+      switch (command._tag) {
+        case "Closed":
+          // from here on no frame is written: sends behind the end fail Closed, even in a stall
+          if (this.lostAs === undefined) {
+            this.lostAs = Ending.connectionLost(command)
+            yield* Effect.logDebug(
+              `the socket ended${Ending.details(command.code, command.reason)}: sends fail from now on`
+            )
+          }
           if (this.stalled) {
             this.backlog.push(command)
-            continue
+            return undefined
           }
-          const after = self.receive(command, now, debug, out)
+          {
+            const lost = self.lost(command, out)
+            yield* this.publish(out)
+            return { _tag: "Lost", lost } as const
+          }
+        case "Send":
+          if (this.successor !== undefined) {
+            if (!this.successor.adoptUnsafe(command)) yield* Mailbox.refuse(command, self.bookkeeping())
+            return undefined
+          }
+          // not written: the call's owner holds it for the next connection (with a reconnect policy)
+          if (this.lostAs !== undefined && this.options.wiring?.bounce(command) === true) return undefined
+          yield* this.publish(out)
+          yield* self.settle(now)
+          yield* self.answer(command, now)
+          return undefined
+        case "Inspect":
+          yield* this.publish(out)
+          yield* Deferred.succeed(command.reply, self.bookkeeping())
+          return undefined
+        case "SwitchAtBoundary":
+          this.switchWanted = true
+          return undefined
+        case "Yield":
+          // the rest of the batch waits for the next run
+          yield* this.publish(out)
+          yield* self.settle(now)
+          return yielded
+        case "PingDue":
+        case "Pong":
+        case "PongDue": {
+          if (this.keepalive === undefined) return undefined
+          // the owner writes the ping; a late pong ends the connection behind the frames already here
+          const late = yield* Keepalive.handle(this.keepalive, command, now)
+          if (late !== undefined) this.mailbox.offerUnsafe(late)
+          return undefined
+        }
+        case "Due": {
+          // after the frames before it: one held in a stall holds this back too
+          if (this.stalled) {
+            this.backlog.push(command)
+            return undefined
+          }
+          const after = self.due?.(command.timer, now, out)
           if (after !== undefined) {
             yield* this.publish(out)
             yield* after
-          } else if (this.bounded) {
-            yield* this.publish(out)
           }
-          continue
+          return undefined
         }
-        switch (command._tag) {
-          case "Closed":
-            // from here on no frame is written: sends behind the end fail Closed, even in a stall
-            if (this.lostAs === undefined) {
-              this.lostAs = Ending.connectionLost(command)
-              yield* Effect.logDebug(
-                `the socket ended${Ending.details(command.code, command.reason)}: sends fail from now on`
-              )
-            }
-            if (this.stalled) {
-              this.backlog.push(command)
-              break
-            }
-            {
-              const lost = self.lost(command, out)
-              yield* this.publish(out)
-              return { _tag: "Lost", lost } as const
-            }
-          case "Send":
-            if (this.successor !== undefined) {
-              if (!this.successor.adoptUnsafe(command)) yield* Mailbox.refuse(command, self.bookkeeping())
-              break
-            }
-            // not written: the call's owner holds it for the next connection (with a reconnect policy)
-            if (this.lostAs !== undefined && this.options.wiring?.bounce(command) === true) break
-            yield* this.publish(out)
-            yield* self.settle(now)
-            yield* self.answer(command, now)
-            break
-          case "Inspect":
-            yield* this.publish(out)
-            yield* Deferred.succeed(command.reply, self.bookkeeping())
-            break
-          case "SwitchAtBoundary":
-            this.switchWanted = true
-            break
-          case "Yield":
-            // the rest of the batch waits for the next run
-            yield* this.publish(out)
-            yield* self.settle(now)
-            return yielded
-          case "PingDue":
-          case "Pong":
-          case "PongDue": {
-            if (this.keepalive === undefined) break
-            // the owner writes the ping; a late pong ends the connection behind the frames already here
-            const late = yield* Keepalive.handle(this.keepalive, command, now)
-            if (late !== undefined) this.mailbox.offerUnsafe(late)
-            break
+        case "Resume":
+          yield* this.publish(out)
+          if (!this.stalled) return undefined
+          if (this.hub.isFullUnsafe()) {
+            this.whenRoom()
+            return undefined
           }
-          case "Due": {
-            // after the frames before it: one held in a stall holds this back too
-            if (this.stalled) {
-              this.backlog.push(command)
-              break
-            }
-            const after = self.due?.(command.timer, now, out)
-            if (after !== undefined) {
-              yield* this.publish(out)
-              yield* after
-            }
-            break
-          }
-          case "Resume":
-            yield* this.publish(out)
-            if (!this.stalled) break
-            if (this.hub.isFullUnsafe()) {
-              this.whenRoom()
-              break
-            }
-            this.stalled = false
-            // the frames held during the stall come first, then the rest of this batch
-            this.batch = [...this.backlog, ...this.batch.slice(this.next)]
-            this.backlog = []
-            this.next = 0
-            break
-        }
+          this.stalled = false
+          // the frames held during the stall come first, then the rest of this batch
+          this.batch = [...this.backlog, ...this.batch.slice(this.next)]
+          this.backlog = []
+          this.next = 0
+          return undefined
       }
-      yield* this.publish(out)
-      yield* self.settle(now)
-      if (!this.switchWanted || !self.atBoundary()) return undefined
-      this.switchWanted = false
-      return boundary
     })
   }
 
