@@ -4,7 +4,8 @@
  * keepalive's requests, "listeners have room again", "yield to the call's owner"), the
  * backlog of frames held while a bounded listener is full and the pausing of the socket behind it,
  * the sends it returns to the call once its socket ended, and their hand-over at a rollover. What
- * a frame or a send means is the protocol's {@link Handler}, run by this owner and no one else.
+ * a frame or a send means is the protocol's {@link Handler}, run by this owner and no one else;
+ * what the owner does with the other requests is `commands.ts`.
  *
  * Nothing waits without a way out:
  * - The owner never waits for a listener. When a bounded listener is full it stops processing
@@ -24,6 +25,7 @@ import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 import type { RealtimeModelSendEvent } from "../../RealtimeModelSendEvent.js"
 import type { EventHub } from "../eventHub.js"
 import { makeInboxUnsafe } from "../eventHub.js"
+import * as Commands from "./commands.js"
 import * as Ending from "./ending.js"
 import type { Handler, Kit, Live, OwnerOptions } from "./handler.js"
 import * as Keepalive from "./keepalive.js"
@@ -39,7 +41,6 @@ const resumeCommand = { _tag: "Resume" } as const
 const switchCommand = { _tag: "SwitchAtBoundary" } as const
 const boundary: Mailbox.Outcome = { _tag: "Boundary" }
 const yieldCommand = { _tag: "Yield" } as const
-const yielded: Mailbox.Outcome = { _tag: "Yielded" }
 const stopped = Ending.connectionLost({
   _tag: "Closed",
   by: "transport",
@@ -246,7 +247,7 @@ class Owner<Memory, Frame, Left extends Leftover, Bookkeeping> implements Live<F
       Effect.flatMap(step, (outcome) => outcome !== undefined ? Effect.succeed(outcome) : this.drain(now, debug, out))
     while (this.next < this.batch.length) {
       const command = this.batch[this.next++]!
-      if (typeof command !== "string") return then(this.handle(command, now, out))
+      if (typeof command !== "string") return then(Commands.handle(this, command, now, out))
       if (this.stalled) {
         this.backlog.push(command)
         continue
@@ -267,90 +268,6 @@ class Owner<Memory, Frame, Left extends Leftover, Bookkeeping> implements Live<F
       return settled === Effect.void ? Effect.succeed(atSwitch()) : Effect.andThen(settled, Effect.sync(atSwitch))
     }
     return published === Effect.void ? finish() : Effect.andThen(published, Effect.suspend(finish))
-  }
-
-  /** A command other than a frame; returns how the run ends, if it does. */
-  handle(command: Exclude<Mailbox.Command<Bookkeeping>, string>, now: number, out: Array<RealtimeModelEvent>): Step {
-    const self = this.handler
-    return Effect.gen({ self: this }, function*() {
-      switch (command._tag) {
-        case "Closed":
-          // from here on no frame is written: sends behind the end fail Closed, even in a stall
-          if (this.lostAs === undefined) {
-            this.lostAs = Ending.connectionLost(command)
-            yield* Effect.logDebug(
-              `the socket ended${Ending.details(command.code, command.reason)}: sends fail from now on`
-            )
-          }
-          if (this.stalled) {
-            this.backlog.push(command)
-            return undefined
-          }
-          {
-            const lost = self.lost(command, out)
-            yield* this.publish(out)
-            return { _tag: "Lost", lost } as const
-          }
-        case "Send":
-          if (this.successor !== undefined) {
-            if (!this.successor.adoptUnsafe(command)) yield* Mailbox.refuse(command, self.bookkeeping())
-            return undefined
-          }
-          // not written: the call's owner holds it for the next connection (with a reconnect policy)
-          if (this.lostAs !== undefined && this.options.wiring?.bounce(command) === true) return undefined
-          yield* this.publish(out)
-          yield* self.settle(now)
-          yield* self.answer(command, now)
-          return undefined
-        case "Inspect":
-          yield* this.publish(out)
-          yield* Deferred.succeed(command.reply, self.bookkeeping())
-          return undefined
-        case "SwitchAtBoundary":
-          this.switchWanted = true
-          return undefined
-        case "Yield":
-          // the rest of the batch waits for the next run
-          yield* this.publish(out)
-          yield* self.settle(now)
-          return yielded
-        case "PingDue":
-        case "Pong":
-        case "PongDue": {
-          if (this.keepalive === undefined) return undefined
-          // the owner writes the ping; a late pong ends the connection behind the frames already here
-          const late = yield* Keepalive.handle(this.keepalive, command, now)
-          if (late !== undefined) this.mailbox.offerUnsafe(late)
-          return undefined
-        }
-        case "Due": {
-          // after the frames before it: one held in a stall holds this back too
-          if (this.stalled) {
-            this.backlog.push(command)
-            return undefined
-          }
-          const after = self.due?.(command.timer, now, out)
-          if (after !== undefined) {
-            yield* this.publish(out)
-            yield* after
-          }
-          return undefined
-        }
-        case "Resume":
-          yield* this.publish(out)
-          if (!this.stalled) return undefined
-          if (this.hub.isFullUnsafe()) {
-            this.whenRoom()
-            return undefined
-          }
-          this.stalled = false
-          // the frames held during the stall come first, then the rest of this batch
-          this.batch = [...this.backlog, ...this.batch.slice(this.next)]
-          this.backlog = []
-          this.next = 0
-          return undefined
-      }
-    })
   }
 
   /** Once the owner stops: no new requests, and every one not reached is answered. */
