@@ -2,7 +2,7 @@
  * `npm run bench`: the event pipeline of effect-realtime against the floor (`ws` + `JSON.parse` +
  * base64) and the peers, on the same loopback event streams, in one process run.
  *
- *   npm run bench              the full run (about 4 minutes on 2 cores)
+ *   npm run bench              the full run (about 7 minutes on 2 cores)
  *   npm run bench -- --smoke   a tiny run, to check that the harness works
  *   npm run bench -- --idle    workload (e) alone (with --smoke: its tiny version)
  *   npm run bench -- --gemini  workload (f) alone: the Gemini Live row against its floor
