@@ -47,9 +47,9 @@ export const heartbeat: RealtimeWebSocket.Heartbeat = {
   },
   onPong: (socket, onPong) => {
     if (!(socket instanceof WebSocket)) return () => {}
-    const listener = () => onPong()
-    socket.on("pong", listener)
-    return () => void socket.off("pong", listener)
+    // `ws` passes the pong's data, which `onPong` takes no notice of
+    socket.on("pong", onPong)
+    return () => void socket.off("pong", onPong)
   }
 }
 

@@ -17,14 +17,11 @@ import type { Leftover, Resumption, Wiring } from "./protocol.js"
 
 /**
  * Where the call is, for the model: `Open` (a connection is the call's) or `Reconnecting` (the
- * gap); in both, its sends go to the call's `owner`.
+ * gap); in both, its sends go to the call's owner ({@link Sends}).
  *
  * @category models
  */
-export interface Phase {
-  readonly _tag: "Open" | "Reconnecting"
-  readonly owner: Sends
-}
+export type Phase = "Open" | "Reconnecting"
 
 /**
  * The call's owner as the model sends through it.
@@ -53,7 +50,7 @@ export interface CallOptions<Memory, Frame, Left extends Leftover> extends DialO
     }
     | undefined
   /** Tells the model where sends go now. */
-  readonly enter: (phase: Phase) => Effect.Effect<void>
+  readonly enter: (phase: Phase, owner: Sends) => Effect.Effect<void>
 }
 
 /**

@@ -122,7 +122,7 @@ type Owner = Fiber.Fiber<unknown, unknown>
 type Lifecycle =
   | { readonly _tag: "Idle" }
   | { readonly _tag: "Connecting"; readonly owner: Owner }
-  | { readonly _tag: "Live"; readonly owner: Owner; readonly phase: Call.Phase }
+  | { readonly _tag: "Live"; readonly owner: Owner; readonly phase: Call.Phase; readonly sends: Call.Sends }
   | { readonly _tag: "Closed" }
   /** The model's own scope is closed: nothing can be opened any more. */
   | { readonly _tag: "Disposed" }
@@ -194,10 +194,10 @@ export const make = <M, F, L extends Leftover>(
         settings,
         connectTimeout: options.connectTimeout,
         ...defaults,
-        enter: (phase) =>
+        enter: (phase, sends) =>
           Ref.update(
             lifecycle,
-            (current): Lifecycle => current._tag === "Disposed" ? current : { _tag: "Live", owner, phase }
+            (current): Lifecycle => current._tag === "Disposed" ? current : { _tag: "Live", owner, phase, sends }
           )
       }, opened)
 
@@ -317,7 +317,7 @@ export const make = <M, F, L extends Leftover>(
         if (current._tag !== "Live") {
           return Effect.fail(Ending.notConnected(event, current._tag === "Closed" || current._tag === "Disposed"))
         }
-        const { phase } = current
+        const { sends } = current
         const send = {
           _tag: "Send",
           event,
@@ -325,8 +325,8 @@ export const make = <M, F, L extends Leftover>(
           reply: Deferred.makeUnsafe<boolean, RealtimeSendError>()
         } as const
         // a caller that stops waiting (its own timeout) withdraws a send still held in a gap
-        return phase.owner.submit(send)
-          ? Effect.onInterrupt(Deferred.await(send.reply), () => Effect.sync(() => phase.owner.withdraw(send)))
+        return sends.submit(send)
+          ? Effect.onInterrupt(Deferred.await(send.reply), () => Effect.sync(() => sends.withdraw(send)))
           : Effect.fail(Ending.notConnected(event, true))
       })
 
@@ -360,7 +360,7 @@ export const make = <M, F, L extends Leftover>(
         Ref.get(lifecycle),
         (current): ConnectionStatus =>
           current._tag === "Live"
-            ? current.phase._tag === "Open" ? "connected" : "reconnecting"
+            ? current.phase === "Open" ? "connected" : "reconnecting"
             : current._tag === "Connecting"
             ? "connecting"
             : "disconnected"

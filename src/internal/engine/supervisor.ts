@@ -152,8 +152,8 @@ class CallOwner<M, F, L extends Leftover> implements Call.Sends, Rollover.Owner<
       )
   }
 
-  enter(tag: Phase["_tag"]): Effect.Effect<void> {
-    return this.options.enter({ _tag: tag, owner: this })
+  enter(phase: Phase): Effect.Effect<void> {
+    return this.options.enter(phase, this)
   }
 
   /** Makes `link` the call's connection; the sends held in the gap go to it, in order. */
