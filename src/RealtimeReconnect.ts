@@ -117,6 +117,10 @@ export interface TransportOptions {
  * credentials (401/403), a missing key, an invalid configuration, an insufficient quota, a frame
  * over the size limit, a close the server meant (1000, 1008, …).
  *
+ * These are OpenAI Realtime's rules, which `OpenAIRealtime` reconnects by. `GeminiLive` and
+ * `OpenAILive` classify with their own (Gemini's close codes and resumption, Live's
+ * `session.closed` reasons: see the README's "Providers" table).
+ *
  * @since 0.3.0
  * @category classification
  */
