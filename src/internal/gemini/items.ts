@@ -10,10 +10,6 @@ import { modelAudioMs } from "./audio.js"
 import type { Draft, Line, ModelTurn } from "./state.js"
 import { assignId, remember, update } from "./state.js"
 
-const itemUpdated = (step: Draft, item: RealtimeItem.RealtimeItem): void => {
-  step.events.push(ItemEvents.updated(item))
-}
-
 /** The model's turn in flight, opened (`TurnStarted`, its item in progress) if there is none. */
 export const openTurn = (step: Draft): ModelTurn => {
   const current = step.state.turn
@@ -32,14 +28,7 @@ export const openTurn = (step: Draft): ModelTurn => {
     muted: false
   }
   update(step, { turn, lastItemId: itemId, resumable: false })
-  step.events.push({ _tag: "TurnStarted", responseId })
-  itemUpdated(step, {
-    _tag: "AssistantMessage",
-    itemId,
-    previousItemId: turn.previousItemId,
-    status: "in_progress",
-    content: []
-  })
+  step.events.push(...ItemEvents.modelTurnStarted(responseId, itemId, turn.previousItemId))
   return turn
 }
 
@@ -62,13 +51,9 @@ export const closeTurn = (step: Draft): void => {
     : turn.text.length > 0
     ? [{ _tag: "OutputText", text: turn.text }]
     : []
-  itemUpdated(step, {
-    _tag: "AssistantMessage",
-    itemId: turn.itemId,
-    previousItemId: turn.previousItemId,
-    status: cut ? "incomplete" : "completed",
-    content
-  })
+  step.events.push(
+    ItemEvents.assistantMessage(turn.itemId, turn.previousItemId, cut ? "incomplete" : "completed", content)
+  )
   step.events.push({ _tag: "TurnEnded", responseId: turn.responseId })
   const interruption = step.state.interruption
   const said = turn.transcript || turn.text

@@ -33,9 +33,10 @@ export const speechRms = 0.002
 export const holdsSpeech = (format: AudioFormats.AudioFormat, bytes: Uint8Array): boolean =>
   Energy.rms(Codec.decode(format, bytes)) > speechRms
 
-const itemUpdated = (step: Draft, item: RealtimeItem.RealtimeItem): void => {
-  step.events.push(ItemEvents.updated(item))
-}
+/** The content of the model's item: its audio, with what it said so far. */
+const spoken = (transcript: string): ReadonlyArray<RealtimeItem.AssistantContent> => [
+  { _tag: "OutputAudio", audio: null, transcript }
+]
 
 /** The model's turn in flight, opened (`TurnStarted`, its item in progress) if there is none. */
 export const openTurn = (step: Draft): ModelTurn => {
@@ -57,14 +58,7 @@ export const openTurn = (step: Draft): ModelTurn => {
     muted: false
   }
   update(step, { turn, lastTurn: null, lastItemId: itemId })
-  step.events.push({ _tag: "TurnStarted", responseId })
-  itemUpdated(step, {
-    _tag: "AssistantMessage",
-    itemId,
-    previousItemId: turn.previousItemId,
-    status: "in_progress",
-    content: []
-  })
+  step.events.push(...ItemEvents.modelTurnStarted(responseId, itemId, turn.previousItemId))
   return turn
 }
 
@@ -91,13 +85,7 @@ export const closeTurn = (step: Draft, cut = false): void => {
     }
   }
   const status = self || cut || turn.muted ? "incomplete" : "completed"
-  itemUpdated(step, {
-    _tag: "AssistantMessage",
-    itemId: turn.itemId,
-    previousItemId: turn.previousItemId,
-    status,
-    content: [{ _tag: "OutputAudio", audio: null, transcript: turn.transcript }]
-  })
+  step.events.push(ItemEvents.assistantMessage(turn.itemId, turn.previousItemId, status, spoken(turn.transcript)))
   step.events.push({ _tag: "TurnEnded", responseId: turn.responseId })
   const interruption = step.state.interruption
   const heard = interruption?.itemId === turn.itemId
@@ -144,13 +132,7 @@ const lateTranscript = (step: Draft, ended: EndedTurn, delta: string, endMs: num
   update(step, { lastTurn: { ...ended, transcript, lastOutputEndMs: Math.max(ended.lastOutputEndMs ?? endMs, endMs) } })
   if (ended.muted) return
   step.events.push({ _tag: "TranscriptDelta", itemId: ended.itemId, delta, responseId: ended.responseId })
-  itemUpdated(step, {
-    _tag: "AssistantMessage",
-    itemId: ended.itemId,
-    previousItemId: ended.previousItemId,
-    status: ended.status,
-    content: [{ _tag: "OutputAudio", audio: null, transcript }]
-  })
+  step.events.push(ItemEvents.assistantMessage(ended.itemId, ended.previousItemId, ended.status, spoken(transcript)))
   if (step.state.interruption?.itemId === ended.itemId) return
   const history = step.state.history
   const index = history.map((line) => line.role).lastIndexOf("assistant")

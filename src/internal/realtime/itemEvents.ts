@@ -1,13 +1,32 @@
 /**
  * The events of conversation items for protocols whose server sends no item events of its own
- * (Gemini Live, OpenAI Live): the user's audio item as its transcript arrives, a user message the
- * application sent, a function call's item; the protocol assigns their ids and keeps its state.
+ * (Gemini Live, OpenAI Live): the model's turn and its assistant item, the user's audio item as
+ * its transcript arrives, a user message the application sent, a function call's item; the
+ * protocol assigns their ids and keeps its state.
  */
 import type * as RealtimeItem from "../../RealtimeItem.js"
 import type { RealtimeModelEvent } from "../../RealtimeModelEvent.js"
 
 /** An item, as listeners see it change. */
 export const updated = (item: RealtimeItem.RealtimeItem): RealtimeModelEvent => ({ _tag: "ItemUpdated", item })
+
+/** The model's turn opening: `TurnStarted`, then its assistant item, in progress. */
+export const modelTurnStarted = (
+  responseId: string,
+  itemId: string,
+  previousItemId: string | null
+): ReadonlyArray<RealtimeModelEvent> => [
+  { _tag: "TurnStarted", responseId },
+  assistantMessage(itemId, previousItemId, "in_progress", [])
+]
+
+/** The model's item, as its turn goes on or ends. */
+export const assistantMessage = (
+  itemId: string,
+  previousItemId: string | null,
+  status: "in_progress" | "completed" | "incomplete",
+  content: ReadonlyArray<RealtimeItem.AssistantContent>
+): RealtimeModelEvent => updated({ _tag: "AssistantMessage", itemId, previousItemId, status, content })
 
 /** The user's audio item: in progress while its transcript is `null`, completed with it. */
 export const userAudio = (itemId: string, previousItemId: string | null, transcript: string | null) =>
